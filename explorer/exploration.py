@@ -1,0 +1,267 @@
+"""The exploration: one typed function run through PyTorch, with its graph, values and grads.
+
+``explore`` is the core's main verb: parse the text, make the leaves on the
+chosen device, compute every term with real PyTorch (keeping each tensor's
+grad), run backward, and hand back plain frozen data.
+
+>>> result = explore("y = x**2 + 2*x + 1", {"x": 2})
+>>> result.value, result.grad
+(9.0, {'x': 6.0})
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import torch
+
+from .errors import ExpressionError
+from .expression import Expression, Term, parse
+from .functions import FUNCTIONS, operator_for
+from .graph import Graph, Labeled, Value, record
+from .points import Point, Range, grid_shape, read_points
+
+__all__ = ["Exploration", "explore", "available_devices", "DTYPES"]
+
+DTYPES: dict[str, torch.dtype] = {"float32": torch.float32, "float64": torch.float64}
+_OPERATORS = ("add", "sub", "mul", "div", "pow", "neg", "gt", "ge", "lt", "le")
+# Functions that take Python numbers as PyTorch's own operators do, so the grad_fn
+# matches a notebook's (x**2 is PowBackward0 with exponent 2, not a tensor exponent).
+_KEEPS_NUMBERS = ("pow", "where")
+
+
+@dataclass(frozen=True)
+class Exploration:
+    """What one typed function does under autograd, as plain data.
+
+    ``value`` is the function's value (a float, or a list over a range);
+    ``grad`` maps each variable to its ``.grad`` after backward (None where no
+    gradient reaches it); ``reduced`` says the lab's sum trick was applied.
+    """
+
+    expression: str
+    output: str
+    variables: tuple[str, ...]
+    points: dict[str, Point]
+    device: str
+    dtype: str
+    value: Value
+    grad: dict[str, Value | None]
+    graph: Graph
+    reduced: bool
+    notes: tuple[str, ...]
+    torchviz_dot: str | None
+
+
+def available_devices() -> tuple[str, ...]:
+    """The devices this machine can run on: always cpu, then cuda and mps where present."""
+    devices = ["cpu"]
+    if torch.cuda.is_available():
+        devices.append("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        devices.append("mps")
+    return tuple(devices)
+
+
+def explore(
+    expression: str,
+    at: Mapping[str, float | tuple[float, float, int] | str | Range],
+    device: str = "cpu",
+    dtype: str = "float32",
+) -> Exploration:
+    """Run a typed function under autograd at the given points and record everything.
+
+    ``at`` maps each variable to a number or a range (``(start, stop, count)``
+    or ``"start:stop:count"``). Raises ``ExpressionError`` for any bad input.
+    """
+    parsed = parse(expression)
+    points = read_points(at, parsed.variables)
+    torch_device, torch_dtype = _device(device), _dtype(dtype)
+    with torch.enable_grad():
+        leaves = _leaves(points, torch_device, torch_dtype)
+        entries, value_index = _evaluate(parsed, leaves, torch_device, torch_dtype)
+        reduced = entries[value_index].tensor.numel() > 1
+        if reduced:
+            entries.append(_sum_trick(entries, value_index, parsed.output))
+        output = entries[-1] if reduced else entries[value_index]
+        if output.role != "input":
+            output.role, output.label = "output", parsed.output
+        torchviz_dot = _torchviz(output.tensor, leaves)
+        graph = record(output.tensor, entries, backward="run")
+    value = graph.tensors[value_index].data
+    grad = {name: graph.tensors[i].grad for i, name in enumerate(leaves)}
+    notes = _notes(graph, parsed, reduced, torchviz_dot is None)
+    return Exploration(
+        expression=parsed.text, output=parsed.output, variables=parsed.variables, points=points,
+        device=torch_device.type, dtype=dtype, value=value, grad=grad, graph=graph, reduced=reduced,
+        notes=notes, torchviz_dot=torchviz_dot,
+    )
+
+
+def _device(name: str) -> torch.device:
+    present = available_devices()
+    if name not in ("cpu", "cuda", "mps"):
+        raise ExpressionError(f"unknown device '{name}': choose one of {', '.join(present)}")
+    if name not in present:
+        raise ExpressionError(f"device '{name}' is not present on this machine; available: {', '.join(present)}")
+    return torch.device(name)
+
+
+def _dtype(name: str) -> torch.dtype:
+    if name not in DTYPES:
+        raise ExpressionError(f"unknown dtype '{name}': choose one of {', '.join(DTYPES)}")
+    return DTYPES[name]
+
+
+def _leaves(points: Mapping[str, Point], device: torch.device, dtype: torch.dtype) -> dict[str, torch.Tensor]:
+    """One leaf per variable, made on the device with requires_grad, so it stays a leaf."""
+    shape = grid_shape(points)
+    ranges = [name for name, point in points.items() if isinstance(point, Range)]
+    leaves = {}
+    for name, point in points.items():
+        if not isinstance(point, Range):
+            leaves[name] = torch.tensor(point, device=device, dtype=dtype, requires_grad=True)
+        elif len(ranges) == 1:
+            # exactly the lab's torch.linspace(start, stop, count, requires_grad=True)
+            leaves[name] = torch.linspace(point.start, point.stop, point.count, device=device, dtype=dtype,
+                                          requires_grad=True)
+        else:
+            axis = ranges.index(name)
+            view = [1] * len(shape)
+            view[axis] = point.count
+            line = torch.linspace(point.start, point.stop, point.count, device=device, dtype=dtype)
+            leaves[name] = line.reshape(view).expand(shape).clone().requires_grad_(True)
+    return leaves
+
+
+def _evaluate(parsed: Expression, leaves: dict[str, torch.Tensor], device: torch.device,
+              dtype: torch.dtype) -> tuple[list[Labeled], int]:
+    """Compute every term with PyTorch; returns the labeled tensors and the index of the value."""
+    entries = [Labeled(leaf, name, name, "input") for name, leaf in leaves.items()]
+    index_of_leaf = {name: i for i, name in enumerate(leaves)}
+    results: dict[int, tuple[object, int | None]] = {}  # id(term) -> (value, entry index)
+    for term in parsed.terms():
+        if term.op == "variable":
+            results[id(term)] = (leaves[term.name], index_of_leaf[term.name])
+        elif term.op == "number":
+            results[id(term)] = (term.value, None)
+        else:
+            args = [results[id(arg)] for arg in term.args]
+            tensor = _apply(term, [value for value, _ in args], device, dtype)
+            if tensor.requires_grad and not tensor.is_leaf:
+                tensor.retain_grad()
+            operands = tuple(i for _, i in args if i is not None)
+            role = "intermediate" if tensor.requires_grad else "constant"
+            entries.append(Labeled(tensor, term.text, term.text, role, operands, term.op))
+            results[id(term)] = (tensor, len(entries) - 1)
+    value, index = results[id(parsed.root)]
+    if index is None:  # the whole function is a number
+        entries.append(Labeled(torch.tensor(value, device=device, dtype=dtype), parsed.root.text,
+                               parsed.root.text, "constant"))
+        index = len(entries) - 1
+    return entries, index
+
+
+def _apply(term: Term, args: list, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+    if term.op in _OPERATORS:
+        result = operator_for(term.op)(*args)
+    else:
+        if term.op not in _KEEPS_NUMBERS:
+            args = [a if isinstance(a, torch.Tensor) else torch.tensor(a, device=device, dtype=dtype)
+                    for a in args]
+        result = FUNCTIONS[term.op].call(*args, **dict(term.options))
+    if not isinstance(result, torch.Tensor):  # e.g. a comparison of two numbers
+        result = torch.tensor(result, device=device)
+    return result
+
+
+def _sum_trick(entries: list[Labeled], value_index: int, output: str) -> Labeled:
+    value = entries[value_index]
+    value.role = "intermediate"
+    total = value.tensor.sum()
+    return Labeled(total, output, f"sum({value.text})", "output", (value_index,), "sum")
+
+
+def _torchviz(output: torch.Tensor, leaves: dict[str, torch.Tensor]) -> str | None:
+    """What torchviz.make_dot draws for this output (read before backward frees saved tensors)."""
+    with warnings.catch_warnings():
+        # torchviz 0.0.3 imports and calls distutils' deprecated LooseVersion.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import torchviz
+
+        try:
+            dot = torchviz.make_dot(output, params=dict(leaves), show_attrs=True, show_saved=True)
+        except RecursionError:  # torchviz walks the graph recursively
+            return None
+    return dot.source
+
+
+def _notes(graph: Graph, parsed: Expression, reduced: bool, torchviz_failed: bool) -> tuple[str, ...]:
+    notes = []
+    if reduced:
+        value = next(t for t in graph.tensors if t.id == graph.tensor(graph.output).operands[0])
+        notes.append(
+            f"{value.text} has {math.prod(value.shape):,} values and backward() needs a scalar, so "
+            f"{parsed.output} = sum({value.text}) (the lab's sum trick). Each grad element is the "
+            "derivative at that point as long as the points do not mix (no sum, mean, max or min inside)."
+        )
+    if graph.root is None:
+        notes.append(f"{parsed.output} has no grad_fn: it is a leaf or a constant, so autograd records no "
+                     "operation for it.")
+    notes.extend(_non_finite_notes(graph))
+    if torchviz_failed:
+        notes.append("torchviz cannot draw this graph: its walk is recursive and the graph is too deep.")
+    return tuple(notes)
+
+
+def _non_finite_notes(graph: Graph) -> list[str]:
+    """Point at the first term whose value or derivative turns nan or inf, and say why."""
+    notes = []
+    by_id = {t.id: t for t in graph.tensors}
+    for tensor in graph.tensors:
+        function = FUNCTIONS.get(tensor.op)
+        operands = [by_id[o] for o in tensor.operands]
+        if not _finite(tensor.data) and all(_finite(o.data) for o in operands):
+            why = function.value_note if function and function.value_note else _operator_reason(tensor.op)
+            notes.append(f"{tensor.text} is {_kind(tensor.data)}" + (f": {why}" if why else ""))
+        if tensor.grad is not None and _finite(tensor.grad):
+            for operand in operands:
+                if operand.grad is not None and not _finite(operand.grad) and _finite(operand.data):
+                    why = function.grad_note if function and function.grad_note else _operator_reason(tensor.op)
+                    notes.append(f"the gradient flowing back through {tensor.text} to {operand.label} is "
+                                 f"{_kind(operand.grad)}" + (f": {why}" if why else ""))
+                    break
+    return notes
+
+
+def _operator_reason(op: str) -> str:
+    return {
+        "div": "division by zero gives inf (or nan for 0/0)",
+        "pow": "a negative number to a fractional power is nan, and 0 to a negative power is inf",
+        "mul": "inf times 0 is nan",
+    }.get(op, "")
+
+
+def _flat(value) -> list[float]:
+    stack, flat = [value], []
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, int | float):
+            flat.append(float(item))
+    return flat
+
+
+def _finite(value) -> bool:
+    return all(math.isfinite(v) for v in _flat(value))
+
+
+def _kind(value) -> str:
+    flat = _flat(value)
+    kinds = sorted({"nan" if math.isnan(v) else "inf" if v > 0 else "-inf" for v in flat if not math.isfinite(v)})
+    return " and ".join(kinds) if len(flat) == 1 else f"{' and '.join(kinds)} at some points"

@@ -1,0 +1,511 @@
+"""The parsed expression: typed text checked against an allow-list and turned into Terms.
+
+The text is read with ``ast.parse`` and never run. Every Python node is matched
+against a short list of what the language allows; every name is looked up, as a
+string, in ``explorer.functions``; anything else is refused with an
+``ExpressionError`` that points at the column.
+
+>>> expr = parse("y = x^2 + 2*x + 1")
+>>> expr.output, expr.variables, expr.root.op
+('y', ('x',), 'add')
+
+NOTE [what the language is]
+- numbers (``2``, ``0.5``, ``1e-3``), the constants ``pi`` and ``e``;
+- the variables x y z u v w t (whichever appear);
+- ``+ - * / **`` and ``^`` for power (``x^2`` is ``x**2``, as on paper);
+- calls from ``explorer.functions`` spelled as PyTorch spells them: ``sin(x)``,
+  ``torch.sin(x)``, ``x.sin()``, ``torch.nn.functional.relu(x)``, ``F.relu(x)``;
+- comparisons only as the condition of ``where``;
+- an optional output name in front: ``y = ...``, ``f = ...``, ``f(x) = ...``.
+Arithmetic on numbers alone is done here, in floats, the way Python would do it,
+so ``9**9**9**9`` is refused at once as too large rather than computed.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import math
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .errors import ExpressionError
+from .functions import CONSTANTS, FUNCTIONS, SPELLINGS, Function, resolve
+
+__all__ = [
+    "Expression",
+    "Term",
+    "parse",
+    "VARIABLES",
+    "MAX_LENGTH",
+    "MAX_NODES",
+    "MAX_DEPTH",
+]
+
+VARIABLES: tuple[str, ...] = ("x", "y", "z", "u", "v", "w", "t")
+MAX_LENGTH = 2000  # characters of typed text
+MAX_NODES = 1000  # Python syntax nodes after parsing
+MAX_DEPTH = 400  # nesting of terms
+MAX_MAGNITUDE = 1e300  # largest number a constant may fold to
+
+_ARITHMETIC = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow"}
+_COMPARISONS = {ast.Gt: "gt", ast.GtE: "ge", ast.Lt: "lt", ast.LtE: "le"}
+_NAMED_CONSTANTS = {f"{m}.{c}": c for m in ("torch", "math") for c in CONSTANTS}
+_MODULES = ("torch", "F", "nn", "math", "np", "numpy")
+_REFUSED_OPERATORS = {
+    ast.FloorDiv: "'//' (floor division) has no useful derivative; use '/'",
+    ast.Mod: "'%' is not supported",
+    ast.MatMult: "'@' (matrix product) is not supported: the variables are numbers or 1-D ranges",
+    ast.BitAnd: "'&' is not supported",
+    ast.BitOr: "'|' is not supported",
+    ast.LShift: "'<<' is not supported",
+    ast.RShift: "'>>' is not supported",
+}
+_REFUSED_NODES = {
+    ast.Lambda: "lambda is not part of the language",
+    ast.IfExp: "'... if ... else ...' is not supported; use where(condition, a, b)",
+    ast.BoolOp: "'and'/'or' are not supported",
+    ast.Subscript: "indexing with [...] is not supported",
+    ast.List: "lists are not supported",
+    ast.Tuple: "tuples are not supported: separate arguments only inside a call",
+    ast.Set: "sets are not supported",
+    ast.Dict: "dictionaries are not supported",
+    ast.ListComp: "comprehensions are not supported",
+    ast.SetComp: "comprehensions are not supported",
+    ast.DictComp: "comprehensions are not supported",
+    ast.GeneratorExp: "comprehensions are not supported",
+    ast.JoinedStr: "text (f-strings) is not part of the language",
+    ast.NamedExpr: "':=' is not supported",
+    ast.Starred: "'*' unpacking is not supported",
+    ast.Await: "'await' is not supported",
+    ast.Yield: "'yield' is not supported",
+    ast.Slice: "slices are not supported",
+}
+# Characters people paste from papers and slides, with what to type instead.
+_CHARACTER_HINTS = {
+    "\u00d7": "*", "\u22c5": "*", "\u00b7": "*", "\u2217": "*", "\u00f7": "/", "\u2212": "-",
+    "\u2013": "-", "\u00b2": "**2", "\u00b3": "**3", "\u03c0": "pi", "\u221a": "sqrt(...)",
+    "\u2264": "<=", "\u2265": ">=",
+}
+_ALLOWED_ASCII = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 +-*/^().,=<>_")
+_PREFIX = re.compile(r"\s*([A-Za-z_]\w{0,30})\s*(?:\(([^()]*)\))?\s*=(?!=)")
+_IMPLICIT_PRODUCT = re.compile(r"(?<![\w.])(\d+\.?\d*|\.\d+)(?![eE][+-]?\d)([A-Za-z_(])")
+
+
+@dataclass(frozen=True)
+class Term:
+    """One node of a parsed expression.
+
+    ``op`` is ``"number"``, ``"variable"``, an operator (``add sub mul div pow
+    neg gt ge lt le``) or a function name from ``explorer.functions.FUNCTIONS``.
+    ``text`` is the subexpression as typed and ``column`` where it starts (1-based).
+    """
+
+    op: str
+    args: tuple[Term, ...] = ()
+    value: float | int | None = None
+    name: str = ""
+    options: tuple[tuple[str, float | int], ...] = ()
+    text: str = ""
+    column: int = 1
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A typed function, parsed: its output name, variables and term tree."""
+
+    text: str
+    output: str
+    variables: tuple[str, ...]
+    root: Term
+
+    def terms(self) -> Iterator[Term]:
+        """Every term, each after its arguments (the order PyTorch computes them)."""
+        stack: list[tuple[Term, bool]] = [(self.root, False)]
+        while stack:
+            term, expanded = stack.pop()
+            if expanded:
+                yield term
+                continue
+            stack.append((term, True))
+            stack.extend((arg, False) for arg in reversed(term.args))
+
+
+def parse(text: str) -> Expression:
+    """Parse typed text into an Expression, or raise ExpressionError saying where and why."""
+    if not isinstance(text, str):
+        raise ExpressionError("the function must be text")
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"the function is {len(text)} characters long; the limit is {MAX_LENGTH}")
+    _check_characters(text)
+    if not text.strip():
+        raise ExpressionError("type a function, for example x**2 + 2*x + 1")
+    output, start = _read_prefix(text)
+    source = _Source(text, start)
+    tree = source.parse()
+    root = _Converter(source).convert(tree.body)
+    variables = tuple(v for v in VARIABLES if any(t.op == "variable" and t.name == v for t in _walk(root)))
+    return Expression(text=text.strip(), output=output or _default_output(variables), variables=variables,
+                      root=root)
+
+
+def _walk(root: Term) -> Iterator[Term]:
+    stack = [root]
+    while stack:
+        term = stack.pop()
+        yield term
+        stack.extend(term.args)
+
+
+def _default_output(variables: tuple[str, ...]) -> str:
+    return "f" if "y" in variables else "y"
+
+
+def _check_characters(text: str) -> None:
+    for index, char in enumerate(text):
+        if char in _ALLOWED_ASCII:
+            continue
+        column = index + 1
+        if char in _CHARACTER_HINTS:
+            raise ExpressionError(f"'{char}' is not typed as such here: write {_CHARACTER_HINTS[char]}", column)
+        if char in "\n\r":
+            raise ExpressionError("the function must fit on one line", column)
+        if char == "\t":
+            continue
+        code = f"U+{ord(char):04X}"
+        category = unicodedata.category(char)
+        if category in ("Cf", "Cc", "Zs", "Zl", "Zp", "Mn"):
+            raise ExpressionError(f"an invisible character ({code}) is here: delete it", column)
+        plain = unicodedata.normalize("NFKC", char)
+        if plain != char and plain and all(c in _ALLOWED_ASCII for c in plain):
+            raise ExpressionError(f"'{char}' ({code}) looks like '{plain}' but is not: type a plain '{plain}'",
+                                  column)
+        if ord(char) < 128:
+            raise ExpressionError(f"'{char}' is not part of the language", column)
+        raise ExpressionError(f"'{char}' ({code}) is not part of the language: use plain ASCII letters", column)
+
+
+def _read_prefix(text: str) -> tuple[str, int]:
+    match = _PREFIX.match(text)
+    if not match:
+        return "", 0
+    name, params = match.group(1), match.group(2)
+    if name in SPELLINGS or name in CONSTANTS or name in _MODULES:
+        raise ExpressionError(f"'{name}' is a function or constant and cannot name the output", match.start(1) + 1)
+    if params is not None:
+        for param in (p.strip() for p in params.split(",")):
+            if param not in VARIABLES:
+                column = match.start(2) + 1
+                raise ExpressionError(f"'{param}' in {name}(...) must be one of the variables "
+                                      f"{', '.join(VARIABLES)}", column)
+    return name, match.end()
+
+
+class _Source:
+    """The function body, rewritten for Python's parser, with a map back to typed columns."""
+
+    def __init__(self, text: str, start: int) -> None:
+        self.text = text
+        pieces, columns = [], []
+        for index in range(start, len(text)):
+            char = text[index]
+            replacement = "**" if char == "^" else char
+            pieces.append(replacement)
+            columns.extend([index + 1] * len(replacement))
+        self.body = "".join(pieces)
+        self.columns = columns + [len(text) + 1]
+
+    def column(self, offset: int | None) -> int:
+        """The typed column (1-based) of a 0-based offset into the rewritten body."""
+        if offset is None:
+            return 1
+        return self.columns[max(0, min(offset, len(self.columns) - 1))]
+
+    def segment(self, node: ast.AST) -> str:
+        start = self.column(node.col_offset) - 1
+        end = self.column(node.end_col_offset - 1)
+        return self.text[start:end].strip()
+
+    def parse(self) -> ast.Expression:
+        if not self.body.strip():
+            raise ExpressionError("nothing after '=': type the function", self.column(len(self.body)))
+        match = _IMPLICIT_PRODUCT.search(self.body)
+        if match:
+            number, after = match.group(1), match.group(2)
+            raise ExpressionError(f"write {number}*{after} : a product needs an explicit *",
+                                  self.column(match.start(2)))
+        try:
+            return ast.parse(self.body.strip(), mode="eval")
+        except SyntaxError as err:
+            raise ExpressionError(self._syntax_message(err), self._syntax_column(err)) from None
+        except (RecursionError, MemoryError, ValueError):
+            raise ExpressionError("the function is nested too deeply to read") from None
+
+    def _syntax_column(self, err: SyntaxError) -> int:
+        leading = len(self.body) - len(self.body.lstrip())
+        return self.column((err.offset or 1) - 1 + leading)
+
+    @staticmethod
+    def _syntax_message(err: SyntaxError) -> str:
+        message = err.msg or "invalid syntax"
+        if "never closed" in message or "unexpected EOF" in message:
+            return "a bracket is opened here and never closed"
+        if "unmatched" in message or "does not match" in message:
+            return "this bracket has no partner"
+        if "too many nested" in message:
+            return "too many nested brackets"
+        if message.startswith("invalid syntax"):
+            return "cannot read the function from here on (a missing operand or operator?)"
+        return message
+
+
+class _Converter:
+    """Turns Python's syntax tree into Terms, without recursion, refusing what is not allowed."""
+
+    def __init__(self, source: _Source) -> None:
+        self.source = source
+
+    def fail(self, message: str, node: ast.AST) -> ExpressionError:
+        return ExpressionError(message, self.source.column(getattr(node, "col_offset", None)))
+
+    def convert(self, root: ast.AST) -> Term:
+        nodes = sum(1 for _ in ast.walk(root))
+        if nodes > MAX_NODES:
+            raise ExpressionError(f"the function has {nodes} parts; the limit is {MAX_NODES}")
+        done: dict[ast.AST, tuple[Term, int]] = {}
+        stack: list[tuple[ast.AST, bool]] = [(root, False)]
+        while stack:
+            node, expanded = stack.pop()
+            children = self.children(node)
+            if not expanded:
+                stack.append((node, True))
+                stack.extend((child, False) for child in reversed(children))
+                continue
+            terms = [done[child][0] for child in children]
+            depth = 1 + max((done[child][1] for child in children), default=0)
+            if depth > MAX_DEPTH:
+                raise self.fail(f"the function is nested more than {MAX_DEPTH} deep", node)
+            done[node] = (self.build(node, terms), depth)
+        term = done[root][0]
+        self.refuse_stray_comparisons(term)
+        return term
+
+    # -- what each node is made of ---------------------------------------------------------
+
+    def children(self, node: ast.AST) -> list[ast.AST]:
+        if isinstance(node, ast.BinOp):
+            return [node.left, node.right]
+        if isinstance(node, ast.UnaryOp):
+            return [node.operand]
+        if isinstance(node, ast.Compare):
+            return [node.left, *node.comparators]
+        if isinstance(node, ast.Call):
+            _, positional, keywords = self.call_parts(node)
+            return [*positional, *(value for _, value in keywords)]
+        if isinstance(node, ast.Constant | ast.Name | ast.Attribute):
+            return []
+        raise self.fail(_REFUSED_NODES.get(type(node), f"{type(node).__name__} is not part of the language"), node)
+
+    def build(self, node: ast.AST, args: list[Term]) -> Term:
+        text, column = self.source.segment(node), self.source.column(node.col_offset)
+        if isinstance(node, ast.Constant):
+            return Term("number", value=self.number(node), text=text, column=column)
+        if isinstance(node, ast.Name):
+            return self.name(node, text, column)
+        if isinstance(node, ast.Attribute):
+            return self.attribute(node, text, column)
+        if isinstance(node, ast.BinOp):
+            op = _ARITHMETIC.get(type(node.op))
+            if op is None:
+                raise self.fail(_REFUSED_OPERATORS.get(type(node.op), "this operator is not supported"), node)
+            return self.arithmetic(op, args, text, column, node)
+        if isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.UAdd):
+                return args[0]
+            if not isinstance(node.op, ast.USub):
+                raise self.fail("only '-' and '+' may stand in front of a term", node)
+            return self.arithmetic("neg", args, text, column, node)
+        if isinstance(node, ast.Compare):
+            if len(node.ops) != 1 or type(node.ops[0]) not in _COMPARISONS:
+                raise self.fail("a condition is one comparison with <, <=, > or >=", node)
+            return Term(_COMPARISONS[type(node.ops[0])], tuple(args), text=text, column=column)
+        return self.call(node, args, text, column)
+
+    # -- leaves ------------------------------------------------------------------------------
+
+    def number(self, node: ast.Constant) -> float | int:
+        value = node.value
+        if isinstance(value, bool) or value is None:
+            raise self.fail(f"{value} is not a number", node)
+        if isinstance(value, complex):
+            raise self.fail("complex numbers are not supported", node)
+        if isinstance(value, str | bytes):
+            raise self.fail("text in quotes is not part of the language", node)
+        if isinstance(value, int) and abs(value) > 2**53:
+            value = float(value)
+        if not isinstance(value, int | float) or not math.isfinite(value) or abs(value) > MAX_MAGNITUDE:
+            raise self.fail("this number is too large", node)
+        return value
+
+    def name(self, node: ast.Name, text: str, column: int) -> Term:
+        name = node.id
+        if name in VARIABLES:
+            return Term("variable", name=name, text=text, column=column)
+        if name in CONSTANTS:
+            return Term("number", value=CONSTANTS[name], name=name, text=text, column=column)
+        if name in SPELLINGS:
+            raise self.fail(f"{name} is a function: call it, as in {name}(x)", node)
+        raise self.fail(_unknown_name(name), node)
+
+    def attribute(self, node: ast.Attribute, text: str, column: int) -> Term:
+        dotted = _dotted(node)
+        if dotted in _NAMED_CONSTANTS:
+            name = _NAMED_CONSTANTS[dotted]
+            return Term("number", value=CONSTANTS[name], name=name, text=text, column=column)
+        shown = dotted or f".{node.attr}"
+        raise self.fail(f"'{shown}' cannot be read here: the language has calls like x.exp(), "
+                        "not attributes", node)
+
+    # -- operators ---------------------------------------------------------------------------
+
+    def arithmetic(self, op: str, args: list[Term], text: str, column: int, node: ast.AST) -> Term:
+        if all(arg.op == "number" for arg in args):
+            value = _fold(op, [arg.value for arg in args])
+            if value is None:
+                raise self.fail(f"'{text}' is not a finite real number", node)
+            return Term("number", value=value, text=text, column=column)
+        return Term(op, tuple(args), text=text, column=column)
+
+    def refuse_stray_comparisons(self, root: Term) -> None:
+        stack = [(root, False)]
+        while stack:
+            term, is_condition = stack.pop()
+            if term.op in _COMPARISONS.values() and not is_condition:
+                raise ExpressionError("a comparison is only allowed as the condition of where(...)",
+                                      term.column)
+            stack.extend((arg, term.op == "where" and i == 0) for i, arg in enumerate(term.args))
+
+    # -- calls -------------------------------------------------------------------------------
+
+    def call_parts(self, node: ast.Call) -> tuple[Function, list[ast.AST], list[tuple[str, ast.AST]]]:
+        """The Function a call names, its positional arguments (receiver first) and keywords."""
+        function, receiver = self.callee(node.func)
+        positional = ([receiver] if receiver is not None else []) + list(node.args)
+        keywords = []
+        for keyword in node.keywords:
+            if keyword.arg is None or keyword.arg not in function.options:
+                allowed = ", ".join(function.options) or "none"
+                raise self.fail(f"{function.name}() takes no keyword '{keyword.arg}' (allowed: {allowed})",
+                                keyword.value)
+            keywords.append((keyword.arg, keyword.value))
+        low, high = function.arity
+        count = len(positional) + len(keywords)
+        if not low <= count <= high:
+            wanted = str(low) if low == high else f"{low} to {high}"
+            raise self.fail(f"{function.name}() takes {wanted} argument{'s' if high > 1 else ''}, "
+                            f"not {count}", node)
+        return function, positional, keywords
+
+    def callee(self, func: ast.AST) -> tuple[Function, ast.AST | None]:
+        """The Function a call's head names, and the receiver of a method call (x in x.exp())."""
+        dotted = _dotted(func)
+        if dotted:
+            function = resolve(dotted)
+            if function is not None:
+                return function, None
+            root = dotted.split(".")[0]
+            if root in _MODULES or "." not in dotted:
+                raise self.fail(_unknown_function(dotted), func)
+        if isinstance(func, ast.Attribute):
+            function = FUNCTIONS.get(func.attr)
+            if function is None or not function.method:
+                raise self.fail(f"'.{func.attr}()' is not an allowed method; try one of "
+                                ".exp() .sin() .relu() .sum() .pow(2)", func)
+            return function, func.value
+        raise self.fail("a '*' is missing before '(': write (...)*(...)", func)
+
+    def call(self, node: ast.Call, args: list[Term], text: str, column: int) -> Term:
+        function, positional, keywords = self.call_parts(node)
+        values, options = args[: len(positional)], list(zip([k for k, _ in keywords], args[len(positional):]))
+        if function.name == "clamp":
+            return self.clamp(node, values, options, text, column)
+        if function.name == "where" and values[0].op not in _COMPARISONS.values():
+            raise self.fail("the condition of where(...) is a comparison, such as x > 0", node.args[0]
+                            if node.args else node)
+        if function.name == "pow" and all(v.op == "number" for v in values):
+            return self.arithmetic("pow", values, text, column, node)
+        return Term(function.name, tuple(values), text=text, column=column)
+
+    def clamp(self, node: ast.Call, values: list[Term], options: list[tuple[str, Term]],
+              text: str, column: int) -> Term:
+        bounds = dict(zip(("min", "max"), values[1:]))
+        for key, term in options:
+            if key in bounds:
+                raise self.fail(f"clamp() got '{key}' twice", node)
+            bounds[key] = term
+        if not bounds:
+            raise self.fail("clamp() needs a min, a max or both, as in clamp(x, min=0)", node)
+        for key, term in bounds.items():
+            if term.op != "number":
+                raise ExpressionError(f"clamp's {key} must be a number", term.column)
+        settled = tuple((key, bounds[key].value) for key in ("min", "max") if key in bounds)
+        return Term("clamp", (values[0],), options=settled, text=text, column=column)
+
+
+def _dotted(node: ast.AST) -> str:
+    """'torch.nn.functional.relu' for a chain of plain names, '' for anything else."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return ""
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def _fold(op: str, values: list[float | int]) -> float | int | None:
+    """Python's arithmetic on plain numbers, refusing results that are not finite reals."""
+    a = values[0]
+    b = values[1] if len(values) > 1 else None
+    try:
+        fa, fb = float(a), float(b) if b is not None else 0.0
+        result = {
+            "add": lambda: fa + fb,
+            "sub": lambda: fa - fb,
+            "mul": lambda: fa * fb,
+            "div": lambda: fa / fb,
+            "pow": lambda: fa**fb,
+            "neg": lambda: -fa,
+        }[op]()
+    except (OverflowError, ZeroDivisionError):
+        return None
+    if isinstance(result, complex) or not math.isfinite(result) or abs(result) > MAX_MAGNITUDE:
+        return None
+    integral = isinstance(a, int) and (b is None or isinstance(b, int)) and op != "div"
+    if integral and float(result).is_integer() and abs(result) <= 2**53 and not (op == "pow" and fb < 0):
+        return int(result)
+    return result
+
+
+def _unknown_name(name: str) -> str:
+    if len(name) == 1:
+        return f"unknown variable '{name}': the variables are {', '.join(VARIABLES)}"
+    if name in _MODULES:
+        return f"'{name}' alone is not a value: call a function, as in {name}.sin(x)"
+    close = difflib.get_close_matches(name, [*SPELLINGS, *CONSTANTS], n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return f"unknown name '{name}'{hint}"
+
+
+def _unknown_function(dotted: str) -> str:
+    last = dotted.rsplit(".", 1)[-1]
+    function = FUNCTIONS.get(last)
+    if function is not None:
+        spellings = sorted(s for s, n in SPELLINGS.items() if n == function.name and "." in s)
+        return f"PyTorch has no {dotted}; write {last}(x) or {spellings[0]}(x)"
+    close = difflib.get_close_matches(last, list(FUNCTIONS), n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return f"{dotted}() is not available here{hint}; the functions are {', '.join(FUNCTIONS)}"
