@@ -42,7 +42,8 @@ class Exploration:
     gradient reaches it); ``reduced`` says the lab's sum trick was applied.
     """
 
-    expression: str
+    expression: str  # as typed
+    body: str  # the function after any "y =" prefix
     output: str
     variables: tuple[str, ...]
     points: dict[str, Point]
@@ -96,7 +97,7 @@ def explore(
     grad = {name: graph.tensors[i].grad for i, name in enumerate(leaves)}
     notes = _notes(graph, parsed, reduced, torchviz_dot is None)
     return Exploration(
-        expression=parsed.text, output=parsed.output, variables=parsed.variables, points=points,
+        expression=parsed.text, body=parsed.body, output=parsed.output, variables=parsed.variables, points=points,
         device=torch_device.type, dtype=dtype, value=value, grad=grad, graph=graph, reduced=reduced,
         notes=notes, torchviz_dot=torchviz_dot,
     )

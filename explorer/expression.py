@@ -116,7 +116,8 @@ class Term:
 class Expression:
     """A typed function, parsed: its output name, variables and term tree."""
 
-    text: str
+    text: str  # as typed, with any "y =" prefix
+    body: str  # the function itself, after the prefix
     output: str
     variables: tuple[str, ...]
     root: Term
@@ -147,8 +148,8 @@ def parse(text: str) -> Expression:
     tree = source.parse()
     root = _Converter(source).convert(tree.body)
     variables = tuple(v for v in VARIABLES if any(t.op == "variable" and t.name == v for t in _walk(root)))
-    return Expression(text=text.strip(), output=output or _default_output(variables), variables=variables,
-                      root=root)
+    return Expression(text=text.strip(), body=source.body.strip(), output=output or _default_output(variables),
+                      variables=variables, root=root)
 
 
 def _walk(root: Term) -> Iterator[Term]:
@@ -160,7 +161,8 @@ def _walk(root: Term) -> Iterator[Term]:
 
 
 def _default_output(variables: tuple[str, ...]) -> str:
-    return "f" if "y" in variables else "y"
+    # the lab's habit: y for a function of x, f for anything else (f(u, v) = u*v + u**2)
+    return "y" if set(variables) <= {"x"} else "f"
 
 
 def _check_characters(text: str) -> None:
@@ -214,8 +216,10 @@ class _Source:
             replacement = "**" if char == "^" else char
             pieces.append(replacement)
             columns.extend([index + 1] * len(replacement))
-        self.body = "".join(pieces)
-        self.columns = columns + [len(text) + 1]
+        body = "".join(pieces)
+        lead = len(body) - len(body.lstrip())  # Python's parser refuses leading spaces
+        self.body = body[lead:]
+        self.columns = columns[lead:] + [len(text) + 1]
 
     def column(self, offset: int | None) -> int:
         """The typed column (1-based) of a 0-based offset into the rewritten body."""
@@ -237,15 +241,14 @@ class _Source:
             raise ExpressionError(f"write {number}*{after} : a product needs an explicit *",
                                   self.column(match.start(2)))
         try:
-            return ast.parse(self.body.strip(), mode="eval")
+            return ast.parse(self.body, mode="eval")
         except SyntaxError as err:
             raise ExpressionError(self._syntax_message(err), self._syntax_column(err)) from None
         except (RecursionError, MemoryError, ValueError):
             raise ExpressionError("the function is nested too deeply to read") from None
 
     def _syntax_column(self, err: SyntaxError) -> int:
-        leading = len(self.body) - len(self.body.lstrip())
-        return self.column((err.offset or 1) - 1 + leading)
+        return self.column((err.offset or 1) - 1)
 
     @staticmethod
     def _syntax_message(err: SyntaxError) -> str:
@@ -374,7 +377,7 @@ class _Converter:
         if all(arg.op == "number" for arg in args):
             value = _fold(op, [arg.value for arg in args])
             if value is None:
-                raise self.fail(f"'{text}' is not a finite real number", node)
+                raise self.fail(f"'{text}' is not a finite real number (too large, or complex)", node)
             return Term("number", value=value, text=text, column=column)
         return Term(op, tuple(args), text=text, column=column)
 

@@ -1,0 +1,41 @@
+"""Our drawing, with values and grads, for a tensor a learner built in their own notebook.
+
+Where a notebook would call ``torchviz.make_dot(y, params=...)``, call
+``draw(y, params=...)``: the same graph, plus each tensor's data and grad.
+Nothing of the learner's is changed: gradients are computed with
+``torch.autograd.grad(..., retain_graph=True)``, so ``.grad`` fields stay as
+they were and ``y.backward()`` still works afterwards.
+
+>>> import torch
+>>> x = torch.tensor(2.0, requires_grad=True)
+>>> graph = record_tensor(x ** 2, {"x": x})
+>>> [t.grad for t in graph.tensors if t.label == "x"]
+[4.0]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import graphviz
+import torch
+
+from .dot import to_dot
+from .graph import Graph, Labeled, record
+
+__all__ = ["record_tensor", "draw"]
+
+
+def record_tensor(output: torch.Tensor, params: Mapping[str, torch.Tensor] | None = None) -> Graph:
+    """Record the autograd graph behind ``output``; ``params`` names tensors (e.g. ``model.named_parameters()``)."""
+    if not isinstance(output, torch.Tensor):
+        raise TypeError(f"record_tensor needs a torch.Tensor, not {type(output).__name__}")
+    named = [Labeled(t, name, name, "input" if t.is_leaf else "intermediate") for name, t in (params or {}).items()]
+    named = [n for n in named if n.tensor is not output]
+    named.append(Labeled(output, "output", "", "output"))
+    return record(output, named, backward="grad")
+
+
+def draw(output: torch.Tensor, params: Mapping[str, torch.Tensor] | None = None) -> graphviz.Source:
+    """The explorer view of ``output``'s graph, which Jupyter shows inline (needs Graphviz's ``dot``)."""
+    return graphviz.Source(to_dot(record_tensor(output, params)))
