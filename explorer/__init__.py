@@ -12,7 +12,7 @@ from .errors import ExpressionError
 from .exploration import DTYPES, Exploration, available_devices, explore
 from .expression import VARIABLES, Expression, parse
 from .functions import SQ, GradcheckResult, SQFixed, gradcheck_function
-from .graph import Graph, GradNode, Saved, TensorInfo
+from .graph import GradNode, Graph, Saved, TensorInfo
 from .points import MAX_ELEMENTS, MAX_POINTS, Range
 
 __all__ = [

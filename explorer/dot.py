@@ -22,7 +22,7 @@ import html
 import math
 from dataclasses import dataclass
 
-from .graph import Graph, GradNode, TensorInfo, Value
+from .graph import GradNode, Graph, TensorInfo, Value
 
 __all__ = ["to_dot", "LEGEND", "LegendEntry", "format_value"]
 

@@ -431,7 +431,8 @@ class _Converter:
 
     def call(self, node: ast.Call, args: list[Term], text: str, column: int) -> Term:
         function, positional, keywords = self.call_parts(node)
-        values, options = args[: len(positional)], list(zip([k for k, _ in keywords], args[len(positional):]))
+        values = args[: len(positional)]
+        options = list(zip([k for k, _ in keywords], args[len(positional):], strict=True))
         if function.name == "clamp":
             return self.clamp(node, values, options, text, column)
         if function.name == "where" and values[0].op not in _COMPARISONS.values():
@@ -443,7 +444,7 @@ class _Converter:
 
     def clamp(self, node: ast.Call, values: list[Term], options: list[tuple[str, Term]],
               text: str, column: int) -> Term:
-        bounds = dict(zip(("min", "max"), values[1:]))
+        bounds = dict(zip(("min", "max"), values[1:], strict=False))
         for key, term in options:
             if key in bounds:
                 raise self.fail(f"clamp() got '{key}' twice", node)

@@ -252,7 +252,7 @@ def _gradients(output: torch.Tensor, entries: list[Labeled], backward: str) -> l
         found = torch.autograd.grad(output, [entries[i].tensor for i in wanted], torch.ones_like(output),
                                     retain_graph=True, allow_unused=True)
         grads: list = [None] * len(entries)
-        for i, grad in zip(wanted, found):
+        for i, grad in zip(wanted, found, strict=True):
             grads[i] = grad
         return grads
     return [_readable_grad(e.tensor) for e in entries]
