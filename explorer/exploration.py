@@ -89,7 +89,7 @@ def explore(
         if reduced:
             entries.append(_sum_trick(entries, value_index, parsed.output))
         output = entries[-1] if reduced else entries[value_index]
-        if output.role != "input":
+        if output.role != "input" and not reduced:
             output.role, output.label = "output", parsed.output
         torchviz_dot = _torchviz(output.tensor, leaves)
         graph = record(output.tensor, entries, backward="run")
@@ -181,10 +181,11 @@ def _apply(term: Term, args: list, device: torch.device, dtype: torch.dtype) -> 
 
 
 def _sum_trick(entries: list[Labeled], value_index: int, output: str) -> Labeled:
+    # the lab's Y = x ** 2; y = torch.sum(Y): the function keeps its name, the sum is what backward starts from
     value = entries[value_index]
-    value.role = "intermediate"
-    total = value.tensor.sum()
-    return Labeled(total, output, f"sum({value.text})", "output", (value_index,), "sum")
+    if value.role != "input":
+        value.role, value.label = "intermediate", output
+    return Labeled(value.tensor.sum(), f"sum({output})", f"sum({value.text})", "output", (value_index,), "sum")
 
 
 def _torchviz(output: torch.Tensor, leaves: dict[str, torch.Tensor]) -> str | None:
@@ -206,8 +207,8 @@ def _notes(graph: Graph, parsed: Expression, reduced: bool, torchviz_failed: boo
     if reduced:
         value = next(t for t in graph.tensors if t.id == graph.tensor(graph.output).operands[0])
         notes.append(
-            f"{value.text} has {math.prod(value.shape):,} values and backward() needs a scalar, so "
-            f"{parsed.output} = sum({value.text}) (the lab's sum trick). Each grad element is the "
+            f"{parsed.output} = {value.text} has {math.prod(value.shape):,} values and backward() needs a scalar, "
+            f"so backward starts from sum({parsed.output}) (the lab's sum trick). Each grad element is the "
             "derivative at that point as long as the points do not mix (no sum, mean, max or min inside)."
         )
     if graph.root is None:
