@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from .graph import GradNode, Graph, TensorInfo, Value
 
-__all__ = ["to_dot", "LEGEND", "LegendEntry", "format_value"]
+__all__ = ["to_dot", "to_text", "LEGEND", "LegendEntry", "format_value"]
 
 
 @dataclass(frozen=True)
@@ -65,50 +65,50 @@ def format_value(value: Value | None, digits: int = 4) -> str:
     return f"[{_number(flat[0], digits)} ... {_number(flat[-1], digits)}] ({len(flat):,})"
 
 
-def to_dot(graph: Graph, *, selected: str | None = None) -> str:
-    """The explorer view of a recorded graph as DOT source; ``selected`` outlines one node."""
+def to_dot(graph: Graph, *, show_grads: bool = True) -> str:
+    """The explorer view of a recorded graph as DOT source; ``show_grads=False`` hides grads (practice)."""
     lines = [
         "digraph autograd {",
-        '  graph [rankdir=LR, bgcolor="transparent", nodesep=0.25, ranksep=0.45, fontname="Helvetica"];',
-        '  node [fontname="Helvetica", fontsize=12, penwidth=1.2];',
+        # a white page keeps the graph readable on a dark theme too
+        '  graph [rankdir=LR, bgcolor="white", pad=0.2, nodesep=0.25, ranksep=0.45, fontname="Helvetica"];',
+        '  node [fontname="Helvetica", fontsize=14, penwidth=1.2];',
         '  edge [color="#444444", arrowsize=0.7];',
     ]
     for tensor in graph.tensors:
-        lines.append(_tensor_node(tensor, tensor.id == selected))
+        lines.append(_tensor_node(tensor, show_grads))
     labels = {tensor.id: tensor.label for tensor in graph.tensors}
     for node in graph.nodes:
-        lines.extend(_grad_node(node, node.id == selected, labels))
+        lines.extend(_grad_node(node, labels))
     lines.extend(_edges(graph))
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def _tensor_node(tensor: TensorInfo, selected: bool) -> str:
+def _tensor_node(tensor: TensorInfo, show_grads: bool) -> str:
     style = _ROLE_STYLE[tensor.role]
     title = _escape(_short(tensor.label))
     cells = [f"<b>{title}</b>", f"data {_escape(format_value(tensor.data))}"]
     if tensor.requires_grad:
-        cells.append(f"grad {_escape(format_value(tensor.grad))}")
+        cells.append(f"grad {_escape(format_value(tensor.grad)) if show_grads else '?'}")
     row = "".join(f"<td>{cell}</td>" for cell in cells)
-    border = 3 if selected else 1
-    label = f'<<table border="{border}" cellborder="1" cellspacing="0" cellpadding="4" bgcolor="{style.fill}">' \
+    label = f'<<table border="1" cellborder="1" cellspacing="0" cellpadding="4" bgcolor="{style.fill}">' \
             f"<tr>{row}</tr></table>>"
     dashed = ', style="dashed"' if tensor.role == "constant" else ""
     return f'  "{tensor.id}" [id="{tensor.id}", shape=plain, label={label}{dashed}];'
 
 
-def _grad_node(node: GradNode, selected: bool, labels: dict[str, str]) -> list[str]:
+def _grad_node(node: GradNode, labels: dict[str, str]) -> list[str]:
     kind = _ACCUMULATE if node.name == "AccumulateGrad" else _OPERATION
-    width = 3 if selected else 1.2
     lines = [f'  "{node.id}" [id="{node.id}", shape={kind.shape}, style=filled, fillcolor="{kind.fill}", '
-             f'penwidth={width}, label="{_escape(node.name)}"];']
+             f'label="{_escape(node.name)}"];']
     for index, saved in enumerate(node.saved):
         if saved.value is None:  # an empty slot: nothing was saved
             continue
         saved_id = f"{node.id}.s{index}"
         if saved.is_tensor:
             origin = f" (= {_short(labels[saved.same_as])})" if saved.same_as in labels else ""
-            text = _escape(f"saved {saved.name}{origin}") + "\\n" + _escape(format_value(saved.value))
+            # one line: multi-line labels trip the in-browser renderer's stale-graph bug
+            text = _escape(f"saved {saved.name}{origin}: {format_value(saved.value)}")
             lines.append(f'  "{saved_id}" [id="{saved_id}", shape=note, style=filled, fillcolor="{_SAVED.fill}", '
                          f'fontsize=10, label="{text}"];')
             lines.append(f'  "{saved_id}" -> "{node.id}" [style=dashed, color="#d9822b", dir=none];')
@@ -138,6 +138,23 @@ def _edges(graph: Graph) -> list[str]:
                 start = source
             lines.append(f'  "{start}" -> "{node.id}";')
     return lines
+
+
+def to_text(graph: Graph) -> str:
+    """The graph in words, one line per node: a text alternative to the picture."""
+    labels = {t.id: t.label for t in graph.tensors}
+    names = {n.id: n.name for n in graph.nodes}
+    lines = [f"{t.id} tensor {t.label}: data {format_value(t.data)}, grad {format_value(t.grad)}, "
+             f"grad_fn {t.grad_fn or 'None'}, is_leaf {t.is_leaf}, requires_grad {t.requires_grad}"
+             for t in graph.tensors]
+    for node in graph.nodes:
+        made = f"; {'accumulates into' if node.name == 'AccumulateGrad' else 'made'} {labels[node.tensor]}" \
+            if node.tensor in labels else ""
+        inputs = ", ".join(f"{i} {names[i]}" if i else "None" for i in node.inputs) or "none"
+        saved = ", ".join(f"{s.name} = {format_value(s.value) if s.is_tensor else _attribute(s.value)}"
+                          for s in node.saved if s.value is not None)
+        lines.append(f"{node.id} {node.name}{made}; next_functions: {inputs}" + (f"; saved: {saved}" if saved else ""))
+    return "\n".join(lines)
 
 
 def _attribute(value) -> str:

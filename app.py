@@ -1,0 +1,366 @@
+"""Autograd Explorer: type a function, see PyTorch's autograd graph, inspect every tensor, plot f and f'.
+
+A picture frame around ``explorer``: page setup, the inputs, one call into the
+core (``explorer.page.build``), and the panels. Run with ``make run``.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import urlencode
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from explorer import ExpressionError, available_devices, gradcheck_function, parse
+from explorer.dot import LEGEND, format_value
+from explorer.lessons import LESSONS, check_answer, lesson
+from explorer.page import Page, build
+from explorer.render import RenderError, png
+from explorer.state import DEFAULT_POINTS, VIEWS, PageState, from_query, to_query
+
+ASSETS = Path(__file__).parent / "assets"
+st.set_page_config(page_title="Autograd Explorer", page_icon="∂", layout="wide")
+
+
+@st.cache_resource
+def _graph_component():
+    return st.components.v2.component(
+        "autograd_graph", js=(ASSETS / "graph.js").read_text(), css=(ASSETS / "graph.css").read_text()
+    )
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _page(state: PageState, hide_grads: bool) -> Page:
+    return build(state, hide_grads)
+
+
+# -- state -----------------------------------------------------------------------------------
+
+def init_state() -> None:
+    """Copy the link's state into the widgets once, when a session starts."""
+    if "started" in st.session_state:
+        return
+    state, problems = from_query(st.query_params.to_dict(), available_devices())
+    st.session_state.update(
+        started=True, link_problems=problems, function=state.function, window=state.window,
+        device=state.device, dtype=state.dtype, view=state.view, lesson=state.lesson, node=state.node,
+        presentation=False, last_good=None,
+        **{f"point_{v}": state.point(v) for v in DEFAULT_POINTS},
+    )
+
+
+def current_state() -> PageState:
+    s = st.session_state
+    state = PageState(function=s.function, window=s.window, device=s.device, dtype=s.dtype, view=s.view,
+                      lesson=s.lesson, node=s.node)
+    for variable in DEFAULT_POINTS:
+        state = state.with_point(variable, s[f"point_{variable}"].strip())
+    return state
+
+
+def open_lesson(key: str) -> None:
+    chosen = lesson(key)
+    st.session_state.update(lesson=key, function=chosen.function, node="")
+    for variable, typed in chosen.points:
+        st.session_state[f"point_{variable}"] = typed
+
+
+def pick_node() -> None:
+    picked = st.session_state.graph_pick.selected
+    if picked:
+        st.session_state.node = picked.split(".")[0]  # a saved value selects the node that saved it
+
+
+def pick_point(key: str, variables: tuple[str, ...]) -> None:
+    points = st.session_state[key].selection.points
+    if not points:
+        return
+    first = points[0]
+    if len(variables) == 1:
+        st.session_state[f"point_{variables[0]}"] = f"{first['x']:.4g}"
+    elif "y" in first:
+        a, b = variables
+        st.session_state[f"point_{a}"], st.session_state[f"point_{b}"] = f"{first['x']:.4g}", f"{first['y']:.4g}"
+
+
+# -- panels ----------------------------------------------------------------------------------
+
+def sidebar_ui() -> None:
+    with st.sidebar:
+        st.header("Lessons")
+        st.caption("The lab *Differentiation in PyTorch*, one click per cell.")
+        for item in LESSONS:
+            chosen = st.session_state.lesson == item.key
+            st.button(item.title, key=f"lesson_{item.key}", on_click=open_lesson, args=(item.key,),
+                      type="primary" if chosen else "secondary", width="stretch")
+        st.header("Settings")
+        devices = available_devices()
+        st.selectbox("Device", devices, key="device",
+                      help="Only devices PyTorch can use here are listed.")
+        missing = [d for d in ("cuda", "mps") if d not in devices]
+        if missing:
+            st.caption(f"Not available here: {', '.join(missing)} (PyTorch sees no such device on this server).")
+        st.radio("dtype", ("float32", "float64"), key="dtype", horizontal=True,
+                 help="float32 is PyTorch's default and the lab's.")
+        st.toggle("Presentation mode (large type)", key="presentation")
+        st.caption("Light or dark theme: ⋮ menu → Settings. To embed in a course page, add `embed=true` to the "
+                   "link.")
+
+
+def inputs_ui() -> tuple[str, ...]:
+    """The function box and a point box for each variable it uses; returns those variables."""
+    st.text_input("Function", key="function", placeholder="x**2 + 2*x + 1",
+                  help="Variables x y z u v w t; + - * / ** (or ^); sin cos tan asin acos atan sinh cosh tanh "
+                       "exp log log2 log10 sqrt abs relu sigmoid softplus sum mean max min clamp where; pi, e; "
+                       "the lab's SQ and the corrected SQFixed. Written as in PyTorch: torch.relu(x), x.exp().")
+    try:
+        variables = parse(st.session_state.function).variables
+    except ExpressionError:
+        last = st.session_state.last_good
+        variables = last.result.variables if last else ()
+    columns = st.columns(max(len(variables), 1) + 1)
+    for column, variable in zip(columns, variables, strict=False):
+        column.text_input(f"{variable} =", key=f"point_{variable}",
+                          help="A number (2, -0.5, pi) or a range start:stop:count, like torch.linspace.")
+    columns[-1].text_input("Plot range", key="window", help="start:stop:count for the plot's horizontal axis.")
+    return variables
+
+
+def grads_hidden(key: str) -> bool:
+    """A practice lesson hides the gradients until the learner answers or asks for the answer."""
+    current = lesson(key)
+    return bool(current and current.question and not st.session_state.get(f"solved_{key}"))
+
+
+def lesson_ui(page: Page) -> None:
+    """The chosen lesson's text, its comparisons, and its practice question."""
+    current = lesson(page.state.lesson)
+    if current is None:
+        return
+    with st.container(border=True):
+        st.subheader(current.title)
+        st.markdown(current.explanation)
+        for row in page.comparisons:
+            st.markdown(f"- `{row.function}` → value **{row.value}**, x.grad **{row.grad}**")
+        if current.compare:
+            for name in ("SQ", "SQFixed"):
+                check = gradcheck_function(name)
+                verdict = "passes" if check.passed else "fails"
+                st.markdown(f"`torch.autograd.gradcheck({name}.apply, ...)` **{verdict}**")
+                if not check.passed:
+                    st.code(check.message, language=None)
+        question = current.question
+        if question is None:
+            return
+        solved_key = f"solved_{current.key}"
+        answer = st.text_input(question.prompt, key=f"answer_{current.key}", placeholder="type a number")
+        if answer:
+            feedback = check_answer(question, answer, page.result)
+            (st.success if feedback.correct else st.warning)(feedback.message)
+            if feedback.correct and not st.session_state.get(solved_key):
+                st.session_state[solved_key] = True
+                st.rerun()  # show the gradients now
+        if not st.session_state.get(solved_key):
+            st.button("Show the worked answer", key=f"reveal_{current.key}",
+                      on_click=lambda: st.session_state.update({solved_key: True}))
+        else:
+            st.info(question.worked)
+
+
+def graph_ui(page: Page) -> None:
+    view = st.segmented_control("Graph view", VIEWS, key="view", format_func=lambda v: {
+        "explorer": "Explorer (values and grads)", "torchviz": "torchviz make_dot"}[v]) or "explorer"
+    if view == "torchviz":
+        st.caption("Exactly what `torchviz.make_dot(y, params=..., show_attrs=True, show_saved=True)` draws in a "
+                   "notebook: blue leaves, grey grad_fns, orange saved tensors, green output.")
+        if page.torchviz_svg:
+            st.image(page.torchviz_svg)
+        elif page.result.torchviz_dot:
+            st.graphviz_chart(page.result.torchviz_dot, key=f"tv-{hash(page.result.torchviz_dot)}")
+        return
+    if page.svg:
+        _graph_component()(data={"svg": page.svg, "selected": st.session_state.node,
+                                 "label": f"autograd graph of {page.result.output} = {page.result.body}"},
+                           key="graph_pick", on_selected_change=pick_node)
+    else:
+        # Graphviz is not installed on this server: the browser lays the graph out instead
+        st.graphviz_chart(page.dot, key=f"g-{hash(page.dot)}")
+    legend_ui()
+    with st.expander("The graph as text (nodes and edges)"):
+        st.code(page.text, language=None)
+
+
+def legend_ui() -> None:
+    parts = [f"<span class='ae-key'><span class='ae-swatch ae-{entry.shape.replace(' ', '-')}' "
+             f"style='background:{entry.fill}'></span><b>{entry.kind}</b> ({entry.shape}): {entry.meaning}</span>"
+             for entry in LEGEND]
+    # trusted markup: every piece comes from explorer.dot.LEGEND, none from a visitor
+    st.markdown("<div class='ae-legend'>" + " ".join(parts) + "</div>", unsafe_allow_html=True)
+    st.caption("Arrows run forward, as values flow; backward() follows them in reverse, from the output to "
+               "each leaf's AccumulateGrad.")
+
+
+def tensors_ui(page: Page) -> None:
+    st.subheader("Every tensor, as the lab prints it")
+    st.dataframe(list(page.rows), hide_index=True, width="stretch",
+                 column_order=("tensor", "data", "grad", "grad_fn", "is_leaf", "requires_grad", "retains_grad",
+                               "shape", "dtype", "device"))
+
+
+def node_ui(page: Page) -> None:
+    st.subheader("Node inspector")
+    graph = page.result.graph
+    choices = [""] + [t.id for t in graph.tensors] + [n.id for n in graph.nodes]
+    names = {t.id: f"tensor {t.label}" for t in graph.tensors} | {n.id: f"{n.name} ({n.id})" for n in graph.nodes}
+    if st.session_state.node not in choices:
+        st.session_state.node = ""
+    st.selectbox("Inspect a node (or click it in the graph)", choices, key="node",
+                 format_func=lambda i: names.get(i, "choose a node..."))
+    chosen = st.session_state.node
+    if chosen in names:
+        st.markdown(_node_details(page, chosen))
+
+
+def _node_details(page: Page, chosen: str) -> str:
+    graph = page.result.graph
+    tensors = {t.id: t for t in graph.tensors}
+    nodes = {n.id: n for n in graph.nodes}
+    if chosen in tensors:
+        t = tensors[chosen]
+        row = next(r for r in page.rows if r["id"] == chosen)
+        made = f"made by `{nodes[t.node].name}` ({t.node})" if t.node in nodes else "made by no autograd node"
+        lines = [f"**tensor `{t.label}`** · {made}"] + [f"- {k}: `{row[k]}`" for k in row if k not in ("id",)]
+        return "\n".join(lines)
+    node = nodes[chosen]
+    made = tensors[node.tensor] if node.tensor in tensors else None
+    lines = [f"**`{node.name}`** ({node.id})"]
+    if made is not None:
+        verb = "accumulates into" if node.name == "AccumulateGrad" else "made"
+        lines.append(f"- {verb} tensor `{made.label}`" + (f" = `{made.text}`" if made.text else ""))
+    inputs = ", ".join(f"`{nodes[i].name}` ({i})" if i else "None (no grad needed)" for i in node.inputs)
+    lines.append(f"- next_functions: {inputs or 'none: a leaf ends the walk'}")
+    for saved in node.saved:
+        origin = f" (same storage as `{tensors[saved.same_as].label}`)" if saved.same_as in tensors else ""
+        kind = "saved tensor" if saved.is_tensor else "saved attribute"
+        lines.append(f"- {kind} `{saved.name}` = `{saved.value}`{origin}")
+    return "\n".join(lines)
+
+
+def plots_ui(page: Page) -> None:
+    st.subheader("The function and its derivative")
+    if not page.plots:
+        st.caption("Nothing to plot: the function has no variable, or it reduces its points (sum, mean, max, min).")
+    columns = st.columns(min(len(page.plots), 2) or 1)
+    for i, plot in enumerate(page.plots):
+        with columns[i % len(columns)]:
+            key = f"plot_{'_'.join(plot.variables)}"
+            st.plotly_chart(go.Figure(plot.figure), key=key, selection_mode="points", width="stretch",
+                            on_select=functools.partial(pick_point, key, plot.variables))
+            for note in plot.notes:
+                st.info(note)
+    if page.plots:
+        st.caption("Click a point on a curve to move the evaluation point there.")
+
+
+def share_ui(page: Page) -> None:
+    st.subheader("Share and take away")
+    query = to_query(page.state)
+    base = st.context.url or ""
+    st.caption("This link reopens this page (copy button on the right):")
+    st.code(f"{base}?{urlencode(query)}", language=None)
+    cols = st.columns(5)
+    cols[0].download_button("Graph SVG", page.svg or "", "autograd_graph.svg", "image/svg+xml",
+                            disabled=not page.svg)
+    cols[1].download_button("Graph PNG", lambda: _png(page.dot), "autograd_graph.png", "image/png",
+                            disabled=not page.svg)
+    cols[2].download_button("Graph DOT", page.dot, "autograd_graph.dot", "text/vnd.graphviz")
+    cols[3].download_button("Plot HTML", lambda: _plot_html(page), "autograd_plot.html", "text/html",
+                            disabled=not page.plots)
+    cols[4].download_button("Python script", page.script, "autograd_explorer.py", "text/x-python")
+
+
+def _png(dot: str) -> bytes:
+    try:
+        return png(dot)
+    except RenderError:
+        return b""
+
+
+def _plot_html(page: Page) -> str:
+    return "\n".join(go.Figure(p.figure).to_html(include_plotlyjs="cdn", full_html=False) for p in page.plots)
+
+
+def style_ui() -> None:
+    # trusted, static CSS: sizes for the legend, and large type for a projector
+    size = "1.25rem" if st.session_state.presentation else "1rem"
+    st.markdown(
+        f"""<style>
+        .ae-legend {{ display:flex; flex-wrap:wrap; gap:.3rem 1.2rem; font-size:.9rem; margin:.3rem 0; }}
+        .ae-swatch {{ display:inline-block; width:1.4em; height:.9em; border:1px solid #555; margin-right:.3em;
+                      vertical-align:middle; }}
+        .ae-ellipse {{ border-radius:50%; }} .ae-hexagon {{ clip-path: polygon(25% 0,75% 0,100% 50%,75% 100%,
+                      25% 100%,0 50%); }} .ae-plain-text {{ border-style:dotted; }}
+        .stApp p, .stApp li, .stApp label, .stApp input, .stApp code {{ font-size:{size}; }}
+        </style>""",
+        unsafe_allow_html=True,
+    )
+
+
+# -- the page --------------------------------------------------------------------------------
+
+def main() -> None:
+    init_state()
+    style_ui()
+    sidebar_ui()
+    st.title("∂ Autograd Explorer")
+    st.caption("Type a function, pick where to evaluate it, and watch what PyTorch's autograd really does.")
+    for problem in st.session_state.link_problems:
+        st.warning(problem)
+    state = current_state()
+    if (chosen := lesson(state.lesson)) and state.function != chosen.function:
+        st.session_state.lesson = ""  # the learner typed their own function: the lesson is over
+        state = replace(state, lesson="")
+    lesson_box = st.container()
+    inputs_ui()
+    hide = grads_hidden(state.lesson)
+    try:
+        with st.spinner("Running your function through autograd..."):
+            page = _page(state, hide)
+        st.session_state.last_good = page
+    except ExpressionError as err:
+        st.error(f"{err.message}" + (f" (column {err.column})" if err.column else ""))
+        if err.column:
+            st.code(err.pointer(st.session_state.function), language=None)
+        page = st.session_state.last_good
+        if page is not None:
+            st.caption("Below: the last function that worked.")
+    if page is None:
+        return
+    with lesson_box:
+        lesson_ui(page)
+    st.query_params.from_dict(to_query(page.state))
+    # visitor text only ever inside code spans: the language has no backtick, so it cannot break out
+    st.markdown(f"`{page.result.output} = {page.result.body}` → value `{format_value(page.result.value)}`"
+                + "".join(f", {v}.grad `{_grad(page, v, hide)}`" for v in page.result.variables))
+    for note in page.result.notes:
+        st.info(note)
+    if page.render_problem:
+        st.warning(page.render_problem)
+    graph_ui(page)
+    tensors_ui(page)
+    left, right = st.columns([3, 2])
+    with left:
+        plots_ui(page)
+    with right:
+        node_ui(page)
+    share_ui(page)
+
+
+def _grad(page: Page, variable: str, hide: bool) -> str:
+    return "?" if hide else format_value(page.result.grad[variable])
+
+
+main()

@@ -1,0 +1,74 @@
+// The clickable graph: shows the SVG that Graphviz drew on the server, lets a user pick a node
+// by click or keyboard, and zoom. The SVG comes from our own DOT, whose labels are escaped.
+export default function (component) {
+  const { data, parentElement, setStateValue } = component;
+  let root = parentElement.querySelector(".ae-graph");
+  if (!root) {
+    root = document.createElement("div");
+    root.className = "ae-graph";
+    root.innerHTML =
+      '<div class="ae-tools" role="toolbar" aria-label="Graph zoom">' +
+      '<button type="button" data-zoom="in" aria-label="Zoom in">+</button>' +
+      '<button type="button" data-zoom="out" aria-label="Zoom out">&minus;</button>' +
+      '<button type="button" data-zoom="fit" aria-label="Fit to width">fit</button>' +
+      '<span class="ae-hint">click a node (or Tab to it and press Enter) to inspect it</span></div>' +
+      '<div class="ae-canvas" tabindex="-1"></div>';
+    parentElement.appendChild(root);
+    root.dataset.zoom = "fit";
+    root.querySelectorAll("button[data-zoom]").forEach((button) => {
+      button.addEventListener("click", () => {
+        const now = root.dataset.zoom === "fit" ? 1 : parseFloat(root.dataset.zoom);
+        const next = { in: now * 1.25, out: now / 1.25, fit: "fit" }[button.dataset.zoom];
+        root.dataset.zoom = String(next);
+        applyZoom(root);
+      });
+    });
+  }
+  const canvas = root.querySelector(".ae-canvas");
+  if (canvas.dataset.svg !== data.svg) {
+    canvas.innerHTML = data.svg;
+    canvas.dataset.svg = data.svg;
+    const svg = canvas.querySelector("svg");
+    if (svg) {
+      svg.dataset.width = parseFloat(svg.getAttribute("width")) || 800;
+      svg.removeAttribute("height");
+      svg.setAttribute("role", "img");
+      svg.setAttribute("aria-label", data.label || "autograd graph");
+    }
+    canvas.querySelectorAll("g.node").forEach((node) => {
+      const title = node.querySelector("title");
+      node.setAttribute("tabindex", "0");
+      node.setAttribute("role", "button");
+      node.setAttribute("aria-label", (node.textContent || node.id).trim().replace(/\s+/g, " "));
+      if (title) title.remove(); // the browser tooltip would only repeat our id
+      const choose = () => setStateValue("selected", node.id);
+      node.addEventListener("click", choose);
+      node.addEventListener("keydown", (event) => {
+        if (event.key === "Enter" || event.key === " ") {
+          event.preventDefault();
+          choose();
+        }
+      });
+    });
+    applyZoom(root);
+  }
+  canvas.querySelectorAll("g.node").forEach((node) => {
+    node.classList.toggle("ae-selected", node.id === data.selected);
+  });
+}
+
+function applyZoom(root) {
+  const svg = root.querySelector(".ae-canvas svg");
+  if (!svg) return;
+  if (root.dataset.zoom === "fit") {
+    // fill the width, but never shrink the labels below readable: scroll instead
+    svg.style.width = "100%";
+    svg.style.minWidth = Math.min(svg.dataset.width * 0.9, 2400) + "px";
+    svg.style.maxWidth = svg.dataset.width * 1.6 + "px";
+  } else {
+    svg.style.minWidth = "0";
+    svg.style.maxWidth = "none";
+    svg.style.width = svg.dataset.width * parseFloat(root.dataset.zoom) + "px";
+  }
+  svg.style.height = "auto";
+}

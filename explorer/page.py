@@ -1,0 +1,116 @@
+"""Everything one page of the app shows for one state, computed in one call, as plain data.
+
+The app calls ``build(state)`` and draws what comes back; the result holds only
+strings, numbers and Plotly JSON, so the app can cache it (a lesson revisited,
+a link opened by a whole class) without keeping live tensors.
+
+>>> page = build(PageState(function="y = x ** 2", points=(("x", "2"),)))
+>>> page.result.grad, "PowBackward0" in page.dot
+({'x': 4.0}, True)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .dot import format_value, to_dot, to_text
+from .errors import ExpressionError
+from .exploration import Exploration, explore
+from .expression import parse
+from .figure import Plot, plots
+from .lessons import lesson
+from .points import Range, read_point
+from .render import RenderError, has_dot, svg
+from .script import python_script
+from .state import PageState
+
+__all__ = ["Page", "Comparison", "build", "inspector_rows"]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One row of a lesson's side-by-side table (the SQ lesson)."""
+
+    function: str
+    value: str
+    grad: str
+
+
+@dataclass(frozen=True)
+class Page:
+    state: PageState
+    result: Exploration
+    dot: str
+    svg: str | None  # None where Graphviz's dot program is missing: the browser lays it out
+    torchviz_svg: str | None
+    text: str  # the graph in words, for screen readers and for copying
+    plots: tuple[Plot, ...]
+    script: str
+    rows: tuple[dict, ...]
+    comparisons: tuple[Comparison, ...]
+    render_problem: str = ""
+
+
+def build(state: PageState, hide_grads: bool = False) -> Page:
+    """Run the state's function and prepare every panel; raises ExpressionError on bad input."""
+    parsed = parse(state.function)
+    at = {v: state.point(v) for v in parsed.variables}
+    result = explore(state.function, at, device=state.device, dtype=state.dtype)
+    dot = to_dot(result.graph, show_grads=not hide_grads)
+    drawn, torchviz_drawn, problem = _svgs(dot, result.torchviz_dot)
+    window = read_point(state.window, "the plot")
+    if not isinstance(window, Range):
+        raise ExpressionError("the plot's range is start:stop:count, as in -10:10:401")
+    return Page(
+        state=state,
+        result=result,
+        dot=dot,
+        svg=drawn,
+        torchviz_svg=torchviz_drawn,
+        text=to_text(result.graph),
+        plots=plots(state.function, result.points, window, state.device, state.dtype, not hide_grads),
+        script=python_script(parsed, result.points, state.device, state.dtype),
+        rows=inspector_rows(result, hide_grads),
+        comparisons=_comparisons(state),
+        render_problem=problem,
+    )
+
+
+def inspector_rows(result: Exploration, hide_grads: bool = False) -> tuple[dict, ...]:
+    """The lab's attribute printout, one row per tensor."""
+    return tuple(
+        {
+            "tensor": t.label,
+            "data": format_value(t.data),
+            "grad": "?" if hide_grads and t.requires_grad else format_value(t.grad),
+            "grad_fn": t.grad_fn or "None",
+            "is_leaf": t.is_leaf,
+            "requires_grad": t.requires_grad,
+            "retains_grad": t.retains_grad,
+            "shape": str(tuple(t.shape)),
+            "dtype": t.dtype,
+            "device": t.device,
+            "id": t.id,
+        }
+        for t in result.graph.tensors
+    )
+
+
+def _svgs(dot: str, torchviz_dot: str | None) -> tuple[str | None, str | None, str]:
+    if not has_dot():
+        return None, None, ""
+    try:
+        return svg(dot), svg(torchviz_dot) if torchviz_dot else None, ""
+    except RenderError as err:
+        return None, None, str(err)
+
+
+def _comparisons(state: PageState) -> tuple[Comparison, ...]:
+    current = lesson(state.lesson)
+    if current is None or not current.compare:
+        return ()
+    rows = []
+    for function in current.compare:
+        other = explore(function, {"x": state.point("x")}, device=state.device, dtype=state.dtype)
+        rows.append(Comparison(function, format_value(other.value), format_value(other.grad.get("x"))))
+    return tuple(rows)
