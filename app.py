@@ -68,6 +68,10 @@ def open_lesson(key: str) -> None:
         st.session_state[f"point_{variable}"] = typed
 
 
+def show_function(function: str) -> None:
+    st.session_state.update(function=function, node="")
+
+
 def pick_node() -> None:
     picked = st.session_state.graph_pick.selected
     if picked:
@@ -144,7 +148,10 @@ def lesson_ui(page: Page) -> None:
         st.subheader(current.title)
         st.markdown(current.explanation)
         for row in page.comparisons:
-            st.markdown(f"- `{row.function}` → value **{row.value}**, x.grad **{row.grad}**")
+            text, button = st.columns([4, 1], vertical_alignment="center")
+            text.markdown(f"`{row.function}` → value **{row.value}**, x.grad **{row.grad}**")
+            button.button("Show its graph", key=f"compare_{row.function}", on_click=show_function,
+                          args=(row.function,))
         if current.compare:
             for name in ("SQ", "SQFixed"):
                 check = gradcheck_function(name)
@@ -320,7 +327,7 @@ def main() -> None:
     for problem in st.session_state.link_problems:
         st.warning(problem)
     state = current_state()
-    if (chosen := lesson(state.lesson)) and state.function != chosen.function:
+    if (chosen := lesson(state.lesson)) and state.function not in (chosen.function, *chosen.compare):
         st.session_state.lesson = ""  # the learner typed their own function: the lesson is over
         state = replace(state, lesson="")
     lesson_box = st.container()

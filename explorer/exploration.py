@@ -185,7 +185,10 @@ def _sum_trick(entries: list[Labeled], value_index: int, output: str) -> Labeled
     value = entries[value_index]
     if value.role != "input":
         value.role, value.label = "intermediate", output
-    return Labeled(value.tensor.sum(), f"sum({output})", f"sum({value.text})", "output", (value_index,), "sum")
+    total = value.tensor.sum()
+    if total.requires_grad:
+        total.retain_grad()
+    return Labeled(total, f"sum({output})", f"sum({value.text})", "output", (value_index,), "sum")
 
 
 def _torchviz(output: torch.Tensor, leaves: dict[str, torch.Tensor]) -> str | None:
