@@ -47,25 +47,36 @@ def init_state() -> None:
     st.session_state.update(
         started=True, link_problems=problems, function=state.function, window=state.window,
         device=state.device, dtype=state.dtype, view=state.view, lesson=state.lesson, node=state.node,
-        presentation=False, last_good=None,
-        **{f"point_{v}": state.point(v) for v in DEFAULT_POINTS},
+        presentation=False, last_good=None, points={v: state.point(v) for v in DEFAULT_POINTS},
     )
 
 
 def current_state() -> PageState:
-    s = st.session_state
-    state = PageState(function=s.function, window=s.window, device=s.device, dtype=s.dtype, view=s.view,
-                      lesson=s.lesson, node=s.node)
-    for variable in DEFAULT_POINTS:
-        state = state.with_point(variable, s[f"point_{variable}"].strip())
+    # .get: Streamlit forgets the value of a widget that was not drawn in the last run
+    s, default = st.session_state, PageState()
+    state = PageState(function=s.get("function", default.function), window=s.get("window", default.window),
+                      device=s.get("device", default.device), dtype=s.get("dtype", default.dtype),
+                      view=s.get("view") or default.view, lesson=s.lesson, node=s.get("node") or "")
+    for variable, typed in s.points.items():
+        state = state.with_point(variable, typed.strip())
     return state
+
+
+def set_point(variable: str, typed: str) -> None:
+    """Change a variable's point; the box for it shows the change (when it is drawn)."""
+    st.session_state.points[variable] = typed
+    st.session_state[f"point_{variable}"] = typed
+
+
+def keep_point(variable: str) -> None:
+    st.session_state.points[variable] = st.session_state[f"point_{variable}"]
 
 
 def open_lesson(key: str) -> None:
     chosen = lesson(key)
     st.session_state.update(lesson=key, function=chosen.function, node="")
     for variable, typed in chosen.points:
-        st.session_state[f"point_{variable}"] = typed
+        set_point(variable, typed)
 
 
 def show_function(function: str) -> None:
@@ -84,10 +95,10 @@ def pick_point(key: str, variables: tuple[str, ...]) -> None:
         return
     first = points[0]
     if len(variables) == 1:
-        st.session_state[f"point_{variables[0]}"] = f"{first['x']:.4g}"
+        set_point(variables[0], f"{first['x']:.4g}")
     elif "y" in first:
-        a, b = variables
-        st.session_state[f"point_{a}"], st.session_state[f"point_{b}"] = f"{first['x']:.4g}", f"{first['y']:.4g}"
+        set_point(variables[0], f"{first['x']:.4g}")
+        set_point(variables[1], f"{first['y']:.4g}")
 
 
 # -- panels ----------------------------------------------------------------------------------
@@ -127,7 +138,10 @@ def inputs_ui() -> tuple[str, ...]:
         variables = last.result.variables if last else ()
     columns = st.columns(max(len(variables), 1) + 1)
     for column, variable in zip(columns, variables, strict=False):
-        column.text_input(f"{variable} =", key=f"point_{variable}",
+        key = f"point_{variable}"
+        if key not in st.session_state:
+            st.session_state[key] = st.session_state.points[variable]
+        column.text_input(f"{variable} =", key=key, on_change=keep_point, args=(variable,),
                           help="A number (2, -0.5, pi) or a range start:stop:count, like torch.linspace.")
     columns[-1].text_input("Plot range", key="window", help="start:stop:count for the plot's horizontal axis.")
     return variables
@@ -189,7 +203,7 @@ def graph_ui(page: Page) -> None:
             st.graphviz_chart(page.result.torchviz_dot, key=f"tv-{hash(page.result.torchviz_dot)}")
         return
     if page.svg:
-        _graph_component()(data={"svg": page.svg, "selected": st.session_state.node,
+        _graph_component()(data={"svg": page.svg, "selected": st.session_state.get("node", ""),
                                  "label": f"autograd graph of {page.result.output} = {page.result.body}"},
                            key="graph_pick", on_selected_change=pick_node)
     else:
@@ -212,9 +226,10 @@ def legend_ui() -> None:
 
 def tensors_ui(page: Page) -> None:
     st.subheader("Every tensor, as the lab prints it")
-    st.dataframe(list(page.rows), hide_index=True, width="stretch",
-                 column_order=("tensor", "data", "grad", "grad_fn", "is_leaf", "requires_grad", "retains_grad",
-                               "shape", "dtype", "device"))
+    # a plain table, not a canvas grid: its text reaches screen readers, search and copy-paste
+    columns = ("tensor", "data", "grad", "grad_fn", "is_leaf", "requires_grad", "retains_grad", "shape", "dtype",
+               "device")
+    st.table([{c: str(row[c]) for c in columns} for row in page.rows], border="horizontal", hide_index=True)
 
 
 def node_ui(page: Page) -> None:
@@ -222,7 +237,7 @@ def node_ui(page: Page) -> None:
     graph = page.result.graph
     choices = [""] + [t.id for t in graph.tensors] + [n.id for n in graph.nodes]
     names = {t.id: f"tensor {t.label}" for t in graph.tensors} | {n.id: f"{n.name} ({n.id})" for n in graph.nodes}
-    if st.session_state.node not in choices:
+    if st.session_state.get("node") not in choices:
         st.session_state.node = ""
     st.selectbox("Inspect a node (or click it in the graph)", choices, key="node",
                  format_func=lambda i: names.get(i, "choose a node..."))

@@ -243,6 +243,9 @@ class _Source:
         try:
             return ast.parse(self.body, mode="eval")
         except SyntaxError as err:
+            if not err.offset:  # Python points past the end: the text stops mid-expression
+                raise ExpressionError("the function ends too early: something is missing at the end",
+                                      len(self.text.rstrip()) + 1) from None
             raise ExpressionError(self._syntax_message(err), self._syntax_column(err)) from None
         except (RecursionError, MemoryError, ValueError):
             raise ExpressionError("the function is nested too deeply to read") from None
