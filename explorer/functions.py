@@ -144,7 +144,9 @@ _TABLE: tuple[Function, ...] = (
     Function("min", _min, (1, 2), "min(a): smallest element; min(a, b): elementwise minimum"),
     Function("clamp", torch.clamp, (1, 3), "clamp(a, min, max): a limited to [min, max]",
              options=("min", "max")),
-    Function("where", torch.where, (3, 3), "where(condition, a, b): a where true, else b"),
+    # not as a method: PyTorch's a.where(condition, b) puts the receiver second, so
+    # (x > 0).where(x, 0) would be read as where(x > 0, x, 0) here but fails in PyTorch
+    Function("where", torch.where, (3, 3), "where(condition, a, b): a where true, else b", method=False),
 )
 
 FUNCTIONS: dict[str, Function] = {f.name: f for f in _TABLE}
