@@ -200,7 +200,7 @@ def graph_ui(page: Page) -> None:
         if page.torchviz_svg:
             st.image(page.torchviz_svg)
         elif page.result.torchviz_dot:
-            st.graphviz_chart(page.result.torchviz_dot, key=f"tv-{hash(page.result.torchviz_dot)}")
+            st.graphviz_chart(page.result.torchviz_dot)
         return
     if page.svg:
         _graph_component()(data={"svg": page.svg, "selected": st.session_state.get("node", ""),
@@ -208,7 +208,7 @@ def graph_ui(page: Page) -> None:
                            key="graph_pick", on_selected_change=pick_node)
     else:
         # Graphviz is not installed on this server: the browser lays the graph out instead
-        st.graphviz_chart(page.dot, key=f"g-{hash(page.dot)}")
+        st.graphviz_chart(page.dot)
     legend_ui()
     with st.expander("The graph as text (nodes and edges)"):
         st.code(page.text, language=None)

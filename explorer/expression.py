@@ -89,6 +89,18 @@ _CHARACTER_HINTS = {
     "\u2013": "-", "\u00b2": "**2", "\u00b3": "**3", "\u03c0": "pi", "\u221a": "sqrt(...)",
     "\u2264": "<=", "\u2265": ">=",
 }
+_ASCII_HINTS = {
+    "'": "quotes are not part of the language: functions take numbers and variables, not text",
+    '"': "quotes are not part of the language: functions take numbers and variables, not text",
+    "[": "indexing with [...] and lists are not supported",
+    "]": "indexing with [...] and lists are not supported",
+    ";": "one expression only: ';' is not supported",
+    ":": "':' belongs in a range of points (start:stop:count), not in the function",
+    "%": "'%' is not supported",
+    "@": "'@' (matrix product) is not supported: the variables are numbers or ranges",
+    "!": "'!' is not supported (for a factorial, multiply the terms)",
+    "|": "'|' is not supported; for an absolute value write abs(x)",
+}
 _ALLOWED_ASCII = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 +-*/^().,=<>_")
 _PREFIX = re.compile(r"\s*([A-Za-z_]\w{0,30})\s*(?:\(([^()]*)\))?\s*=(?!=)")
 _IMPLICIT_PRODUCT = re.compile(r"(?<![\w.])(\d+\.?\d*|\.\d+)(?![eE][+-]?\d)([A-Za-z_(])")
@@ -184,8 +196,10 @@ def _check_characters(text: str) -> None:
         if plain != char and plain and all(c in _ALLOWED_ASCII for c in plain):
             raise ExpressionError(f"'{char}' ({code}) looks like '{plain}' but is not: type a plain '{plain}'",
                                   column)
+        if char in _ASCII_HINTS:
+            raise ExpressionError(_ASCII_HINTS[char], column)
         if ord(char) < 128:
-            raise ExpressionError(f"'{char}' is not part of the language", column)
+            raise ExpressionError(f"the character {char!r} is not part of the language", column)
         raise ExpressionError(f"'{char}' ({code}) is not part of the language: use plain ASCII letters", column)
 
 

@@ -1,0 +1,152 @@
+"""The app's panels through Streamlit's AppTest: lessons, errors, practice questions, links."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from explorer.lessons import LESSONS
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def run_app(query: dict[str, str] | None = None) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=120)  # the first run imports torch
+    for key, value in (query or {}).items():
+        app.query_params[key] = value
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def summary(app: AppTest) -> str:
+    """The one-line result under the inputs: '`y = x ** 2` → value `4`, x.grad `4`'."""
+    return next(m.value for m in app.markdown if "→ value `" in m.value)
+
+
+def table_rows(app: AppTest) -> list[dict]:
+    """The tensor table's rows, as the browser would show them."""
+    return app.table[0].value.to_dict("records")
+
+
+def test_default_page_shows_the_labs_first_derivative():
+    app = run_app()
+    assert summary(app) == "`y = x ** 2` → value `4`, x.grad `4`"
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("derivative", "x.grad `4`"),
+        ("attributes", "x.grad `4`"),
+        ("polynomial", "x.grad `6`"),
+        ("custom-function", "x.grad `4`"),
+        ("partial", "u.grad `4`, v.grad `1`"),
+        ("sum-trick", "x.grad `[-20 ... 20] (10)`"),
+        ("relu", "x.grad `[0 ... 1] (1,000)`"),
+    ],
+)
+def test_each_lesson_opens_with_one_click_and_shows_the_labs_gradient(key, expected):
+    app = run_app()
+    app.button(key=f"lesson_{key}").click().run()
+    assert not app.exception
+    chosen = next(lesson for lesson in LESSONS if lesson.key == key)
+    assert app.text_input(key="function").value == chosen.function
+    assert summary(app).endswith(expected)
+    assert any(chosen.title in s.value for s in app.subheader)
+
+
+def test_attribute_lesson_table_is_the_labs_printout():
+    app = run_app()
+    app.button(key="lesson_attributes").click().run()
+    rows = {row["tensor"]: row for row in table_rows(app)}
+    assert rows["x"] == {**rows["x"], "data": "2", "grad": "4", "grad_fn": "None", "is_leaf": "True",
+                         "requires_grad": "True"}
+    assert rows["y"] == {**rows["y"], "data": "4", "grad": "1", "grad_fn": "PowBackward0", "is_leaf": "False",
+                         "requires_grad": "True", "retains_grad": "True"}
+
+
+@pytest.mark.parametrize(("key", "right", "variable"), [("practice-cubic", "7", "x"), ("practice-partial", "5", "u")])
+def test_practice_hides_gradients_until_the_right_answer(key, right, variable):
+    app = run_app()
+    app.button(key=f"lesson_{key}").click().run()
+    assert f"{variable}.grad `?`" in summary(app)
+    assert all(row["grad"] in ("?", "None") for row in table_rows(app))
+    app.text_input(key=f"answer_{key}").set_value("3.5").run()
+    assert any("Not quite" in w.value and "Hint" in w.value for w in app.warning)
+    assert f"{variable}.grad `?`" in summary(app)
+    app.text_input(key=f"answer_{key}").set_value(right).run()
+    assert any("Right" in s.value for s in app.success)
+    assert f"{variable}.grad `{right}`" in summary(app)
+
+
+def test_worked_answer_button_reveals_the_answer_and_the_gradients():
+    app = run_app()
+    app.button(key="lesson_practice-cubic").click().run()
+    app.button(key="reveal_practice-cubic").click().run()
+    assert any("6x²" in i.value for i in app.info)
+    assert "x.grad `7`" in summary(app)
+
+
+def test_sq_lesson_shows_gradcheck_failing_for_the_lab_and_passing_for_the_fix():
+    app = run_app()
+    app.button(key="lesson_custom-function").click().run()
+    texts = [m.value for m in app.markdown]
+    assert any("gradcheck(SQ.apply" in t and "fails" in t for t in texts)
+    assert any("gradcheck(SQFixed.apply" in t and "passes" in t for t in texts)
+    assert any("`3*SQ(x)`" in t and "x.grad **4**" in t for t in texts)
+    assert any("`3*SQFixed(x)`" in t and "x.grad **12**" in t for t in texts)
+    app.button(key="compare_3*SQ(x)").click().run()
+    assert summary(app) == "`y = 3*SQ(x)` → value `12`, x.grad `4`"
+
+
+def test_bad_input_shows_the_message_with_its_column_and_keeps_the_last_good_page():
+    app = run_app()
+    app.text_input(key="function").set_value("x ** 2 + q").run()
+    assert not app.exception
+    assert any("unknown variable 'q'" in e.value and "column 10" in e.value for e in app.error)
+    assert any(c.value.endswith("\n         ^") for c in app.code)  # the caret under the column
+    assert summary(app) == "`y = x ** 2` → value `4`, x.grad `4`"
+
+
+def test_typing_a_function_and_a_point_updates_everything():
+    app = run_app()
+    app.text_input(key="function").set_value("f = u*v + (u*v)**2").run()
+    app.text_input(key="point_u").set_value("2").run()
+    app.text_input(key="point_v").set_value("1").run()
+    assert summary(app) == "`f = u*v + (u*v)**2` → value `6`, u.grad `5`, v.grad `10`"
+
+
+def test_a_link_reopens_its_state():
+    app = run_app({"f": "y = x**2 + 2*x + 1", "x": "3", "dtype": "float64", "view": "torchviz"})
+    assert app.text_input(key="function").value == "y = x**2 + 2*x + 1"
+    assert summary(app) == "`y = x**2 + 2*x + 1` → value `16`, x.grad `8`"
+    assert {row["dtype"] for row in table_rows(app)} == {"float64"}
+    assert app.query_params["x"] in ("3", ["3"])
+
+
+def test_a_crafted_link_gives_messages_and_a_working_page():
+    app = run_app({"f": "__import__('os')", "x": "nan", "device": "tpu", "node": "<script>", "lesson": "../../etc"})
+    assert not app.exception
+    warnings = " ".join(w.value for w in app.warning)
+    assert "value of x was ignored" in warnings and "device" in warnings and "node" in warnings
+    assert "lesson" in warnings
+    assert any("quotes are not part of the language" in e.value for e in app.error)
+
+
+def test_torchviz_view_shows_torchviz_drawing():
+    app = run_app({"f": "x**2", "view": "torchviz"})
+    assert any("torchviz.make_dot" in c.value for c in app.caption)
+    assert [e for e in app.main if type(e).__name__ == "Image"], "the torchviz SVG is shown as an image"
+
+
+def test_without_graphviz_installed_the_browser_draws_the_graph(monkeypatch):
+    # a server without Graphviz's dot program: the DOT goes to the browser's own renderer
+    python_only = os.path.dirname(os.path.realpath(os.sys.executable))
+    monkeypatch.setenv("PATH", python_only)
+    app = run_app({"f": "x**2"})
+    charts = app.get("graphviz_chart")
+    assert charts and "PowBackward0" in charts[0].proto.spec
