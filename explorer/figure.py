@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
-from .exploration import explore
+from .exploration import Exploration, explore
 from .points import Point, Range
 
 __all__ = ["Plot", "curve", "contour", "plots"]
@@ -55,12 +55,12 @@ def curve(expression: str, points: Mapping[str, Point], variable: str, window: R
     """f and df/d(variable) over the window, the others held fixed; None if f mixes the points."""
     held = {k: (_middle(p) if isinstance(p, Range) else p) for k, p in points.items() if k != variable}
     result = explore(expression, {**held, variable: window}, device=device, dtype=dtype)
-    if not isinstance(result.value, list) or len(result.value) != window.count:
-        return None  # a sum or mean inside: the value is not a curve over the points
+    f, name = _curve_values(result, window.count)
+    if f is None:
+        return None  # the points mix (a mean or max inside): the value is not a curve over them
     xs = _linspace(window)
-    f, df = result.value, result.grad[variable] or [0.0] * window.count
+    df = result.grad[variable] or [0.0] * window.count
     partial = "∂" if len(points) > 1 else "d"
-    name = f"{result.output} = {result.body}"
     derivative = f"{partial}{result.output}/{partial}{variable}"
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=xs, y=_gaps(f), name=name, line=dict(color=_F_COLOUR, width=3)))
@@ -102,6 +102,19 @@ def contour(expression: str, points: Mapping[str, Point], window: Range, device:
 
 
 # -- pieces ---------------------------------------------------------------------------------
+
+
+def _curve_values(result: Exploration, count: int) -> tuple[list[float] | None, str]:
+    """The function's values at each point and their name; for torch.sum(Y), the lab's plot of Y."""
+    if isinstance(result.value, list) and len(result.value) == count:
+        return result.value, f"{result.output} = {result.body}"
+    graph = result.graph
+    output = graph.tensor(graph.output)
+    if output.op == "sum" and len(output.operands) == 1:
+        inner = graph.tensor(output.operands[0])
+        if isinstance(inner.data, list) and len(inner.data) == count:
+            return inner.data, f"{inner.text} (the terms of the sum)"  # each term depends on its own point
+    return None, ""
 
 
 def _mark_point(fig: go.Figure, expression: str, at: dict, variable: str, window: Range, device: str,

@@ -1,0 +1,246 @@
+"""The app in a real Chromium: what only a browser shows (the drawn graph, the plot, clicks, links).
+
+Starts the app on a free local port and drives Debian's Chromium with
+Playwright (see ../shared/BROWSER-TESTS.md for why each flag is here).
+Screenshots of the main views go to $SCREENSHOT_DIR (default
+``test-artifacts/``; ``make screenshots`` writes them into ``assets/``).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SHOTS = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "test-artifacts"))
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install chromium)"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail("the app did not start within 60 s")
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def settle(tab) -> None:
+    """Wait for the rerun a change started to finish, the way Streamlit's own tests do."""
+    tab.wait_for_timeout(300)
+    tab.wait_for_selector("[data-testid=stApp][data-test-connection-state=CONNECTED]", timeout=60_000)
+    tab.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=60_000)
+
+
+def open_app(tab, server: str, query: dict[str, str] | None = None, link: str | None = None) -> None:
+    tab.goto(link or server + ("/?" + urlencode(query) if query else "/"))
+    tab.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=90_000)
+    settle(tab)
+    if (query or {}).get("view") != "torchviz":
+        tab.locator("g.node").first.wait_for(timeout=30_000)
+
+
+def type_into(tab, label: str, text: str) -> None:
+    box = tab.get_by_role("textbox", name=label, exact=True)
+    box.fill(text)
+    box.press("Enter")
+    settle(tab)
+
+
+def graph_names(tab) -> list[str]:
+    return [t.strip() for t in tab.locator("g.node").all_text_contents()]
+
+
+def summary(tab) -> str:
+    return tab.locator("[data-testid=stMarkdown]", has_text="→ value").first.inner_text()
+
+
+def table_row(tab, tensor: str) -> list[str]:
+    rows = tab.locator("[data-testid=stTable] tbody tr")
+    for i in range(rows.count()):
+        cells = [c.strip() for c in rows.nth(i).locator("td, th").all_inner_texts()]
+        if cells and cells[0] == tensor:
+            return cells
+    raise AssertionError(f"no row for tensor {tensor!r}")
+
+
+def screenshot(tab, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    height = tab.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
+    tab.set_viewport_size({"width": 1400, "height": min(int(height) + 40, 5000)})
+    tab.wait_for_timeout(800)
+    tab.screenshot(path=str(SHOTS / name), full_page=True)
+    tab.set_viewport_size({"width": 1400, "height": 1000})
+
+
+LAB = [
+    # (function as the lab writes it, points, grad_fns the graph must show, the summary's ending)
+    ("y = x ** 2", {"x": "2"}, {"PowBackward0", "AccumulateGrad"}, "x.grad 4"),
+    ("y = x ** 2 + 2 * x + 1", {"x": "2"}, {"PowBackward0", "MulBackward0", "AddBackward0"}, "x.grad 6"),
+    ("y = 2 * x ** 3 + x", {"x": "1"}, {"PowBackward0", "MulBackward0", "AddBackward0"}, "x.grad 7"),
+    ("y = SQ(x)", {"x": "2"}, {"SQBackward", "AccumulateGrad"}, "x.grad 4"),
+    ("f = u * v + u ** 2", {"u": "1", "v": "2"}, {"MulBackward0", "PowBackward0", "AddBackward0"},
+     "u.grad 4, v.grad 1"),
+    ("y = torch.sum(x ** 2)", {"x": "-10:10:10"}, {"SumBackward0", "PowBackward0"}, "x.grad [-20 ... 20] (10)"),
+    ("Y = torch.relu(x)", {"x": "-10:10:1000"}, {"ReluBackward0", "SumBackward0"}, "x.grad [0 ... 1] (1,000)"),
+    ("f = u * v + (u * v) ** 2", {"u": "2", "v": "1"}, {"MulBackward0", "PowBackward0"}, "u.grad 5, v.grad 10"),
+]
+
+
+@pytest.mark.parametrize(("function", "points", "grad_fns", "ending"), LAB, ids=[case[0] for case in LAB])
+def test_typing_each_lab_function_draws_its_graph_values_and_plot(page, server, function, points, grad_fns,
+                                                                  ending):
+    open_app(page, server)
+    type_into(page, "Function", function)
+    for variable, typed in points.items():
+        type_into(page, f"{variable} =", typed)
+    assert summary(page).endswith(ending)
+    assert grad_fns <= set(graph_names(page))
+    leaf = table_row(page, "x" if "x" in points else "u")
+    assert leaf[3:6] == ["None", "True", "True"]  # grad_fn, is_leaf, requires_grad: the lab's printout
+    traces = page.locator("[data-testid=stPlotlyChart]").first.locator("g.trace")
+    legend = page.locator("[data-testid=stPlotlyChart]").first.locator("g.legend").text_content()
+    assert traces.count() >= 2 and "(autograd)" in legend  # the function and its derivative
+
+
+def test_graph_keeps_up_with_several_changes_in_a_row(page, server):
+    open_app(page, server)
+    for function, name in [("sin(x)", "SinBackward0"), ("exp(x)", "ExpBackward0"), ("x.tanh()", "TanhBackward0"),
+                           ("sqrt(x)", "SqrtBackward0"), ("torch.sigmoid(x)", "SigmoidBackward0")]:
+        type_into(page, "Function", function)
+        assert name in graph_names(page), f"the graph still shows the previous function instead of {function}"
+
+
+def test_bad_input_shows_its_message_and_the_page_keeps_working(page, server):
+    open_app(page, server)
+    type_into(page, "Function", "x ** 2 + q")
+    error = page.locator("[data-testid=stAlert]", has_text="unknown variable").inner_text()
+    assert "column 10" in error
+    assert "PowBackward0" in graph_names(page)  # the last good graph stays
+    type_into(page, "Function", "x ** 3")
+    assert summary(page).endswith("x.grad 12")
+
+
+def test_a_copied_link_reopens_the_same_page(page, browser, server):
+    open_app(page, server)
+    type_into(page, "Function", "f = u * v + u ** 2")
+    type_into(page, "u =", "3")
+    link = page.locator("[data-testid=stCode]", has_text="?f=").inner_text().strip()
+    assert link.startswith(server)
+    other = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    open_app(other, server, link=link)
+    assert other.get_by_role("textbox", name="Function", exact=True).input_value() == "f = u * v + u ** 2"
+    assert other.get_by_role("textbox", name="u =", exact=True).input_value() == "3"
+    assert summary(other) == summary(page)
+    other.context.close()
+
+
+def test_clicking_a_graph_node_opens_it_in_the_inspector(page, server):
+    open_app(page, server, {"f": "y = x ** 2 + 2 * x + 1"})
+    page.locator("g.node", has_text="PowBackward0").click()
+    settle(page)
+    details = page.locator("[data-testid=stMarkdown]", has_text="next_functions").inner_text()
+    assert "PowBackward0" in details and "exponent" in details and "AccumulateGrad" in details
+    assert page.locator("g.node.ae-selected", has_text="PowBackward0").count() == 1
+
+
+def test_a_graph_node_can_be_chosen_with_the_keyboard(page, server):
+    open_app(page, server, {"f": "y = x ** 2"})
+    node = page.locator("g.node", has_text="AccumulateGrad")
+    node.focus()
+    page.keyboard.press("Enter")
+    settle(page)
+    details = page.locator("[data-testid=stMarkdown]", has_text="next_functions").inner_text()
+    assert "accumulates into tensor x" in details
+
+
+def test_a_crafted_link_cannot_put_markup_or_script_on_the_page(page, server):
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(server + "/?" + urlencode({"f": "<img src=x onerror=alert(1)>", "x": "<script>alert(2)</script>",
+                                         "node": "\"><svg onload=alert(3)>"}))
+    settle(page)
+    page.wait_for_timeout(1000)
+    assert dialogs == []
+    assert page.locator("img[src=x]").count() == 0
+    alerts = " ".join(page.locator("[data-testid=stAlert]").all_inner_texts())
+    assert "value of x was ignored" in alerts and "node=" in alerts and "(column 1)" in alerts
+
+
+def test_torchviz_view_draws_what_make_dot_draws(page, server):
+    open_app(page, server, {"f": "y = x ** 2 + 2 * x + 1", "view": "torchviz"})
+    image = page.locator("[data-testid=stImage] img").first
+    image.wait_for()
+    assert image.get_attribute("src")
+
+
+def test_screenshots_of_the_main_views(page, server):
+    open_app(page, server, {"f": "y = x ** 2 + 2 * x + 1", "lesson": "polynomial"})
+    page.locator("g.node", has_text="PowBackward0").click()
+    settle(page)
+    screenshot(page, "explorer.png")
+    open_app(page, server, {"f": "f = u * v + u ** 2", "lesson": "partial"})
+    screenshot(page, "partial-derivatives.png")
+    open_app(page, server, {"f": "Y = torch.relu(x)", "x": "-10:10:1000", "lesson": "relu"})
+    screenshot(page, "relu.png")
+    open_app(page, server, {"f": "y = SQ(x)", "lesson": "custom-function"})
+    screenshot(page, "custom-function.png")
+    open_app(page, server, {"f": "y = x ** 2 + 2 * x + 1", "view": "torchviz"})
+    screenshot(page, "torchviz-view.png")
+    for name in ("explorer.png", "partial-derivatives.png", "relu.png", "custom-function.png", "torchviz-view.png"):
+        assert (SHOTS / name).stat().st_size > 20_000
