@@ -92,7 +92,7 @@ HOSTILE = [
     ("(x+1)(x-1)", 2, "'*'"),
     ("", None, "type a function"),
     ("   ", None, "type a function"),
-    ("x +", None, None),
+    ("x +", 4, None),  # the text stops mid-way: the pointer sits at its end
     ("(x", 1, "never closed"),
     ("x)", 2, "no partner"),
     ("\uff58**2", 1, "looks like 'x'"),
