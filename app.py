@@ -16,6 +16,7 @@ import streamlit as st
 
 from explorer import ExpressionError, available_devices, gradcheck_function, parse
 from explorer.dot import LEGEND, format_value
+from explorer.figure import Plot
 from explorer.lessons import LESSONS, check_answer, lesson
 from explorer.page import Page, build
 from explorer.render import RenderError, png
@@ -275,16 +276,29 @@ def plots_ui(page: Page) -> None:
     st.subheader("The function and its derivative")
     if not page.plots:
         st.caption("Nothing to plot: the function has no variable, or it reduces its points (sum, mean, max, min).")
-    columns = st.columns(min(len(page.plots), 2) or 1)
-    for i, plot in enumerate(page.plots):
-        with columns[i % len(columns)]:
-            key = f"plot_{'_'.join(plot.variables)}"
-            st.plotly_chart(go.Figure(plot.figure), key=key, selection_mode="points", width="stretch",
-                            on_select=functools.partial(pick_point, key, plot.variables))
-            for note in plot.notes:
-                st.info(note)
+    curves = [p for p in page.plots if p.kind == "curve"]
+    contours = [p for p in page.plots if p.kind == "contour"]
+    for column, plot in zip(st.columns(len(curves) or 1), curves, strict=False):
+        with column:
+            plot_ui(plot)
+    for plot in contours:
+        left, right = st.columns([3, 1])
+        with left:
+            plot_ui(plot)
+        a, b = plot.variables
+        right.markdown(f"Each arrow is the gradient (∂f/∂{a}, ∂f/∂{b}) at its point, scaled to fit: it points "
+                       "uphill, and is longer where f is steeper. The red arrow is the gradient autograd "
+                       "computed at your point.")
     if page.plots:
-        st.caption("Click a point on a curve to move the evaluation point there.")
+        st.caption("Click a point on a plot to move the evaluation point there.")
+
+
+def plot_ui(plot: Plot) -> None:
+    key = f"plot_{'_'.join(plot.variables)}"
+    st.plotly_chart(go.Figure(plot.figure), key=key, selection_mode="points", width="stretch",
+                    on_select=functools.partial(pick_point, key, plot.variables))
+    for note in plot.notes:
+        st.info(note)
 
 
 def share_ui(page: Page) -> None:
@@ -372,12 +386,12 @@ def main() -> None:
     if page.render_problem:
         st.warning(page.render_problem)
     graph_ui(page)
-    tensors_ui(page)
     left, right = st.columns([3, 2])
     with left:
-        plots_ui(page)
+        tensors_ui(page)
     with right:
         node_ui(page)
+    plots_ui(page)
     share_ui(page)
 
 

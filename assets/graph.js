@@ -63,7 +63,7 @@ function applyZoom(root) {
   if (root.dataset.zoom === "fit") {
     // fill the width, but never shrink the labels below readable: scroll instead
     svg.style.width = "100%";
-    svg.style.minWidth = Math.min(svg.dataset.width * 0.9, 2400) + "px";
+    svg.style.minWidth = Math.min(svg.dataset.width * 0.7, 2400) + "px";
     svg.style.maxWidth = svg.dataset.width * 1.6 + "px";
   } else {
     svg.style.minWidth = "0";

@@ -70,7 +70,7 @@ def to_dot(graph: Graph, *, show_grads: bool = True) -> str:
     lines = [
         "digraph autograd {",
         # a white page keeps the graph readable on a dark theme too
-        '  graph [rankdir=LR, bgcolor="white", pad=0.2, nodesep=0.25, ranksep=0.45, fontname="Helvetica"];',
+        '  graph [rankdir=LR, bgcolor="white", pad=0.2, nodesep=0.2, ranksep=0.35, fontname="Helvetica"];',
         '  node [fontname="Helvetica", fontsize=14, penwidth=1.2];',
         '  edge [color="#444444", arrowsize=0.7];',
     ]
@@ -90,9 +90,10 @@ def _tensor_node(tensor: TensorInfo, show_grads: bool) -> str:
     cells = [f"<b>{title}</b>", f"data {_escape(format_value(tensor.data))}"]
     if tensor.requires_grad:
         cells.append(f"grad {_escape(format_value(tensor.grad)) if show_grads else '?'}")
-    row = "".join(f"<td>{cell}</td>" for cell in cells)
-    label = f'<<table border="1" cellborder="1" cellspacing="0" cellpadding="4" bgcolor="{style.fill}">' \
-            f"<tr>{row}</tr></table>>"
+    # stacked rows (label over data over grad) keep a left-to-right graph narrow enough to fit a screen
+    rows = "".join(f"<tr><td>{cell}</td></tr>" for cell in cells)
+    label = f'<<table border="1" cellborder="1" cellspacing="0" cellpadding="3" bgcolor="{style.fill}">' \
+            f"{rows}</table>>"
     dashed = ', style="dashed"' if tensor.role == "constant" else ""
     return f'  "{tensor.id}" [id="{tensor.id}", shape=plain, label={label}{dashed}];'
 

@@ -97,7 +97,9 @@ def contour(expression: str, points: Mapping[str, Point], window: Range, device:
     fig.add_trace(go.Scatter(x=[pa], y=[pb], mode="markers", name=f"({a}, {b}) = ({pa:g}, {pb:g})",
                              marker=dict(color=_POINT_COLOUR, size=12, symbol="circle")))
     fig.update_layout(_layout(a, b))
-    fig.update_layout(title=f"{result.output}({a}, {b}) with its gradient")
+    fig.update_layout(title=dict(text=f"{result.output}({a}, {b}) with its gradient", y=0.98), height=520,
+                      margin=dict(t=90))
+    fig.update_yaxes(scaleanchor="x", scaleratio=1)  # square cells, so arrows point the true direction
     return Plot("contour", (a, b), fig.to_plotly_json(), ())
 
 
@@ -188,7 +190,7 @@ def _scale(vectors: list[tuple[float, float]], window: Range) -> float:
 
 def _layout(x_title: str, y_title: str) -> dict:
     return dict(xaxis_title=x_title, yaxis_title=y_title, template="plotly_white", height=420,
-                margin=dict(l=40, r=20, t=40, b=40), legend=dict(orientation="h", y=-0.2),
+                margin=dict(l=40, r=20, t=40, b=40), legend=dict(orientation="h", yanchor="bottom", y=1.02),
                 font=dict(size=14), clickmode="event+select")
 
 

@@ -85,6 +85,7 @@ def settle(tab) -> None:
     tab.wait_for_timeout(300)
     tab.wait_for_selector("[data-testid=stApp][data-test-connection-state=CONNECTED]", timeout=60_000)
     tab.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=60_000)
+    assert tab.locator("[data-testid=stException]").count() == 0, "the app raised an exception"
 
 
 def open_app(tab, server: str, query: dict[str, str] | None = None, link: str | None = None) -> None:
