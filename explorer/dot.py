@@ -92,10 +92,10 @@ def _tensor_node(tensor: TensorInfo, show_grads: bool) -> str:
         cells.append(f"grad {_escape(format_value(tensor.grad)) if show_grads else '?'}")
     # stacked rows (label over data over grad) keep a left-to-right graph narrow enough to fit a screen
     rows = "".join(f"<tr><td>{cell}</td></tr>" for cell in cells)
-    label = f'<<table border="1" cellborder="1" cellspacing="0" cellpadding="3" bgcolor="{style.fill}">' \
+    dashed = ' style="dashed"' if tensor.role == "constant" else ""
+    label = f'<<table border="1" cellborder="1" cellspacing="0" cellpadding="3" bgcolor="{style.fill}"{dashed}>' \
             f"{rows}</table>>"
-    dashed = ', style="dashed"' if tensor.role == "constant" else ""
-    return f'  "{tensor.id}" [id="{tensor.id}", shape=plain, label={label}{dashed}];'
+    return f'  "{tensor.id}" [id="{tensor.id}", shape=plain, label={label}];'
 
 
 def _grad_node(node: GradNode, labels: dict[str, str]) -> list[str]:

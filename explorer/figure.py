@@ -100,6 +100,8 @@ def contour(expression: str, points: Mapping[str, Point], window: Range, device:
     fig.update_layout(title=dict(text=f"{result.output}({a}, {b}) with its gradient", y=0.98), height=520,
                       margin=dict(t=90))
     fig.update_yaxes(scaleanchor="x", scaleratio=1)  # square cells, so arrows point the true direction
+    fig.update_xaxes(range=[window.start, window.stop])
+    fig.update_yaxes(range=[window.start, window.stop])
     return Plot("contour", (a, b), fig.to_plotly_json(), ())
 
 
