@@ -124,7 +124,13 @@ def _grad_node(node: GradNode, labels: dict[str, str]) -> list[str]:
 def _edges(graph: Graph) -> list[str]:
     produced = {node.id: node.tensor for node in graph.nodes if node.tensor is not None}
     names = {node.id: node.name for node in graph.nodes}
+    roles = {tensor.id: tensor.role for tensor in graph.tensors}
     lines = []
+    for tensor in graph.tensors:
+        # a constant (the condition of where, say) feeds the op but no gradient flows back to it
+        for operand in tensor.operands:
+            if roles[operand] == "constant" and tensor.node is not None:
+                lines.append(f'  "{operand}" -> "{tensor.node}" [style=dashed, color="#888888"];')
     for node in graph.nodes:
         if node.name == "AccumulateGrad" and node.tensor is not None:
             lines.append(f'  "{node.tensor}" -> "{node.id}";')

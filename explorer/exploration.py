@@ -28,9 +28,10 @@ __all__ = ["Exploration", "explore", "available_devices", "DTYPES"]
 
 DTYPES: dict[str, torch.dtype] = {"float32": torch.float32, "float64": torch.float64}
 _OPERATORS = ("add", "sub", "mul", "div", "pow", "neg", "gt", "ge", "lt", "le")
-# Functions that take Python numbers as PyTorch's own operators do, so the grad_fn
-# matches a notebook's (x**2 is PowBackward0 with exponent 2, not a tensor exponent).
-_KEEPS_NUMBERS = ("pow", "where")
+# pow takes Python numbers as PyTorch's own ** does, so the grad_fn matches a notebook's
+# (x**2 is PowBackward0 with exponent 2, not a tensor exponent); every other call gets
+# tensors of the chosen dtype, so where(x > 0, 1, 0) is float64 when float64 is asked for.
+_KEEPS_NUMBERS = ("pow",)
 
 
 @dataclass(frozen=True)

@@ -103,7 +103,7 @@ _ASCII_HINTS = {
 }
 _ALLOWED_ASCII = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 +-*/^().,=<>_")
 _PREFIX = re.compile(r"\s*([A-Za-z_]\w{0,30})\s*(?:\(([^()]*)\))?\s*=(?!=)")
-_IMPLICIT_PRODUCT = re.compile(r"(?<![\w.])(\d+\.?\d*|\.\d+)(?![eE][+-]?\d)([A-Za-z_(])")
+_IMPLICIT_PRODUCT = re.compile(r"(?<![\w.])((?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(?![eE][+-]?\d)([A-Za-z_]\w*|\()")
 
 
 @dataclass(frozen=True)
@@ -250,9 +250,11 @@ class _Source:
         if not self.body.strip():
             raise ExpressionError("nothing after '=': type the function", self.column(len(self.body)))
         match = _IMPLICIT_PRODUCT.search(self.body)
+        if match and match.group(2) in ("j", "J"):
+            raise ExpressionError("complex numbers (like 1j) are not supported", self.column(match.start(1)))
         if match:
             number, after = match.group(1), match.group(2)
-            raise ExpressionError(f"write {number}*{after} : a product needs an explicit *",
+            raise ExpressionError(f"a product needs its *: write {number}*{after} here",
                                   self.column(match.start(2)))
         try:
             return ast.parse(self.body, mode="eval")
@@ -357,6 +359,8 @@ class _Converter:
 
     def number(self, node: ast.Constant) -> float | int:
         value = node.value
+        if value is Ellipsis:
+            raise self.fail("'...' is not part of the language", node)
         if isinstance(value, bool) or value is None:
             raise self.fail(f"{value} is not a number", node)
         if isinstance(value, complex):
@@ -413,6 +417,12 @@ class _Converter:
         """The Function a call names, its positional arguments (receiver first) and keywords."""
         function, receiver = self.callee(node.func)
         positional = ([receiver] if receiver is not None else []) + list(node.args)
+        if function.name in ("max", "min") and len(positional) == 2 and _dotted(node.func) != function.name \
+                and isinstance(positional[1], ast.Constant):
+            # PyTorch reads torch.max(x, 1) and x.max(1) as "along dimension 1": refuse rather than differ
+            raise self.fail(f"in PyTorch, {function.name} with a number second means 'along that dimension'; "
+                            f"for the elementwise {function.name} write {function.name}(x, 1), or clamp(x, "
+                            f"{'min' if function.name == 'max' else 'max'}=1)", node)
         keywords = []
         for keyword in node.keywords:
             if keyword.arg is None or keyword.arg not in function.options:
@@ -436,6 +446,9 @@ class _Converter:
             if function is not None:
                 return function, None
             root = dotted.split(".")[0]
+            if dotted in VARIABLES or dotted in CONSTANTS:
+                raise self.fail(f"{dotted} is a {'variable' if dotted in VARIABLES else 'constant'}, not a "
+                                f"function: a product needs its *, as in {dotted}*(...)", func)
             if root in _MODULES or "." not in dotted:
                 raise self.fail(_unknown_function(dotted), func)
         if isinstance(func, ast.Attribute):

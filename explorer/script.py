@@ -119,7 +119,7 @@ def _one(term: Term, args: list[tuple[str, int]], dtype: str) -> tuple[str, int]
     if term.op in ("max", "min") and len(args) == 2:
         call = "torch.maximum" if term.op == "max" else "torch.minimum"
     values = [text for text, _ in args]
-    if term.op not in ("pow", "where"):  # as in the explorer: plain numbers become tensors for torch calls
+    if term.op != "pow":  # as in the explorer: plain numbers become tensors of the dtype for torch calls
         values = [f"torch.tensor({text}, dtype=torch.{dtype})" if arg.op == "number" else text
                   for text, arg in zip(values, term.args, strict=True)]
     values += [f"{key}={value!r}" for key, value in term.options]

@@ -48,8 +48,9 @@ _UNARY: dict[str, Callable] = {
 CASES: dict[str, list[Case]] = {name: [Case(("x",), call)] for name, call in _UNARY.items()}
 CASES |= {
     "pow": [Case(("x", "3"), torch.pow)],
-    "max": [Case(("x",), torch.max), Case(("x", "0.5"), torch.maximum)],
-    "min": [Case(("x",), torch.min), Case(("x", "0.5"), torch.minimum)],
+    # a tensor second argument: with a number, PyTorch's torch.max(x, 1) means "along dimension 1"
+    "max": [Case(("x",), torch.max), Case(("x", "x ** 2"), torch.maximum)],
+    "min": [Case(("x",), torch.min), Case(("x", "x ** 2"), torch.minimum)],
     "clamp": [Case(("x",), torch.clamp, (("min", 0.3),)), Case(("x", "0.3", "0.7"), torch.clamp),
               Case(("x",), torch.clamp, (("max", 0.7),))],
     "where": [Case(("x > 0.5", "x ** 2", "x"), torch.where)],
@@ -195,3 +196,10 @@ def test_sq_and_sqfixed_agree_forward_and_alone():
 def test_sq_cannot_be_spelled_as_a_tensor_method():
     with pytest.raises(ExpressionError):
         parse("x.SQ()")
+
+
+@pytest.mark.parametrize("text", ["torch.max(x, 1)", "x.max(1)", "torch.min(x, 0)", "x.min(0.5)"])
+def test_pytorch_spellings_of_max_with_a_number_are_refused_not_reinterpreted(text):
+    # PyTorch reads these as "along a dimension" (or refuses a float); the bare max(x, 1) is elementwise
+    with pytest.raises(ExpressionError, match="along that dimension"):
+        explore(text, {"x": 2.0})
