@@ -48,7 +48,8 @@ def init_state() -> None:
     st.session_state.update(
         started=True, link_problems=problems, function=state.function, window=state.window,
         device=state.device, dtype=state.dtype, view=state.view, lesson=state.lesson, node=state.node,
-        presentation=False, last_good=None, points={v: state.point(v) for v in DEFAULT_POINTS},
+        presentation=st.query_params.get("present") == "1", last_good=None,
+        points={v: state.point(v) for v in DEFAULT_POINTS},
     )
 
 
@@ -205,6 +206,7 @@ def graph_ui(page: Page) -> None:
         return
     if page.svg:
         _graph_component()(data={"svg": page.svg, "selected": st.session_state.get("node", ""),
+                                 "large": st.session_state.presentation,
                                  "label": f"autograd graph of {page.result.output} = {page.result.body}"},
                            key="graph_pick", on_selected_change=pick_node)
     else:
@@ -305,7 +307,8 @@ def share_ui(page: Page) -> None:
     st.subheader("Share and take away")
     query = to_query(page.state)
     base = st.context.url or ""
-    st.caption("This link reopens this page (copy button on the right):")
+    st.caption("This link reopens this page (copy button on the right); add `&embed=true` to put it in a "
+               "course page, `&present=1` to open it in presentation mode:")
     st.code(f"{base}?{urlencode(query)}", language=None)
     cols = st.columns(5)
     cols[0].download_button("Graph SVG", page.svg or "", "autograd_graph.svg", "image/svg+xml",
@@ -339,7 +342,8 @@ def style_ui() -> None:
                       vertical-align:middle; }}
         .ae-ellipse {{ border-radius:50%; }} .ae-hexagon {{ clip-path: polygon(25% 0,75% 0,100% 50%,75% 100%,
                       25% 100%,0 50%); }} .ae-plain-text {{ border-style:dotted; }}
-        .stApp p, .stApp li, .stApp label, .stApp input, .stApp code {{ font-size:{size}; }}
+        .stApp p, .stApp li, .stApp label, .stApp input, .stApp code, .stApp td, .stApp th,
+        .stApp button {{ font-size:{size}; }}
         </style>""",
         unsafe_allow_html=True,
     )
@@ -377,7 +381,7 @@ def main() -> None:
         return
     with lesson_box:
         lesson_ui(page)
-    st.query_params.from_dict(to_query(page.state))
+    st.query_params.from_dict(to_query(page.state) | ({"present": "1"} if st.session_state.presentation else {}))
     # visitor text only ever inside code spans: the language has no backtick, so it cannot break out
     st.markdown(f"`{page.result.output} = {page.result.body}` → value `{format_value(page.result.value)}`"
                 + "".join(f", {v}.grad `{_grad(page, v, hide)}`" for v in page.result.variables))

@@ -52,6 +52,10 @@ export default function (component) {
     });
     applyZoom(root);
   }
+  if (root.dataset.large !== String(Boolean(data.large))) {
+    root.dataset.large = String(Boolean(data.large));
+    applyZoom(root);
+  }
   canvas.querySelectorAll("g.node").forEach((node) => {
     node.classList.toggle("ae-selected", node.id === data.selected);
   });
@@ -63,7 +67,9 @@ function applyZoom(root) {
   if (root.dataset.zoom === "fit") {
     // fill the width, but never shrink the labels below readable: scroll instead
     svg.style.width = "100%";
-    svg.style.minWidth = Math.min(svg.dataset.width * 0.7, 2400) + "px";
+    // presentation mode keeps the labels at full size for the back row, and scrolls instead
+    const least = root.dataset.large === "true" ? 1.0 : 0.7;
+    svg.style.minWidth = Math.min(svg.dataset.width * least, 2400) + "px";
     svg.style.maxWidth = svg.dataset.width * 1.6 + "px";
   } else {
     svg.style.minWidth = "0";

@@ -243,5 +243,13 @@ def test_screenshots_of_the_main_views(page, server):
     screenshot(page, "custom-function.png")
     open_app(page, server, {"f": "y = x ** 2 + 2 * x + 1", "view": "torchviz"})
     screenshot(page, "torchviz-view.png")
-    for name in ("explorer.png", "partial-derivatives.png", "relu.png", "custom-function.png", "torchviz-view.png"):
+    # a course page's embed, in the dark theme: the graph keeps its white page
+    open_app(page, server, {"f": "f = u * v + (u * v) ** 2", "u": "2", "v": "1", "embed": "true",
+                            "embed_options": "dark_theme"})
+    screenshot(page, "embedded-dark.png")
+    open_app(page, server, {"f": "y = x ** 2 + 2 * x + 1", "present": "1", "lesson": "polynomial"})
+    screenshot(page, "presentation.png")
+    names = ("presentation.png", "explorer.png", "partial-derivatives.png", "relu.png", "custom-function.png",
+             "torchviz-view.png", "embedded-dark.png")
+    for name in names:
         assert (SHOTS / name).stat().st_size > 20_000
