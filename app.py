@@ -23,7 +23,9 @@ from explorer.render import RenderError, png
 from explorer.state import DEFAULT_POINTS, VIEWS, PageState, from_query, to_query
 
 ASSETS = Path(__file__).parent / "assets"
-st.set_page_config(page_title="Autograd Explorer", page_icon="∂", layout="wide")
+# a projector needs the width: presentation links open with the lessons sidebar folded away
+st.set_page_config(page_title="Autograd Explorer", page_icon="∂", layout="wide",
+                   initial_sidebar_state="collapsed" if st.query_params.get("present") == "1" else "auto")
 
 
 @st.cache_resource
@@ -297,7 +299,10 @@ def plots_ui(page: Page) -> None:
 
 def plot_ui(plot: Plot) -> None:
     key = f"plot_{'_'.join(plot.variables)}"
-    st.plotly_chart(go.Figure(plot.figure), key=key, selection_mode="points", width="stretch",
+    figure = go.Figure(plot.figure)
+    if st.session_state.presentation:
+        figure.update_layout(font_size=20, height=520)
+    st.plotly_chart(figure, key=key, selection_mode="points", width="stretch",
                     on_select=functools.partial(pick_point, key, plot.variables))
     for note in plot.notes:
         st.info(note)

@@ -63,7 +63,9 @@ def curve(expression: str, points: Mapping[str, Point], variable: str, window: R
     partial = "∂" if len(points) > 1 else "d"
     derivative = f"{partial}{result.output}/{partial}{variable}"
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=xs, y=_gaps(f), name=name, line=dict(color=_F_COLOUR, width=3)))
+    # invisible markers: a click selects a point only on a trace with markers, not on a bare line
+    fig.add_trace(go.Scatter(x=xs, y=_gaps(f), name=name, mode="lines+markers", line=dict(color=_F_COLOUR, width=3),
+                             marker=dict(size=7, opacity=0)))
     notes: list[str] = []
     if show_derivative:
         fig.add_trace(go.Scatter(x=xs, y=_gaps(df), name=f"{derivative} (autograd)",
@@ -94,6 +96,9 @@ def contour(expression: str, points: Mapping[str, Point], window: Range, device:
         ga, gb = here.grad[a] or 0.0, here.grad[b] or 0.0
         fig.add_trace(_arrow_trace([(pa, pb, ga, gb)], _scale([(ga, gb)], window) * 1.5, _POINT_COLOUR,
                                    f"gradient at ({pa:g}, {pb:g}) = ({_fmt(ga)}, {_fmt(gb)})", 4))
+    grid_x = [x for x in axis for _ in axis]
+    fig.add_trace(go.Scatter(x=grid_x, y=axis * len(axis), mode="markers", marker=dict(size=9, opacity=0),
+                             hoverinfo="skip", showlegend=False, name="click to move the point"))
     fig.add_trace(go.Scatter(x=[pa], y=[pb], mode="markers", name=f"({a}, {b}) = ({pa:g}, {pb:g})",
                              marker=dict(color=_POINT_COLOUR, size=12, symbol="circle")))
     fig.update_layout(_layout(a, b))

@@ -253,3 +253,33 @@ def test_screenshots_of_the_main_views(page, server):
              "torchviz-view.png", "embedded-dark.png")
     for name in names:
         assert (SHOTS / name).stat().st_size > 20_000
+
+
+def test_clicking_the_curve_moves_the_evaluation_point(page, server):
+    open_app(page, server, {"f": "y = x ** 2"})
+    chart = page.locator("[data-testid=stPlotlyChart] .js-plotly-plot").first
+    # the pixel of the curve's point at x = 5, from Plotly's own axes
+    offset = chart.evaluate("""gd => {
+        const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+        return [xa._offset + xa.l2p(5), ya._offset + ya.l2p(25)];
+    }""")
+    chart.scroll_into_view_if_needed()
+    box = chart.bounding_box()
+    page.mouse.move(box["x"] + offset[0], box["y"] + offset[1])  # Plotly picks the point under the hover
+    page.wait_for_timeout(300)
+    page.mouse.click(box["x"] + offset[0], box["y"] + offset[1])
+    settle(page)
+    x = float(page.get_by_role("textbox", name="x =", exact=True).input_value())
+    assert abs(x - 5) < 1, "the point moved to where the curve was clicked"
+    assert summary(page).endswith(f"x.grad {2 * x:.4g}")
+
+
+def test_downloads_give_a_script_and_a_picture_of_the_graph(page, server):
+    open_app(page, server, {"f": "y = x ** 2 + 2 * x + 1"})
+    with page.expect_download() as script:
+        page.get_by_role("button", name="Python script").click()
+    text = Path(script.value.path()).read_text()
+    assert "y = x ** 2 + 2 * x + 1" in text and "y.backward()" in text and "make_dot" in text
+    with page.expect_download() as picture:
+        page.get_by_role("button", name="Graph PNG").click()
+    assert Path(picture.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
