@@ -24,7 +24,7 @@ from .functions import FUNCTIONS, operator_for
 from .graph import Graph, Labeled, Value, record
 from .points import Point, Range, grid_shape, read_points
 
-__all__ = ["Exploration", "explore", "available_devices", "DTYPES"]
+__all__ = ["Exploration", "Live", "explore", "run_live", "evaluate", "make_leaves", "available_devices", "DTYPES"]
 
 DTYPES: dict[str, torch.dtype] = {"float32": torch.float32, "float64": torch.float64}
 _OPERATORS = ("add", "sub", "mul", "div", "pow", "neg", "gt", "ge", "lt", "le")
@@ -69,6 +69,42 @@ def available_devices() -> tuple[str, ...]:
     return tuple(devices)
 
 
+@dataclass
+class Live:
+    """One run's live tensors, before they are turned into plain data.
+
+    Only for the core's own modules that must watch PyTorch at work (the backward
+    player, forward mode, higher derivatives); what leaves the core is plain data.
+    """
+
+    parsed: Expression
+    points: dict[str, Point]
+    device: torch.device
+    dtype: torch.dtype
+    leaves: dict[str, torch.Tensor]
+    entries: list[Labeled]
+    value_index: int  # the function's value among the entries
+    output: Labeled  # what backward starts from (the value, or its sum)
+    reduced: bool
+
+
+def run_live(expression: str, at: Mapping[str, object], device: str = "cpu", dtype: str = "float32") -> Live:
+    """Parse, make the leaves and compute every term with PyTorch; no backward yet."""
+    parsed = parse(expression)
+    points = read_points(at, parsed.variables)
+    torch_device, torch_dtype = _device(device), _dtype(dtype)
+    with torch.enable_grad():
+        leaves = make_leaves(points, torch_device, torch_dtype)
+        entries, value_index = evaluate(parsed, leaves, torch_device, torch_dtype)
+        reduced = entries[value_index].tensor.numel() > 1
+        if reduced:
+            entries.append(_sum_trick(entries, value_index, parsed.output))
+    output = entries[-1] if reduced else entries[value_index]
+    if output.role != "input" and not reduced:
+        output.role, output.label = "output", parsed.output
+    return Live(parsed, points, torch_device, torch_dtype, leaves, entries, value_index, output, reduced)
+
+
 def explore(
     expression: str,
     at: Mapping[str, float | tuple[float, float, int] | str | Range],
@@ -80,27 +116,18 @@ def explore(
     ``at`` maps each variable to a number or a range (``(start, stop, count)``
     or ``"start:stop:count"``). Raises ``ExpressionError`` for any bad input.
     """
-    parsed = parse(expression)
-    points = read_points(at, parsed.variables)
-    torch_device, torch_dtype = _device(device), _dtype(dtype)
+    live = run_live(expression, at, device, dtype)
+    parsed = live.parsed
     with torch.enable_grad():
-        leaves = _leaves(points, torch_device, torch_dtype)
-        entries, value_index = _evaluate(parsed, leaves, torch_device, torch_dtype)
-        reduced = entries[value_index].tensor.numel() > 1
-        if reduced:
-            entries.append(_sum_trick(entries, value_index, parsed.output))
-        output = entries[-1] if reduced else entries[value_index]
-        if output.role != "input" and not reduced:
-            output.role, output.label = "output", parsed.output
-        torchviz_dot = _torchviz(output.tensor, leaves)
-        graph = record(output.tensor, entries, backward="run")
-    value = graph.tensors[value_index].data
-    grad = {name: graph.tensors[i].grad for i, name in enumerate(leaves)}
-    notes = _notes(graph, parsed, reduced, torchviz_dot is None)
+        torchviz_dot = _torchviz(live.output.tensor, live.leaves)
+        graph = record(live.output.tensor, live.entries, backward="run")
+    value = graph.tensors[live.value_index].data
+    grad = {name: graph.tensors[i].grad for i, name in enumerate(live.leaves)}
+    notes = _notes(graph, parsed, live.reduced, torchviz_dot is None)
     return Exploration(
-        expression=parsed.text, body=parsed.body, output=parsed.output, variables=parsed.variables, points=points,
-        device=torch_device.type, dtype=dtype, value=value, grad=grad, graph=graph, reduced=reduced,
-        notes=notes, torchviz_dot=torchviz_dot,
+        expression=parsed.text, body=parsed.body, output=parsed.output, variables=parsed.variables,
+        points=live.points, device=live.device.type, dtype=dtype, value=value, grad=grad, graph=graph,
+        reduced=live.reduced, notes=notes, torchviz_dot=torchviz_dot,
     )
 
 
@@ -119,7 +146,7 @@ def _dtype(name: str) -> torch.dtype:
     return DTYPES[name]
 
 
-def _leaves(points: Mapping[str, Point], device: torch.device, dtype: torch.dtype) -> dict[str, torch.Tensor]:
+def make_leaves(points: Mapping[str, Point], device: torch.device, dtype: torch.dtype) -> dict[str, torch.Tensor]:
     """One leaf per variable, made on the device with requires_grad, so it stays a leaf."""
     shape = grid_shape(points)
     ranges = [name for name, point in points.items() if isinstance(point, Range)]
@@ -140,9 +167,13 @@ def _leaves(points: Mapping[str, Point], device: torch.device, dtype: torch.dtyp
     return leaves
 
 
-def _evaluate(parsed: Expression, leaves: dict[str, torch.Tensor], device: torch.device,
-              dtype: torch.dtype) -> tuple[list[Labeled], int]:
-    """Compute every term with PyTorch; returns the labeled tensors and the index of the value."""
+def evaluate(parsed: Expression, leaves: dict[str, torch.Tensor], device: torch.device,
+             dtype: torch.dtype) -> tuple[list[Labeled], int]:
+    """Compute every term with PyTorch, in the order PyTorch would; the labeled tensors and the value's index.
+
+    Works for leaves that are dual tensors too (forward mode): only tensors that
+    require grad are asked to retain it.
+    """
     entries = [Labeled(leaf, name, name, "input") for name, leaf in leaves.items()]
     index_of_leaf = {name: i for i, name in enumerate(leaves)}
     results: dict[int, tuple[object, int | None]] = {}  # id(term) -> (value, entry index)
