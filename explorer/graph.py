@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-__all__ = ["Labeled", "TensorInfo", "Saved", "GradNode", "Graph", "record", "Value"]
+__all__ = ["Labeled", "TensorInfo", "Saved", "GradNode", "Graph", "record", "node_ids", "Value"]
 
 Value = float | list  # a Python number, or nested lists for a tensor with dimensions
 _SAVED_PREFIX = "_saved_"
@@ -163,6 +163,11 @@ def _walk(root) -> tuple[list, list]:
 
 def _node_ids(order: list) -> dict:
     return {fn: f"n{i}" for i, fn in enumerate(order)}
+
+
+def node_ids(output: torch.Tensor) -> dict:
+    """Each live autograd node behind ``output`` with the id ``record`` gives it (for hooks)."""
+    return _node_ids(_walk(output.grad_fn)[1])
 
 
 def _saved(fn) -> list[tuple[Saved, torch.Tensor | None]]:
