@@ -1,0 +1,174 @@
+"""The pitfalls: PyTorch's own error for each broken snippet, the fix's output, and display text kept in step."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import inspect
+import json
+import subprocess
+import sys
+import warnings
+
+import pytest
+import torch
+
+from explorer import pitfalls
+from explorer.pitfalls import PITFALLS, Outcome, run
+
+KEYS = [pitfall.key for pitfall in PITFALLS]
+
+# key: (error type, a fragment of PyTorch's own wording, what the fix prints, what the broken snippet prints).
+# Fragments rather than whole messages: PyTorch rewords its errors between versions.
+EXPECTED = {
+    "non-scalar-backward": ("RuntimeError", "implicitly created only for scalar outputs", "tensor([2., 4., 6.])", ""),
+    "backward-twice": ("RuntimeError", "backward through the graph a second time", "tensor(4.)\ntensor(8.)", ""),
+    "grads-add-up": (None, "tensor(8.)", "tensor(4.)", "tensor(8.)"),
+    "numpy-requires-grad": ("RuntimeError", "Use tensor.detach().numpy() instead", "[1. 4. 9.]", ""),
+    "moved-leaf": ("UserWarning", "not a leaf Tensor is being accessed", "True tensor(4., dtype=torch.float64)",
+                   "False None"),
+    "in-place": ("RuntimeError", "has been modified by an inplace operation", "tensor(7.3891)", ""),
+    "no-requires-grad": ("RuntimeError", "does not require grad and does not have a grad_fn", "tensor(4.)", ""),
+}
+
+
+@pytest.mark.parametrize("key", list(EXPECTED))
+def test_each_pitfall_reports_pytorchs_own_words_and_what_the_fix_prints(key):
+    error_type, fragment, fixed_output, printed = EXPECTED[key]
+    outcome = run(key)
+    assert outcome.key == key
+    assert outcome.error_type == error_type
+    assert fragment in outcome.message
+    assert outcome.fixed_output == fixed_output
+    assert outcome.printed == printed
+
+
+def test_every_pitfall_the_issue_asked_for_is_there_and_nothing_is_untested():
+    assert KEYS == list(EXPECTED)
+    assert set(KEYS) == set(pitfalls._DEMOS)
+
+
+def test_when_pytorch_says_nothing_the_message_sets_the_surprise_against_the_fix():
+    outcome = run("grads-add-up")
+    assert outcome.printed in outcome.message and outcome.fixed_output in outcome.message
+    assert "no error" in outcome.message
+
+
+@pytest.mark.parametrize("pitfall", PITFALLS, ids=KEYS)
+def test_every_pitfall_has_a_title_code_explanation_and_a_different_fix(pitfall):
+    assert pitfall.title and pitfall.code and pitfall.explanation and pitfall.fix
+    assert pitfall.fix != pitfall.code
+    ast.parse(pitfall.code)
+    ast.parse(pitfall.fix)
+
+
+def test_keys_are_unique():
+    assert len(KEYS) == len(set(KEYS))
+
+
+def test_an_unknown_key_raises_key_error_naming_the_known_ones():
+    with pytest.raises(KeyError, match="no pitfall 'nope'") as caught:
+        run("nope")
+    assert all(key in str(caught.value) for key in KEYS)
+
+
+def test_running_every_pitfall_twice_gives_the_same_outcomes():
+    first = [run(key) for key in KEYS]
+    assert [run(key) for key in KEYS] == first
+    assert all(isinstance(outcome, Outcome) for outcome in first)
+
+
+def test_running_the_pitfalls_leaves_torch_and_warnings_as_they_were():
+    before = (torch.is_grad_enabled(), torch.is_anomaly_enabled(), torch.get_default_dtype(), list(warnings.filters))
+    for key in KEYS:
+        run(key)
+    after = (torch.is_grad_enabled(), torch.is_anomaly_enabled(), torch.get_default_dtype(), list(warnings.filters))
+    assert after == before
+
+
+def test_an_exception_the_pitfall_does_not_expect_is_not_swallowed(monkeypatch):
+    def surprise() -> tuple[str, ...]:
+        raise ValueError("not the pitfall")
+
+    demo = pitfalls._DEMOS["in-place"]
+    monkeypatch.setitem(pitfalls._DEMOS, "in-place", dataclasses.replace(demo, broken=surprise))
+    with pytest.raises(ValueError, match="not the pitfall"):
+        run("in-place")
+
+
+# The displayed snippets and their functions: the same operations, attributes, keywords and numbers.
+_PLUMBING = {"print", "_line"}  # how each side shows a value, not what it does
+
+
+def _steps(source: str) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute):
+            found.add(f".{node.attr}")
+        elif isinstance(node, ast.keyword):
+            found.add(f"{node.arg}=")
+        elif isinstance(node, ast.Constant) and not isinstance(node.value, str):
+            found.add(repr(node.value))  # repr, since 1 == 1.0 == True would merge in a set
+        elif isinstance(node, ast.BinOp | ast.AugAssign):
+            found.add(f"{type(node.op).__name__}{'=' if isinstance(node, ast.AugAssign) else ''}")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id not in _PLUMBING:
+            found.add(f"{node.func.id}()")
+    return found
+
+
+@pytest.mark.parametrize("pitfall", PITFALLS, ids=KEYS)
+def test_the_displayed_code_and_fix_do_what_their_functions_do(pitfall):
+    demo = pitfalls._DEMOS[pitfall.key]
+    assert _steps(pitfall.code) == _steps(inspect.getsource(demo.broken))
+    assert _steps(pitfall.fix) == _steps(inspect.getsource(demo.fixed))
+
+
+@pytest.mark.parametrize(("left", "right", "same"), [
+    ("y.backward()", "y.sum().backward()", False),
+    ("y.backward()", "y.backward(retain_graph=True)", False),
+    ("y += 1", "y = y + 1", False),
+    ("x = torch.tensor(2.0)", "x = torch.tensor(2.0, requires_grad=True)", False),
+    ("x = torch.tensor(2.0)", "x = torch.tensor(3.0)", False),
+    ("print(x.grad)", "return (_line(x.grad),)", True),  # showing a value is not a step
+])
+def test_the_step_scan_tells_different_snippets_apart(left, right, same):
+    assert (_steps(left) == _steps(right)) is same
+
+
+# A separate interpreter runs each displayed snippet as a learner's notebook would, as the
+# oracle that the page's code really raises what ``run`` reports; the core never runs text.
+_RUN_SNIPPETS = """
+import contextlib, io, json, sys, warnings
+import torch
+results = {}
+for name, source in json.loads(sys.stdin.read()).items():
+    out, said = io.StringIO(), None
+    with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(out):
+        warnings.simplefilter("always")
+        try:
+            exec(source, {"torch": torch})
+        except Exception as err:
+            said = [type(err).__name__, str(err)]
+    if said is None and caught:
+        said = [caught[0].category.__name__, str(caught[0].message)]
+    results[name] = {"printed": out.getvalue().rstrip("\\n"), "said": said}
+print(json.dumps(results))
+"""
+
+
+@pytest.fixture(scope="module")
+def snippets_run_alone() -> dict[str, dict]:
+    sources = {f"{p.key}:{side}": getattr(p, side) for p in PITFALLS for side in ("code", "fix")}
+    done = subprocess.run([sys.executable, "-c", _RUN_SNIPPETS], input=json.dumps(sources), capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_the_displayed_snippets_say_and_print_what_run_reports(key, snippets_run_alone):
+    outcome = run(key)
+    broken, fixed = snippets_run_alone[f"{key}:code"], snippets_run_alone[f"{key}:fix"]
+    said = [outcome.error_type, outcome.message] if outcome.error_type else None
+    assert broken == {"printed": outcome.printed, "said": said}
+    assert fixed == {"printed": outcome.fixed_output, "said": None}
