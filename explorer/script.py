@@ -24,6 +24,7 @@ _BINARY = {"add": ("+", 1), "sub": ("-", 1), "mul": ("*", 2), "div": ("/", 2), "
            "gt": (">", 0), "ge": (">=", 0), "lt": ("<", 0), "le": ("<=", 0)}
 _CALLS = {"softplus": "F.softplus", "SQ": "SQ.apply", "SQFixed": "SQFixed.apply"}
 _ATOM = 5
+_COMPARISONS = ("gt", "ge", "lt", "le")  # bool results: autograd records nothing through them
 
 
 def python_script(expression: Expression, points: Mapping[str, Point], device: str = "cpu",
@@ -44,7 +45,11 @@ def python_script(expression: Expression, points: Mapping[str, Point], device: s
         lines.append("# several ranges: every leaf is the full grid, so each point has its own partials")
     for name, point in points.items():
         lines.append(_leaf(name, point, points, options))
-    lines += ["", f"{out} = {code}", f"{out}.retain_grad()  # keep the grad of a non-leaf, as the explorer does"]
+    differentiable = _differentiable(expression)
+    # a constant is a tensor, as in the explorer, so the printouts of .grad_fn and .grad work
+    lines += ["", f"{out} = " + (f"torch.tensor({code}, {options})" if expression.root.op == "number" else code)]
+    if differentiable:
+        lines.append(f"{out}.retain_grad()  # keep the grad of a non-leaf, as the explorer does")
     reduced = bool(ranges) and not _reduces(expression)
     target = out
     if reduced:
@@ -56,7 +61,8 @@ def python_script(expression: Expression, points: Mapping[str, Point], device: s
         "# draw the graph before backward(): backward frees the saved tensors show_saved reads",
         f"make_dot({target}, params={{{params}}}, show_attrs=True, show_saved=True)"
         ".render('autograd_graph', format='svg')",
-        f"{target}.backward()",
+        f"{target}.backward()" if differentiable else
+        f"# no variable reaches {out} through an operation autograd records, so there is nothing to backward()",
         "",
     ]
     for name in points:
@@ -80,6 +86,17 @@ def _leaf(name: str, point: Point, points: Mapping[str, Point], options: str) ->
     view = ", ".join(str(p.count) if p is point else "1" for p in ranges)
     shape = ", ".join(str(p.count) for p in ranges)
     return f"{name} = {line}).reshape({view}).expand({shape}).clone().requires_grad_(True)"
+
+
+def _differentiable(expression: Expression) -> bool:
+    """Whether autograd records a path from a variable to the output (a comparison or a constant breaks it)."""
+    reaches: dict[int, bool] = {}
+    for term in expression.terms():
+        args = [reaches[id(arg)] for arg in term.args]
+        if term.op == "where":
+            args = args[1:]  # the condition only selects: no gradient flows into it
+        reaches[id(term)] = term.op == "variable" or (term.op not in _COMPARISONS and any(args))
+    return reaches[id(expression.root)]
 
 
 def _reduces(expression: Expression) -> bool:
