@@ -147,11 +147,12 @@ def _edges(graph: Graph) -> list[str]:
     return lines
 
 
-def to_text(graph: Graph) -> str:
-    """The graph in words, one line per node: a text alternative to the picture."""
+def to_text(graph: Graph, *, show_grads: bool = True) -> str:
+    """The graph in words, one line per node: a text alternative to the picture; ``show_grads`` as in to_dot."""
     labels = {t.id: t.label for t in graph.tensors}
     names = {n.id: n.name for n in graph.nodes}
-    lines = [f"{t.id} tensor {t.label}: data {format_value(t.data)}, grad {format_value(t.grad)}, "
+    lines = [f"{t.id} tensor {t.label}: data {format_value(t.data)}, "
+             f"grad {format_value(t.grad) if show_grads or not t.requires_grad else '?'}, "
              f"grad_fn {t.grad_fn or 'None'}, is_leaf {t.is_leaf}, requires_grad {t.requires_grad}"
              for t in graph.tensors]
     for node in graph.nodes:

@@ -67,7 +67,7 @@ def build(state: PageState, hide_grads: bool = False) -> Page:
         dot=dot,
         svg=drawn,
         torchviz_svg=torchviz_drawn,
-        text=to_text(result.graph),
+        text=to_text(result.graph, show_grads=not hide_grads),
         plots=plots(state.function, result.points, window, state.device, state.dtype, not hide_grads),
         script=python_script(parsed, result.points, state.device, state.dtype),
         rows=inspector_rows(result, hide_grads),
