@@ -1,0 +1,154 @@
+"""One page of the app, built from its state: every panel's data, hidden grads for practice, and caching."""
+
+from __future__ import annotations
+
+import ast
+import json
+import pickle
+
+import pytest
+
+from explorer import ExpressionError
+from explorer.lessons import LESSONS, lesson
+from explorer.page import build
+from explorer.state import PageState
+
+LAB = PageState(function="y = x ** 2", points=(("x", "2"),))
+_PRINTOUT = ("tensor", "data", "grad", "grad_fn", "is_leaf", "requires_grad")  # what the lab prints per tensor
+
+
+def _rows(page) -> dict[str, dict]:
+    return {row["tensor"]: row for row in page.rows}
+
+
+def _trace_names(page) -> list[str]:
+    return [str(trace.get("name", "")) for plot in page.plots for trace in plot.figure["data"]]
+
+
+def _lesson_state(key: str) -> PageState:
+    chosen = lesson(key)
+    state = PageState(function=chosen.function, lesson=key)
+    for variable, typed in chosen.points:
+        state = state.with_point(variable, typed)
+    return state
+
+
+@pytest.fixture(scope="module")
+def lab_page():
+    return build(LAB)
+
+
+def test_the_labs_page_has_its_gradient_and_pow_backward_in_the_graph(lab_page, torch_grads):
+    _, truth = torch_grads(lambda x: x**2, x=2.0)
+    assert lab_page.result.grad == {"x": truth["x"].item()} == {"x": 4.0}
+    assert "PowBackward0" in lab_page.dot and "grad 4" in lab_page.dot
+
+
+def test_the_labs_page_draws_both_graph_views_as_svg(lab_page, dot_program, svg_ids):
+    assert lab_page.render_problem == ""
+    assert {t.id for t in lab_page.result.graph.tensors} <= svg_ids(lab_page.svg)
+    assert "<svg" in lab_page.torchviz_svg and "PowBackward0" in lab_page.torchviz_svg
+
+
+def test_the_labs_page_table_has_the_labs_printout_for_x_and_y(lab_page):
+    rows = _rows(lab_page)
+    assert all(set(_PRINTOUT) <= set(row) for row in lab_page.rows)
+    assert {k: rows["x"][k] for k in _PRINTOUT} == {"tensor": "x", "data": "2", "grad": "4", "grad_fn": "None",
+                                                    "is_leaf": True, "requires_grad": True}
+    assert {k: rows["y"][k] for k in _PRINTOUT[1:]} == {"data": "4", "grad": "1", "grad_fn": "PowBackward0",
+                                                       "is_leaf": False, "requires_grad": True}
+
+
+def test_the_labs_page_has_a_plot_a_runnable_script_and_the_graph_in_words(lab_page):
+    (plot,) = lab_page.plots
+    assert plot.kind == "curve" and "dy/dx (autograd)" in _trace_names(lab_page)
+    ast.parse(lab_page.script)
+    assert "\ny = x ** 2\n" in lab_page.script and "y.backward()" in lab_page.script
+    assert "PowBackward0" in lab_page.text and "tensor x: data 2, grad 4" in lab_page.text
+    assert lab_page.comparisons == ()
+
+
+def test_a_two_variable_page_has_both_partials_and_a_contour():
+    page = build(_lesson_state("partial"))
+    assert page.result.grad == {"u": 4.0, "v": 1.0}
+    assert [plot.kind for plot in page.plots] == ["curve", "curve", "contour"]
+
+
+@pytest.mark.parametrize("state", [
+    PageState(function="y = 2 * x ** 3 + x", points=(("x", "1"),)),
+    PageState(function="f = u * v + (u * v) ** 2", points=(("u", "2"), ("v", "1"))),
+    PageState(function="Y = torch.relu(x)", points=(("x", "-10:10:1000"),)),
+], ids=["cubic", "partial", "relu over a range"])
+def test_hidden_grads_show_question_marks_everywhere_a_grad_would_show(state):
+    shown, hidden = build(state), build(state, hide_grads=True)
+    assert hidden.result.grad == shown.result.grad  # still there, for checking the answer
+    for row in hidden.rows:
+        assert row["grad"] == ("?" if row["requires_grad"] else "None")
+    assert "grad ?" in hidden.dot and "grad ?" in hidden.text
+    for row in shown.rows:
+        if row["requires_grad"]:
+            assert f"grad {row['grad']}" not in hidden.dot and f"grad {row['grad']}," not in hidden.text
+    assert hidden.plots and not any("autograd" in name or "tangent" in name or "gradient" in name
+                                    for name in _trace_names(hidden))
+    assert all(plot.notes == () for plot in hidden.plots)
+
+
+@pytest.mark.parametrize("key", [each.key for each in LESSONS if each.question])
+def test_a_practice_page_with_hidden_grads_never_shows_the_answer(key):
+    chosen = lesson(key)
+    page = build(_lesson_state(key), hide_grads=True)
+    answer = f"{page.result.grad[chosen.question.variable]:g}"
+    assert answer in {"7", "5"}
+    shown = [page.dot, page.text, *(row["grad"] for row in page.rows), *_trace_names(page),
+             *(note for plot in page.plots for note in plot.notes)]
+    assert not any(f"grad {answer}" in text or text == answer for text in shown)
+
+
+@pytest.mark.parametrize("key", [each.key for each in LESSONS])
+def test_every_lessons_page_builds(key):
+    chosen = lesson(key)
+    page = build(_lesson_state(key), hide_grads=chosen.question is not None)
+    assert page.result.expression == chosen.function
+    assert page.plots and page.script and page.rows
+
+
+@pytest.mark.parametrize(("x", "grads"), [("2", ["4", "4", "12"]), ("3", ["6", "6", "18"])])
+def test_the_sq_lesson_compares_sq_with_the_chain_rule_broken_and_fixed_at_the_chosen_x(x, grads, torch_grads):
+    page = build(_lesson_state("custom-function").with_point("x", x))
+    truth = [torch_grads(fn, x=float(x))[1]["x"].item() for fn in (lambda x: x**2, lambda x: 3 * x**2)]
+    assert [c.function for c in page.comparisons] == list(lesson("custom-function").compare)
+    assert [c.grad for c in page.comparisons] == grads
+    assert [float(g) for g in grads] == [truth[0], truth[0], truth[1]]  # 3*SQ(x) keeps SQ's own 2x: wrong
+    assert [c.value for c in page.comparisons] == [f"{float(x) ** 2:g}", f"{3 * float(x) ** 2:g}",
+                                                   f"{3 * float(x) ** 2:g}"]
+
+
+@pytest.mark.parametrize("window", ["5", "a:b:c", "-1:1:0", "1:2", "-10:10:99999"])
+def test_a_bad_plot_range_is_refused_with_an_expression_error(window):
+    with pytest.raises(ExpressionError):
+        build(PageState(window=window))
+
+
+@pytest.mark.parametrize("function", ["x +* 2", "import os", "__import__('os').system('true')", "q ** 2", ""])
+def test_a_bad_function_is_refused_with_an_expression_error(function):
+    with pytest.raises(ExpressionError):
+        build(PageState(function=function))
+
+
+def test_an_absent_device_is_refused_with_an_expression_error():
+    with pytest.raises(ExpressionError):
+        build(PageState(device="tpu"))
+
+
+def test_a_page_pickles_as_the_apps_cache_stores_it(lab_page):
+    assert pickle.loads(pickle.dumps(lab_page)) == lab_page
+    hidden = build(_lesson_state("practice-partial"), hide_grads=True)
+    assert pickle.loads(pickle.dumps(hidden)) == hidden
+
+
+def test_a_page_with_nan_values_pickles_and_its_plots_are_json():
+    page = build(PageState(function="sqrt(x)"))
+    again = pickle.loads(pickle.dumps(page))
+    assert (again.dot, again.rows, again.script) == (page.dot, page.rows, page.script)
+    for plot in page.plots:
+        json.dumps(plot.figure, allow_nan=False)
