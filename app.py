@@ -7,6 +7,7 @@ core (``explorer.page.build``), and the panels. Run with ``make run``.
 from __future__ import annotations
 
 import functools
+import time
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlencode
@@ -17,8 +18,9 @@ import streamlit as st
 from explorer import ExpressionError, available_devices, gradcheck_function, parse
 from explorer.dot import LEGEND, format_value
 from explorer.figure import Plot
+from explorer.glossary import explain
 from explorer.lessons import LESSONS, check_answer, lesson
-from explorer.page import Page, build
+from explorer.page import Page, StepView, build, step_view
 from explorer.render import RenderError, png
 from explorer.state import DEFAULT_POINTS, VIEWS, PageState, from_query, to_query
 
@@ -40,6 +42,11 @@ def _page(state: PageState, hide_grads: bool) -> Page:
     return build(state, hide_grads)
 
 
+@st.cache_data(max_entries=1024, show_spinner=False)
+def _step_view(state: PageState, hide_grads: bool, step: int) -> StepView:
+    return step_view(_page(state, hide_grads), step)
+
+
 # -- state -----------------------------------------------------------------------------------
 
 def init_state() -> None:
@@ -51,7 +58,7 @@ def init_state() -> None:
         started=True, link_problems=problems, function=state.function, window=state.window,
         device=state.device, dtype=state.dtype, view=state.view, lesson=state.lesson, node=state.node,
         presentation=st.query_params.get("present") == "1", last_good=None,
-        points={v: state.point(v) for v in DEFAULT_POINTS},
+        points={v: state.point(v) for v in DEFAULT_POINTS}, step=state.step, playing=False, speed=1.0,
     )
 
 
@@ -60,7 +67,7 @@ def current_state() -> PageState:
     s, default = st.session_state, PageState()
     state = PageState(function=s.get("function", default.function), window=s.get("window", default.window),
                       device=s.get("device", default.device), dtype=s.get("dtype", default.dtype),
-                      view=s.get("view") or default.view, lesson=s.lesson, node=s.get("node") or "")
+                      view=s.get("view") or default.view, lesson=s.lesson, node=s.get("node") or "", step=s.step)
     for variable, typed in s.points.items():
         state = state.with_point(variable, typed.strip())
     return state
@@ -85,6 +92,36 @@ def open_lesson(key: str) -> None:
 
 def show_function(function: str) -> None:
     st.session_state.update(function=function, node="")
+
+
+def go_step(step: int) -> None:
+    st.session_state.update(step=step, step_slider=max(step, 1), playing=False)
+
+
+def keep_step() -> None:
+    st.session_state.update(step=st.session_state.step_slider, playing=False)
+
+
+def toggle_play(last: int) -> None:
+    playing = not st.session_state.playing
+    step = st.session_state.step
+    if playing and step in (0, last):  # from the finished graph or the end: start over
+        step = 1
+    st.session_state.update(playing=playing, step=step, step_slider=step, last_tick=time.monotonic())
+
+
+def tick(last: int) -> None:
+    """One beat of the player: advance a step, or stop at the end."""
+    now = time.monotonic()
+    if now - st.session_state.get("last_tick", 0.0) < 0.9 * st.session_state.speed:
+        return  # the fragment's first run comes at once, not after the interval
+    st.session_state.last_tick = now
+    if st.session_state.step >= last:
+        st.session_state.playing = False
+    else:
+        st.session_state.step += 1
+        st.session_state.step_slider = st.session_state.step
+    st.rerun(scope="app")
 
 
 def pick_node() -> None:
@@ -195,7 +232,7 @@ def lesson_ui(page: Page) -> None:
             st.info(question.worked)
 
 
-def graph_ui(page: Page) -> None:
+def graph_ui(page: Page, view_at_step: StepView | None) -> None:
     view = st.segmented_control("Graph view", VIEWS, key="view", format_func=lambda v: {
         "explorer": "Explorer (values and grads)", "torchviz": "torchviz make_dot"}[v]) or "explorer"
     if view == "torchviz":
@@ -206,17 +243,65 @@ def graph_ui(page: Page) -> None:
         elif page.result.torchviz_dot:
             st.graphviz_chart(page.result.torchviz_dot)
         return
-    if page.svg:
-        _graph_component()(data={"svg": page.svg, "selected": st.session_state.get("node", ""),
+    svg, dot = (view_at_step.svg, view_at_step.dot) if view_at_step else (page.svg, page.dot)
+    if svg:
+        _graph_component()(data={"svg": svg, "selected": st.session_state.get("node", ""),
+                                 "running": view_at_step.running if view_at_step else "",
+                                 "targets": list(view_at_step.targets) if view_at_step else [],
                                  "large": st.session_state.presentation,
                                  "label": f"autograd graph of {page.result.output} = {page.result.body}"},
                            key="graph_pick", on_selected_change=pick_node)
     else:
         # Graphviz is not installed on this server: the browser lays the graph out instead
-        st.graphviz_chart(page.dot)
+        st.graphviz_chart(dot)
+    player_ui(page)
     legend_ui()
+    glossary_ui(page)
     with st.expander("The graph as text (nodes and edges)"):
         st.code(page.text, language=None)
+
+
+def player_ui(page: Page) -> None:
+    """Step through backward as PyTorch's engine ran it, one autograd node at a time."""
+    steps = page.playback.steps
+    if not steps:
+        return
+    last, step = len(steps), min(st.session_state.step, len(steps))
+    with st.container(border=True):
+        st.markdown(f"**Watch backward run**: {last} steps, one per autograd node, in the order PyTorch's engine "
+                    "ran them. Tensors show `grad ?` until backward reaches them.")
+        columns = st.columns([1, 1, 1.2, 1, 1, 1.6, 2], vertical_alignment="bottom")
+        columns[0].button("⏮ First", key="step_first", on_click=go_step, args=(1,))
+        columns[1].button("◀ Back", key="step_back", on_click=go_step, args=(max(step - 1, 1),), disabled=step <= 1)
+        columns[2].button("⏸ Pause" if st.session_state.playing else "▶ Play", key="step_play", type="primary",
+                          on_click=toggle_play, args=(last,))
+        columns[3].button("Next ▶", key="step_next", on_click=go_step, args=(min(step + 1, last),),
+                          disabled=step >= last)
+        columns[4].button("Last ⏭", key="step_last", on_click=go_step, args=(last,))
+        columns[5].selectbox("Speed", (2.0, 1.0, 0.5), key="speed", format_func=lambda s: f"{s:g} s a step")
+        if step:
+            columns[6].button("Show the finished graph", key="step_done", on_click=go_step, args=(0,))
+            st.session_state.setdefault("step_slider", step)
+            st.slider("Step", 1, last, key="step_slider", on_change=keep_step)
+            current = steps[step - 1]
+            st.markdown(f"**Step {step} of {last}: `{current.name}`** ({current.node})")
+            st.markdown(_escape_markdown(current.story))
+    if st.session_state.playing:
+        st.fragment(run_every=st.session_state.speed)(functools.partial(tick, last))()
+
+
+def glossary_ui(page: Page) -> None:
+    names = sorted({node.name for node in page.result.graph.nodes})
+    if not names:
+        return
+    with st.expander(f"Glossary: the {len(names)} kinds of grad_fn in this graph"):
+        st.table([{"grad_fn": e.name, "forward": e.forward, "backward (local derivative)": e.local,
+                   "saves": e.saved} for e in map(explain, names)], hide_index=True)
+
+
+def _escape_markdown(text: str) -> str:
+    # a story quotes subexpressions a visitor typed: show * _ ( ) literally, never as markdown
+    return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|<>~" else c for c in text)
 
 
 def legend_ui() -> None:
@@ -373,7 +458,7 @@ def main() -> None:
     hide = grads_hidden(state.lesson)
     try:
         with st.spinner("Running your function through autograd..."):
-            page = _page(state, hide)
+            page = _page(replace(state, step=0, node=""), hide)
         st.session_state.last_good = page
     except ExpressionError as err:
         st.error(f"{err.message}" + (f" (column {err.column})" if err.column else ""))
@@ -386,7 +471,8 @@ def main() -> None:
         return
     with lesson_box:
         lesson_ui(page)
-    st.query_params.from_dict(to_query(page.state) | ({"present": "1"} if st.session_state.presentation else {}))
+    shown = replace(page.state, step=st.session_state.step, node=st.session_state.get("node") or "")
+    st.query_params.from_dict(to_query(shown) | ({"present": "1"} if st.session_state.presentation else {}))
     # visitor text only ever inside code spans: the language has no backtick, so it cannot break out
     st.markdown(f"`{page.result.output} = {page.result.body}` → value `{format_value(page.result.value)}`"
                 + "".join(f", {v}.grad `{_grad(page, v, hide)}`" for v in page.result.variables))
@@ -394,7 +480,8 @@ def main() -> None:
         st.info(note)
     if page.render_problem:
         st.warning(page.render_problem)
-    graph_ui(page)
+    step = min(st.session_state.step, len(page.playback.steps)) if not hide else 0
+    graph_ui(page, _step_view(page.state, hide, step) if step else None)
     left, right = st.columns([3, 2])
     with left:
         tensors_ui(page)

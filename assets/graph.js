@@ -56,9 +56,14 @@ export default function (component) {
     root.dataset.large = String(Boolean(data.large));
     applyZoom(root);
   }
+  const targets = new Set(data.targets || []);
   canvas.querySelectorAll("g.node").forEach((node) => {
     node.classList.toggle("ae-selected", node.id === data.selected);
+    node.classList.toggle("ae-running", node.id === data.running);
+    node.classList.toggle("ae-target", targets.has(node.id));
   });
+  const running = data.running && canvas.querySelector(`g.node[id="${CSS.escape(data.running)}"]`);
+  if (running && running.scrollIntoView) running.scrollIntoView({ block: "nearest", inline: "nearest" });
 }
 
 function applyZoom(root) {

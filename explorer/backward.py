@@ -24,7 +24,7 @@ from .exploration import run_live
 from .glossary import explain
 from .graph import Graph, Value, node_ids, record
 
-__all__ = ["Arrival", "Sent", "Step", "Playback", "play"]
+__all__ = ["Arrival", "Sent", "Step", "Playback", "play", "known_grads"]
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,16 @@ def play(expression: str, at: Mapping[str, object], device: str = "cpu", dtype: 
             for handle in handles:
                 handle.remove()
     return Playback(graph, _steps(graph, events))
+
+
+def known_grads(playback: Playback, step: int) -> frozenset[str]:
+    """The tensors whose grad backward has reached after ``step`` steps.
+
+    A node's output gradient is what arrives when the node runs, so the tensor it
+    made is known from its step on; AccumulateGrad makes its leaf's grad known.
+    """
+    made = {node.id: node.tensor for node in playback.graph.nodes}
+    return frozenset(made[s.node] for s in playback.steps[:step] if made.get(s.node))
 
 
 def _hook(fn, node_id: str, events: list):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .backward import Playback, known_grads, play
 from .dot import format_value, to_dot, to_text
 from .errors import ExpressionError
 from .exploration import Exploration, explore
@@ -24,7 +25,7 @@ from .render import RenderError, has_dot, svg
 from .script import python_script
 from .state import PageState
 
-__all__ = ["Page", "Comparison", "build", "inspector_rows"]
+__all__ = ["Page", "Comparison", "StepView", "build", "step_view", "inspector_rows"]
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,19 @@ class Page:
     script: str
     rows: tuple[dict, ...]
     comparisons: tuple[Comparison, ...]
+    playback: Playback  # no steps while a practice question hides the gradients
     render_problem: str = ""
+
+
+@dataclass(frozen=True)
+class StepView:
+    """The graph part-way through backward: grads only where backward has reached."""
+
+    step: int
+    dot: str
+    svg: str | None
+    running: str  # the node this step runs
+    targets: tuple[str, ...]  # the nodes it sends gradients to
 
 
 def build(state: PageState, hide_grads: bool = False) -> Page:
@@ -72,8 +85,19 @@ def build(state: PageState, hide_grads: bool = False) -> Page:
         script=python_script(parsed, result.points, state.device, state.dtype),
         rows=inspector_rows(result, hide_grads),
         comparisons=_comparisons(state),
+        playback=Playback(result.graph, ()) if hide_grads else play(state.function, at, state.device, state.dtype),
         render_problem=problem,
     )
+
+
+def step_view(page: Page, step: int) -> StepView:
+    """The page's graph after ``step`` steps of backward (1-based), with the running node named."""
+    playback = page.playback
+    current = playback.steps[step - 1]
+    dot = to_dot(playback.graph, show_grads=known_grads(playback, step))
+    drawn, _, _ = _svgs(dot, None)
+    targets = tuple(item.target for item in current.sent if item.target is not None)
+    return StepView(step, dot, drawn, current.node, targets)
 
 
 def inspector_rows(result: Exploration, hide_grads: bool = False) -> tuple[dict, ...]:

@@ -42,6 +42,7 @@ class PageState:
     view: str = "explorer"
     lesson: str = ""
     node: str = ""  # the selected graph node
+    step: int = 0  # the backward player's step; 0 shows the finished backward
 
     def point(self, variable: str) -> str:
         return dict(self.points).get(variable, DEFAULT_POINTS[variable])
@@ -56,7 +57,8 @@ class PageState:
 
 
 _URL_NAMES = {"function": "f", "window": "plot", "device": "device", "dtype": "dtype", "view": "view",
-              "lesson": "lesson", "node": "node"}
+              "lesson": "lesson", "node": "node", "step": "step"}
+_STEP = re.compile(r"\d{1,4}")
 
 
 def from_query(query: Mapping[str, str | list[str]], devices: tuple[str, ...] = ("cpu",)) -> tuple[
@@ -85,6 +87,7 @@ def from_query(query: Mapping[str, str | list[str]], devices: tuple[str, ...] = 
         "view": lambda v: v in VIEWS,
         "lesson": lambda v: lesson(v) is not None,
         "node": lambda v: bool(_NODE_ID.fullmatch(v)),
+        "step": lambda v: bool(_STEP.fullmatch(v)),
     }
     for field, check in checks.items():
         name = _URL_NAMES[field]
@@ -95,7 +98,7 @@ def from_query(query: Mapping[str, str | list[str]], devices: tuple[str, ...] = 
         except ExpressionError:
             ok = False
         if ok:
-            state = replace(state, **{field: values[name]})
+            state = replace(state, **{field: int(values[name]) if field == "step" else values[name]})
         else:
             problems.append(f"the link's {name}={values[name][:40]!r} was ignored")
     return state, tuple(problems)
@@ -108,6 +111,6 @@ def to_query(state: PageState) -> dict[str, str]:
     for field, name in _URL_NAMES.items():
         value = getattr(state, field)
         if field == "function" or value != getattr(default, field):
-            query[name] = value
+            query[name] = str(value)
     query.update(dict(state.points))
     return query

@@ -29,7 +29,8 @@ def summary(app: AppTest) -> str:
 
 def table_rows(app: AppTest) -> list[dict]:
     """The tensor table's rows, as the browser would show them."""
-    return app.table[0].value.to_dict("records")
+    table = next(t for t in app.table if "requires_grad" in t.value.columns)
+    return table.value.to_dict("records")
 
 
 def test_default_page_shows_the_labs_first_derivative():
@@ -150,3 +151,28 @@ def test_without_graphviz_installed_the_browser_draws_the_graph(monkeypatch):
     app = run_app({"f": "x**2"})
     charts = app.get("graphviz_chart")
     assert charts and "PowBackward0" in charts[0].proto.spec
+
+
+def test_backward_player_steps_in_the_engines_order_and_ends_at_x_grad_six():
+    app = run_app({"f": "y = x**2 + 2*x + 1"})
+    app.button(key="step_first").click().run()
+    assert any(m.value == "**Step 1 of 5: `AddBackward0`** (n0)" for m in app.markdown)
+    for _ in range(4):
+        app.button(key="step_next").click().run()
+    assert any(m.value == "**Step 5 of 5: `AccumulateGrad`** (n4)" for m in app.markdown)
+    story = next(m.value for m in app.markdown if "AccumulateGrad writes into" in m.value)
+    assert "2 \\+ 4 = 6" in story  # the two paths into x, added: escaped as markdown
+    assert app.query_params["step"] in ("5", ["5"])
+    app.button(key="step_done").click().run()
+    assert not any("Step 5 of 5" in m.value for m in app.markdown)
+
+
+def test_a_link_opens_the_player_at_its_step():
+    app = run_app({"f": "y = x**2 + 2*x + 1", "step": "4"})
+    assert any(m.value == "**Step 4 of 5: `PowBackward0`** (n2)" for m in app.markdown)
+
+
+def test_practice_lessons_keep_the_player_closed_so_the_answer_stays_hidden():
+    app = run_app()
+    app.button(key="lesson_practice-cubic").click().run()
+    assert not [b for b in app.button if b.key == "step_first"]
