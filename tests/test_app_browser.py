@@ -283,3 +283,33 @@ def test_downloads_give_a_script_and_a_picture_of_the_graph(page, server):
     with page.expect_download() as picture:
         page.get_by_role("button", name="Graph PNG").click()
     assert Path(picture.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_stepping_through_backward_moves_the_highlight_and_fills_in_grads(page, server):
+    open_app(page, server, {"f": "y = x ** 2 + 2 * x + 1", "lesson": "polynomial"})
+    page.get_by_role("button", name="First").click()
+    settle(page)
+    seen = []
+    for _ in range(5):
+        running = page.locator("g.node.ae-running").first
+        running.wait_for()
+        hidden = sum("grad ?" in t for t in graph_names(page))
+        seen.append((running.text_content().strip(), hidden))
+        if len(seen) < 5:
+            page.get_by_role("button", name="Next").click()
+            settle(page)
+    names = [name for name, _ in seen]
+    assert names == ["AddBackward0", "AddBackward0", "MulBackward0", "PowBackward0", "AccumulateGrad"]
+    assert [hidden for _, hidden in seen] == [4, 3, 2, 1, 0]  # each step reveals one more tensor's grad
+    story = page.locator("[data-testid=stMarkdown]", has_text="AccumulateGrad writes into").inner_text()
+    assert "2 + 4 = 6" in story
+    screenshot(page, "backward-player.png")
+
+
+def test_play_advances_on_its_own(page, server):
+    open_app(page, server, {"f": "y = x ** 2 + 2 * x + 1", "step": "1"})
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_timeout(4500)  # at 1 s a step, about four steps
+    settle(page)
+    heading = page.locator("[data-testid=stMarkdown]", has_text="of 5:").first.inner_text()
+    assert not heading.startswith("Step 1 of 5"), "the player did not move on its own"
