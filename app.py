@@ -16,11 +16,13 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from explorer import ExpressionError, available_devices, gradcheck_function, parse
-from explorer.dot import LEGEND, format_value
+from explorer.dot import LEGEND, format_value, to_dot
 from explorer.figure import Plot
 from explorer.glossary import explain
 from explorer.lessons import LESSONS, check_answer, lesson
-from explorer.page import Page, StepView, build, step_view
+from explorer.page import TOPICS, Further, Page, StepView, build, further, step_view
+from explorer.pitfalls import PITFALLS, Outcome
+from explorer.pitfalls import run as run_pitfall
 from explorer.render import RenderError, png
 from explorer.state import DEFAULT_POINTS, VIEWS, PageState, from_query, to_query
 
@@ -40,6 +42,16 @@ def _graph_component():
 @st.cache_data(max_entries=256, show_spinner=False)
 def _page(state: PageState, hide_grads: bool) -> Page:
     return build(state, hide_grads)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _further(state: PageState, topic: str) -> Further:
+    return further(state, topic)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _pitfall(key: str) -> Outcome:
+    return run_pitfall(key)
 
 
 @st.cache_data(max_entries=1024, show_spinner=False)
@@ -385,8 +397,8 @@ def plots_ui(page: Page) -> None:
         st.caption("Click a point on a plot to move the evaluation point there.")
 
 
-def plot_ui(plot: Plot) -> None:
-    key = f"plot_{'_'.join(plot.variables)}"
+def plot_ui(plot: Plot, prefix: str = "plot") -> None:
+    key = f"{prefix}_{'_'.join(plot.variables)}"
     figure = go.Figure(plot.figure)
     if st.session_state.presentation:
         figure.update_layout(font_size=20, height=520)
@@ -394,6 +406,90 @@ def plot_ui(plot: Plot) -> None:
                     on_select=functools.partial(pick_point, key, plot.variables))
     for note in plot.notes:
         st.info(note)
+
+
+def further_ui(page: Page, hide: bool) -> None:
+    """Deeper views, computed only when chosen: f'', the Hessian, the derivative's graph, forward mode, pitfalls."""
+    st.subheader("Go further")
+    topics = {**TOPICS, "pitfalls": "the errors everyone hits"}
+    choice = st.pills("Go further", list(topics), format_func=topics.get, key="further",
+                      label_visibility="collapsed")
+    if choice is None:
+        st.caption("Pick a view above: each one runs PyTorch again for this function.")
+        return
+    if choice == "pitfalls":
+        pitfalls_ui()
+        return
+    if hide:
+        st.caption("Answer the practice question first: these views show the gradients.")
+        return
+    with st.spinner("Computing..."):
+        view = _further(page.state, choice)
+    if view.note:
+        st.info(view.note)
+    if view.plot:
+        plot_ui(view.plot, prefix="second")
+    if view.hessian:
+        hessian_ui(view.hessian)
+    if view.derivative:
+        d = view.derivative
+        st.markdown(f"The graph `torch.autograd.grad(..., create_graph=True)` builds for `{d.name}` = "
+                    f"`{format_value(d.value)}`. It is an autograd graph of its own: backward through it gives the "
+                    "second derivative, shown as the grad on each leaf.")
+        if view.derivative_svg:
+            st.image(view.derivative_svg)
+        elif d.graph.nodes:
+            st.graphviz_chart(to_dot(d.graph))
+        if d.note:
+            st.info(d.note)
+    if view.forward:
+        forward_ui(view.forward)
+
+
+def hessian_ui(h) -> None:
+    names = h.variables
+    rows = " \\\\ ".join(" & ".join(format_value(v) for v in row) for row in h.matrix)
+    gradient = " \\\\ ".join(format_value(g) for g in h.gradient)
+    # LaTeX from numbers and the fixed variable names only
+    st.latex(rf"\nabla {h.output} = \begin{{bmatrix}} {gradient} \end{{bmatrix}} \qquad "
+             rf"H = \begin{{bmatrix}} {rows} \end{{bmatrix}}")
+    st.caption(f"Row and column order: {', '.join(names)}. H[i][j] = ∂²{h.output}/∂{{i}}∂{{j}}, computed by "
+               "differentiating each first partial again (create_graph=True).")
+
+
+def forward_ui(passes) -> None:
+    st.markdown(passes[0].explanation)
+    for column, one in zip(st.columns(len(passes)), passes, strict=False):
+        with column:
+            (direction,) = [v for v, t in one.direction.items() if t] or ["?"]
+            st.markdown(f"**Forward pass with tangent 1 on `{direction}`**")
+            if not one.available:
+                st.warning(one.reason)
+                continue
+            st.table([{"term": s.text, "value": format_value(s.primal), "tangent": format_value(s.tangent)}
+                      for s in one.steps], hide_index=True)
+            st.markdown(f"tangent of the output: `{format_value(one.derivative)}`; reverse mode gives "
+                        f"`{format_value(one.reverse)}` for the same partial")
+
+
+def pitfalls_ui() -> None:
+    chosen = st.selectbox("Pitfall", [p.key for p in PITFALLS], key="pitfall",
+                          format_func=lambda k: next(p.title for p in PITFALLS if p.key == k))
+    pitfall = next(p for p in PITFALLS if p.key == chosen)
+    outcome = _pitfall(chosen)
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**What a learner writes**")
+        st.code(pitfall.code, language="python")
+        st.markdown(f"**What PyTorch says** ({outcome.error_type or 'no error'})")
+        st.code((outcome.printed + "\n" if outcome.printed else "") + outcome.message, language=None,
+                wrap_lines=True)
+    with right:
+        st.markdown("**Why**")
+        st.markdown(pitfall.explanation)
+        st.markdown("**The fix**")
+        st.code(pitfall.fix, language="python")
+        st.code(outcome.fixed_output, language=None)
 
 
 def share_ui(page: Page) -> None:
@@ -491,6 +587,7 @@ def main() -> None:
     with right:
         node_ui(page)
     plots_ui(page)
+    further_ui(page, hide)
     share_ui(page)
 
 

@@ -19,13 +19,22 @@ from .errors import ExpressionError
 from .exploration import Exploration, explore
 from .expression import parse
 from .figure import Plot, plots
+from .higher import (
+    DerivativeGraph,
+    ForwardPass,
+    Hessian,
+    derivative_graph,
+    forward_mode,
+    hessian,
+    second_derivative_plot,
+)
 from .lessons import lesson
 from .points import Range, read_point
 from .render import RenderError, has_dot, svg
 from .script import python_script
 from .state import PageState
 
-__all__ = ["Page", "Comparison", "StepView", "build", "step_view", "inspector_rows"]
+__all__ = ["Page", "Comparison", "StepView", "Further", "TOPICS", "build", "step_view", "further", "inspector_rows"]
 
 
 @dataclass(frozen=True)
@@ -138,3 +147,51 @@ def _comparisons(state: PageState) -> tuple[Comparison, ...]:
         other = explore(function, {"x": state.point("x")}, device=state.device, dtype=state.dtype)
         rows.append(Comparison(function, format_value(other.value), format_value(other.grad.get("x"))))
     return tuple(rows)
+
+
+TOPICS: dict[str, str] = {
+    "second": "f'' beside f and f'",
+    "hessian": "the Hessian",
+    "derivative-graph": "the derivative as a graph",
+    "forward": "forward mode beside reverse",
+}
+
+
+@dataclass(frozen=True)
+class Further:
+    """One of the deeper views of the page's function (see TOPICS); ``note`` says why one is empty."""
+
+    topic: str
+    plot: Plot | None = None
+    hessian: Hessian | None = None
+    derivative: DerivativeGraph | None = None
+    derivative_svg: str | None = None
+    forward: tuple[ForwardPass, ...] = ()
+    note: str = ""
+
+
+def further(state: PageState, topic: str) -> Further:
+    """Compute one deeper view for the state's function; raises ExpressionError on bad input."""
+    parsed = parse(state.function)
+    points = {v: read_point(state.point(v), v) for v in parsed.variables}
+    if not parsed.variables:
+        return Further(topic, note="The function has no variable, so there is nothing to differentiate.")
+    options = {"device": state.device, "dtype": state.dtype}
+    if topic == "second":
+        window = read_point(state.window, "the plot")
+        plot = second_derivative_plot(state.function, points, parsed.variables[0], window, **options) \
+            if isinstance(window, Range) else None
+        return Further(topic, plot=plot, note="" if plot else "The function mixes its points (a sum, mean, max or "
+                       "min inside), so f'' is not a curve over them.")
+    if any(isinstance(p, Range) for p in points.values()):
+        return Further(topic, note="This view works at one point: give every variable a number, not a range.")
+    if topic == "hessian":
+        return Further(topic, hessian=hessian(state.function, points, **options))
+    if topic == "derivative-graph":
+        made = derivative_graph(state.function, points, parsed.variables[0], **options)
+        drawn = _svgs(to_dot(made.graph), None)[0] if made.graph.nodes else None
+        return Further(topic, derivative=made, derivative_svg=drawn)
+    if topic == "forward":
+        return Further(topic, forward=tuple(forward_mode(state.function, points, v, **options)
+                                            for v in parsed.variables))
+    raise KeyError(f"no topic {topic!r}; the topics are {', '.join(TOPICS)}")

@@ -176,3 +176,42 @@ def test_practice_lessons_keep_the_player_closed_so_the_answer_stays_hidden():
     app = run_app()
     app.button(key="lesson_practice-cubic").click().run()
     assert not [b for b in app.button if b.key == "step_first"]
+
+
+def choose(app: AppTest, topic: str) -> AppTest:
+    app.session_state["further"] = topic
+    app.run()
+    assert not app.exception
+    return app
+
+
+def test_hessian_view_shows_the_second_partials():
+    app = choose(run_app({"f": "f = u*v + u**2"}), "hessian")
+    (latex,) = app.get("latex")
+    assert r"H = \begin{bmatrix} 2 & 1 \\ 1 & 0 \end{bmatrix}" in latex.value
+
+
+def test_forward_mode_view_gives_each_partial_in_its_own_pass():
+    app = choose(run_app({"f": "f = u*v + u**2"}), "forward")
+    texts = " ".join(m.value for m in app.markdown)
+    assert "reverse mode gives `4`" in texts and "reverse mode gives `1`" in texts
+    assert "tangent of the output: `4`" in texts and "tangent of the output: `1`" in texts
+
+
+def test_derivative_graph_view_draws_the_graph_of_dy_dx():
+    app = choose(run_app({"f": "y = x**2"}), "derivative-graph")
+    assert any("create_graph=True" in m.value and "`dy/dx` = `4`" in m.value for m in app.markdown)
+    assert [e for e in app.main if type(e).__name__ == "Image"]
+
+
+def test_pitfall_view_shows_pytorchs_own_message():
+    app = choose(run_app(), "pitfalls")
+    assert any("grad can be implicitly created only for scalar outputs" in c.value for c in app.code)
+
+
+def test_deeper_views_wait_for_the_practice_answer():
+    app = run_app()
+    app.button(key="lesson_practice-cubic").click().run()
+    app = choose(app, "hessian")
+    assert not app.get("latex")
+    assert any("Answer the practice question first" in c.value for c in app.caption)
