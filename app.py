@@ -480,7 +480,7 @@ def pitfalls_ui() -> None:
     left, right = st.columns(2)
     with left:
         st.markdown("**What a learner writes**")
-        st.code(pitfall.code, language="python")
+        st.code(pitfall.code, language="python", wrap_lines=True)
         st.markdown(f"**What PyTorch says** ({outcome.error_type or 'no error'})")
         st.code((outcome.printed + "\n" if outcome.printed else "") + outcome.message, language=None,
                 wrap_lines=True)
@@ -488,7 +488,7 @@ def pitfalls_ui() -> None:
         st.markdown("**Why**")
         st.markdown(pitfall.explanation)
         st.markdown("**The fix**")
-        st.code(pitfall.fix, language="python")
+        st.code(pitfall.fix, language="python", wrap_lines=True)
         st.code(outcome.fixed_output, language=None)
 
 

@@ -249,7 +249,14 @@ def test_screenshots_of_the_main_views(page, server):
     screenshot(page, "embedded-dark.png")
     open_app(page, server, {"f": "y = x ** 2 + 2 * x + 1", "present": "1", "lesson": "polynomial"})
     screenshot(page, "presentation.png")
-    names = ("presentation.png", "explorer.png", "partial-derivatives.png", "relu.png", "custom-function.png",
+    open_app(page, server, {"f": "f = u * v + u ** 2", "lesson": "partial"})
+    page.get_by_text("forward mode beside reverse", exact=True).click()
+    settle(page)
+    screenshot(page, "forward-mode.png")
+    page.get_by_text("the errors everyone hits", exact=True).click()
+    settle(page)
+    screenshot(page, "pitfalls.png")
+    names = ("forward-mode.png", "pitfalls.png", "presentation.png", "explorer.png", "partial-derivatives.png", "relu.png", "custom-function.png",
              "torchviz-view.png", "embedded-dark.png")
     for name in names:
         assert (SHOTS / name).stat().st_size > 20_000
