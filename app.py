@@ -25,6 +25,7 @@ from explorer.pitfalls import PITFALLS, Outcome
 from explorer.pitfalls import run as run_pitfall
 from explorer.render import RenderError, png
 from explorer.state import DEFAULT_POINTS, VIEWS, PageState, from_query, to_query
+from explorer.symbolic import Symbolic
 
 ASSETS = Path(__file__).parent / "assets"
 # a projector needs the width: presentation links open with the lessons sidebar folded away
@@ -444,6 +445,8 @@ def further_ui(page: Page, hide: bool) -> None:
             st.info(d.note)
     if view.forward:
         forward_ui(view.forward)
+    if view.symbolic:
+        symbolic_ui(view.symbolic, page.result.output)
 
 
 def hessian_ui(h) -> None:
@@ -455,6 +458,23 @@ def hessian_ui(h) -> None:
              rf"H = \begin{{bmatrix}} {rows} \end{{bmatrix}}")
     st.caption(f"Row and column order: {', '.join(names)}. H[i][j] = ∂²{h.output}/∂{{i}}∂{{j}}, computed by "
                "differentiating each first partial again (create_graph=True).")
+
+
+def symbolic_ui(found: Symbolic, output: str) -> None:
+    if not found.available:
+        st.info(found.reason)
+        return
+    # LaTeX written by sympy from the parsed terms, never from the typed text
+    st.latex(f"{output} = {found.function_latex}")
+    for partial in found.partials:
+        d = "d" if len(found.partials) == 1 else r"\partial "
+        st.latex(rf"\frac{{{d}{output}}}{{{d}{partial.variable}}} = {partial.latex}")
+    st.table([{"variable": p.variable, "formula at the point": format_value(p.symbolic), "autograd":
+               format_value(p.autograd), "central difference": format_value(p.finite_difference),
+               "autograd − formula": format_value(p.difference)} for p in found.partials], hide_index=True)
+    for partial in found.partials:
+        if partial.note:
+            st.info(partial.note)
 
 
 def forward_ui(passes) -> None:

@@ -33,6 +33,7 @@ from .points import Range, read_point
 from .render import RenderError, has_dot, svg
 from .script import python_script
 from .state import PageState
+from .symbolic import Symbolic, derivatives
 
 __all__ = ["Page", "Comparison", "StepView", "Further", "TOPICS", "build", "step_view", "further", "inspector_rows"]
 
@@ -154,6 +155,7 @@ TOPICS: dict[str, str] = {
     "hessian": "the Hessian",
     "derivative-graph": "the derivative as a graph",
     "forward": "forward mode beside reverse",
+    "symbols": "the derivative in symbols",
 }
 
 
@@ -167,6 +169,7 @@ class Further:
     derivative: DerivativeGraph | None = None
     derivative_svg: str | None = None
     forward: tuple[ForwardPass, ...] = ()
+    symbolic: Symbolic | None = None
     note: str = ""
 
 
@@ -191,6 +194,8 @@ def further(state: PageState, topic: str) -> Further:
         made = derivative_graph(state.function, points, parsed.variables[0], **options)
         drawn = _svgs(to_dot(made.graph), None)[0] if made.graph.nodes else None
         return Further(topic, derivative=made, derivative_svg=drawn)
+    if topic == "symbols":
+        return Further(topic, symbolic=derivatives(state.function, points))
     if topic == "forward":
         return Further(topic, forward=tuple(forward_mode(state.function, points, v, **options)
                                             for v in parsed.variables))

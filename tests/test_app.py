@@ -215,3 +215,16 @@ def test_deeper_views_wait_for_the_practice_answer():
     app = choose(app, "hessian")
     assert not app.get("latex")
     assert any("Answer the practice question first" in c.value for c in app.caption)
+
+
+def test_symbols_view_shows_the_formula_beside_autograd_and_a_finite_difference():
+    app = choose(run_app({"f": "y = x**2 + 2*x + 1"}), "symbols")
+    latex = [item.value for item in app.get("latex")]
+    assert any(r"\frac{dy}{dx} = 2 x + 2" in text for text in latex)
+    row = app.table[-1].value.to_dict("records")[0]
+    assert row["formula at the point"] == row["autograd"] == "6"
+
+
+def test_symbols_view_names_pytorchs_convention_at_a_kink():
+    app = choose(run_app({"f": "y = torch.relu(x)", "x": "0"}), "symbols")
+    assert any("relu'(0) = 0" in i.value for i in app.info)
