@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import plotly.graph_objects as go
 import streamlit as st
 
-from explorer import ExpressionError, available_devices, gradcheck_function, parse
+from explorer import ExpressionError, GradcheckResult, available_devices, gradcheck_function, parse
 from explorer.dot import LEGEND, format_value, to_dot
 from explorer.figure import Plot
 from explorer.glossary import explain
@@ -45,6 +45,11 @@ def _page(state: PageState, hide_grads: bool) -> Page:
     return build(state, hide_grads)
 
 
+@st.cache_data(max_entries=2, show_spinner=False)
+def _gradcheck(name: str) -> GradcheckResult:
+    return gradcheck_function(name)
+
+
 @st.cache_data(max_entries=256, show_spinner=False)
 def _further(state: PageState, topic: str) -> Further:
     return further(state, topic)
@@ -72,6 +77,7 @@ def init_state() -> None:
         device=state.device, dtype=state.dtype, view=state.view, lesson=state.lesson, node=state.node,
         presentation=st.query_params.get("present") == "1", last_good=None,
         points={v: state.point(v) for v in DEFAULT_POINTS}, step=state.step, playing=False, speed=1.0,
+        shown_function=state.function,
     )
 
 
@@ -222,7 +228,7 @@ def lesson_ui(page: Page) -> None:
                           args=(row.function,))
         if current.compare:
             for name in ("SQ", "SQFixed"):
-                check = gradcheck_function(name)
+                check = _gradcheck(name)
                 verdict = "passes" if check.passed else "fails"
                 st.markdown(f"`torch.autograd.gradcheck({name}.apply, ...)` **{verdict}**")
                 if not check.passed:
@@ -234,7 +240,7 @@ def lesson_ui(page: Page) -> None:
         answer = st.text_input(question.prompt, key=f"answer_{current.key}", placeholder="type a number")
         if answer:
             feedback = check_answer(question, answer, page.result)
-            (st.success if feedback.correct else st.warning)(feedback.message)
+            (st.success if feedback.correct else st.warning)(_escape_markdown(feedback.message))
             if feedback.correct and not st.session_state.get(solved_key):
                 st.session_state[solved_key] = True
                 st.rerun()  # show the gradients now
@@ -315,6 +321,11 @@ def glossary_ui(page: Page) -> None:
                    "saves": e.saved} for e in map(explain, names)], hide_index=True)
 
 
+def _latex_name(name: str) -> str:
+    # an output name is letters, digits and underscores; an underscore would be a subscript in LaTeX
+    return name if len(name) == 1 else r"\mathrm{" + name.replace("_", r"\_") + "}"
+
+
 def _escape_markdown(text: str) -> str:
     # a story quotes subexpressions a visitor typed: show * _ ( ) literally, never as markdown
     return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|<>~" else c for c in text)
@@ -335,7 +346,9 @@ def tensors_ui(page: Page) -> None:
     # a plain table, not a canvas grid: its text reaches screen readers, search and copy-paste
     columns = ("tensor", "data", "grad", "grad_fn", "is_leaf", "requires_grad", "retains_grad", "shape", "dtype",
                "device")
-    st.table([{c: str(row[c]) for c in columns} for row in page.rows], border="horizontal", hide_index=True)
+    # cells render markdown: a label like x*y*z must not turn into italics
+    st.table([{c: _escape_markdown(str(row[c])) for c in columns} for row in page.rows], border="horizontal",
+             hide_index=True)
 
 
 def node_ui(page: Page) -> None:
@@ -373,7 +386,8 @@ def _node_details(page: Page, chosen: str) -> str:
     for saved in node.saved:
         origin = f" (same storage as `{tensors[saved.same_as].label}`)" if saved.same_as in tensors else ""
         kind = "saved tensor" if saved.is_tensor else "saved attribute"
-        lines.append(f"- {kind} `{saved.name}` = `{saved.value}`{origin}")
+        shown = format_value(saved.value) if saved.is_tensor else saved.value
+        lines.append(f"- {kind} `{saved.name}` = `{shown}`{origin}")
     return "\n".join(lines)
 
 
@@ -406,7 +420,7 @@ def plot_ui(plot: Plot, prefix: str = "plot") -> None:
     st.plotly_chart(figure, key=key, selection_mode="points", width="stretch",
                     on_select=functools.partial(pick_point, key, plot.variables))
     for note in plot.notes:
-        st.info(note)
+        st.info(_escape_markdown(note))
 
 
 def further_ui(page: Page, hide: bool) -> None:
@@ -427,7 +441,7 @@ def further_ui(page: Page, hide: bool) -> None:
     with st.spinner("Computing..."):
         view = _further(page.state, choice)
     if view.note:
-        st.info(view.note)
+        st.info(_escape_markdown(view.note))
     if view.plot:
         plot_ui(view.plot, prefix="second")
     if view.hessian:
@@ -442,7 +456,7 @@ def further_ui(page: Page, hide: bool) -> None:
         elif d.graph.nodes:
             st.graphviz_chart(to_dot(d.graph))
         if d.note:
-            st.info(d.note)
+            st.info(_escape_markdown(d.note))
     if view.forward:
         forward_ui(view.forward)
     if view.symbolic:
@@ -454,27 +468,28 @@ def hessian_ui(h) -> None:
     rows = " \\\\ ".join(" & ".join(format_value(v) for v in row) for row in h.matrix)
     gradient = " \\\\ ".join(format_value(g) for g in h.gradient)
     # LaTeX from numbers and the fixed variable names only
-    st.latex(rf"\nabla {h.output} = \begin{{bmatrix}} {gradient} \end{{bmatrix}} \qquad "
+    st.latex(rf"\nabla {_latex_name(h.output)} = \begin{{bmatrix}} {gradient} \end{{bmatrix}} \qquad "
              rf"H = \begin{{bmatrix}} {rows} \end{{bmatrix}}")
-    st.caption(f"Row and column order: {', '.join(names)}. H[i][j] = ∂²{h.output}/∂{{i}}∂{{j}}, computed by "
+    st.caption(f"Row and column order: {', '.join(names)}. Entry (i, j) is ∂²{h.output}/∂i∂j, computed by "
                "differentiating each first partial again (create_graph=True).")
 
 
 def symbolic_ui(found: Symbolic, output: str) -> None:
     if not found.available:
-        st.info(found.reason)
+        st.info(_escape_markdown(found.reason))
         return
     # LaTeX written by sympy from the parsed terms, never from the typed text
-    st.latex(f"{output} = {found.function_latex}")
+    name = _latex_name(output)
+    st.latex(f"{name} = {found.function_latex}")
     for partial in found.partials:
         d = "d" if len(found.partials) == 1 else r"\partial "
-        st.latex(rf"\frac{{{d}{output}}}{{{d}{partial.variable}}} = {partial.latex}")
+        st.latex(rf"\frac{{{d}{name}}}{{{d}{partial.variable}}} = {partial.latex}")
     st.table([{"variable": p.variable, "formula at the point": format_value(p.symbolic), "autograd":
                format_value(p.autograd), "central difference": format_value(p.finite_difference),
                "autograd − formula": format_value(p.difference)} for p in found.partials], hide_index=True)
     for partial in found.partials:
         if partial.note:
-            st.info(partial.note)
+            st.info(_escape_markdown(partial.note))
 
 
 def forward_ui(passes) -> None:
@@ -484,9 +499,10 @@ def forward_ui(passes) -> None:
             (direction,) = [v for v, t in one.direction.items() if t] or ["?"]
             st.markdown(f"**Forward pass with tangent 1 on `{direction}`**")
             if not one.available:
-                st.warning(one.reason)
+                st.warning(_escape_markdown(one.reason))
                 continue
-            st.table([{"term": s.text, "value": format_value(s.primal), "tangent": format_value(s.tangent)}
+            st.table([{"term": _escape_markdown(s.text), "value": format_value(s.primal),
+                        "tangent": format_value(s.tangent)}
                       for s in one.steps], hide_index=True)
             st.markdown(f"tangent of the output: `{format_value(one.derivative)}`; reverse mode gives "
                         f"`{format_value(one.reverse)}` for the same partial")
@@ -512,9 +528,8 @@ def pitfalls_ui() -> None:
         st.code(outcome.fixed_output, language=None)
 
 
-def share_ui(page: Page) -> None:
+def share_ui(page: Page, query: dict[str, str]) -> None:
     st.subheader("Share and take away")
-    query = to_query(page.state)
     base = st.context.url or ""
     st.caption("This link reopens this page (copy button on the right); add `&embed=true` to put it in a "
                "course page, `&present=1` to open it in presentation mode:")
@@ -567,10 +582,14 @@ def main() -> None:
     st.title("∂ Autograd Explorer")
     st.caption("Type a function, pick where to evaluate it, and watch what PyTorch's autograd really does.")
     for problem in st.session_state.link_problems:
-        st.warning(problem)
+        st.warning(_escape_markdown(problem))
+    if st.session_state.shown_function != st.session_state.function:
+        # a new function has new nodes: the player and the inspector start afresh
+        st.session_state.update(shown_function=st.session_state.function, step=0, playing=False, node="")
     state = current_state()
-    if (chosen := lesson(state.lesson)) and state.function not in (chosen.function, *chosen.compare):
-        st.session_state.lesson = ""  # the learner typed their own function: the lesson is over
+    if (chosen := lesson(state.lesson)) and (state.function not in (chosen.function, *chosen.compare)
+                                             or any(state.point(v) != typed for v, typed in chosen.points)):
+        st.session_state.lesson = ""  # the learner moved off the lesson's function or point: the lesson is over
         state = replace(state, lesson="")
     lesson_box = st.container()
     inputs_ui()
@@ -580,7 +599,7 @@ def main() -> None:
             page = _page(replace(state, step=0, node=""), hide)
         st.session_state.last_good = page
     except ExpressionError as err:
-        st.error(f"{err.message}" + (f" (column {err.column})" if err.column else ""))
+        st.error(_escape_markdown(err.message + (f" (column {err.column})" if err.column else "")))
         if err.column:
             st.code(err.pointer(st.session_state.function), language=None)
         page = st.session_state.last_good
@@ -591,14 +610,15 @@ def main() -> None:
     with lesson_box:
         lesson_ui(page)
     shown = replace(page.state, step=st.session_state.step, node=st.session_state.get("node") or "")
-    st.query_params.from_dict(to_query(shown) | ({"present": "1"} if st.session_state.presentation else {}))
+    query = to_query(shown) | ({"present": "1"} if st.session_state.presentation else {})
+    st.query_params.from_dict(query)
     # visitor text only ever inside code spans: the language has no backtick, so it cannot break out
     st.markdown(f"`{page.result.output} = {page.result.body}` → value `{format_value(page.result.value)}`"
                 + "".join(f", {v}.grad `{_grad(page, v, hide)}`" for v in page.result.variables))
     for note in page.result.notes:
-        st.info(note)
+        st.info(_escape_markdown(note))
     if page.render_problem:
-        st.warning(page.render_problem)
+        st.warning(_escape_markdown(page.render_problem))
     step = min(st.session_state.step, len(page.playback.steps)) if not hide else 0
     graph_ui(page, _step_view(page.state, hide, step) if step else None)
     left, right = st.columns([3, 2])
@@ -608,7 +628,7 @@ def main() -> None:
         node_ui(page)
     plots_ui(page)
     further_ui(page, hide)
-    share_ui(page)
+    share_ui(page, query)
 
 
 def _grad(page: Page, variable: str, hide: bool) -> str:
