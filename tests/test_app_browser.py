@@ -258,8 +258,18 @@ def test_screenshots_of_the_main_views(page, server):
     screenshot(page, "pitfalls.png")
     open_app(page, server, {"f": "y = x ** 2 + 2 * x + 1", "lesson": "polynomial", "step": "4"})
     screenshot(page, "backward-player.png")
-    names = ("backward-player.png", "forward-mode.png", "pitfalls.png", "presentation.png", "explorer.png", "partial-derivatives.png", "relu.png", "custom-function.png",
-             "torchviz-view.png", "embedded-dark.png")
+    names = (
+        "backward-player.png",
+        "forward-mode.png",
+        "pitfalls.png",
+        "presentation.png",
+        "explorer.png",
+        "partial-derivatives.png",
+        "relu.png",
+        "custom-function.png",
+        "torchviz-view.png",
+        "embedded-dark.png",
+    )
     for name in names:
         assert (SHOTS / name).stat().st_size > 20_000
 
