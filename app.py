@@ -16,14 +16,14 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from explorer import ExpressionError, GradcheckResult, available_devices, gradcheck_function, parse
-from explorer.dot import LEGEND, format_value, to_dot
+from explorer.dot import LEGEND, format_value, to_dot, to_text
 from explorer.figure import Plot
 from explorer.glossary import explain
 from explorer.lessons import LESSONS, check_answer, lesson
-from explorer.page import TOPICS, Further, Page, StepView, build, further, step_view
+from explorer.page import MAX_DRAWN_NODES, TOPICS, Further, Page, StepView, build, further, step_view
 from explorer.pitfalls import PITFALLS, Outcome
 from explorer.pitfalls import run as run_pitfall
-from explorer.render import RenderError, png
+from explorer.render import RenderError, has_dot, png
 from explorer.state import DEFAULT_POINTS, VIEWS, PageState, from_query, to_query
 from explorer.symbolic import Symbolic
 
@@ -40,7 +40,8 @@ def _graph_component():
     )
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+# bounded, and expiring: a lesson revisited or a link opened by a class hits it; nothing grows forever
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
 def _page(state: PageState, hide_grads: bool) -> Page:
     return build(state, hide_grads)
 
@@ -50,7 +51,7 @@ def _gradcheck(name: str) -> GradcheckResult:
     return gradcheck_function(name)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
 def _further(state: PageState, topic: str) -> Further:
     return further(state, topic)
 
@@ -60,7 +61,7 @@ def _pitfall(key: str) -> Outcome:
     return run_pitfall(key)
 
 
-@st.cache_data(max_entries=1024, show_spinner=False)
+@st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
 def _step_view(state: PageState, hide_grads: bool, step: int) -> StepView:
     return step_view(_page(state, hide_grads), step)
 
@@ -270,6 +271,8 @@ def graph_ui(page: Page, view_at_step: StepView | None) -> None:
                                  "large": st.session_state.presentation,
                                  "label": f"autograd graph of {page.result.output} = {page.result.body}"},
                            key="graph_pick", on_selected_change=pick_node)
+    elif page.render_problem:
+        st.code(page.text, language=None)  # too big or too slow to lay out: the words stand in
     else:
         # Graphviz is not installed on this server: the browser lays the graph out instead
         st.graphviz_chart(dot)
@@ -453,8 +456,10 @@ def further_ui(page: Page, hide: bool) -> None:
                     "second derivative, shown as the grad on each leaf.")
         if view.derivative_svg:
             st.image(view.derivative_svg)
-        elif d.graph.nodes:
+        elif d.graph.nodes and not has_dot() and len(d.graph.nodes) <= MAX_DRAWN_NODES:
             st.graphviz_chart(to_dot(d.graph))
+        elif d.graph.nodes:
+            st.code(to_text(d.graph), language=None)
         if d.note:
             st.info(_escape_markdown(d.note))
     if view.forward:

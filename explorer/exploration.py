@@ -24,9 +24,15 @@ from .functions import FUNCTIONS, operator_for
 from .graph import Graph, Labeled, Value, record
 from .points import Point, Range, grid_shape, read_points
 
-__all__ = ["Exploration", "Live", "explore", "run_live", "evaluate", "make_leaves", "available_devices", "DTYPES"]
+__all__ = [
+    "DTYPES", "MAX_RECORDED_VALUES", "Exploration", "Live", "available_devices", "evaluate", "explore", "make_leaves",
+    "recorded_values", "run_live",
+]
 
 DTYPES: dict[str, torch.dtype] = {"float32": torch.float32, "float64": torch.float64}
+# Every recorded tensor's data and grad become Python numbers; this bounds their count for one run,
+# so a long function over a fine range cannot take a server's memory (100 operations on 10,000 points).
+MAX_RECORDED_VALUES = 1_000_000
 _OPERATORS = ("add", "sub", "mul", "div", "pow", "neg", "gt", "ge", "lt", "le")
 # pow takes Python numbers as PyTorch's own ** does, so the grad_fn matches a notebook's
 # (x**2 is PowBackward0 with exponent 2, not a tensor exponent); every other call gets
@@ -92,6 +98,10 @@ def run_live(expression: str, at: Mapping[str, object], device: str = "cpu", dty
     """Parse, make the leaves and compute every term with PyTorch; no backward yet."""
     parsed = parse(expression)
     points = read_points(at, parsed.variables)
+    values = recorded_values(parsed, math.prod(grid_shape(points)))
+    if values > MAX_RECORDED_VALUES:
+        raise ExpressionError(f"this function over these points would record {values:,} values; the limit is "
+                              f"{MAX_RECORDED_VALUES:,}: use fewer points or a shorter function")
     torch_device, torch_dtype = _device(device), _dtype(dtype)
     with torch.enable_grad():
         leaves = make_leaves(points, torch_device, torch_dtype)
@@ -103,6 +113,12 @@ def run_live(expression: str, at: Mapping[str, object], device: str = "cpu", dty
     if output.role != "input" and not reduced:
         output.role, output.label = "output", parsed.output
     return Live(parsed, points, torch_device, torch_dtype, leaves, entries, value_index, output, reduced)
+
+
+def recorded_values(parsed: Expression, elements: int) -> int:
+    """How many numbers one run records: every tensor (leaves, terms, the sum) at every point."""
+    tensors = len(parsed.variables) + sum(1 for t in parsed.terms() if t.op not in ("number", "variable")) + 1
+    return tensors * elements
 
 
 def explore(

@@ -24,7 +24,9 @@ so ``9**9**9**9`` is refused at once as too large rather than computed.
 from __future__ import annotations
 
 import ast
+import builtins
 import difflib
+import keyword
 import math
 import re
 import unicodedata
@@ -101,6 +103,7 @@ _ASCII_HINTS = {
     "!": "'!' is not supported (for a factorial, multiply the terms)",
     "|": "'|' is not supported; for an absolute value write abs(x)",
 }
+_RESERVED_OUTPUTS = frozenset(dir(builtins)) | {"torch", "F", "math", "make_dot", "SQ", "SQFixed"}
 _ALLOWED_ASCII = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 +-*/^().,=<>_")
 _PREFIX = re.compile(r"\s*([A-Za-z_]\w{0,30})\s*(?:\(([^()]*)\))?\s*=(?!=)")
 _IMPLICIT_PRODUCT = re.compile(r"(?<![\w.])((?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(?![eE][+-]?\d)([A-Za-z_]\w*|\()")
@@ -160,6 +163,10 @@ def parse(text: str) -> Expression:
     tree = source.parse()
     root = _Converter(source).convert(tree.body)
     variables = tuple(v for v in VARIABLES if any(t.op == "variable" and t.name == v for t in _walk(root)))
+    if output in variables:
+        # y = x*y would make two tensors called y, and a script that rebinds y before differentiating
+        raise ExpressionError(f"'{output}' names the output and is also a variable of the function: pick another "
+                              "name, such as f", text.index(output) + 1)
     return Expression(text=text.strip(), body=source.body.strip(), output=output or _default_output(variables),
                       variables=variables, root=root)
 
@@ -210,6 +217,10 @@ def _read_prefix(text: str) -> tuple[str, int]:
     name, params = match.group(1), match.group(2)
     if name in SPELLINGS or name in CONSTANTS or name in _MODULES:
         raise ExpressionError(f"'{name}' is a function or constant and cannot name the output", match.start(1) + 1)
+    if keyword.iskeyword(name) or name in _RESERVED_OUTPUTS:
+        # the downloadable script assigns the output to this name, next to Python's own words
+        raise ExpressionError(f"'{name}' is a word Python or the script already uses: name the output y or f",
+                              match.start(1) + 1)
     if params is not None:
         for param in (p.strip() for p in params.split(",")):
             if param not in VARIABLES:
@@ -424,12 +435,12 @@ class _Converter:
                             f"for the elementwise {function.name} write {function.name}(x, 1), or clamp(x, "
                             f"{'min' if function.name == 'max' else 'max'}=1)", node)
         keywords = []
-        for keyword in node.keywords:
-            if keyword.arg is None or keyword.arg not in function.options:
+        for given in node.keywords:
+            if given.arg is None or given.arg not in function.options:
                 allowed = ", ".join(function.options) or "none"
-                raise self.fail(f"{function.name}() takes no keyword '{keyword.arg}' (allowed: {allowed})",
-                                keyword.value)
-            keywords.append((keyword.arg, keyword.value))
+                raise self.fail(f"{function.name}() takes no keyword '{given.arg}' (allowed: {allowed})",
+                                given.value)
+            keywords.append((given.arg, given.value))
         low, high = function.arity
         count = len(positional) + len(keywords)
         if not low <= count <= high:

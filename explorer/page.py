@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from .backward import Playback, known_grads, play
 from .dot import format_value, to_dot, to_text
 from .errors import ExpressionError
-from .exploration import Exploration, explore
+from .exploration import MAX_RECORDED_VALUES, Exploration, explore, recorded_values
 from .expression import parse
 from .figure import Plot, plots
 from .higher import (
@@ -81,9 +81,7 @@ def build(state: PageState, hide_grads: bool = False) -> Page:
     result = explore(state.function, at, device=state.device, dtype=state.dtype)
     dot = to_dot(result.graph, show_grads=not hide_grads)
     drawn, torchviz_drawn, problem = _svgs(dot, result.torchviz_dot)
-    window = read_point(state.window, "the plot")
-    if not isinstance(window, Range):
-        raise ExpressionError("the plot's range is start:stop:count, as in -10:10:401")
+    window = _plot_window(parsed, read_point(state.window, "the plot"))
     return Page(
         state=state,
         result=result,
@@ -95,9 +93,19 @@ def build(state: PageState, hide_grads: bool = False) -> Page:
         script=python_script(parsed, result.points, state.device, state.dtype),
         rows=inspector_rows(result, hide_grads),
         comparisons=_comparisons(state),
-        playback=Playback(result.graph, ()) if hide_grads else play(state.function, at, state.device, state.dtype),
+        # the playback's own run records the same graph: keep one copy of it (a cached page is pickled whole)
+        playback=Playback(result.graph, () if hide_grads else play(state.function, at, state.device,
+                                                                    state.dtype).steps),
         render_problem=problem,
     )
+
+
+def _plot_window(parsed, window) -> Range:
+    """The plot's range, with fewer points where a long function would pass the recording limit."""
+    if not isinstance(window, Range):
+        raise ExpressionError("the plot's range is start:stop:count, as in -10:10:401")
+    fits = MAX_RECORDED_VALUES // max(recorded_values(parsed, 1), 1)
+    return window if window.count <= fits else Range(window.start, window.stop, max(fits, 2))
 
 
 def step_view(page: Page, step: int) -> StepView:
@@ -130,9 +138,16 @@ def inspector_rows(result: Exploration, hide_grads: bool = False) -> tuple[dict,
     )
 
 
+MAX_DRAWN_NODES = 400  # past this, dot's layout takes seconds: the text view stands in
+
+
 def _svgs(dot: str, torchviz_dot: str | None) -> tuple[str | None, str | None, str]:
     if not has_dot():
         return None, None, ""
+    drawn = dot.count(' [id="')
+    if drawn > MAX_DRAWN_NODES:
+        return None, None, (f"This graph has {drawn} nodes, more than the {MAX_DRAWN_NODES} drawn here; "
+                            "read it as text below.")
     try:
         return svg(dot), svg(torchviz_dot) if torchviz_dot else None, ""
     except RenderError as err:

@@ -14,7 +14,7 @@ import subprocess
 
 __all__ = ["RenderError", "has_dot", "svg", "png"]
 
-_TIMEOUT_S = 20.0
+_TIMEOUT_S = 5.0  # a typed function lays out in well under a second; more means a runaway
 
 
 class RenderError(RuntimeError):

@@ -243,3 +243,12 @@ def test_exploration_is_frozen_and_pickles():
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.value = 0  # type: ignore[misc]
     assert pickle.loads(pickle.dumps(result)) == result
+
+
+def test_a_long_function_over_a_fine_range_is_refused_before_it_can_fill_memory():
+    from explorer.exploration import MAX_RECORDED_VALUES
+
+    with pytest.raises(ExpressionError, match="would record 2,420,000 values"):
+        explore("x" + "*x" * 240, {"x": "-1:1:10000"})
+    assert MAX_RECORDED_VALUES >= 3 * 10_000  # the lab's relu over 10,000 points still fits
+    assert explore("torch.relu(x)", {"x": "-10:10:10000"}).grad["x"][-1] == 1.0

@@ -203,3 +203,14 @@ def test_near_miss_text_raises_nothing_but_expression_error(text):
         parse(text)
     except ExpressionError:
         pass
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("y = x*y", "is also a variable"),
+    ("lambda = x**2", "a word Python or the script already uses"),
+    ("print = x", "a word Python or the script already uses"),
+    ("make_dot = x", "a word Python or the script already uses"),
+])
+def test_output_names_that_would_break_the_script_or_the_labels_are_refused(text, words):
+    with pytest.raises(ExpressionError, match=words):
+        parse(text)

@@ -152,3 +152,16 @@ def test_a_page_with_nan_values_pickles_and_its_plots_are_json():
     assert (again.dot, again.rows, again.script) == (page.dot, page.rows, page.script)
     for plot in page.plots:
         json.dumps(plot.figure, allow_nan=False)
+
+
+def test_a_graph_too_big_to_lay_out_is_offered_as_text():
+    page = build(PageState(function="x" + "*x" * 240, points=(("x", "2"),)))
+    assert page.svg is None and "read it as text" in page.render_problem
+    node_lines = [line.split()[1] for line in page.text.splitlines() if line.startswith("n")]
+    assert node_lines.count("MulBackward0") == 240
+
+
+def test_a_long_function_plots_on_fewer_points_instead_of_failing():
+    page = build(PageState(function="x" + "*x" * 240, points=(("x", "2"),), window="-1:1:10000"))
+    (curve,) = page.plots
+    assert 2 <= len(curve.figure["data"][0]["x"]) < 10_000
