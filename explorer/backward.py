@@ -15,7 +15,7 @@ engine runs ``MulBackward0`` before ``PowBackward0`` (the later node first).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 
@@ -151,7 +151,7 @@ def _with_story(step: Step, nodes: dict, tensors: dict) -> Step:
                  + (f" = {format_value(step.upstream)}" if many else "")
                  + (f" (one gradient per path: {step.leaf} is used {len(step.arrivals)} times)" if many else "")
                  + f". Now {step.leaf}.grad = {format_value(step.grad_after)}.")
-        return _replace_story(step, story)
+        return replace(step, story=story)
     made = tensors.get(nodes[step.node].tensor)
     about = f" (it made {made.label})" if made is not None and made.label else ""
     sources = ", ".join(f"{format_value(a.value)} from {names[a.source]}" for a in step.arrivals)
@@ -170,9 +170,4 @@ def _with_story(step: Step, nodes: dict, tensors: dict) -> Step:
     if step.name == "SQBackward":
         story += (f" Look: it received {format_value(step.upstream)} and threw it away; the lab's backward "
                   "returns 2·i whatever arrives.")
-    return _replace_story(step, story)
-
-
-def _replace_story(step: Step, story: str) -> Step:
-    return Step(step.index, step.node, step.name, step.upstream, step.arrivals, step.sent, step.leaf,
-                step.grad_after, story)
+    return replace(step, story=story)

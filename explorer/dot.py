@@ -23,7 +23,7 @@ import math
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from .graph import GradNode, Graph, TensorInfo, Value
+from .graph import GradNode, Graph, TensorInfo, Value, flat
 
 __all__ = ["to_dot", "to_text", "LEGEND", "LegendEntry", "format_value"]
 
@@ -58,12 +58,12 @@ def format_value(value: Value | None, digits: int = 4) -> str:
         return "None"
     if not isinstance(value, list):
         return _number(value, digits)
-    flat = _flat(value)
-    if not flat:
+    values = flat(value)
+    if not values:
         return "[]"
-    if len(flat) <= 4 and all(not isinstance(v, list) for v in value):
-        return "[" + ", ".join(_number(v, digits) for v in flat) + "]"
-    return f"[{_number(flat[0], digits)} ... {_number(flat[-1], digits)}] ({len(flat):,})"
+    if len(values) <= 4 and all(not isinstance(v, list) for v in value):
+        return "[" + ", ".join(_number(v, digits) for v in values) + "]"
+    return f"[{_number(values[0], digits)} ... {_number(values[-1], digits)}] ({len(values):,})"
 
 
 def to_dot(graph: Graph, *, show_grads: bool | Collection[str] = True) -> str:
@@ -185,17 +185,6 @@ def _number(value: float | int | bool, digits: int) -> str:
     if math.isinf(value):
         return "inf" if value > 0 else "-inf"
     return f"{value:.{digits}g}"
-
-
-def _flat(value: list) -> list:
-    stack, flat = [value], []
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(reversed(item))
-        else:
-            flat.append(item)
-    return flat
 
 
 def _short(text: str) -> str:

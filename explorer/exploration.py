@@ -21,7 +21,7 @@ import torch
 from .errors import ExpressionError
 from .expression import Expression, Term, parse
 from .functions import FUNCTIONS, operator_for
-from .graph import Graph, Labeled, Value, record
+from .graph import Graph, Labeled, Value, flat, record
 from .points import Point, Range, grid_shape, read_points
 
 __all__ = [
@@ -299,22 +299,11 @@ def _operator_reason(op: str) -> str:
     }.get(op, "")
 
 
-def _flat(value) -> list[float]:
-    stack, flat = [value], []
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, int | float):
-            flat.append(float(item))
-    return flat
-
-
 def _finite(value) -> bool:
-    return all(math.isfinite(v) for v in _flat(value))
+    return all(math.isfinite(v) for v in flat(value))
 
 
 def _kind(value) -> str:
-    flat = _flat(value)
-    kinds = sorted({"nan" if math.isnan(v) else "inf" if v > 0 else "-inf" for v in flat if not math.isfinite(v)})
-    return " and ".join(kinds) if len(flat) == 1 else f"{' and '.join(kinds)} at some points"
+    values = flat(value)
+    kinds = sorted({"nan" if math.isnan(v) else "inf" if v > 0 else "-inf" for v in values if not math.isfinite(v)})
+    return " and ".join(kinds) if len(values) == 1 else f"{' and '.join(kinds)} at some points"

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-__all__ = ["Labeled", "TensorInfo", "Saved", "GradNode", "Graph", "record", "node_ids", "Value"]
+__all__ = ["Labeled", "TensorInfo", "Saved", "GradNode", "Graph", "record", "node_ids", "flat", "Value"]
 
 Value = float | list  # a Python number, or nested lists for a tensor with dimensions
 _SAVED_PREFIX = "_saved_"
@@ -290,6 +290,18 @@ def _tensor_info(tensor_id: str, entry: Labeled, grad, node: str | None, operand
         node=node,
         operands=operands,
     )
+
+
+def flat(value: Value | None) -> list:
+    """A tensor's values in order, from the nested lists ``record`` makes (a number gives one)."""
+    stack, found = [value], []
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+        elif item is not None:
+            found.append(item)
+    return found
 
 
 def _plain(tensor: torch.Tensor) -> Value:
