@@ -1,0 +1,469 @@
+"""The explorer's performance against its anchors, as one table (issue #5).
+
+Run from the repository root:
+
+    python benchmarks/bench.py            # about 6 minutes on 2 cores
+    python benchmarks/bench.py --quick    # fewer repetitions, a 20 s limit on each layout
+
+What it measures, each beside an anchor measured in the same run on the same machine:
+
+(a) layout: our DOT (``explorer.dot.to_dot`` of the recorded graph) laid out by ``dot -Tsvg``,
+    against torchviz's default ``make_dot(y)`` DOT of the same expression laid out the same way,
+    for a 50-step chain (``y = sin(y)*1.01 + x``, 50 times, from y = x) and a 25-deep nest of
+    ``sin(...)*x + x``. Both are typed as one expression of the explorer's language (they fit its
+    caps: 701 and 276 characters, nesting 50 and 25). ``dot`` runs as ``explorer.render`` runs it:
+    a subprocess fed on stdin, with a time limit. Target: at most 300 ms and 20x faster than torchviz.
+(b) interaction: ``explorer.page.build`` (parse, record, backward, DOT, both SVGs, figures, playback)
+    for each of the lab's nine lessons, against the lab's own notebook way for the relu cell:
+    compute, backward, ``torchviz.make_dot`` + ``dot -Tsvg``, and a matplotlib plot of f and f'
+    rendered to PNG as a notebook shows it. Target: at most 10 ms.
+(c) plot payload: the JSON Streamlit sends for the f and f' figure (``plotly.io.to_json``, as
+    ``st.plotly_chart`` does) at ``explorer.points.MAX_POINTS`` points. Target: at most 300 KB.
+(d) the whole app: one rerun after a text change through ``streamlit.testing.v1.AppTest``, and the
+    browser round trip from typing a new function to its graph on screen (real Chromium, as in
+    ../shared/BROWSER-TESTS.md), each against the same on a tiny page that only echoes its input.
+    No target: the echo page is the floor.
+
+How: ``time.perf_counter``, warm-up runs first, then the median of several repetitions. A layout
+that takes more than 2 s is timed once (its first run), and one past ``--dot-timeout`` is shown
+as ``>limit``. ratio = anchor / ours, so above 1 means we are faster. Nothing is asserted: this is
+a report, not a test, and it is not part of the pytest suite.
+
+Benchmark-only dependency: matplotlib (the anchor of (b)); without it that anchor is left out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import io
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import urllib.request
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run from a checkout without installing the package
+
+import plotly.io  # noqa: E402
+import torch  # noqa: E402
+
+from explorer.dot import to_dot  # noqa: E402
+from explorer.exploration import explore  # noqa: E402
+from explorer.lessons import LESSONS  # noqa: E402
+from explorer.page import build  # noqa: E402
+from explorer.points import MAX_POINTS  # noqa: E402
+from explorer.state import PageState  # noqa: E402
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)  # torchviz 0.0.3 imports distutils
+    import torchviz
+
+SLOW_S = 2.0  # a layout slower than this is timed once: its median would cost minutes
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ECHO_PAGE = """
+import streamlit as st
+text = st.text_input("Function", value="x")
+st.text(f"echo: {text}")  # plain text: markdown would turn x**2 into bold
+"""
+
+
+@dataclass(frozen=True)
+class Settings:
+    warmup: int
+    repeat: int
+    dot_timeout_s: float
+    app: bool  # run part (d), the whole app through AppTest and Chromium
+
+
+@dataclass(frozen=True)
+class Timing:
+    """A median in milliseconds over ``runs`` runs; ``ms`` is None when the run passed the time limit."""
+
+    ms: float | None
+    runs: int
+    limit_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class Row:
+    case: str
+    ours: Timing | None
+    anchor: Timing | None
+    payload: str
+    target: str
+    met: str
+
+
+# -- timing -----------------------------------------------------------------------------------
+
+
+def median_ms(action: Callable[[], object], settings: Settings) -> Timing:
+    """Median wall time of ``action`` after the warm-up runs."""
+    for _ in range(settings.warmup):
+        action()
+    times = []
+    for _ in range(settings.repeat):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return Timing(statistics.median(times) * 1000, settings.repeat)
+
+
+def dot_svg(source: str, timeout_s: float) -> bytes:
+    """Lay out DOT text as SVG the way explorer.render does: ``dot -Tsvg`` fed on stdin, with a time limit."""
+    done = subprocess.run([shutil.which("dot"), "-Tsvg"], input=source.encode("utf-8"), capture_output=True,
+                          timeout=timeout_s, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"dot failed: {done.stderr.decode('utf-8', 'replace')[:300]}")
+    return done.stdout
+
+
+def time_layout(source: str, settings: Settings) -> tuple[Timing, int | None]:
+    """The layout time of DOT text and the SVG's size in bytes (None when it ran past the limit)."""
+    start = time.perf_counter()
+    try:
+        drawn = dot_svg(source, settings.dot_timeout_s)
+    except subprocess.TimeoutExpired:
+        return Timing(None, 1, settings.dot_timeout_s), None
+    first = time.perf_counter() - start
+    if first > SLOW_S:
+        return Timing(first * 1000, 1), len(drawn)
+    return median_ms(lambda: dot_svg(source, settings.dot_timeout_s), settings), len(drawn)
+
+
+# -- (a) layout -------------------------------------------------------------------------------
+
+
+def chain_text(steps: int) -> str:
+    """y = sin(y)*1.01 + x, ``steps`` times from y = x, as one typed expression."""
+    text = "x"
+    for _ in range(steps):
+        text = f"sin({text})*1.01 + x"
+    return text
+
+
+def nest_text(depth: int) -> str:
+    text = "x"
+    for _ in range(depth):
+        text = f"sin({text})*x + x"
+    return text
+
+
+def chain_tensor(x: torch.Tensor, steps: int) -> torch.Tensor:
+    """The same graph as chain_text, built in Python for torchviz."""
+    y = x
+    for _ in range(steps):
+        y = torch.sin(y) * 1.01 + x
+    return y
+
+
+def nest_tensor(x: torch.Tensor, depth: int) -> torch.Tensor:
+    y = x
+    for _ in range(depth):
+        y = torch.sin(y) * x + x
+    return y
+
+
+def layout_row(name: str, text: str, make: Callable[[torch.Tensor], torch.Tensor], settings: Settings) -> Row:
+    ours_dot = to_dot(explore(text, {"x": 2.0}).graph)
+    their_dot = torchviz.make_dot(make(torch.tensor(2.0, requires_grad=True))).source
+    ours, ours_svg = time_layout(ours_dot, settings)
+    anchor, their_svg = time_layout(their_dot, settings)
+    payload = f"DOT {kb(len(ours_dot))} vs {kb(len(their_dot))}; SVG {kb(ours_svg)} vs {kb(their_svg)}"
+    ratio = speedup(ours, anchor)
+    met = ours.ms is not None and ours.ms <= 300 and ratio is not None and ratio >= 20
+    return Row(f"layout: {name} ({len(text)} chars)", ours, anchor, payload, "≤300 ms, ≥20x", yes_no(met))
+
+
+# -- (b) interaction --------------------------------------------------------------------------
+
+
+def lesson_state(key: str) -> tuple[PageState, bool]:
+    """The page state one click on a lesson opens, and whether it hides the gradients (a practice cell)."""
+    chosen = next(item for item in LESSONS if item.key == key)
+    return PageState(function=chosen.function, points=chosen.points, lesson=chosen.key), chosen.question is not None
+
+
+def lab_relu_cell() -> tuple[int, int]:
+    """The lab's relu cell as a notebook runs it, plus make_dot drawn to SVG; the SVG and PNG sizes."""
+    from matplotlib.figure import Figure  # a benchmark-only dependency, imported where it is used
+
+    x = torch.linspace(-10, 10, 1000, requires_grad=True)
+    big_y = torch.relu(x)
+    y = torch.sum(big_y)
+    drawn = dot_svg(torchviz.make_dot(y).source, 20.0)  # before backward, as torchviz wants
+    y.backward()
+    figure = Figure()
+    axes = figure.subplots()
+    axes.plot(x.detach().numpy(), big_y.detach().numpy(), label="function")
+    axes.plot(x.detach().numpy(), x.grad.numpy(), label="derivative")
+    axes.set_xlabel("x")
+    axes.legend()
+    picture = io.BytesIO()
+    figure.savefig(picture, format="png")  # what a notebook's inline backend sends
+    return len(drawn), len(picture.getvalue())
+
+
+def lab_anchor(settings: Settings) -> tuple[Timing | None, str]:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return None, "matplotlib missing"
+    svg_size, png_size = lab_relu_cell()
+    return median_ms(lab_relu_cell, settings), f"SVG {kb(svg_size)} + PNG {kb(png_size)}"
+
+
+def interaction_rows(settings: Settings) -> list[Row]:
+    anchor, anchor_payload = lab_anchor(settings)
+    rows = []
+    for item in LESSONS:
+        state, hide = lesson_state(item.key)
+        page = build(state, hide)
+        ours = median_ms(lambda state=state, hide=hide: build(state, hide), settings)
+        figures = sum(len(plotly.io.to_json(p.figure, validate=False)) for p in page.plots)
+        svgs = len(page.svg or "") + len(page.torchviz_svg or "")
+        rows.append(Row(f"build: lesson {item.title.split('.')[0]} {item.key}", ours, anchor,
+                        f"SVGs {kb(svgs)}, plots {kb(figures)}", "≤10 ms", yes_no(ours.ms <= 10)))
+    rows.append(Row("anchor: lab's relu cell in a notebook", anchor, None, anchor_payload, "", ""))
+    return rows
+
+
+# -- (c) plot payload -------------------------------------------------------------------------
+
+
+def payload_row(name: str, state: PageState, settings: Settings) -> Row:
+    page = build(state)
+    curve = next(p for p in page.plots if p.kind == "curve")
+    size = len(plotly.io.to_json(curve.figure, validate=False))  # what st.plotly_chart sends
+    ours = median_ms(lambda: build(state), settings)
+    return Row(f"plot JSON: {name}", ours, None, f"f and f' figure {kb(size)}", "≤300 KB",
+               yes_no(size <= 300 * 1024))
+
+
+def payload_rows(settings: Settings) -> list[Row]:
+    most = f"-10:10:{MAX_POINTS}"
+    return [
+        payload_row(f"relu, x = {most}", PageState(function="Y = torch.relu(x)", points=(("x", most),)), settings),
+        payload_row(f"x**2 at x = 2, plot {most}", PageState(function="y = x ** 2", window=most), settings),
+    ]
+
+
+# -- (d) the whole app ------------------------------------------------------------------------
+
+
+def apptest_rerun(script: Path, settings: Settings, fresh: bool = True) -> Timing:
+    """Median time of AppTest.run() after typing a function: a new one each time (``fresh``, so the page is
+    built), or one of two seen before (so the page comes from the app's cache)."""
+    import streamlit.logger
+    from streamlit.testing.v1 import AppTest
+
+    streamlit.logger.set_log_level("error")  # AppTest's "missing ScriptRunContext" warnings are expected
+    app = AppTest.from_file(str(script), default_timeout=120)
+    app.run()  # the first run imports torch
+    count = iter(range(10_000))
+
+    def change() -> None:
+        n = next(count)
+        box = app.text_input(key="function") if script.name == "app.py" else app.text_input[0]
+        box.set_value(f"x**2 + {n + 101 if fresh else n % 2 + 1}*x")
+        app.run()
+
+    return median_ms(change, settings)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(script: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                return process, url
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"streamlit did not start for {script}")
+
+
+def browser_round_trip(browser, script: Path, shown: Callable[[str], str], settings: Settings) -> Timing:
+    """Median time from Enter in the function box to the new function's content on screen, script idle."""
+    process, url = start_server(script)
+    try:
+        tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+        tab.goto(url)
+        tab.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=120_000)
+        box = tab.get_by_role("textbox", name="Function", exact=True)
+        box.wait_for(timeout=60_000)
+        count = iter(range(10_000))
+
+        def change() -> None:
+            function = f"x**2 + {next(count) + 101}*x"
+            box.fill(function)
+            box.press("Enter")
+            tab.locator(shown(function)).first.wait_for(timeout=60_000)
+            tab.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=60_000)
+
+        return median_ms(change, settings)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def app_rows(settings: Settings) -> list[Row]:
+    with tempfile.TemporaryDirectory() as folder:
+        echo = Path(folder) / "echo.py"
+        echo.write_text(textwrap.dedent(ECHO_PAGE))
+        floor = apptest_rerun(echo, settings)
+        rows = [Row("app: AppTest rerun, a new function typed", apptest_rerun(ROOT / "app.py", settings),
+                    floor, "", "(echo page is the floor)", ""),
+                Row("app: AppTest rerun, a function seen before (cached)",
+                    apptest_rerun(ROOT / "app.py", settings, fresh=False), floor, "", "(echo page is the floor)", "")]
+        rows.append(browser_row(echo, settings))
+    return rows
+
+
+def browser_row(echo: Path, settings: Settings) -> Row:
+    name = "app: browser, type a function → its graph on screen"
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return Row(name, None, None, "skipped: playwright missing", "", "")
+    if not Path(CHROMIUM).exists():
+        return Row(name, None, None, f"skipped: no {CHROMIUM}", "", "")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            # the graph's tensor x**2 + 101*x holds the term "101*x"; the echo page echoes the text
+            ours = browser_round_trip(browser, ROOT / "app.py",
+                                      lambda f: f"g.node:has-text('{f.split(' + ')[1]}')", settings)
+            anchor = browser_round_trip(browser, echo, lambda f: f"text='echo: {f}'", settings)
+        finally:
+            browser.close()
+    return Row(name, ours, anchor, "", "(echo page is the floor)", "")
+
+
+# -- the table --------------------------------------------------------------------------------
+
+
+def kb(size: int | None) -> str:
+    return "?" if size is None else f"{size / 1024:.1f} KB"
+
+
+def speedup(ours: Timing, anchor: Timing) -> float | None:
+    if ours.ms is None or anchor.ms is None:
+        return None
+    return anchor.ms / ours.ms
+
+
+def yes_no(met: bool) -> str:
+    return "yes" if met else "NO"
+
+
+def show_ms(timing: Timing | None) -> str:
+    if timing is None:
+        return "—"
+    if timing.ms is None:
+        return f">{timing.limit_s * 1000:,.0f}"
+    once = " (1 run)" if timing.runs == 1 else ""
+    return f"{timing.ms:,.1f}{once}"
+
+
+def show_ratio(ours: Timing | None, anchor: Timing | None) -> str:
+    if ours is None or anchor is None:
+        return "—"
+    if ours.ms is None and anchor.ms is not None:
+        return f"<{anchor.ms / (ours.limit_s * 1000):.3g}x"
+    if anchor.ms is None and ours.ms is not None:
+        return f">{anchor.limit_s * 1000 / ours.ms:.3g}x"
+    value = speedup(ours, anchor)
+    return "?" if value is None else f"{value:.3g}x"
+
+
+def table(rows: list[Row]) -> str:
+    header = ("case", "ours (ms)", "anchor (ms)", "ratio", "payload", "target", "met?")
+    cells = [header] + [(r.case, show_ms(r.ours), show_ms(r.anchor), show_ratio(r.ours, r.anchor), r.payload,
+                         r.target, r.met) for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |" for row in cells]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    model = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
+                 if line.startswith("model name")]
+        model = names[0] if names else model
+    return f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
+
+
+def dot_version() -> str:
+    done = subprocess.run([shutil.which("dot"), "-V"], capture_output=True, check=False)
+    return done.stderr.decode().strip()
+
+
+def heading(settings: Settings) -> str:
+    import streamlit
+
+    return "\n".join([
+        f"Autograd Explorer benchmark, {datetime.datetime.now().isoformat(timespec='seconds')}",
+        f"Python {platform.python_version()}, torch {torch.__version__}, streamlit {streamlit.__version__}, "
+        f"plotly {plotly.__version__}, {dot_version()}",
+        f"machine: {machine()}",
+        f"each time: median of {settings.repeat} runs after {settings.warmup} warm-up; a layout over {SLOW_S:g} s "
+        f"is timed once, one over {settings.dot_timeout_s:g} s is stopped; ratio = anchor / ours (above 1: faster)",
+    ])
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions and a 20 s limit on each layout")
+    parser.add_argument("--dot-timeout", type=float, help="seconds before a layout is stopped (default 120, quick 20)")
+    parser.add_argument("--no-app", action="store_true", help="leave out (d): AppTest and the browser")
+    args = parser.parse_args(argv)
+    settings = Settings(warmup=1 if args.quick else 2, repeat=3 if args.quick else 9,
+                        dot_timeout_s=args.dot_timeout or (20.0 if args.quick else 120.0), app=not args.no_app)
+    if shutil.which("dot") is None:
+        sys.exit("the benchmark needs Graphviz's dot program (apt-get install graphviz)")
+    print(heading(settings), flush=True)
+    rows = [
+        layout_row("50-step chain sin(y)*1.01 + x", chain_text(50), lambda x: chain_tensor(x, 50), settings),
+        layout_row("25-deep nest sin(...)*x + x", nest_text(25), lambda x: nest_tensor(x, 25), settings),
+    ]
+    rows += interaction_rows(settings)
+    rows += payload_rows(settings)
+    if settings.app:
+        rows += app_rows(settings)
+    print()
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()
