@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test screenshots lint clean
+.PHONY: run test bench screenshots lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	# matplotlib only draws the lab's own notebook plot, the anchor the app is timed against
+	$(BIN)/pip install --quiet '.[bench]'
+	$(BIN)/python benchmarks/bench.py
 
 screenshots: $(STAMP)
 	SCREENSHOT_DIR=assets $(BIN)/python -m pytest tests/test_app_browser.py -k screenshots

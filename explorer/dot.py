@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import html
 import math
+from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -50,6 +51,7 @@ LEGEND: tuple[LegendEntry, ...] = (_INPUT, _INTERMEDIATE, _OUTPUT, _CONSTANT, _O
                                    _ATTRIBUTE)
 _ROLE_STYLE = {"input": _INPUT, "intermediate": _INTERMEDIATE, "output": _OUTPUT, "constant": _CONSTANT}
 _MAX_LABEL = 40
+_FAN_OUT = 3  # uses of one leaf beyond which its edges stop constraining the layout
 
 
 def format_value(value: Value | None, digits: int = 4) -> str:
@@ -131,6 +133,7 @@ def _edges(graph: Graph) -> list[str]:
     produced = {node.id: node.tensor for node in graph.nodes if node.tensor is not None}
     names = {node.id: node.name for node in graph.nodes}
     roles = {tensor.id: tensor.role for tensor in graph.tensors}
+    uses = Counter(source for node in graph.nodes for source in node.inputs if source is not None)
     lines = []
     for tensor in graph.tensors:
         # a constant (the condition of where, say) feeds the op but no gradient flows back to it
@@ -149,7 +152,10 @@ def _edges(graph: Graph) -> list[str]:
             # a leaf's value enters through its AccumulateGrad node, not straight from the tensor
             if names[source] == "AccumulateGrad":
                 start = source
-            lines.append(f'  "{start}" -> "{node.id}";')
+            # NOTE: a leaf used many times fans out across every rank; letting those edges off the
+            # ranking keeps dot's crossing minimisation from blowing up (seconds to minutes on a chain)
+            loose = " [constraint=false]" if names[source] == "AccumulateGrad" and uses[source] > _FAN_OUT else ""
+            lines.append(f'  "{start}" -> "{node.id}"{loose};')
     return lines
 
 
