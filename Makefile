@@ -23,7 +23,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	# matplotlib only draws the lab's own notebook plot, the anchor the app is timed against
-	$(BIN)/pip install --quiet '.[bench]'
+	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/bench.py
 
 screenshots: $(STAMP)
