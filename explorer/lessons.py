@@ -11,10 +11,10 @@ here: it is the gradient PyTorch computes for the lesson, read at check time.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 from .exploration import Exploration
+from .points import NUMBER
 
 __all__ = ["Lesson", "Question", "Feedback", "LESSONS", "lesson", "check_answer"]
 
@@ -115,7 +115,6 @@ LESSONS: tuple[Lesson, ...] = (
 )
 
 _BY_KEY = {lesson.key: lesson for lesson in LESSONS}
-_NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
 
 
 def lesson(key: str) -> Lesson | None:
@@ -125,7 +124,7 @@ def lesson(key: str) -> Lesson | None:
 
 def check_answer(question: Question, typed: str, result: Exploration) -> Feedback:
     """Compare a typed number with the gradient PyTorch computed for the lesson."""
-    if not _NUMBER.fullmatch(typed or ""):
+    if not NUMBER.fullmatch((typed or "").strip()):
         return Feedback(False, "Type a number, such as 3 or -0.5.")
     expected = result.grad.get(question.variable)
     if not isinstance(expected, float):

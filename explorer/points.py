@@ -25,7 +25,7 @@ __all__ = ["Range", "Point", "read_point", "read_points", "grid_shape", "MAX_POI
 
 MAX_POINTS = 10_000  # per range: smooth plots need a few thousand
 MAX_ELEMENTS = 40_000  # per tensor: a 200 x 200 grid when two variables have ranges
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")  # a plain decimal number, as typed
 _PI = re.compile(r"([+-]?)(\d+\.?\d*)?\s*\*?\s*pi")
 _COUNT = re.compile(r"\d{1,9}")
 
@@ -97,7 +97,7 @@ def grid_shape(points: Mapping[str, Point]) -> tuple[int, ...]:
 
 
 def _number(text: str, variable: str) -> float:
-    if _NUMBER.fullmatch(text):
+    if NUMBER.fullmatch(text):
         return _finite(float(text), variable)
     match = _PI.fullmatch(text)
     if match:
