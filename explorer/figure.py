@@ -196,7 +196,7 @@ def _scale(vectors: list[tuple[float, float]], window: Range) -> float:
 
 
 def _layout(x_title: str, y_title: str) -> dict:
-    return dict(xaxis_title=x_title, yaxis_title=y_title, template="plotly_white", height=420,
+    return dict(xaxis_title=x_title, yaxis_title=y_title, height=420,
                 margin=dict(l=40, r=20, t=40, b=40), legend=dict(orientation="h", yanchor="bottom", y=1.02),
                 font=dict(size=14), clickmode="event+select")
 

@@ -137,7 +137,7 @@ def second_derivative_plot(expression: str, points: Mapping[str, float | Range],
     for ys, trace_name, (colour, dash) in zip((f, df, d2f), names, _TRACES, strict=True):
         fig.add_trace(go.Scatter(x=xs, y=[v if math.isfinite(v) else None for v in ys], name=trace_name,
                                  mode="lines", line=dict(color=colour, width=3, dash=dash)))
-    fig.update_layout(xaxis_title=variable, yaxis_title=out, template="plotly_white", height=420,
+    fig.update_layout(xaxis_title=variable, yaxis_title=out, height=420,
                       margin=dict(l=40, r=20, t=40, b=40), legend=dict(orientation="h", yanchor="bottom", y=1.02),
                       font=dict(size=14))
     return Plot("curve", (variable,), fig.to_plotly_json(), _second_notes(df, d2f, names))

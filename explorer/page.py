@@ -80,7 +80,8 @@ def build(state: PageState, hide_grads: bool = False) -> Page:
     at = {v: state.point(v) for v in parsed.variables}
     result = explore(state.function, at, device=state.device, dtype=state.dtype)
     dot = to_dot(result.graph, show_grads=not hide_grads)
-    drawn, torchviz_drawn, problem = _svgs(dot, result.torchviz_dot)
+    # torchviz's picture costs a second dot process: lay it out only when its view is open
+    drawn, torchviz_drawn, problem = _svgs(dot, result.torchviz_dot if state.view == "torchviz" else None)
     window = _plot_window(parsed, read_point(state.window, "the plot"))
     return Page(
         state=state,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
 import pickle
 
@@ -47,7 +48,9 @@ def test_the_labs_page_has_its_gradient_and_pow_backward_in_the_graph(lab_page, 
 def test_the_labs_page_draws_both_graph_views_as_svg(lab_page, dot_program, svg_ids):
     assert lab_page.render_problem == ""
     assert {t.id for t in lab_page.result.graph.tensors} <= svg_ids(lab_page.svg)
-    assert "<svg" in lab_page.torchviz_svg and "PowBackward0" in lab_page.torchviz_svg
+    assert lab_page.torchviz_svg is None  # laid out only when that view is open
+    torchviz_page = build(dataclasses.replace(LAB, view="torchviz"))
+    assert "<svg" in torchviz_page.torchviz_svg and "PowBackward0" in torchviz_page.torchviz_svg
 
 
 def test_the_labs_page_table_has_the_labs_printout_for_x_and_y(lab_page):
