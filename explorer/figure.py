@@ -22,7 +22,7 @@ import plotly.graph_objects as go
 from .exploration import Exploration, explore
 from .points import Point, Range
 
-__all__ = ["Plot", "curve", "contour", "plots"]
+__all__ = ["Plot", "curve", "contour", "plots", "layout", "held_points"]
 
 _F_COLOUR, _DF_COLOUR, _POINT_COLOUR = "#1f77b4", "#ff7f0e", "#d62728"
 _GRID = 41  # points per axis of the contour
@@ -53,7 +53,7 @@ def plots(expression: str, points: Mapping[str, Point], window: Range, device: s
 def curve(expression: str, points: Mapping[str, Point], variable: str, window: Range, device: str = "cpu",
           dtype: str = "float32", show_derivative: bool = True) -> Plot | None:
     """f and df/d(variable) over the window, the others held fixed; None if f mixes the points."""
-    held = {k: (_middle(p) if isinstance(p, Range) else p) for k, p in points.items() if k != variable}
+    held = held_points(points, variable)
     result = explore(expression, {**held, variable: window}, device=device, dtype=dtype)
     f, name = _curve_values(result, window.count)
     if f is None:
@@ -76,7 +76,7 @@ def curve(expression: str, points: Mapping[str, Point], variable: str, window: R
     if not isinstance(point, Range):
         notes += _mark_point(fig, expression, {**held, variable: point}, variable, window, device, dtype,
                              show_derivative)
-    fig.update_layout(_layout(variable, f"{result.output}"))
+    fig.update_layout(layout(variable, f"{result.output}"))
     return Plot("curve", (variable,), fig.to_plotly_json(), tuple(notes))
 
 
@@ -101,7 +101,7 @@ def contour(expression: str, points: Mapping[str, Point], window: Range, device:
                              hoverinfo="skip", showlegend=False, name="click to move the point"))
     fig.add_trace(go.Scatter(x=[pa], y=[pb], mode="markers", name=f"({a}, {b}) = ({pa:g}, {pb:g})",
                              marker=dict(color=_POINT_COLOUR, size=12, symbol="circle")))
-    fig.update_layout(_layout(a, b))
+    fig.update_layout(layout(a, b))
     fig.update_layout(title=dict(text=f"{result.output}({a}, {b}) with its gradient", y=0.98), height=520,
                       margin=dict(t=90))
     fig.update_yaxes(scaleanchor="x", scaleratio=1)  # square cells, so arrows point the true direction
@@ -195,7 +195,8 @@ def _scale(vectors: list[tuple[float, float]], window: Range) -> float:
     return (window.stop - window.start) / _ARROWS * 0.9 / longest if longest > 0 else 0.0
 
 
-def _layout(x_title: str, y_title: str) -> dict:
+def layout(x_title: str, y_title: str) -> dict:
+    """The layout every plot of the explorer shares: axis titles, size, legend on top, clicks select."""
     return dict(xaxis_title=x_title, yaxis_title=y_title, height=420,
                 margin=dict(l=40, r=20, t=40, b=40), legend=dict(orientation="h", yanchor="bottom", y=1.02),
                 font=dict(size=14), clickmode="event+select")
@@ -212,8 +213,9 @@ def _linspace(r: Range) -> list[float]:
     return [r.start + i * step for i in range(r.count)]
 
 
-def _middle(r: Range) -> float:
-    return (r.start + r.stop) / 2
+def held_points(points: Mapping[str, Point], variable: str) -> dict[str, float]:
+    """The other variables' points while one varies: a range is held at its middle."""
+    return {k: ((p.start + p.stop) / 2 if isinstance(p, Range) else p) for k, p in points.items() if k != variable}
 
 
 def _nice_between(a: float, b: float) -> float:

@@ -37,7 +37,7 @@ import torch.autograd.forward_ad as fwAD
 from .errors import ExpressionError
 from .exploration import Live, evaluate, run_live
 from .expression import parse
-from .figure import Plot
+from .figure import Plot, held_points, layout
 from .graph import Graph, Labeled, record
 from .points import Range, read_points
 
@@ -119,7 +119,7 @@ def second_derivative_plot(expression: str, points: Mapping[str, float | Range],
     the first with ``create_graph=True`` so it can be differentiated again: each
     point's value is its own derivative only because no point depends on another.
     """
-    held = {k: ((p.start + p.stop) / 2 if isinstance(p, Range) else p) for k, p in points.items() if k != variable}
+    held = held_points(points, variable)
     live = run_live(expression, {**held, variable: window}, device, dtype)
     leaf = _leaf(live, variable)
     found = _curve(live, window.count)
@@ -137,9 +137,7 @@ def second_derivative_plot(expression: str, points: Mapping[str, float | Range],
     for ys, trace_name, (colour, dash) in zip((f, df, d2f), names, _TRACES, strict=True):
         fig.add_trace(go.Scatter(x=xs, y=[v if math.isfinite(v) else None for v in ys], name=trace_name,
                                  mode="lines", line=dict(color=colour, width=3, dash=dash)))
-    fig.update_layout(xaxis_title=variable, yaxis_title=out, height=420,
-                      margin=dict(l=40, r=20, t=40, b=40), legend=dict(orientation="h", yanchor="bottom", y=1.02),
-                      font=dict(size=14))
+    fig.update_layout(layout(variable, out))
     return Plot("curve", (variable,), fig.to_plotly_json(), _second_notes(df, d2f, names))
 
 
