@@ -40,6 +40,7 @@ __all__ = [
     "Expression",
     "Term",
     "parse",
+    "check_characters",
     "VARIABLES",
     "MAX_LENGTH",
     "MAX_NODES",
@@ -91,6 +92,42 @@ _CHARACTER_HINTS = {
     "\u2013": "-", "\u00b2": "**2", "\u00b3": "**3", "\u03c0": "pi", "\u221a": "sqrt(...)",
     "\u2264": "<=", "\u2265": ">=",
 }
+# Letters and signs from other scripts that look like the ASCII one the language uses. Python's parser
+# would take most as names of their own, and NFKC folding (which Python applies to names) is not how a
+# reader sees them, so each is refused with the plain character to type.
+_LOOKALIKES = dict(zip(
+    "\u0445\u0430\u0435\u043e\u0440\u0441\u0443\u0456\u0458\u0455\u0501\u051b\u051d\u04bb\u04cf"  # Cyrillic
+    "\u0410\u0412\u0415\u041a\u041c\u041d\u041e\u0420\u0421\u0422\u0425\u0406\u0408\u0405\u04ae"
+    "\u051a\u051c"
+    "\u03bf\u03bd\u03c5\u03c7\u03b9\u03ba\u03c1\u03b1\u03b5\u03f5"  # Greek
+    "\u0391\u0392\u0395\u0396\u0397\u0399\u039a\u039c\u039d\u039f\u03a1\u03a4\u03a5\u03a7"
+    "\u0131\u0237\u0251\u0261\u0585\u057d\u0570"  # Latin variants, Armenian
+    "\u2010\u2011\u2012\u2014\u2015\u2215\u2044",  # dashes and slashes
+    "xaeopcyijsdqwhlABEKMHOPCTXIJSYQWovuxikpaeeABEZHIKMNOPTYXijagouh-----//", strict=True))
+_LINE_BREAKS = frozenset("\n\r\x0b\x0c\x85\u2028\u2029")
+_MARK = ("a combining mark", "it sits on the character before it: delete it")
+_INVISIBLE = {"Cf": ("an invisible character", "delete it"), "Cc": ("a control character", "delete it"),
+              "Zs": ("a space that is not a plain space", "type a plain space"), "Mn": _MARK, "Me": _MARK, "Mc": _MARK}
+_SIGN_MESSAGES = {"\u2260": "is not supported: a condition is one comparison with <, <=, > or >=, inside where(...)"}
+_UNREADABLE = ("Cs", "Co", "Cn")  # lone surrogates, private use, unassigned: never echoed back
+_KEYWORD_HINTS = {
+    "lambda": "lambda is not part of the language: type the function itself, as in x**2",
+    "if": "'if' is not supported; use where(condition, a, b)",
+    "else": "'else' is not supported; use where(condition, a, b)",
+    "and": "'and'/'or'/'not' are not supported; a condition is one comparison, inside where(...)",
+    "or": "'and'/'or'/'not' are not supported; a condition is one comparison, inside where(...)",
+    "not": "'and'/'or'/'not' are not supported; a condition is one comparison, inside where(...)",
+    "is": "'is' is not supported; a condition is one comparison with <, <=, > or >=",
+    "in": "'in' is not supported; a condition is one comparison with <, <=, > or >=",
+    "import": "imports are not part of the language: sin(x), torch.sin(x) and F.relu(x) are already there",
+    "from": "imports are not part of the language: sin(x), torch.sin(x) and F.relu(x) are already there",
+    "for": "loops and comprehensions are not supported: type one function, as in x**2 + 1",
+    "while": "loops and comprehensions are not supported: type one function, as in x**2 + 1",
+    "await": "'await' is not supported",
+    "yield": "'yield' is not supported",
+}
+_VALUE_WORDS = frozenset({"True", "False", "None"})  # refused later as "not a number", with the column
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ASCII_HINTS = {
     "'": "quotes are not part of the language: functions take numbers and variables, not text",
     '"': "quotes are not part of the language: functions take numbers and variables, not text",
@@ -101,12 +138,24 @@ _ASCII_HINTS = {
     "%": "'%' is not supported",
     "@": "'@' (matrix product) is not supported: the variables are numbers or ranges",
     "!": "'!' is not supported (for a factorial, multiply the terms)",
+    "!=": "'!=' is not supported: a condition is one comparison with <, <=, > or >=, inside where(...)",
     "|": "'|' is not supported; for an absolute value write abs(x)",
 }
 _RESERVED_OUTPUTS = frozenset(dir(builtins)) | {"torch", "F", "math", "make_dot", "SQ", "SQFixed"}
 _ALLOWED_ASCII = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 +-*/^().,=<>_")
-_PREFIX = re.compile(r"\s*([A-Za-z_]\w{0,30})\s*(?:\(([^()]*)\))?\s*=(?!=)")
-_IMPLICIT_PRODUCT = re.compile(r"(?<![\w.])((?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(?![eE][+-]?\d)([A-Za-z_]\w*|\()")
+_PREFIX = re.compile(r"\s*([A-Za-z_]\w{0,30})\s*+(?:\(([^()]*)\)\s*+)?=(?!=)")
+# Possessive digits: a long run of digits is read once, not retried at every length (2,000 digits took 0.3 s).
+_IMPLICIT_PRODUCT = re.compile(
+    r"(?<![\w.])((?:\d++(?:\.\d*+)?|\.\d++)(?:[eE][+-]?\d++)?)(?![eE][+-]?\d)([A-Za-z_]\w*|\()", re.ASCII)
+_SHOWN = 40  # characters of typed text a message repeats
+# Python's own syntax messages that speak of Python, in the language's words.
+_PYTHON_MESSAGES = {
+    "leading zeros": "a whole number cannot start with 0: write 7, not 07",
+    "assign": "'=' only names the output at the start, as in y = x**2; a condition (inside where) uses <, <=, > or >=",
+    "Maybe you meant '=='": "'=' only names the output at the start, as in y = x**2",
+    "positional argument follows keyword": "a plain argument cannot follow a named one: write clamp(x, min=0)",
+    "invalid decimal literal": "a number runs into letters here: a product needs its *, as in 2*x",
+}
 
 
 @dataclass(frozen=True)
@@ -155,10 +204,11 @@ def parse(text: str) -> Expression:
         raise ExpressionError("the function must be text")
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"the function is {len(text)} characters long; the limit is {MAX_LENGTH}")
-    _check_characters(text)
+    check_characters(text)
     if not text.strip():
         raise ExpressionError("type a function, for example x**2 + 2*x + 1")
     output, start = _read_prefix(text)
+    _check_words_and_signs(text, start)
     source = _Source(text, start)
     tree = source.parse()
     root = _Converter(source).convert(tree.body)
@@ -184,30 +234,86 @@ def _default_output(variables: tuple[str, ...]) -> str:
     return "y" if set(variables) <= {"x"} else "f"
 
 
-def _check_characters(text: str) -> None:
+def check_characters(text: str) -> None:
+    """Refuse any character outside ASCII, and any control character, with the column and what to type.
+
+    Runs on the raw text, before anything reads it: Python's parser would fold a fullwidth
+    ``\uff58`` into ``x`` and a reader could not see a zero-width space, so neither may pass silently.
+
+    >>> try:
+    ...     check_characters("x \u0445 2")
+    ... except ExpressionError as err:
+    ...     print(err.column, err.message)
+    3 '\u0445' (U+0445 CYRILLIC SMALL LETTER HA) looks like 'x' but is not: type a plain 'x'
+    """
     for index, char in enumerate(text):
-        if char in _ALLOWED_ASCII:
+        if char in _ALLOWED_ASCII or char == "\t":
             continue
-        column = index + 1
-        if char in _CHARACTER_HINTS:
-            raise ExpressionError(f"'{char}' is not typed as such here: write {_CHARACTER_HINTS[char]}", column)
-        if char in "\n\r":
-            raise ExpressionError("the function must fit on one line", column)
-        if char == "\t":
-            continue
-        code = f"U+{ord(char):04X}"
-        category = unicodedata.category(char)
-        if category in ("Cf", "Cc", "Zs", "Zl", "Zp", "Mn"):
-            raise ExpressionError(f"an invisible character ({code}) is here: delete it", column)
-        plain = unicodedata.normalize("NFKC", char)
-        if plain != char and plain and all(c in _ALLOWED_ASCII for c in plain):
-            raise ExpressionError(f"'{char}' ({code}) looks like '{plain}' but is not: type a plain '{plain}'",
-                                  column)
-        if char in _ASCII_HINTS:
-            raise ExpressionError(_ASCII_HINTS[char], column)
-        if ord(char) < 128:
-            raise ExpressionError(f"the character {char!r} is not part of the language", column)
-        raise ExpressionError(f"'{char}' ({code}) is not part of the language: use plain ASCII letters", column)
+        problem = _character_problem(char)
+        if problem:
+            raise ExpressionError(problem, index + 1)
+
+
+def _describe(char: str) -> str:
+    name = unicodedata.name(char, "")
+    return f"U+{ord(char):04X} {name}" if name else f"U+{ord(char):04X}"
+
+
+def _character_problem(char: str) -> str | None:
+    """What is wrong with one character outside the language's ASCII; None for printable ASCII."""
+    if char in _LINE_BREAKS:
+        return "a line break is here: type the function on one line"
+    if " " < char < "\x7f":
+        return None  # printable ASCII: the ASCII hints speak about it once the words are checked
+    category, described = unicodedata.category(char), _describe(char)
+    name = unicodedata.name(char, "")
+    if char in _CHARACTER_HINTS:
+        return f"'{char}' ({described}) is not typed as such here: write {_CHARACTER_HINTS[char]}"
+    if char in _LOOKALIKES:
+        plain = _LOOKALIKES[char]
+        return f"'{char}' ({described}) looks like '{plain}' but is not: type a plain '{plain}'"
+    if category in _INVISIBLE:
+        what, action = _INVISIBLE[category]
+        return f"{what} ({described}) is here: {action}"
+    if category in _UNREADABLE:
+        return f"an unreadable character ({described}) is here: delete it"
+    if "SUPERSCRIPT" in name:
+        return f"'{char}' ({described}) is a superscript: write a power with **, as in x**2"
+    if "SUBSCRIPT" in name:
+        return f"'{char}' ({described}) is a subscript: the variables are plain letters, {', '.join(VARIABLES)}"
+    plain = unicodedata.normalize("NFKC", char).replace("\u2044", "/")  # the fraction slash of a folded 1/2
+    if plain != char and all(c in _ALLOWED_ASCII for c in plain):
+        return f"'{char}' ({described}) looks like '{plain}' but is not: type a plain '{plain}'"
+    if char in _SIGN_MESSAGES:
+        return f"'{char}' ({described}) {_SIGN_MESSAGES[char]}"
+    if category in ("Pi", "Pf") or "QUOTATION" in name:
+        return _ASCII_HINTS["'"]
+    if name.startswith("GREEK"):
+        return f"'{char}' ({described}) is not a variable here: the variables are {', '.join(VARIABLES)}"
+    return f"'{char}' ({described}) is not part of the language: use plain ASCII letters"
+
+
+def _check_words_and_signs(text: str, start: int) -> None:
+    """Refuse Python's keywords and ASCII signs outside the language; the first one in the text is named."""
+    problems = []
+    word = next((m for m in _WORD.finditer(text, start)
+                 if keyword.iskeyword(m.group()) and m.group() not in _VALUE_WORDS), None)
+    if word:
+        problems.append((word.start(), _KEYWORD_HINTS.get(
+            word.group(), f"'{word.group()}' is a word of Python, not of this language: type one function, as in "
+                          "x**2 + 1")))
+    sign = next((i for i, char in enumerate(text) if char not in _ALLOWED_ASCII and char != "\t"), None)
+    if sign is not None:
+        problems.append((sign, _ASCII_HINTS.get(text[sign:sign + 2]) or _ASCII_HINTS.get(text[sign])
+                         or f"the character {text[sign]!r} is not part of the language"))
+    if problems:
+        index, message = min(problems)
+        raise ExpressionError(message, index + 1)
+
+
+def _shown(text: str) -> str:
+    """Typed text as a message repeats it: cut short, so a long name cannot fill the page."""
+    return text if len(text) <= _SHOWN else f"{text[:_SHOWN]}..."
 
 
 def _read_prefix(text: str) -> tuple[str, int]:
@@ -223,9 +329,12 @@ def _read_prefix(text: str) -> tuple[str, int]:
                               match.start(1) + 1)
     if params is not None:
         for param in (p.strip() for p in params.split(",")):
+            if not param:
+                raise ExpressionError(f"name the variables inside {name}(...), as in {name}(x) or {name}(u, v)",
+                                      match.start(2) + 1)
             if param not in VARIABLES:
                 column = match.start(2) + 1
-                raise ExpressionError(f"'{param}' in {name}(...) must be one of the variables "
+                raise ExpressionError(f"'{_shown(param)}' in {name}(...) must be one of the variables "
                                       f"{', '.join(VARIABLES)}", column)
     return name, match.end()
 
@@ -265,7 +374,7 @@ class _Source:
             raise ExpressionError("complex numbers (like 1j) are not supported", self.column(match.start(1)))
         if match:
             number, after = match.group(1), match.group(2)
-            raise ExpressionError(f"a product needs its *: write {number}*{after} here",
+            raise ExpressionError(f"a product needs its *: write {_shown(number)}*{_shown(after)} here",
                                   self.column(match.start(2)))
         try:
             return ast.parse(self.body, mode="eval")
@@ -280,9 +389,11 @@ class _Source:
     def _syntax_column(self, err: SyntaxError) -> int:
         return self.column((err.offset or 1) - 1)
 
-    @staticmethod
-    def _syntax_message(err: SyntaxError) -> str:
+    def _syntax_message(self, err: SyntaxError) -> str:
         message = err.msg or "invalid syntax"
+        side_by_side = self._side_by_side((err.offset or 1) - 1)
+        if side_by_side and message.startswith("invalid syntax"):
+            return side_by_side
         if "never closed" in message or "unexpected EOF" in message:
             return "a bracket is opened here and never closed"
         if "unmatched" in message or "does not match" in message:
@@ -291,7 +402,21 @@ class _Source:
             return "too many nested brackets"
         if message.startswith("invalid syntax"):
             return "cannot read the function from here on (a missing operand or operator?)"
+        for fragment, plain in _PYTHON_MESSAGES.items():
+            if fragment in message:
+                return plain
         return message
+
+    def _side_by_side(self, offset: int) -> str:
+        """The hint for two terms with only spaces between them (x y, sin x), or ''."""
+        before = self.body[:offset].rstrip()
+        after = self.body[offset:offset + 1]
+        if not before or not (after.isalnum() or after in "_(.") or not (before[-1].isalnum() or before[-1] in "_)"):
+            return ""
+        word = re.search(r"[A-Za-z_][\w.]*$", before)
+        if word and word.group() in SPELLINGS:
+            return f"{word.group()} is a function: call it with brackets, as in {word.group()}(x)"
+        return "two terms stand side by side: a product needs its *, as in 2*x or x*y"
 
 
 class _Converter:
@@ -378,10 +503,12 @@ class _Converter:
             raise self.fail("complex numbers are not supported", node)
         if isinstance(value, str | bytes):
             raise self.fail("text in quotes is not part of the language", node)
+        # an int is compared as an int: float() or isfinite() of a 400-digit literal raises rather than answers
+        if isinstance(value, int) and abs(value) > MAX_MAGNITUDE or not isinstance(value, int | float) \
+                or not math.isfinite(value) or abs(value) > MAX_MAGNITUDE:
+            raise self.fail(f"this number is too large (the limit is {MAX_MAGNITUDE:g})".replace("+", ""), node)
         if isinstance(value, int) and abs(value) > 2**53:
             value = float(value)
-        if not isinstance(value, int | float) or not math.isfinite(value) or abs(value) > MAX_MAGNITUDE:
-            raise self.fail("this number is too large", node)
         return value
 
     def name(self, node: ast.Name, text: str, column: int) -> Term:
@@ -399,7 +526,7 @@ class _Converter:
         if dotted in _NAMED_CONSTANTS:
             name = _NAMED_CONSTANTS[dotted]
             return Term("number", value=CONSTANTS[name], name=name, text=text, column=column)
-        shown = dotted or f".{node.attr}"
+        shown = _shown(dotted or f".{node.attr}")
         raise self.fail(f"'{shown}' cannot be read here: the language has calls like x.exp(), "
                         "not attributes", node)
 
@@ -409,7 +536,7 @@ class _Converter:
         if all(arg.op == "number" for arg in args):
             value = _fold(op, [arg.value for arg in args])
             if value is None:
-                raise self.fail(f"'{text}' is not a finite real number (too large, or complex)", node)
+                raise self.fail(f"'{_shown(text)}' is not a finite real number (too large, or complex)", node)
             return Term("number", value=value, text=text, column=column)
         return Term(op, tuple(args), text=text, column=column)
 
@@ -438,7 +565,7 @@ class _Converter:
         for given in node.keywords:
             if given.arg is None or given.arg not in function.options:
                 allowed = ", ".join(function.options) or "none"
-                raise self.fail(f"{function.name}() takes no keyword '{given.arg}' (allowed: {allowed})",
+                raise self.fail(f"{function.name}() takes no keyword '{_shown(str(given.arg))}' (allowed: {allowed})",
                                 given.value)
             keywords.append((given.arg, given.value))
         low, high = function.arity
@@ -465,7 +592,7 @@ class _Converter:
         if isinstance(func, ast.Attribute):
             function = FUNCTIONS.get(func.attr)
             if function is None or not function.method:
-                raise self.fail(f"'.{func.attr}()' is not an allowed method; try one of "
+                raise self.fail(f"'.{_shown(func.attr)}()' is not an allowed method; try one of "
                                 ".exp() .sin() .relu() .sum() .pow(2)", func)
             return function, func.value
         raise self.fail("a '*' is missing before '(': write (...)*(...)", func)
@@ -540,9 +667,9 @@ def _unknown_name(name: str) -> str:
         return f"unknown variable '{name}': the variables are {', '.join(VARIABLES)}"
     if name in _MODULES:
         return f"'{name}' alone is not a value: call a function, as in {name}.sin(x)"
-    close = difflib.get_close_matches(name, [*SPELLINGS, *CONSTANTS], n=1)
+    close = difflib.get_close_matches(name, [*SPELLINGS, *CONSTANTS], n=1) if len(name) <= _SHOWN else []
     hint = f" (did you mean {close[0]}?)" if close else ""
-    return f"unknown name '{name}'{hint}"
+    return f"unknown name '{_shown(name)}'{hint}"
 
 
 def _unknown_function(dotted: str) -> str:
@@ -551,6 +678,6 @@ def _unknown_function(dotted: str) -> str:
     if function is not None:
         spellings = sorted(s for s, n in SPELLINGS.items() if n == function.name and "." in s)
         return f"PyTorch has no {dotted}; write {last}(x) or {spellings[0]}(x)"
-    close = difflib.get_close_matches(last, list(FUNCTIONS), n=1)
+    close = difflib.get_close_matches(last, list(FUNCTIONS), n=1) if len(last) <= _SHOWN else []
     hint = f" (did you mean {close[0]}?)" if close else ""
-    return f"{dotted}() is not available here{hint}; the functions are {', '.join(FUNCTIONS)}"
+    return f"{_shown(dotted)}() is not available here{hint}; the functions are {', '.join(FUNCTIONS)}"

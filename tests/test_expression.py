@@ -81,7 +81,7 @@ HOSTILE = [
     ("10**400", 1, "finite"),
     ("1e999", 1, "too large"),
     ("x**2; import os", 5, None),
-    ("x if x else 1", 1, "where("),
+    ("x if x else 1", 3, "where("),  # at the word if
     ("x[0]", 2, None),
     ("(x := 2)", None, None),
     ("x @ x", 3, None),
@@ -112,7 +112,7 @@ HOSTILE = [
     ("None", 1, None),
     ("x == 1", 1, None),
     ("0 < x < 1", 1, None),
-    ("x < 1 and x > 0", 1, None),
+    ("x < 1 and x > 0", 7, "'and'"),
     ("sin(x, x)", 1, "1 argument"),
     ("clamp(x)", 1, "min"),
     ("clamp(x, min=u)", 14, "number"),
