@@ -262,7 +262,7 @@ def _describe(char: str) -> str:
 def _character_problem(char: str) -> str | None:
     """What is wrong with one character outside the language's ASCII; None for printable ASCII."""
     if char in _LINE_BREAKS:
-        return "a line break is here: type the function on one line"
+        return "a line break is here: type it all on one line"
     if " " < char < "\x7f":
         return None  # printable ASCII: the ASCII hints speak about it once the words are checked
     category, described = unicodedata.category(char), _describe(char)
@@ -275,6 +275,8 @@ def _character_problem(char: str) -> str | None:
     if category in _INVISIBLE:
         what, action = _INVISIBLE[category]
         return f"{what} ({described}) is here: {action}"
+    if category == "Nd":  # a digit of another script, which float() and int() would quietly read
+        return f"'{char}' ({described}) is a digit of another script: type the plain digit {unicodedata.digit(char)}"
     if category in _UNREADABLE:
         return f"an unreadable character ({described}) is here: delete it"
     if "SUPERSCRIPT" in name:

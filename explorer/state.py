@@ -27,7 +27,8 @@ __all__ = ["PageState", "from_query", "to_query", "VIEWS", "DEFAULT_POINTS"]
 
 VIEWS = ("explorer", "torchviz")
 DEFAULT_POINTS = {"x": "2", "y": "1", "z": "1", "u": "1", "v": "2", "w": "1", "t": "1"}
-_NODE_ID = re.compile(r"[tn]\d{1,6}(\.s\d{1,4})?")
+# ASCII digits: \d would also take other scripts' digits, which int() quietly reads as 0-9
+_NODE_ID = re.compile(r"[tn][0-9]{1,6}(\.s[0-9]{1,4})?")
 
 
 @dataclass(frozen=True)
@@ -58,14 +59,21 @@ class PageState:
 
 _URL_NAMES = {"function": "f", "window": "plot", "device": "device", "dtype": "dtype", "view": "view",
               "lesson": "lesson", "node": "node", "step": "step"}
-_STEP = re.compile(r"\d{1,4}")
+_STEP = re.compile(r"[0-9]{1,4}")
 
 
 def from_query(query: Mapping[str, str | list[str]], devices: tuple[str, ...] = ("cpu",)) -> tuple[
         PageState, tuple[str, ...]]:
     """The state a link asks for, and a message for each parameter that was refused."""
     state, problems = PageState(), []
-    values = {key: (value[-1] if isinstance(value, list) else value) for key, value in query.items()}
+    values = {}
+    for key in dict.fromkeys((*_URL_NAMES.values(), *VARIABLES)):
+        if key in query:
+            value = _text(query[key])
+            if value is None:
+                problems.append(f"the link's {'function' if key == 'f' else key} was not text and was ignored")
+            else:
+                values[key] = value
     if "f" in values:
         if len(values["f"]) <= MAX_LENGTH:
             state = replace(state, function=values["f"])  # parsed (and refused if bad) like typed text
@@ -89,19 +97,36 @@ def from_query(query: Mapping[str, str | list[str]], devices: tuple[str, ...] = 
         "node": lambda v: bool(_NODE_ID.fullmatch(v)),
         "step": lambda v: bool(_STEP.fullmatch(v)),
     }
+    reasons = {
+        "window": "the plot's range is start:stop:count, as in -10:10:401",
+        "device": f"the devices here are {', '.join(devices)}",
+        "dtype": f"the dtypes are {', '.join(DTYPES)}",
+        "view": f"the views are {', '.join(VIEWS)}",
+        "lesson": "there is no lesson of that name",
+        "node": "a node is named like t3 or n0.s1",
+        "step": "a step is a whole number from 0 to 9999",
+    }
     for field, check in checks.items():
         name = _URL_NAMES[field]
         if name not in values:
             continue
+        reason = reasons[field]
         try:
             ok = check(values[name])
-        except ExpressionError:
-            ok = False
+        except ExpressionError as err:
+            ok, reason = False, err.message
         if ok:
             state = replace(state, **{field: int(values[name]) if field == "step" else values[name]})
         else:
-            problems.append(f"the link's {name}={values[name][:40]!r} was ignored")
+            problems.append(f"the link's {name}={values[name][:40]!r} was ignored: {reason}")
     return state, tuple(problems)
+
+
+def _text(value: object) -> str | None:
+    """A parameter's text: Streamlit gives a string, or a list of them for a repeated one (the last counts)."""
+    if isinstance(value, list | tuple):
+        value = value[-1] if value else None
+    return value if isinstance(value, str) else None
 
 
 def to_query(state: PageState) -> dict[str, str]:
