@@ -147,6 +147,10 @@ _PREFIX = re.compile(r"\s*([A-Za-z_]\w{0,30})\s*+(?:\(([^()]*)\)\s*+)?=(?!=)")
 # Possessive digits: a long run of digits is read once, not retried at every length (2,000 digits took 0.3 s).
 _IMPLICIT_PRODUCT = re.compile(
     r"(?<![\w.])((?:\d++(?:\.\d*+)?|\.\d++)(?:[eE][+-]?\d++)?)(?![eE][+-]?\d)([A-Za-z_]\w*|\()", re.ASCII)
+# A number Python's tokenizer reads with a keyword's first letters right after it (0.5ifx, torch.1e3or): it
+# would print a SyntaxWarning to the server's log for every such visitor, so it is refused before parsing.
+_NUMBER_THEN_KEYWORD = re.compile(r"(?:(?<![\w.])[0-9]++(?:\.[0-9]*+)?|\.[0-9]++)(?:[eE][+-]?[0-9]++)?[jJ]?"
+                                  r"(?=and|else|for|if|in|is|not|or)", re.ASCII)
 _SHOWN = 40  # characters of typed text a message repeats
 # Python's own syntax messages that speak of Python, in the language's words.
 _PYTHON_MESSAGES = {
@@ -378,6 +382,10 @@ class _Source:
             number, after = match.group(1), match.group(2)
             raise ExpressionError(f"a product needs its *: write {_shown(number)}*{_shown(after)} here",
                                   self.column(match.start(2)))
+        glued = _NUMBER_THEN_KEYWORD.search(self.body)
+        if glued:
+            raise ExpressionError("a number runs into a word here: a product needs its *, as in 2*x",
+                                  self.column(glued.end()))
         try:
             return ast.parse(self.body, mode="eval")
         except SyntaxError as err:
