@@ -151,6 +151,7 @@ _IMPLICIT_PRODUCT = re.compile(
 # would print a SyntaxWarning to the server's log for every such visitor, so it is refused before parsing.
 _NUMBER_THEN_KEYWORD = re.compile(r"(?:(?<![\w.])[0-9]++(?:\.[0-9]*+)?|\.[0-9]++)(?:[eE][+-]?[0-9]++)?[jJ]?"
                                   r"(?=and|else|for|if|in|is|not|or)", re.ASCII)
+_BASE_PREFIXED = re.compile(r"[xX][0-9a-fA-F]+|[oO][0-7]+|[bB][01]+")  # after a 0: 0x1F, 0o7, 0b10
 _SHOWN = 40  # characters of typed text a message repeats
 # Python's own syntax messages that speak of Python, in the language's words.
 _PYTHON_MESSAGES = {
@@ -378,6 +379,9 @@ class _Source:
         match = _IMPLICIT_PRODUCT.search(self.body)
         if match and match.group(2) in ("j", "J"):
             raise ExpressionError("complex numbers (like 1j) are not supported", self.column(match.start(1)))
+        if match and match.group(1) == "0" and _BASE_PREFIXED.fullmatch(match.group(2)):
+            raise ExpressionError("numbers are written in decimal here: 0x, 0o and 0b numbers are not supported",
+                                  self.column(match.start(1)))
         if match:
             number, after = match.group(1), match.group(2)
             raise ExpressionError(f"a product needs its *: write {_shown(number)}*{_shown(after)} here",
