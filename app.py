@@ -15,17 +15,18 @@ from urllib.parse import urlencode
 import plotly.graph_objects as go
 import streamlit as st
 
-from explorer import ExpressionError, GradcheckResult, available_devices, gradcheck_function, parse
+from explorer import ExpressionError, GradcheckResult, available_devices, parse
 from explorer.dot import LEGEND, format_value, to_dot, to_text
 from explorer.figure import Plot
 from explorer.glossary import explain
 from explorer.lessons import LESSONS, check_answer, lesson
-from explorer.page import MAX_DRAWN_NODES, TOPICS, Further, Page, StepView, build, further, step_view
+from explorer.page import MAX_DRAWN_NODES, TOPICS, Further, Page, StepView
 from explorer.pitfalls import PITFALLS, Outcome
-from explorer.pitfalls import run as run_pitfall
+from explorer.quota import Quota
 from explorer.render import RenderError, has_dot, png
 from explorer.state import DEFAULT_POINTS, VIEWS, PageState, from_query, to_query
 from explorer.symbolic import Symbolic
+from explorer.workers import Limits, Pool
 
 ASSETS = Path(__file__).parent / "assets"
 # a projector needs the width: presentation links open with the lessons sidebar folded away
@@ -40,30 +41,50 @@ def _graph_component():
     )
 
 
+@st.cache_resource(on_release=Pool.close)
+def _pool() -> Pool:
+    # pre-started worker processes: a visitor's function never runs in the app's own process (SECURITY.md)
+    return Pool(Limits.from_environment())
+
+
+def _work(task: str, *args):
+    """One job for the workers, if this visitor's quota allows it; cached answers never get here."""
+    quota = st.session_state.setdefault("quota", Quota())
+    if not quota.take():
+        raise ExpressionError(f"You are changing things faster than the explorer computes them. Wait "
+                              f"{max(quota.wait(), 1):.0f} s and try again.")
+    return _pool().run(task, *args)
+
+
 # bounded, and expiring: a lesson revisited or a link opened by a class hits it; nothing grows forever
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
 def _page(state: PageState, hide_grads: bool) -> Page:
-    return build(state, hide_grads)
+    return _work("page", state, hide_grads)
 
 
 @st.cache_data(max_entries=2, show_spinner=False)
 def _gradcheck(name: str) -> GradcheckResult:
-    return gradcheck_function(name)
+    return _work("gradcheck", name)
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
 def _further(state: PageState, topic: str) -> Further:
-    return further(state, topic)
+    return _work("further", state, topic)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _pitfall(key: str) -> Outcome:
-    return run_pitfall(key)
+    return _work("pitfall", key)
 
 
 @st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
 def _step_view(state: PageState, hide_grads: bool, step: int) -> StepView:
-    return step_view(_page(state, hide_grads), step)
+    return _work("step", state, hide_grads, step)
+
+
+def _refused(err: ExpressionError) -> None:
+    """A job the workers refused (too slow, too big, too many at once): said, and the page goes on."""
+    st.warning(_escape_markdown(err.message))
 
 
 # -- state -----------------------------------------------------------------------------------
@@ -229,7 +250,11 @@ def lesson_ui(page: Page) -> None:
                           args=(row.function,))
         if current.compare:
             for name in ("SQ", "SQFixed"):
-                check = _gradcheck(name)
+                try:
+                    check = _gradcheck(name)
+                except ExpressionError as err:
+                    _refused(err)
+                    break
                 verdict = "passes" if check.passed else "fails"
                 st.markdown(f"`torch.autograd.gradcheck({name}.apply, ...)` **{verdict}**")
                 if not check.passed:
@@ -441,8 +466,12 @@ def further_ui(page: Page, hide: bool) -> None:
     if hide:
         st.caption("Answer the practice question first: these views show the gradients.")
         return
-    with st.spinner("Computing..."):
-        view = _further(page.state, choice)
+    try:
+        with st.spinner("Computing..."):
+            view = _further(page.state, choice)
+    except ExpressionError as err:
+        _refused(err)
+        return
     if view.note:
         st.info(_escape_markdown(view.note))
     if view.plot:
@@ -517,7 +546,11 @@ def pitfalls_ui() -> None:
     chosen = st.selectbox("Pitfall", [p.key for p in PITFALLS], key="pitfall",
                           format_func=lambda k: next(p.title for p in PITFALLS if p.key == k))
     pitfall = next(p for p in PITFALLS if p.key == chosen)
-    outcome = _pitfall(chosen)
+    try:
+        outcome = _pitfall(chosen)
+    except ExpressionError as err:
+        _refused(err)
+        return
     left, right = st.columns(2)
     with left:
         st.markdown("**What a learner writes**")
@@ -627,7 +660,12 @@ def main() -> None:
     if page.render_problem:
         st.warning(_escape_markdown(page.render_problem))
     step = min(st.session_state.step, len(page.playback.steps)) if not hide else 0
-    graph_ui(page, _step_view(page.state, hide, step) if step else None)
+    try:
+        view_at_step = _step_view(page.state, hide, step) if step else None
+    except ExpressionError as err:
+        _refused(err)
+        view_at_step = None
+    graph_ui(page, view_at_step)
     left, right = st.columns([3, 2])
     with left:
         tensors_ui(page)

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from explorer.lessons import LESSONS
@@ -144,8 +145,18 @@ def test_torchviz_view_shows_torchviz_drawing():
     assert [e for e in app.main if type(e).__name__ == "Image"], "the torchviz SVG is shown as an image"
 
 
-def test_without_graphviz_installed_the_browser_draws_the_graph(monkeypatch):
-    # a server without Graphviz's dot program: the DOT goes to the browser's own renderer
+@pytest.fixture
+def fresh_server():
+    """Caches and worker pool dropped before and after: as if the server had just started."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def test_without_graphviz_installed_the_browser_draws_the_graph(monkeypatch, fresh_server):
+    # a server without Graphviz's dot program (its workers start without it): the browser lays the graph out
     python_only = os.path.dirname(os.path.realpath(os.sys.executable))
     monkeypatch.setenv("PATH", python_only)
     app = run_app({"f": "x**2"})

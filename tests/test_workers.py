@@ -1,0 +1,137 @@
+"""The worker pool: pages computed in other processes, bounded in time and memory, replaced when they fail."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from explorer import ExpressionError, parse
+from explorer.page import build
+from explorer.state import PageState
+from explorer.workers import Busy, Limits, Overrun, Pool
+
+# a function at the most points a range may have: seconds of work, far past a tenth of a second
+SLOW = PageState(function="torch.sin(torch.exp(torch.cos(x)) * x) ** 3 / (1 + x**2) + torch.tanh(x) * x**5",
+                 points=(("x", "-10:10:10000"),), window="-10:10:10000")
+
+
+@pytest.fixture(scope="module")
+def pool():
+    started = Pool(Limits(workers=2))
+    yield started
+    started.close()
+
+
+def quick(x: str = "2") -> PageState:
+    return PageState(function="y = x**2 + 2*x + 1", points=(("x", x),))
+
+
+def without_addresses(page):
+    """torchviz names its nodes by memory address, which differs from one process to another."""
+    return replace(page, result=replace(page.result, torchviz_dot=re.sub(r"\d{6,}", "N", page.result.torchviz_dot)))
+
+
+def test_a_page_from_a_worker_is_the_page_built_here(pool):
+    state = quick("3")
+    assert without_addresses(pool.run("page", state, False)) == without_addresses(build(state))
+
+
+def test_a_refused_function_gives_the_same_message_and_column_as_parsing_here(pool):
+    with pytest.raises(ExpressionError) as here:
+        parse("x + __import__('os')")
+    with pytest.raises(ExpressionError) as there:
+        pool.run("page", PageState(function="x + __import__('os')"), False)
+    assert (there.value.message, there.value.column) == (here.value.message, here.value.column)
+    assert pool.run("page", quick(), False).result.grad == {"x": 6.0}, "the worker goes on serving"
+
+
+def test_two_visitors_are_served_at_once(pool):
+    answers = {}
+
+    def visit(x: str) -> None:
+        answers[x] = pool.run("page", quick(x), False).result.grad["x"]
+
+    visitors = [threading.Thread(target=visit, args=(x,)) for x in ("1", "5")]
+    for visitor in visitors:
+        visitor.start()
+    for visitor in visitors:
+        visitor.join(60)
+    assert answers == {"1": 4.0, "5": 12.0}
+
+
+def test_the_backward_player_and_deeper_views_run_in_workers_too(pool):
+    state = quick()
+    assert pool.run("step", state, False, 1).running
+    assert pool.run("further", state, "forward").forward[0].derivative == 6.0
+
+
+def test_each_worker_limits_its_address_space():
+    pool = Pool(Limits(workers=1, memory_mb=2500))
+    try:
+        pool.run("page", quick(), False)
+        (worker,) = pool._all
+        limits = Path(f"/proc/{worker.process.pid}/limits").read_text()
+        assert f"Max address space         {2500 << 20}" in limits
+        assert worker.process.pid != os.getpid()
+    finally:
+        pool.close()
+
+
+def test_a_job_past_its_time_is_stopped_and_its_worker_replaced():
+    pool = Pool(Limits(workers=1, job_seconds=0.5))
+    try:
+        assert pool.ready(120)
+        started = time.monotonic()
+        with pytest.raises(Overrun, match="longer than the 0.5 s"):
+            pool.run("page", SLOW, False)
+        assert time.monotonic() - started < 5, "stopped at its limit, not when it finished"
+        assert pool.replaced == 1
+    finally:
+        pool.close()
+
+
+def test_a_worker_that_dies_mid_job_is_replaced_and_the_next_visitor_is_served():
+    pool = Pool(Limits(workers=1, wait_seconds=120))
+    try:
+        pool.run("page", quick(), False)
+        (worker,) = pool._all
+        threading.Timer(0.3, worker.process.kill).start()  # a crash while it works on the slow page
+        with pytest.raises(Overrun):
+            pool.run("page", SLOW, False)
+        assert pool.run("page", quick("4"), False).result.grad == {"x": 10.0}
+        assert worker.process.poll() is not None and worker not in pool._all
+    finally:
+        pool.close()
+
+
+def test_when_every_worker_is_busy_the_visitor_is_asked_to_try_again():
+    pool = Pool(Limits(workers=1, wait_seconds=0.2))
+    try:
+        pool.run("page", quick(), False)
+        slow = threading.Thread(target=lambda: pool.run("page", SLOW, False))
+        slow.start()
+        time.sleep(0.1)
+        with pytest.raises(Busy, match="Try again"):
+            pool.run("page", quick("7"), False)
+        slow.join(120)
+    finally:
+        pool.close()
+
+
+def test_only_the_pools_own_tasks_can_be_asked_for(pool):
+    with pytest.raises(KeyError):
+        pool.run("exec", "print(1)")
+
+
+def test_closing_the_pool_leaves_no_process():
+    pool = Pool(Limits(workers=2))
+    pool.run("page", quick(), False)
+    processes = [w.process for w in pool._all]
+    pool.close()
+    assert all(p.poll() is not None for p in processes)
