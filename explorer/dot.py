@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import html
 import math
-from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from .folds import SHOWN_NODES, Fold, fold
 from .graph import GradNode, Graph, TensorInfo, Value, flat
 
 __all__ = ["to_dot", "to_text", "LEGEND", "LegendEntry", "format_value"]
@@ -47,11 +47,16 @@ _OPERATION = LegendEntry("grad_fn", "ellipse", "#e3e3e3", "an autograd node: com
 _ACCUMULATE = LegendEntry("AccumulateGrad", "hexagon", "#9ec5fe", "adds the arriving gradient into a leaf's .grad")
 _SAVED = LegendEntry("saved tensor", "note", "#ffd8a8", "a tensor the node kept for backward")
 _ATTRIBUTE = LegendEntry("saved attribute", "plain text", "none", "a number the node kept (e.g. exponent = 2)")
+_AGAIN = LegendEntry("leaf used again", "hexagon", "#9ec5fe", "dashed and small: a leaf used many times, drawn "
+                     "again beside each use (the same tensor and AccumulateGrad)")
+_FOLDED = LegendEntry("collapsed steps", "box", "#fff3bf", "dashed: repeated or far steps of a big graph, folded "
+                      "into one box that says how many")
 LEGEND: tuple[LegendEntry, ...] = (_INPUT, _INTERMEDIATE, _OUTPUT, _CONSTANT, _OPERATION, _ACCUMULATE, _SAVED,
-                                   _ATTRIBUTE)
+                                   _ATTRIBUTE, _AGAIN, _FOLDED)
 _ROLE_STYLE = {"input": _INPUT, "intermediate": _INTERMEDIATE, "output": _OUTPUT, "constant": _CONSTANT}
 _MAX_LABEL = 40
-_FAN_OUT = 3  # uses of one leaf beyond which its edges stop constraining the layout
+_FAN_OUT = 3  # uses of one leaf beyond which it is drawn again beside each use
+_RECORD_SYNTAX = str.maketrans({"{": "&#123;", "|": "&#124;", "}": "&#125;"})
 
 
 def format_value(value: Value | None, digits: int = 4) -> str:
@@ -68,42 +73,68 @@ def format_value(value: Value | None, digits: int = 4) -> str:
     return f"[{_number(values[0], digits)} ... {_number(values[-1], digits)}] ({len(values):,})"
 
 
-def to_dot(graph: Graph, *, show_grads: bool | Collection[str] = True) -> str:
+def to_dot(graph: Graph, *, show_grads: bool | Collection[str] = True, expand: bool = False) -> str:
     """The explorer view of a recorded graph as DOT source.
 
     ``show_grads=False`` hides every grad (a practice question); a collection of
-    tensor ids shows only those (the backward player, part-way through).
+    tensor ids shows only those (the backward player, part-way through). A graph
+    past ``folds.SHOWN_NODES`` autograd nodes is drawn with its repeated or far
+    part folded into summary boxes (see ``folds.fold``); ``expand=True`` draws
+    every node.
     """
+    folding = fold(graph, None if expand else SHOWN_NODES)
+    owner = folding.owner()
+    arrows, copies = _leaves_drawn_again(graph, _arrows(graph, owner))
+    tensors = {tensor.id: tensor for tensor in graph.tensors}
+    nodes = {node.id: node for node in graph.nodes}
+    folds = {f.id: f for f in folding.folds}
+    labels = {tensor.id: tensor.label for tensor in graph.tensors}
     lines = [
         "digraph autograd {",
-        # a white page keeps the graph readable on a dark theme too
-        '  graph [rankdir=LR, bgcolor="white", pad=0.2, nodesep=0.2, ranksep=0.35, fontname="Helvetica"];',
+        # a white page keeps the graph readable on a dark theme too; newrank: NOTE [layout speed]
+        '  graph [rankdir=LR, newrank=true, bgcolor="white", pad=0.2, nodesep=0.2, ranksep=0.35, '
+        'fontname="Helvetica"];',
         '  node [fontname="Helvetica", fontsize=14, penwidth=1.2];',
         '  edge [color="#444444", arrowsize=0.7];',
     ]
-    for tensor in graph.tensors:
-        shown = show_grads if isinstance(show_grads, bool) else tensor.id in show_grads
-        lines.append(_tensor_node(tensor, shown))
-    labels = {tensor.id: tensor.label for tensor in graph.tensors}
-    for node in graph.nodes:
-        lines.extend(_grad_node(node, labels))
-    lines.extend(_edges(graph))
+    for item in _declaration_order(graph, owner):
+        if item in tensors:
+            shown = show_grads if isinstance(show_grads, bool) else item in show_grads
+            lines.append(_tensor_node(tensors[item], shown))
+        elif item in folds:
+            lines.append(_fold_node(folds[item]))
+        else:
+            lines.extend(_grad_node(nodes[item], labels))
+        lines.extend(copies.get(item, ()))
+    lines.extend(f'  "{a}" -> "{b}"{attributes};' for (a, b), attributes in arrows.items())
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
+def _declaration_order(graph: Graph, owner: dict[str, str]) -> list[str]:
+    """Every drawn node once, from the output towards the inputs: NOTE [layout speed]."""
+    order: dict[str, None] = {}
+    for node in graph.nodes:  # breadth-first from the output's grad_fn
+        made = node.tensor if node.name != "AccumulateGrad" else None
+        for item in (made, node.id, node.tensor):
+            if item is not None:
+                order.setdefault(owner.get(item, item))
+    for tensor in graph.tensors:  # constants, and an output no autograd node made
+        order.setdefault(owner.get(tensor.id, tensor.id))
+    return list(order)
+
+
 def _tensor_node(tensor: TensorInfo, show_grads: bool) -> str:
     style = _ROLE_STYLE[tensor.role]
-    title = _escape(_short(tensor.label))
-    cells = [f"<b>{title}</b>", f"data {_escape(format_value(tensor.data))}"]
+    fields = [_short(tensor.label), f"data {format_value(tensor.data)}"]
     if tensor.requires_grad:
-        cells.append(f"grad {_escape(format_value(tensor.grad)) if show_grads else '?'}")
-    # stacked rows (label over data over grad) keep a left-to-right graph narrow enough to fit a screen
-    rows = "".join(f"<tr><td>{cell}</td></tr>" for cell in cells)
-    dashed = ' style="dashed"' if tensor.role == "constant" else ""
-    label = f'<<table border="1" cellborder="1" cellspacing="0" cellpadding="3" bgcolor="{style.fill}"{dashed}>' \
-            f"{rows}</table>>"
-    return f'  "{tensor.id}" [id="{tensor.id}", shape=plain, label={label}];'
+        fields.append(f"grad {format_value(tensor.grad) if show_grads else '?'}")
+    # a record, not an HTML table: Graphviz reads and measures it in a fraction of the time, and in a
+    # left-to-right graph its fields stack (label over data over grad), narrow enough to fit a screen
+    label = "|".join(_escape_field(field) for field in fields)
+    style_list = "filled,dashed" if tensor.role == "constant" else "filled"
+    return (f'  "{tensor.id}" [id="{tensor.id}", shape=record, style="{style_list}", fillcolor="{style.fill}", '
+            f'label="{label}"];')
 
 
 def _grad_node(node: GradNode, labels: dict[str, str]) -> list[str]:
@@ -129,34 +160,61 @@ def _grad_node(node: GradNode, labels: dict[str, str]) -> list[str]:
     return lines
 
 
-def _edges(graph: Graph) -> list[str]:
+def _fold_node(folded: Fold) -> str:
+    return (f'  "{folded.id}" [id="{folded.id}", shape={_FOLDED.shape}, style="filled,dashed,rounded", '
+            f'fillcolor="{_FOLDED.fill}", label="{_escape(folded.text)}"];')
+
+
+def _arrows(graph: Graph, owner: dict[str, str]) -> dict[tuple[str, str], str]:
+    """Every arrow once, as (from, to) -> attributes; an arrow into or out of a folded node ends at its fold."""
     produced = {node.id: node.tensor for node in graph.nodes if node.tensor is not None}
     names = {node.id: node.name for node in graph.nodes}
     roles = {tensor.id: tensor.role for tensor in graph.tensors}
-    uses = Counter(source for node in graph.nodes for source in node.inputs if source is not None)
-    lines = []
+    arrows: dict[tuple[str, str], str] = {}  # a dict keeps the order and drops repeats
     for tensor in graph.tensors:
         # a constant (the condition of where, say) feeds the op but no gradient flows back to it
         for operand in tensor.operands:
             if roles[operand] == "constant" and tensor.node is not None:
-                lines.append(f'  "{operand}" -> "{tensor.node}" [style=dashed, color="#888888"];')
+                arrows.setdefault((operand, owner.get(tensor.node, tensor.node)), ' [style=dashed, color="#888888"]')
     for node in graph.nodes:
-        if node.name == "AccumulateGrad" and node.tensor is not None:
-            lines.append(f'  "{node.tensor}" -> "{node.id}";')
-        elif node.tensor is not None:
-            lines.append(f'  "{node.id}" -> "{node.tensor}";')
+        if node.tensor is not None and node.id not in owner:
+            arrows.setdefault((node.tensor, node.id) if node.name == "AccumulateGrad" else (node.id, node.tensor), "")
+        here = owner.get(node.id, node.id)
         for source in node.inputs:
             if source is None:
                 continue
-            start = produced.get(source, source)
             # a leaf's value enters through its AccumulateGrad node, not straight from the tensor
-            if names[source] == "AccumulateGrad":
-                start = source
-            # NOTE: a leaf used many times fans out across every rank; letting those edges off the
-            # ranking keeps dot's crossing minimisation from blowing up (seconds to minutes on a chain)
-            loose = " [constraint=false]" if names[source] == "AccumulateGrad" and uses[source] > _FAN_OUT else ""
-            lines.append(f'  "{start}" -> "{node.id}"{loose};')
-    return lines
+            start = source if names[source] == "AccumulateGrad" else produced.get(source, source)
+            start = owner.get(source, start)
+            if start != here:
+                arrows.setdefault((start, here), "")
+    return arrows
+
+
+def _leaves_drawn_again(graph: Graph, arrows: dict) -> tuple[dict, dict[str, list[str]]]:
+    """The arrows with a much-used leaf drawn again beside each use, and those copies by the node they feed."""
+    leaves = {node.id: node.tensor for node in graph.nodes if node.name == "AccumulateGrad"}
+    labels = {tensor.id: tensor.label for tensor in graph.tensors}
+    users: dict[str, list[str]] = {}
+    for start, end in arrows:
+        if start in leaves:
+            users.setdefault(start, []).append(end)
+    kept = dict(arrows)
+    copies: dict[str, list[str]] = {}
+    for leaf, ends in users.items():
+        if len(ends) <= _FAN_OUT:
+            continue
+        # NOTE [layout speed]: arrows from one leaf to every use would cross the whole graph, which
+        # costs dot seconds to minutes; a small copy of the leaf beside each use says the same
+        name = _escape(_short(labels.get(leaves[leaf]) or "leaf"))
+        for k, end in enumerate(ends):
+            copy = f"{leaf}.u{k}"
+            del kept[(leaf, end)]
+            copies.setdefault(end, []).append(
+                f'  "{copy}" [id="{copy}", shape={_AGAIN.shape}, style="filled,dashed", fillcolor="{_AGAIN.fill}", '
+                f'fontsize=10, label="{name}"];')
+            kept[(copy, end)] = ""
+    return kept, copies
 
 
 def to_text(graph: Graph, *, show_grads: bool = True) -> str:
@@ -198,6 +256,11 @@ def _short(text: str) -> str:
 
 
 def _escape(text: str) -> str:
-    # Graphviz reads HTML entities in quoted and in HTML-like labels alike, so one escape
-    # serves both; a backslash would start a DOT escape sequence, so it becomes an entity too.
-    return html.escape(text, quote=True).replace("\\", "&#92;")
+    # Graphviz reads HTML entities in every label, so markup and quotes become entities; a backslash
+    # starts an escape (\n, \l) in a label, so it is doubled to stay a backslash.
+    return html.escape(text, quote=True).replace("\\", "\\\\")
+
+
+def _escape_field(text: str) -> str:
+    # in a record label { | } are syntax (< > already are entities): as entities they are plain text
+    return _escape(text).translate(_RECORD_SYNTAX)

@@ -1,0 +1,217 @@
+"""Big graphs folded for drawing: a long run of repeated steps, or the part far from the output, as one box.
+
+A graph with more than ``SHOWN_NODES`` autograd nodes is unreadable as a
+picture and slow to lay out, so ``fold`` picks what to stand in for: first a
+run of repeated steps along the graph's longest path (the spine), found by
+the grad_fn names repeating with a short period (``SinBackward0 →
+MulBackward0 → AddBackward0`` 1,000 times); the first steps at the output end
+and the last at the input end stay drawn, the rest become one summary. If
+that is not enough, the autograd nodes farthest from the output (breadth
+first) become a second summary. Leaves (AccumulateGrad) stay drawn, so every
+variable still shows its value and grad. Every walk here is iterative.
+
+>>> from explorer import explore
+>>> folding = fold(explore("x" + "*x" * 240, {"x": 1}).graph)
+>>> [f.text for f in folding.folds]
+['… 235 more steps of MulBackward0 …']
+>>> fold(explore("x * x", {"x": 1}).graph).folds
+()
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from dataclasses import dataclass
+
+from .graph import Graph
+
+__all__ = ["SHOWN_NODES", "Fold", "Folding", "fold"]
+
+# NOTE [where folding starts]
+# Measured with benchmarks/dot_features.py --sizes: dot lays out our DOT of a 200-node chain in about 0.3 s
+# here, and the typed language's worst cases (x*x*x..., long sums, deep nests) reach ~500 autograd nodes;
+# past 200 a picture is wider than any screen anyway. The lab's graphs and the 50-step chain (151 nodes)
+# are drawn whole.
+SHOWN_NODES = 200
+_KEEP_OUTPUT_STEPS = 3  # repeated steps still drawn next to the output
+_KEEP_INPUT_STEPS = 2  # and next to the inputs
+_LONGEST_STEP = 12  # autograd nodes in one repeated step, at most
+_LEAF = "AccumulateGrad"
+
+
+@dataclass(frozen=True)
+class Fold:
+    """One summary box: the autograd nodes and tensors it stands for, and what it says."""
+
+    id: str  # "f0": the box's id in the DOT and the SVG
+    text: str  # "… 940 more steps of SinBackward0 → MulBackward0 → AddBackward0 …"
+    nodes: tuple[str, ...]
+    tensors: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Folding:
+    """What a drawing leaves out; no folds means every node is drawn."""
+
+    folds: tuple[Fold, ...] = ()
+
+    def owner(self) -> dict[str, str]:
+        """The fold each hidden node or tensor is in, by id."""
+        return {item: f.id for f in self.folds for item in (*f.nodes, *f.tensors)}
+
+    @property
+    def note(self) -> str:
+        """One sentence for the page: what was collapsed, or '' when nothing was."""
+        if not self.folds:
+            return ""
+        hidden = sum(len(f.nodes) for f in self.folds)
+        parts = "; ".join(f.text.strip("… ") for f in self.folds)
+        return f"Collapsed {hidden:,} autograd nodes into {len(self.folds)} summary box" \
+               f"{'es' if len(self.folds) > 1 else ''} to keep the picture readable: {parts}."
+
+
+def fold(graph: Graph, limit: int | None = SHOWN_NODES) -> Folding:
+    """The folds that bring ``graph`` to at most about ``limit`` drawn autograd nodes (None: draw everything)."""
+    if limit is None or len(graph.nodes) <= limit or graph.root is None:
+        return Folding()
+    inputs = {n.id: tuple(dict.fromkeys(i for i in n.inputs if i is not None)) for n in graph.nodes}
+    names = {n.id: n.name for n in graph.nodes}
+    folds: list[tuple[str, set[str]]] = []
+    run = _repeated_run(graph.root, inputs, names)
+    if run is not None:
+        folds.append(run)
+    hidden = set().union(*(nodes for _, nodes in folds))
+    if len(graph.nodes) - len(hidden) > limit:
+        folds = _fold_far_nodes(graph.root, inputs, names, folds, limit)
+    return Folding(tuple(_finished(f"f{i}", text, nodes, graph) for i, (text, nodes) in enumerate(folds)))
+
+
+def _finished(fold_id: str, text: str, nodes: set[str], graph: Graph) -> Fold:
+    order = [n.id for n in graph.nodes if n.id in nodes]
+    tensors = tuple(t.id for t in graph.tensors if t.node in nodes)
+    return Fold(fold_id, text, tuple(order), tensors)
+
+
+# -- a run of repeated steps --------------------------------------------------------------
+
+
+def _repeated_run(root: str, inputs: dict, names: dict) -> tuple[str, set[str]] | None:
+    """The longest run of repeated steps along the spine, less the steps kept at each end."""
+    spine = _spine(root, inputs, names)
+    found = _longest_period([names[n] for n in spine])
+    if found is None:
+        return None
+    start, period, steps = found
+    folded = steps - _KEEP_OUTPUT_STEPS - _KEEP_INPUT_STEPS
+    if folded < 2:
+        return None
+    first = start + _KEEP_OUTPUT_STEPS * period
+    last = first + folded * period  # spine[last] is the first node kept at the input end
+    inside = set(spine[first:last])
+    kept_below = _reach([spine[last]], inputs) if last < len(spine) else set()
+    kept_above = _reach([root], inputs, stop=inside)
+    nodes = {n for n in _reach([spine[first]], inputs) - kept_below - kept_above if names[n] != _LEAF}
+    step = " → ".join(names[n] for n in reversed(spine[first:first + period]))  # as values flow
+    return f"… {folded:,} more steps of {step}{_beside(nodes - inside, names, folded)} …", nodes
+
+
+def _beside(side: set[str], names: dict, steps: int) -> str:
+    """What each folded step computes off the spine (the terms of a long sum), in words."""
+    if not side:
+        return ""
+    counts = Counter(names[n] for n in side)
+    if all(count % steps == 0 for count in counts.values()):
+        each = ", ".join(name if count == steps else f"{count // steps} {name}" for name, count in sorted(counts.items()))
+        return f", each beside {each}"
+    return f", beside {len(side):,} more autograd nodes"
+
+
+def _spine(root: str, inputs: dict, names: dict) -> list[str]:
+    """The longest path from the output's grad_fn towards the leaves, leaves left out."""
+    height = _heights(root, inputs)
+    spine, here = [root], root
+    while True:
+        inner = [i for i in inputs[here] if names[i] != _LEAF]
+        if not inner:
+            return spine
+        here = max(inner, key=lambda i: height[i])  # max keeps the first of equals: next_functions order
+        spine.append(here)
+
+
+def _heights(root: str, inputs: dict) -> dict[str, int]:
+    """Each node's longest path to a leaf, by an explicit post-order walk."""
+    height: dict[str, int] = {}
+    stack = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if node in height:
+            continue
+        if expanded:
+            height[node] = 1 + max((height[i] for i in inputs[node]), default=-1)
+            continue
+        stack.append((node, True))
+        stack.extend((i, False) for i in inputs[node] if i not in height)
+    return height
+
+
+def _longest_period(sequence: list[str]) -> tuple[int, int, int] | None:
+    """(start, period, repeats) of the longest stretch that repeats one step, shortest step first among equals."""
+    best = None
+    for period in range(1, min(_LONGEST_STEP, len(sequence) // 2) + 1):
+        length = 0
+        for k in range(len(sequence) - period):
+            length = length + 1 if sequence[k] == sequence[k + period] else 0
+            steps = (length + period) // period
+            covered = steps * period
+            if steps >= 2 and (best is None or covered > best[0]):
+                best = (covered, k + period + 1 - (length + period), period, steps)
+    if best is None:
+        return None
+    _, start, period, steps = best
+    return start, period, steps
+
+
+def _reach(starts: list[str], inputs: dict, stop: set[str] = frozenset()) -> set[str]:
+    """Every node reachable from ``starts`` along next_functions, not entering ``stop``."""
+    seen = {s for s in starts if s not in stop}
+    queue = deque(seen)
+    while queue:
+        for nxt in inputs[queue.popleft()]:
+            if nxt not in seen and nxt not in stop:
+                seen.add(nxt)
+                queue.append(nxt)
+    return seen
+
+
+# -- the part far from the output ---------------------------------------------------------
+
+
+def _fold_far_nodes(root: str, inputs: dict, names: dict, folds: list, limit: int) -> list:
+    """Keep the ``limit`` nodes nearest the output (a fold counts as one); the rest become one more fold."""
+    owner = {n: i for i, (_, nodes) in enumerate(folds) for n in nodes}
+    leaves = [n for n in inputs if names[n] == _LEAF]
+    keep_leaves = len(leaves) <= limit // 2  # a few hundred variables are themselves the picture's limit
+    near: set[str] = set()
+    kept, seen, queue = 0, {root}, deque([root])
+    while queue:
+        node = queue.popleft()
+        counts = node not in owner and not (keep_leaves and names[node] == _LEAF)
+        if counts and kept >= limit:
+            continue
+        kept += counts
+        near.add(node)
+        for nxt in inputs[node]:
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+    far = {n for n in inputs if n not in near and not (keep_leaves and names[n] == _LEAF)}
+    # a run fold the far part reaches into joins it: one box, not a box inside a box
+    joined = {owner[n] for n in far if n in owner}
+    for index in joined:
+        far |= folds[index][1]
+    folds = [f for i, f in enumerate(folds) if i not in joined]
+    if far:
+        kinds = ", ".join(f"{name} ×{count:,}" for name, count in Counter(names[n] for n in far).most_common(3))
+        folds.append((f"… {len(far):,} more autograd nodes further from the output ({kinds}) …", far))
+    return folds
+
