@@ -54,16 +54,13 @@ from __future__ import annotations
 import atexit
 import json
 import math
-import os
-import selectors
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from .child import Child
 from .exploration import explore
 from .expression import Expression, Term, parse
 from .functions import FUNCTIONS
@@ -72,7 +69,6 @@ from .points import Point, Range, read_points
 __all__ = ["Partial", "Symbolic", "derivatives"]
 
 _WORKER = Path(__file__).with_name("_symbolic_worker.py")
-_READY = b"ready\n"
 _START_LIMIT = 60.0  # seconds a fresh worker may take to import sympy, off the clock
 _SIMPLIFY_SHARE = 0.4  # of the time limit, the most simplify may use before the raw formula is shown
 _SIMPLIFY_MAX = 1.0  # seconds: a longer limit is for patience with big formulas, not for prettier ones
@@ -150,45 +146,31 @@ def _nodes(parsed: Expression) -> list[list]:
 
 # -- the worker --------------------------------------------------------------------------------
 
-_idle: list[subprocess.Popen] = []
+_idle: list[Child] = []
 _idle_lock = threading.Lock()
 
 
-def _start() -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-I", str(_WORKER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL)
-
-
-def _take() -> subprocess.Popen | None:
+def _take() -> Child | None:
     """A worker that has imported sympy: a waiting one, or a fresh one once it says ready."""
     with _idle_lock:
         while _idle:
             worker = _idle.pop()
-            if worker.poll() is None:
+            if worker.alive():
                 return worker
-            worker.wait()
-    worker = _start()
-    if _read_line(worker, time.monotonic() + _START_LIMIT) == _READY:
+            worker.stop()
+    worker = Child(_WORKER)
+    if worker.started(_START_LIMIT):
         return worker
-    _stop(worker)
+    worker.stop()
     return None
 
 
-def _give_back(worker: subprocess.Popen) -> None:
+def _give_back(worker: Child) -> None:
     with _idle_lock:
         if len(_idle) < _IDLE_WORKERS:
             _idle.append(worker)
             return
-    _stop(worker)
-
-
-def _stop(worker: subprocess.Popen) -> None:
-    """Kill and reap, so no process and no zombie is left."""
-    worker.kill()
-    worker.wait()
-    for pipe in (worker.stdin, worker.stdout):
-        if pipe is not None:
-            pipe.close()
+    worker.stop()
 
 
 @atexit.register
@@ -196,23 +178,7 @@ def _stop_idle() -> None:
     with _idle_lock:
         workers, _idle[:] = list(_idle), []
     for worker in workers:
-        _stop(worker)
-
-
-def _read_line(worker: subprocess.Popen, deadline: float) -> bytes | None:
-    """One line from the worker, or None if it is not complete by ``deadline`` or the worker ended."""
-    received = bytearray()
-    with selectors.DefaultSelector() as selector:
-        selector.register(worker.stdout, selectors.EVENT_READ)
-        while not received.endswith(b"\n"):
-            left = deadline - time.monotonic()
-            if left <= 0 or not selector.select(left):
-                return None
-            chunk = os.read(worker.stdout.fileno(), 1 << 16)
-            if not chunk:
-                return None
-            received += chunk
-    return bytes(received)
+        worker.stop()
 
 
 def _ask(job: dict, timeout: float) -> dict | str:
@@ -220,16 +186,13 @@ def _ask(job: dict, timeout: float) -> dict | str:
     worker = _take()
     if worker is None:
         return "no closed form shown: the sympy worker did not start (is sympy installed?)"
-    try:
-        worker.stdin.write(json.dumps(job).encode() + b"\n")
-        worker.stdin.flush()
-    except BrokenPipeError:
-        _stop(worker)
+    if not worker.send(json.dumps(job).encode() + b"\n"):
+        worker.stop()
         return "no closed form shown: the sympy worker stopped before it was given the function"
     deadline = time.monotonic() + timeout
-    line = _read_line(worker, deadline)
+    line = worker.read_line(deadline)
     if line is None:
-        _stop(worker)
+        worker.stop()
         if time.monotonic() < deadline:  # the worker ended on its own: a crash deep inside sympy
             return "no closed form shown: the symbolic step stopped unexpectedly"
         return f"no closed form shown: the symbolic step took longer than {timeout:g} s"
@@ -238,7 +201,7 @@ def _ask(job: dict, timeout: float) -> dict | str:
     except ValueError:
         answer = {"error": "the sympy worker answered something unreadable"}
     if "error" in answer:
-        _stop(worker)  # a worker that failed once (memory, recursion) is not trusted again
+        worker.stop()  # a worker that failed once (memory, recursion) is not trusted again
         return f"no closed form shown: {answer['error']}"
     _give_back(worker)
     return answer

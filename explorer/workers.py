@@ -31,9 +31,6 @@ from __future__ import annotations
 
 import os
 import queue
-import selectors
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -41,12 +38,12 @@ from pathlib import Path
 from typing import Any
 
 from . import plain
+from .child import Child
 from .errors import ExpressionError
 
 __all__ = ["Limits", "Pool", "Busy", "Overrun", "TASKS"]
 
 _WORKER = Path(__file__).with_name("_page_worker.py")
-_READY = b"ready\n"
 
 # what a worker can be asked to do: the app's expensive calls, by name (see _page_worker.TASKS)
 TASKS = ("page", "step", "further", "pitfall", "gradcheck")
@@ -82,45 +79,9 @@ class Limits:
         return cls(**{name: kind(os.environ[key]) for name, (key, kind) in read.items() if os.environ.get(key)})
 
 
-class _Worker:
-    """One process and its pipes."""
-
-    def __init__(self, memory_mb: int) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-I", str(_WORKER), str(memory_mb)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "OMP_NUM_THREADS": "1", "LC_ALL": "C.UTF-8"},
-        )
-
-    def read_line(self, deadline: float) -> bytes | None:
-        """One whole line, or None if it is not complete by ``deadline`` or the process ended."""
-        received = bytearray()
-        with selectors.DefaultSelector() as selector:
-            selector.register(self.process.stdout, selectors.EVENT_READ)
-            while not received.endswith(b"\n"):
-                left = deadline - time.monotonic()
-                if left <= 0 or not selector.select(left):
-                    return None
-                chunk = os.read(self.process.stdout.fileno(), 1 << 20)
-                if not chunk:
-                    return None
-                received += chunk
-        return bytes(received)
-
-    def send(self, line: bytes) -> bool:
-        try:
-            self.process.stdin.write(line)
-            self.process.stdin.flush()
-            return True
-        except (BrokenPipeError, ValueError):
-            return False
-
-    def stop(self) -> None:
-        """Kill and reap: no process and no zombie is left."""
-        self.process.kill()
-        self.process.wait()
-        for pipe in (self.process.stdin, self.process.stdout):
-            pipe.close()
+def _environment() -> dict[str, str]:
+    """A worker needs dot on its PATH (as the app sees it now) and nothing else from the app's environment."""
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "OMP_NUM_THREADS": "1", "LC_ALL": "C.UTF-8"}
 
 
 class Pool:
@@ -128,9 +89,9 @@ class Pool:
 
     def __init__(self, limits: Limits | None = None) -> None:
         self.limits = limits or Limits()
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._idle: queue.Queue[Child] = queue.Queue()
         self._lock = threading.Lock()
-        self._all: set[_Worker] = set()
+        self._all: set[Child] = set()
         self._closed = False
         self._started_once = threading.Event()
         self.replaced = 0  # workers killed and replaced: overruns and crashes, for the host's eyes
@@ -185,7 +146,7 @@ class Pool:
         for worker in workers:
             worker.stop()
 
-    def _take(self) -> _Worker:
+    def _take(self) -> Child:
         wait = self.limits.wait_seconds if self._started_once.is_set() else self.limits.start_seconds
         try:
             return self._idle.get(timeout=wait)
@@ -193,7 +154,7 @@ class Pool:
             raise Busy("The explorer is busy with other visitors' functions right now. "
                        "Try again in a few seconds.") from None
 
-    def _replace(self, worker: _Worker) -> None:
+    def _replace(self, worker: Child) -> None:
         with self._lock:
             self._all.discard(worker)
             self.replaced += 1
@@ -204,8 +165,8 @@ class Pool:
         threading.Thread(target=self._start, daemon=True, name="explorer-worker-start").start()
 
     def _start(self) -> None:
-        worker = _Worker(self.limits.memory_mb)
-        ready = worker.read_line(time.monotonic() + self.limits.start_seconds) == _READY
+        worker = Child(_WORKER, str(self.limits.memory_mb), env=_environment())
+        ready = worker.started(self.limits.start_seconds)
         with self._lock:
             if ready and not self._closed:
                 self._all.add(worker)
