@@ -324,7 +324,8 @@ def main(argv: list[str] | None = None) -> int:
     rounds: list[Round] = []
     with app_under_test(url) as target:
         print(f"# {target}: rounds of {settings.duration_s:.0f} s, a change every "
-              f"{settings.think_s[0]:g}-{settings.think_s[1]:g} s per visitor, {os.cpu_count()} cores", flush=True)
+              f"{settings.think_s[0]:g}-{settings.think_s[1]:g} s per visitor, {os.cpu_count()} cores, "
+              f"load average {os.getloadavg()[0]:.1f} before the start", flush=True)
         # the first session imports torch: open the page once before anything is timed
         warm = Settings((1,), 0.1, settings.think_s, 120.0, settings.seed)
         request = asyncio.run(run_round(target, 1, warm, request)).next_request
@@ -341,7 +342,8 @@ def main(argv: list[str] | None = None) -> int:
     served = [r.visitors for r in rounds if r.served]
     print(f"\nlargest number of visitors with p95 < {TARGET_P95_S:g} s and no errors: "
           f"{max(served) if served else 'none'}")
-    print(f"(this client's own CPU time: {time.process_time() - cpu_before:.1f} s, on the same cores as the app)")
+    print(f"(this client's own CPU time: {time.process_time() - cpu_before:.1f} s, on the same cores as the app; "
+          f"load average {os.getloadavg()[0]:.1f} at the end: other work on the machine shows in the numbers)")
     return 0
 
 
