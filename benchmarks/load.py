@@ -20,10 +20,11 @@ function, the costly case of a class typing their own variations. The constant a
 different, so a visitor checks that the page it got back is the one it asked for: the value line must show the
 value ``explorer.explore`` computes for that function here.
 
-Counted as errors: an exception or an error box on the page, a value line that is missing or wrong, a
-disconnect, and a change that takes longer than ``--timeout``. Everything is bounded: each round lasts
-``--duration`` seconds plus at most one timeout, the sweep stops after the first round that fails, the app
-this script starts listens on 127.0.0.1 only and is stopped at the end, even on failure or Ctrl-C.
+Counted as errors: an exception, an error box or a warning box on the page (a refusal: too fast, too slow, too
+big), a value line that is missing or wrong, a disconnect, and a change that takes longer than ``--timeout``.
+Everything is bounded: each round lasts ``--duration`` seconds plus at most one timeout, the sweep stops after
+the first round that misses the target (unless ``--keep-going``), the app this script starts listens on
+127.0.0.1 only and is stopped at the end, even on failure or Ctrl-C.
 
 Nothing is asserted: this prints one table, and the largest number of visitors served with p95 under 1 s and
 no errors. The machine's other work shows in the numbers: run it on a quiet machine.
@@ -298,7 +299,7 @@ def table(rounds: list[Round]) -> str:
     return "\n".join(lines)
 
 
-def parse_args(argv: list[str] | None) -> tuple[Settings, str | None]:
+def parse_args(argv: list[str] | None) -> tuple[Settings, str | None, bool]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog="See the top of benchmarks/load.py for what is measured and how.")
@@ -309,34 +310,36 @@ def parse_args(argv: list[str] | None) -> tuple[Settings, str | None]:
                         help="seconds a visitor waits between changes, drawn uniformly (default 3 6)")
     parser.add_argument("--timeout", type=float, default=20.0, help="a change slower than this is an error")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep-going", action="store_true",
+                        help="run every round, even after one that missed the target (default: stop there)")
     parser.add_argument("--url", help="load-test this running app or load balancer (loopback only) instead of "
                                       "starting one")
     args = parser.parse_args(argv)
     if not 0 < args.think[0] <= args.think[1] or args.duration <= 0 or min(args.visitors) < 1:
         parser.error("--think needs 0 < MIN <= MAX; --duration and --visitors must be positive")
     return Settings(tuple(sorted(set(args.visitors))), args.duration, (args.think[0], args.think[1]),
-                    args.timeout, args.seed), args.url
+                    args.timeout, args.seed), args.url, args.keep_going
 
 
 def main(argv: list[str] | None = None) -> int:
-    settings, url = parse_args(argv)
+    settings, url, keep_going = parse_args(argv)
     request = 0
     rounds: list[Round] = []
     with app_under_test(url) as target:
         print(f"# {target}: rounds of {settings.duration_s:.0f} s, a change every "
               f"{settings.think_s[0]:g}-{settings.think_s[1]:g} s per visitor, {os.cpu_count()} cores, "
               f"load average {os.getloadavg()[0]:.1f} before the start", flush=True)
-        # the first session imports torch: open the page once before anything is timed
-        warm = Settings((1,), 0.1, settings.think_s, 120.0, settings.seed)
-        request = asyncio.run(run_round(target, 1, warm, request)).next_request
+        # the first session imports torch and each worker process warms up: open the page twice at once first
+        warm = Settings((2,), 0.1, settings.think_s, 120.0, settings.seed)
+        request = asyncio.run(run_round(target, 2, warm, request)).next_request
         cpu_before = time.process_time()
         for visitors in settings.visitors:
             result = asyncio.run(run_round(target, visitors, settings, request))
             rounds.append(result)
             request = result.next_request
             print(table(rounds[-1:]).splitlines()[-1], flush=True)
-            if not result.served:
-                break  # more visitors will not be served either: keep the sweep bounded
+            if not result.served and not keep_going:
+                break  # more visitors will not be served either: the sweep ends sooner
     print()
     print(table(rounds))
     served = [r.visitors for r in rounds if r.served]
