@@ -1,14 +1,15 @@
 """Big graphs folded for drawing: a long run of repeated steps, or the part far from the output, as one box.
 
-A graph with more than ``SHOWN_NODES`` autograd nodes is unreadable as a
-picture and slow to lay out, so ``fold`` picks what to stand in for: first a
-run of repeated steps along the graph's longest path (the spine), found by
-the grad_fn names repeating with a short period (``SinBackward0 →
-MulBackward0 → AddBackward0`` 1,000 times); the first steps at the output end
-and the last at the input end stay drawn, the rest become one summary. If
-that is not enough, the autograd nodes farthest from the output (breadth
-first) become a second summary. Leaves (AccumulateGrad) stay drawn, so every
-variable still shows its value and grad. Every walk here is iterative.
+A graph whose drawing would pass ``SHOWN_NODES`` nodes (autograd nodes, the
+tensors they made, what they saved) is unreadable as a picture and slow to
+lay out, so ``fold`` picks what a box stands in for: first a run of repeated
+steps along the graph's longest path (the spine), found by the grad_fn names
+repeating with a short period (``SinBackward0 → MulBackward0 → AddBackward0``
+1,000 times); the first steps at the output end and the last at the input end
+stay drawn, the rest become one box. If that is not enough, the autograd
+nodes farthest from the output (breadth first) become a second box. Leaves
+(AccumulateGrad) stay drawn, so every variable still shows its value and
+grad, unless there are hundreds of them. Every walk here is iterative.
 
 >>> from explorer import explore
 >>> folding = fold(explore("x" + "*x" * 240, {"x": 1}).graph)
@@ -28,11 +29,12 @@ from .graph import Graph
 __all__ = ["SHOWN_NODES", "Fold", "Folding", "fold"]
 
 # NOTE [where folding starts]
-# Measured with benchmarks/dot_features.py --sizes: dot lays out our DOT of a 200-node chain in about 0.3 s
-# here, and the typed language's worst cases (x*x*x..., long sums, deep nests) reach ~500 autograd nodes;
-# past 200 a picture is wider than any screen anyway. The lab's graphs and the 50-step chain (151 nodes)
-# are drawn whole.
-SHOWN_NODES = 200
+# Counted in drawn nodes: each autograd node, the tensor it made and what it saved. Measured with
+# benchmarks/dot_features.py --sizes on 2 busy cores: dot lays out ~500 drawn nodes in about 0.1 s of CPU
+# and ~1,400 in 0.4 s, growing faster than the size; past ~600 a picture is also wider than any screen.
+# The lab's graphs and bench.py's 50-step chain (~500) are drawn whole; the typed language's biggest
+# functions (x*x*...*x, long sums, deep nests: up to ~1,000 drawn nodes) are folded.
+SHOWN_NODES = 600
 _KEEP_OUTPUT_STEPS = 3  # repeated steps still drawn next to the output
 _KEEP_INPUT_STEPS = 2  # and next to the inputs
 _LONGEST_STEP = 12  # autograd nodes in one repeated step, at most
@@ -71,8 +73,9 @@ class Folding:
 
 
 def fold(graph: Graph, limit: int | None = SHOWN_NODES) -> Folding:
-    """The folds that bring ``graph`` to at most about ``limit`` drawn autograd nodes (None: draw everything)."""
-    if limit is None or len(graph.nodes) <= limit or graph.root is None:
+    """The folds that bring ``graph`` to at most about ``limit`` drawn nodes (None: draw everything)."""
+    weight = _drawn_nodes(graph)
+    if limit is None or sum(weight.values()) <= limit or graph.root is None:
         return Folding()
     inputs = {n.id: tuple(dict.fromkeys(i for i in n.inputs if i is not None)) for n in graph.nodes}
     names = {n.id: n.name for n in graph.nodes}
@@ -81,9 +84,19 @@ def fold(graph: Graph, limit: int | None = SHOWN_NODES) -> Folding:
     if run is not None:
         folds.append(run)
     hidden = set().union(*(nodes for _, nodes in folds))
-    if len(graph.nodes) - len(hidden) > limit:
-        folds = _fold_far_nodes(graph.root, inputs, names, folds, limit)
+    if sum(w for n, w in weight.items() if n not in hidden) > limit:
+        folds = _fold_far_nodes(graph.root, inputs, names, weight, folds, limit)
     return Folding(tuple(_finished(f"f{i}", text, nodes, graph) for i, (text, nodes) in enumerate(folds)))
+
+
+def _drawn_nodes(graph: Graph) -> dict[str, int]:
+    """How many nodes of the drawing each autograd node brings, about: itself, the tensor it made, what it
+    saved, a copy of each leaf it uses (see dot's NOTE [layout speed]) and the constants it reads."""
+    leaves = {n.id for n in graph.nodes if n.name == _LEAF}
+    constants = {t.id for t in graph.tensors if t.role == "constant"}
+    reads = {t.node: sum(o in constants for o in t.operands) for t in graph.tensors if t.node is not None}
+    return {n.id: 1 + (n.tensor is not None) + sum(s.value is not None for s in n.saved)
+            + sum(i in leaves for i in n.inputs) + reads.get(n.id, 0) for n in graph.nodes}
 
 
 def _finished(fold_id: str, text: str, nodes: set[str], graph: Graph) -> Fold:
@@ -121,7 +134,8 @@ def _beside(side: set[str], names: dict, steps: int) -> str:
         return ""
     counts = Counter(names[n] for n in side)
     if all(count % steps == 0 for count in counts.values()):
-        each = ", ".join(name if count == steps else f"{count // steps} {name}" for name, count in sorted(counts.items()))
+        each = ", ".join(name if count == steps else f"{count // steps} {name}"
+                         for name, count in sorted(counts.items()))
         return f", each beside {each}"
     return f", beside {len(side):,} more autograd nodes"
 
@@ -186,17 +200,17 @@ def _reach(starts: list[str], inputs: dict, stop: set[str] = frozenset()) -> set
 # -- the part far from the output ---------------------------------------------------------
 
 
-def _fold_far_nodes(root: str, inputs: dict, names: dict, folds: list, limit: int) -> list:
-    """Keep the ``limit`` nodes nearest the output (a fold counts as one); the rest become one more fold."""
+def _fold_far_nodes(root: str, inputs: dict, names: dict, weight: dict, folds: list, limit: int) -> list:
+    """Keep the drawn nodes nearest the output up to ``limit`` (a fold counts as one); the rest become one more fold."""
     owner = {n: i for i, (_, nodes) in enumerate(folds) for n in nodes}
-    leaves = [n for n in inputs if names[n] == _LEAF]
-    keep_leaves = len(leaves) <= limit // 2  # a few hundred variables are themselves the picture's limit
+    # a few hundred variables are themselves the picture's limit: then they fold like the rest
+    keep_leaves = sum(w for n, w in weight.items() if names[n] == _LEAF) <= limit // 2
     near: set[str] = set()
     kept, seen, queue = 0, {root}, deque([root])
     while queue:
         node = queue.popleft()
-        counts = node not in owner and not (keep_leaves and names[node] == _LEAF)
-        if counts and kept >= limit:
+        counts = 0 if node in owner or (keep_leaves and names[node] == _LEAF) else weight[node]
+        if counts and kept + counts > limit:
             continue
         kept += counts
         near.add(node)
