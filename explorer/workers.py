@@ -37,7 +37,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import plain
 from .child import Child
 from .errors import ExpressionError
 
@@ -106,6 +105,8 @@ class Pool:
         """
         if task not in TASKS:
             raise KeyError(f"no task {task!r}")
+        from . import plain  # here, not at the top: importing this module must not import torch (see __init__)
+
         request = plain.dumps({"task": task, "args": args}).encode() + b"\n"
         worker = self._take()
         deadline = time.monotonic() + self.limits.job_seconds
@@ -178,6 +179,8 @@ class Pool:
 
 def _answer(line: bytes, tasks: dict) -> str:
     """A worker's reply to one request line (used by ``_page_worker``)."""
+    from . import plain
+
     try:
         request = plain.loads(line)
         result = tasks[request["task"]](*request["args"])
