@@ -264,3 +264,18 @@ def test_a_new_function_closes_the_player_and_the_link_follows():
     app.text_input(key="function").set_value("y = sin(x)").run()
     assert not any("Step 3 of" in m.value for m in app.markdown)
     assert "step" not in app.query_params
+
+
+def test_a_visitor_past_the_quota_is_asked_to_wait_and_keeps_the_last_page():
+    from explorer.quota import Quota
+
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.session_state["quota"] = Quota(rate=0.001, burst=1)  # one new job, then (nearly) none
+    app.query_params["f"] = "x**2 + 11*x"
+    app.run()
+    assert summary(app).startswith("`y = x**2 + 11*x` → value")
+    app.text_input(key="function").set_value("x**2 + 12*x").run()
+    assert not app.exception
+    assert any("faster than the explorer computes them" in e.value for e in app.error)
+    assert any("last function that worked" in c.value for c in app.caption)
+    assert summary(app).startswith("`y = x**2 + 11*x` → value"), "the last good page stays on screen"
