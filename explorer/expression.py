@@ -267,7 +267,7 @@ def _describe(char: str) -> str:
 def _character_problem(char: str) -> str | None:
     """What is wrong with one character outside the language's ASCII; None for printable ASCII."""
     if char in _LINE_BREAKS:
-        return "a line break is here: type it all on one line"
+        return f"a line break ({_describe(char)}) is here: type it all on one line"
     if " " < char < "\x7f":
         return None  # printable ASCII: the ASCII hints speak about it once the words are checked
     category, described = unicodedata.category(char), _describe(char)
@@ -405,9 +405,12 @@ class _Source:
 
     def _syntax_message(self, err: SyntaxError) -> str:
         message = err.msg or "invalid syntax"
-        side_by_side = self._side_by_side((err.offset or 1) - 1)
+        at = (err.offset or 1) - 1
+        side_by_side = self._side_by_side(at)
         if side_by_side and message.startswith("invalid syntax"):
             return side_by_side
+        if self.body[at:at + 1] == "=" and self.body[at:at + 2] != "==":
+            return _PYTHON_MESSAGES["Maybe you meant '=='"]
         if "never closed" in message or "unexpected EOF" in message:
             return "a bracket is opened here and never closed"
         if "unmatched" in message or "does not match" in message:
@@ -577,10 +580,12 @@ class _Converter:
                             f"{'min' if function.name == 'max' else 'max'}=1)", node)
         keywords = []
         for given in node.keywords:
-            if given.arg is None or given.arg not in function.options:
+            if given.arg is None:
+                raise self.fail("'**' unpacking is not supported", given)
+            if given.arg not in function.options:
                 allowed = ", ".join(function.options) or "none"
-                raise self.fail(f"{function.name}() takes no keyword '{_shown(str(given.arg))}' (allowed: {allowed})",
-                                given.value)
+                raise self.fail(f"{function.name}() takes no keyword '{_shown(given.arg)}' (allowed: {allowed})",
+                                given)
             keywords.append((given.arg, given.value))
         low, high = function.arity
         count = len(positional) + len(keywords)

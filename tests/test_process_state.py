@@ -52,7 +52,8 @@ def process_settings() -> dict[str, object]:
         "recursion limit": sys.getrecursionlimit(),
         "int digits": sys.get_int_max_str_digits(),
         "working directory": os.getcwd(),
-        "environment": dict(os.environ),
+        # pytest names the running test and its phase here; nothing else may come or go
+        "environment": {key: value for key, value in os.environ.items() if key != "PYTEST_CURRENT_TEST"},
         "warning filters": list(warnings.filters),
     }
 
