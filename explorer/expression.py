@@ -52,6 +52,7 @@ MAX_LENGTH = 2000  # characters of typed text
 MAX_NODES = 1000  # Python syntax nodes after parsing
 MAX_DEPTH = 400  # nesting of terms
 MAX_MAGNITUDE = 1e300  # largest number a constant may fold to
+_CLAMP_LIMIT = 3.4028234663852886e38  # float32's largest finite number
 
 _ARITHMETIC = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow"}
 _COMPARISONS = {ast.Gt: "gt", ast.GtE: "ge", ast.Lt: "lt", ast.LtE: "le"}
@@ -641,6 +642,10 @@ class _Converter:
         for key, term in bounds.items():
             if term.op != "number":
                 raise ExpressionError(f"clamp's {key} must be a number", term.column)
+            if abs(term.value) > _CLAMP_LIMIT:
+                # PyTorch raises (not returns inf) for a float32 clamp bound past float32's range
+                raise ExpressionError(f"clamp's {key} must lie within float32's range, -3.4e38 to 3.4e38",
+                                      term.column)
         settled = tuple((key, bounds[key].value) for key in ("min", "max") if key in bounds)
         return Term("clamp", (values[0],), options=settled, text=text, column=column)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -203,3 +204,20 @@ def test_pytorch_spellings_of_max_with_a_number_are_refused_not_reinterpreted(te
     # PyTorch reads these as "along a dimension" (or refuses a float); the bare max(x, 1) is elementwise
     with pytest.raises(ExpressionError, match="along that dimension"):
         explore(text, {"x": 2.0})
+
+
+# Every function called with the largest numbers the language allows: the numbers are values, never sizes.
+_WITH_NUMBERS = {"pow": "pow(x, 1e300)", "max": "max(x, 1e300)", "min": "min(x, -1e300)",
+                 "clamp": "clamp(x, min=-3.4e38, max=3.4e38)", "where": "where(x > 1e300, 1e300, x)"}
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_no_function_allocates_from_a_number_it_is_given(name):
+    text = _WITH_NUMBERS.get(name, f"{name}(x)")
+    result = explore(text, AT)
+    assert max(math.prod(t.shape) for t in result.graph.tensors) == AT["x"][2]
+
+
+def test_every_function_takes_at_most_three_arguments_and_only_numbers_by_keyword():
+    # nothing in the allow-list takes a size, a shape, a dtype, a device or an out= tensor
+    assert all(f.arity[1] <= 3 and set(f.options) <= {"min", "max"} for f in FUNCTIONS.values())

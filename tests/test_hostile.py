@@ -280,6 +280,8 @@ RESOURCE_EXHAUSTION = [
     ("pow(x, 10**400)", 8, "not a finite real number"),
     ("x.pow(1e301)", 7, "too large"),
     ("clamp(x, min=1e301)", 14, "too large"),
+    ("clamp(x, min=1e39)", 14, "within float32's range"),
+    ("x.clamp(max=-1e39)", 13, "within float32's range"),
     ("exp(10**400)", 5, "not a finite real number"),
     ("1/0", 1, "not a finite real number"),
     ("0**-1", 1, "not a finite real number"),
