@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from explorer import MAX_ELEMENTS, MAX_POINTS, ExpressionError, Range, explore
-from explorer.points import read_point, read_points
+from explorer.points import NUMBER, read_point, read_points
 
 
 @pytest.mark.parametrize(("typed", "point"), [
@@ -117,3 +117,22 @@ def test_a_range_and_a_number_mix_without_a_grid():
     assert shapes == {"u": (5,), "v": ()}
     assert result.grad["u"] == [2.0] * 5
     assert result.grad["v"] == pytest.approx(sum(torch.linspace(0, 1, 5).tolist()))
+
+
+@pytest.mark.parametrize(("typed", "digit"), [("\uff12", "2"), ("\u0663", "3"), ("\u0968", "2"), ("1:\uff12:3", "2")])
+def test_digits_of_other_scripts_are_refused_with_the_plain_digit_to_type(typed, digit):
+    # float() and int() read these as ASCII digits; a point box says what was typed instead
+    assert NUMBER.fullmatch(typed) is None
+    with pytest.raises(ExpressionError, match=f"type the plain digit {digit}"):
+        read_point(typed)
+
+
+@pytest.mark.parametrize(("typed", "words"), [
+    (10**400, "no larger than 1e30"),
+    ((0, "a", 3), "'a' is not a number"),
+    ((None, 1, 3), "not NoneType"),
+    (Range(0, 1, "3"), "whole number"),
+])
+def test_values_passed_from_python_are_refused_with_a_message_not_a_python_error(typed, words):
+    with pytest.raises(ExpressionError, match=words):
+        read_point(typed)

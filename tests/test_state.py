@@ -137,3 +137,32 @@ def test_with_point_drops_a_value_equal_to_the_default_and_keeps_points_sorted()
     assert state.with_point("x", DEFAULT_POINTS["x"]).points == (("u", "7"), ("v", "5"))
     assert PageState().with_point("x", DEFAULT_POINTS["x"]) == PageState()
     assert "x" not in to_query(state.with_point("x", DEFAULT_POINTS["x"]))
+
+
+@pytest.mark.parametrize("value", [None, 5, [], [None], ["x**2", 3], {"a": "b"}])
+def test_a_parameter_that_is_not_text_is_dropped_with_a_message(value):
+    for name in ("f", "x", "plot", "device", "step"):
+        state, problems = from_query({name: value})
+        shown = "function" if name == "f" else name
+        assert (state, problems) == (PageState(), (f"the link's {shown} was not text and was ignored",))
+
+
+@pytest.mark.parametrize(("name", "value", "reason"), [
+    ("device", "cuda", "the devices here are cpu"),
+    ("dtype", "float16", "the dtypes are float32, float64"),
+    ("view", "svg", "the views are explorer, torchviz"),
+    ("lesson", "../x", "there is no lesson of that name"),
+    ("node", "<script>", "a node is named like t3 or n0.s1"),
+    ("step", "-1", "a step is a whole number from 0 to 9999"),
+    ("plot", "0:1:0", "a range for the plot has 1 to 10,000 points, not 0"),
+])
+def test_a_dropped_parameter_says_why(name, value, reason):
+    _, problems = from_query({name: value})
+    assert problems == (f"the link's {name}={value!r} was ignored: {reason}",)
+
+
+@pytest.mark.parametrize(("name", "value"), [("step", "\u0663"), ("node", "t\u0663"), ("x", "\uff12"),
+                                             ("plot", "0:1:\u0663")])
+def test_digits_of_other_scripts_are_refused_not_read_as_ascii(name, value):
+    state, problems = from_query({name: value})
+    assert state == PageState() and len(problems) == 1
