@@ -16,7 +16,9 @@ NOTE [what the language is]
 - calls from ``explorer.functions`` spelled as PyTorch spells them: ``sin(x)``,
   ``torch.sin(x)``, ``x.sin()``, ``torch.nn.functional.relu(x)``, ``F.relu(x)``;
 - comparisons only as the condition of ``where``;
-- an optional output name in front: ``y = ...``, ``f = ...``, ``f(x) = ...``.
+- an optional output name in front: ``y = ...``, ``f = ...``, ``f(x) = ...``;
+- plain ASCII only: a look-alike letter (Cyrillic ``\u0445`` for ``x``, fullwidth ``\uff58``), an invisible
+  character or another script's digit is refused with its Unicode name and what to type, never folded.
 Arithmetic on numbers alone is done here, in floats, the way Python would do it,
 so ``9**9**9**9`` is refused at once as too large rather than computed.
 """
@@ -148,7 +150,7 @@ _PREFIX = re.compile(r"\s*([A-Za-z_]\w{0,30})\s*+(?:\(([^()]*)\)\s*+)?=(?!=)")
 # Possessive digits: a long run of digits is read once, not retried at every length (2,000 digits took 0.3 s).
 _IMPLICIT_PRODUCT = re.compile(
     r"(?<![\w.])((?:\d++(?:\.\d*+)?|\.\d++)(?:[eE][+-]?\d++)?)(?![eE][+-]?\d)([A-Za-z_]\w*|\()", re.ASCII)
-# A number Python's tokenizer reads with a keyword's first letters right after it (0.5ifx, torch.1e3or): it
+# A number Python's tokenizer reads with a keyword's first letters right after it (x.5ifx, torch.1e3or): it
 # would print a SyntaxWarning to the server's log for every such visitor, so it is refused before parsing.
 _NUMBER_THEN_KEYWORD = re.compile(r"(?:(?<![\w.])[0-9]++(?:\.[0-9]*+)?|\.[0-9]++)(?:[eE][+-]?[0-9]++)?[jJ]?"
                                   r"(?=and|else|for|if|in|is|not|or)", re.ASCII)
@@ -290,7 +292,7 @@ def _character_problem(char: str) -> str | None:
     if "SUBSCRIPT" in name:
         return f"'{char}' ({described}) is a subscript: the variables are plain letters, {', '.join(VARIABLES)}"
     plain = unicodedata.normalize("NFKC", char).replace("\u2044", "/")  # the fraction slash of a folded 1/2
-    if plain != char and all(c in _ALLOWED_ASCII for c in plain):
+    if plain and plain != char and all(c in _ALLOWED_ASCII for c in plain):
         return f"'{char}' ({described}) looks like '{plain}' but is not: type a plain '{plain}'"
     if char in _SIGN_MESSAGES:
         return f"'{char}' ({described}) {_SIGN_MESSAGES[char]}"
