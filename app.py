@@ -30,6 +30,7 @@ _pool()
 
 from explorer import ExpressionError, GradcheckResult, available_devices, parse  # noqa: E402
 from explorer.dot import LEGEND, format_value, to_dot, to_text  # noqa: E402
+from explorer.expression import MAX_LENGTH  # noqa: E402
 from explorer.figure import Plot  # noqa: E402
 from explorer.glossary import explain  # noqa: E402
 from explorer.lessons import LESSONS, check_answer, lesson  # noqa: E402
@@ -214,7 +215,7 @@ def sidebar_ui() -> None:
 
 def inputs_ui() -> tuple[str, ...]:
     """The function box and a point box for each variable it uses; returns those variables."""
-    st.text_input("Function", key="function", placeholder="x**2 + 2*x + 1",
+    st.text_input("Function", key="function", placeholder="x**2 + 2*x + 1", max_chars=MAX_LENGTH,
                   help="Variables x y z u v w t; + - * / ** (or ^); sin cos tan asin acos atan sinh cosh tanh "
                        "exp log log2 log10 sqrt abs relu sigmoid softplus sum mean max min clamp where; pi, e; "
                        "the lab's SQ and the corrected SQFixed. Written as in PyTorch: torch.relu(x), x.exp().")
@@ -268,7 +269,8 @@ def lesson_ui(page: Page) -> None:
         if question is None:
             return
         solved_key = f"solved_{current.key}"
-        answer = st.text_input(question.prompt, key=f"answer_{current.key}", placeholder="type a number")
+        answer = st.text_input(question.prompt, key=f"answer_{current.key}", placeholder="type a number",
+                               max_chars=100)
         if answer:
             feedback = check_answer(question, answer, page.result)
             (st.success if feedback.correct else st.warning)(_escape_markdown(feedback.message))

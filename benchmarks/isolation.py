@@ -62,6 +62,8 @@ def candidates() -> dict[str, PageState]:
         "16 terms over 10,000 points": PageState(function=at_cap, points=(("x", RANGE),), window=RANGE),
         "30 terms at one point, plot over 10,000 points": PageState(
             function=many_terms, points=(("x", "0.5"),), window=RANGE),
+        "seven ranges, a 40,000-point grid": PageState(
+            function="x*y*z*u*v*w*t", points=tuple((v, "-1:1:4" if v != "x" else "-1:1:9") for v in "xyzuvwt")),
         "two variables, contour and 10,000-point plots": PageState(
             function=_terms(10, "u") + _terms(10, "v") + "u*v", points=(("u", "0.5"), ("v", "1")),
             window=RANGE),
