@@ -1,18 +1,27 @@
-"""The DOT text of the explorer view: real Graphviz reads it, every node keeps our id, every label is escaped."""
+"""The DOT text of the explorer view: real Graphviz reads it, every node keeps our id, every label is escaped,
+and the layout stays fast and readable (measured by its shape, never by a clock)."""
 
 from __future__ import annotations
 
+import html
+import json
 import re
+import shutil
+import subprocess
 
 import pytest
 import torch
 
 from explorer import explore
-from explorer.dot import format_value, to_dot, to_text
+from explorer.dot import LEGEND, format_value, to_dot, to_text
+from explorer.folds import fold
+from explorer.graph import Graph
+from explorer.lessons import LESSONS
 from explorer.notebook import record_tensor
 from explorer.render import svg
 
 _EDGE = re.compile(r'^\s*"([^"]+)" -> "([^"]+)"', re.MULTILINE)
+_NODE = re.compile(r'^\s*"([^"]+)" \[id=', re.MULTILINE)
 
 GRAPHS = [
     ("x ** 2", {"x": 2}),
@@ -56,14 +65,14 @@ def test_a_comparison_in_a_label_is_escaped_and_dot_still_reads_it(dot_program):
     assert "x &lt; 1" in svg(dot)  # Graphviz turns the entity back into '<', which SVG writes as &lt;
 
 
-def test_markup_characters_in_a_name_never_reach_dot_raw(dot_program, svg_ids):
+@pytest.mark.parametrize("name", ['w<b>&"\\', "a{b|c}d", "p\\n q", "e\\", "<x|y>"])
+def test_markup_and_record_characters_in_a_name_are_drawn_exactly_as_written(name, dot_program, svg_ids):
     weight = torch.tensor(2.0, requires_grad=True)
-    name = 'w<b>&"\\'
     graph = record_tensor(weight * 3, {name: weight})
-    dot = to_dot(graph)
-    assert name not in dot
-    assert "w&lt;b&gt;&amp;&quot;&#92;" in dot
-    assert {t.id for t in graph.tensors} <= svg_ids(svg(dot))
+    drawn = svg(to_dot(graph))
+    assert {t.id for t in graph.tensors} <= svg_ids(drawn)
+    texts = [html.unescape(text) for text in re.findall(r"<text[^>]*>([^<]*)</text>", drawn)]
+    assert name in texts  # one field of the leaf's record, neither split at | nor cut at a backslash
 
 
 def test_a_long_label_is_shortened():
@@ -110,3 +119,155 @@ def test_format_value_is_short_and_exact_where_it_can_be(value, shown):
 
 def test_format_value_digits():
     assert format_value(3.14159265, digits=2) == "3.1"
+
+
+# -- the layout: fast because of its shape, and readable --------------------------------------
+
+
+def _chain(steps: int) -> str:
+    """y = sin(y)*1.01 + x, ``steps`` times from y = x (benchmarks/bench.py's chain)."""
+    text = "x"
+    for _ in range(steps):
+        text = f"sin({text})*1.01 + x"
+    return text
+
+
+def _nest(depth: int) -> str:
+    """sin(...)*x + x, ``depth`` deep (benchmarks/bench.py's nest)."""
+    text = "x"
+    for _ in range(depth):
+        text = f"sin({text})*x + x"
+    return text
+
+
+LAID_OUT = [(lesson.function, dict(lesson.points)) for lesson in LESSONS] + [
+    (_nest(25), {"x": 2}),
+    (_chain(50), {"x": 2}),
+    ("where(x < 1, x, 0) + clamp(x, min=0)", {"x": 0.5}),
+    ("*".join(["x"] * 240), {"x": 1}),  # folded
+]
+
+
+def _layout(dot: str) -> dict:
+    """The layout ``dot -Tjson`` computes: node boxes and edge routes, by our node names."""
+    done = subprocess.run([shutil.which("dot"), "-Tjson"], input=dot.encode(), capture_output=True, check=True)
+    assert b"lost" not in done.stderr and b"Error" not in done.stderr, done.stderr
+    laid = json.loads(done.stdout)
+    return {"nodes": {o["name"]: o for o in laid.get("objects", [])},
+            "edges": [(laid["objects"][e["tail"]]["name"], laid["objects"][e["head"]]["name"])
+                      for e in laid.get("edges", [])]}
+
+
+def _box(node: dict) -> tuple[float, float, float, float]:
+    x, y = map(float, node["pos"].split(","))
+    half_width, half_height = float(node["width"]) * 36, float(node["height"]) * 36  # inches to points, halved
+    return x - half_width, y - half_height, x + half_width, y + half_height
+
+
+def _recorded_arrows(graph: Graph) -> set[tuple[str, str]]:
+    """The arrows the recorded graph calls for, whatever the drawing does with them: an oracle from the graph."""
+    names = {n.id: n.name for n in graph.nodes}
+    made = {n.id: n.tensor for n in graph.nodes if n.tensor is not None and n.name != "AccumulateGrad"}
+    arrows = set()
+    for node in graph.nodes:
+        if node.tensor is not None:
+            arrows.add((node.tensor, node.id) if node.name == "AccumulateGrad" else (node.id, node.tensor))
+        for source in node.inputs:
+            if source is not None:
+                arrows.add((source if names[source] == "AccumulateGrad" else made.get(source, source), node.id))
+    return arrows
+
+
+@pytest.mark.parametrize(("text", "at"), LAID_OUT, ids=[text[:40] for text, _ in LAID_OUT])
+def test_no_two_node_boxes_overlap_and_every_arrow_survives_the_layout(text, at, dot_program):
+    dot = to_dot(explore(text, at).graph)
+    laid = _layout(dot)
+    boxes = sorted(_box(node) for node in laid["nodes"].values())
+    for i, (_, bottom, right, top) in enumerate(boxes):
+        for other_left, other_bottom, _, other_top in boxes[i + 1:]:
+            if other_left >= right - 0.5:
+                break  # sorted by left edge: nothing further right can overlap this box
+            assert other_bottom >= top - 0.5 or other_top <= bottom + 0.5, "two node boxes overlap"
+    assert sorted(laid["edges"]) == sorted(_EDGE.findall(dot))
+    assert set(laid["nodes"]) == set(_NODE.findall(dot))
+
+
+@pytest.mark.parametrize(("text", "at"), LAID_OUT, ids=[text[:40] for text, _ in LAID_OUT])
+def test_every_recorded_arrow_is_drawn_straight_through_a_copy_of_its_leaf_or_into_a_fold(text, at):
+    graph = explore(text, at).graph
+    owner = fold(graph).owner()
+    drawn = {(a.split(".u")[0], b) for a, b in _EDGE.findall(to_dot(graph))}  # a copy n2.u7 stands for n2
+    for start, end in _recorded_arrows(graph):
+        start, end = owner.get(start, start), owner.get(end, end)
+        assert start == end or (start, end) in drawn, f"{start} -> {end} is missing"
+
+
+@pytest.mark.parametrize(("text", "at"), LAID_OUT[-4:], ids=["nest", "chain", "where", "folded"])
+def test_no_arrow_crosses_more_than_two_ranks(text, at, dot_program):
+    # NOTE [layout speed] in explorer/dot.py: arrows spanning many ranks made dot take seconds to minutes
+    laid = _layout(to_dot(explore(text, at).graph))
+    centers = sorted({round(float(node["pos"].split(",")[0])) for node in laid["nodes"].values()})
+    ranks = [x for i, x in enumerate(centers) if i == 0 or x - centers[i - 1] > 2]  # left to right: one x a rank
+    for tail, head in laid["edges"]:
+        ends = sorted(float(laid["nodes"][name]["pos"].split(",")[0]) for name in (tail, head))
+        assert sum(ends[0] + 2 < x < ends[1] - 2 for x in ranks) <= 2, f"{tail} -> {head} crosses the graph"
+
+
+def test_a_leaf_used_many_times_is_drawn_again_beside_each_use_and_once_with_its_values():
+    graph = explore(_nest(25), {"x": 2}).graph
+    dot = to_dot(graph)
+    (accumulate,) = [n for n in graph.nodes if n.name == "AccumulateGrad"]
+    users = {node.id for node in graph.nodes if accumulate.id in node.inputs}
+    copies = [(a, b) for a, b in _EDGE.findall(dot) if a.startswith(f"{accumulate.id}.u")]
+    assert len(users) == 2 * 25 + 1  # each level reads x twice, and the innermost sin(x) once
+    assert {b for _, b in copies} == users and len(copies) == len(users)
+    assert [b for a, b in _EDGE.findall(dot) if a == accumulate.id] == []  # no arrow from the original
+    assert f'"{accumulate.tensor}" -> "{accumulate.id}"' in dot  # x with its data and grad, drawn once
+    for copy, _ in copies:
+        (line,) = [line for line in dot.splitlines() if line.startswith(f'  "{copy}" [')]
+        assert 'label="x"' in line and "dashed" in line
+
+
+def test_a_leaf_used_a_few_times_keeps_its_arrows():
+    dot = to_dot(explore("x**2 + 2*x + x", {"x": 2}).graph)
+    assert ".u0" not in dot
+
+
+def test_the_drawing_has_exactly_the_recorded_nodes_plus_one_copy_per_use_of_a_busy_leaf():
+    graph = explore(_chain(50), {"x": 2}).graph
+    saved = sum(s.value is not None for n in graph.nodes for s in n.saved)
+    leaf = next(n.id for n in graph.nodes if n.name == "AccumulateGrad")
+    uses = sum(leaf in n.inputs for n in graph.nodes)
+    assert len(_NODE.findall(to_dot(graph))) == len(graph.tensors) + len(graph.nodes) + saved + uses
+
+
+def test_nodes_are_declared_from_the_output_inwards_each_followed_by_its_saved_values_and_leaf_copies():
+    # NOTE [layout speed]: this order keeps dot's component search shallow (no 8 MB stack, no page faults)
+    graph = explore(_nest(5), {"x": 2}).graph
+    declared = _NODE.findall(to_dot(graph))
+    assert declared[0] == graph.output
+    operations = [item for item in declared if re.fullmatch(r"n\d+", item)]
+    assert operations == [n.id for n in graph.nodes]  # breadth first from the output's grad_fn
+    for node in graph.nodes:
+        at = declared.index(node.id)
+        after = declared[at + 1:]
+        small = [item for item in after if item.startswith(f"{node.id}.s")]
+        assert declared[at + 1:at + 1 + len(small)] == small
+
+
+def test_every_node_of_the_drawing_is_styled_as_the_legend_says():
+    shapes = {"record": "box", "plaintext": "plain text"}
+    legend = {(entry.shape, entry.fill) for entry in LEGEND}
+    graph = explore("*".join(["x"] * 240), {"x": 1}).graph  # folded, with copies of x
+    for text in (to_dot(graph), to_dot(explore(_nest(5), {"x": 2}).graph)):
+        for line in text.splitlines():
+            if ' [id="' in line:
+                shape = re.search(r"shape=(\w+)", line).group(1)
+                fill = re.search(r'fillcolor="([^"]+)"', line)
+                assert (shapes.get(shape, shape), fill.group(1) if fill else "none") in legend, line
+
+
+def test_the_graph_attributes_keep_the_ranking_that_avoids_dots_quadratic_cleanup():
+    # NOTE [layout speed]: without newrank, Graphviz 2.4x's rank phase is quadratic in the edges
+    header = to_dot(explore("x", {"x": 1}).graph).splitlines()[1]
+    assert "newrank=true" in header and "rankdir=LR" in header
