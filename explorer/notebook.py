@@ -1,7 +1,9 @@
 """Our drawing, with values and grads, for a tensor a learner built in their own notebook.
 
 Where a notebook would call ``torchviz.make_dot(y, params=...)``, call
-``draw(y, params=...)``: the same graph, plus each tensor's data and grad.
+``draw(y, params=...)``: the same graph, plus each tensor's data and grad;
+a graph of thousands of ops is drawn in well under a second, its repeated
+steps folded into one box (``expand=True`` draws them all).
 Nothing of the learner's is changed: gradients are computed with
 ``torch.autograd.grad(..., retain_graph=True)``, so ``.grad`` fields stay as
 they were and ``y.backward()`` still works afterwards.
@@ -36,6 +38,12 @@ def record_tensor(output: torch.Tensor, params: Mapping[str, torch.Tensor] | Non
     return record(output, named, backward="grad")
 
 
-def draw(output: torch.Tensor, params: Mapping[str, torch.Tensor] | None = None) -> graphviz.Source:
-    """The explorer view of ``output``'s graph, which Jupyter shows inline (needs Graphviz's ``dot``)."""
-    return graphviz.Source(to_dot(record_tensor(output, params)))
+def draw(output: torch.Tensor, params: Mapping[str, torch.Tensor] | None = None, *,
+         expand: bool = False) -> graphviz.Source:
+    """The explorer view of ``output``'s graph, which Jupyter shows inline (needs Graphviz's ``dot``).
+
+    A big graph (a long loop, a deep network) comes with its repeated or far
+    part folded into a box that says what it stands for; ``expand=True`` draws
+    every node (slow and unreadable past a few hundred).
+    """
+    return graphviz.Source(to_dot(record_tensor(output, params), expand=expand))

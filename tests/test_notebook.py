@@ -61,3 +61,35 @@ def test_draw_gives_a_graphviz_source_jupyter_can_show(linear_loss):
     assert isinstance(drawn, graphviz.Source)
     assert "AccumulateGrad" in drawn.source and "weight" in drawn.source
     assert model.weight.grad is None
+
+
+def _long_chain(ops: int) -> tuple[torch.Tensor, torch.Tensor]:
+    x = torch.tensor(2.0, requires_grad=True)
+    y = x
+    for _ in range(ops // 3):
+        y = torch.sin(y) * 1.01 + x
+    return x, y
+
+
+def test_draw_folds_a_1000_op_chain_into_a_box_that_says_what_it_stands_for(dot_program, svg_ids):
+    x, y = _long_chain(1000)
+    drawn = draw(y, {"x": x})
+    steps = 1000 // 3  # three ops a step; 3 steps stay drawn at the output end and 2 at x
+    assert f"… {steps - 5} more steps of SinBackward0 → MulBackward0 → AddBackward0 …" in drawn.source
+    assert drawn.source.count(' [id="') < 60
+    assert {"f0", "t0"} <= svg_ids(drawn.pipe(format="svg").decode())  # the box and the leaf x, laid out
+    assert x.grad is None
+
+
+def test_draw_expand_draws_every_node():
+    x, y = _long_chain(300)
+    graph = record_tensor(y, {"x": x})
+    source = draw(y, {"x": x}, expand=True).source
+    assert "more steps" not in source
+    assert all(f'"{n.id}" [id=' in source for n in graph.nodes)
+
+
+def test_draw_a_5000_op_chain_without_recursion(dot_program):
+    x, y = _long_chain(5000)
+    drawn = draw(y, {"x": x})
+    assert "more steps of" in drawn.source and "<svg" in drawn.pipe(format="svg").decode()
