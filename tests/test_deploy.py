@@ -191,8 +191,12 @@ async def _replica_of(front: str, ports: list[int], route: str) -> int | None:
     async with connect(f"ws://{site}/_stcore/stream", sock=socket.create_connection(("127.0.0.1", port)),
                        subprotocols=["streamlit"], origin=f"http://{site}",
                        additional_headers={"Cookie": f"explorer_route={route}"}, ping_interval=None):
-        await asyncio.sleep(0.2)
-        return holder(ports)
+        # the previous socket may take a moment to close on the replica's side: wait until one replica holds one
+        for _ in range(50):
+            await asyncio.sleep(0.1)
+            if (replica := holder(ports)) is not None:
+                return replica
+        return None
 
 
 @needs_nginx
