@@ -292,14 +292,29 @@ def graph_ui(page: Page, view_at_step: StepView | None) -> None:
                    "notebook: blue leaves, grey grad_fns, orange saved tensors, green output.")
         if page.torchviz_svg:
             st.image(page.torchviz_svg)
-        elif page.result.torchviz_dot:
+        elif page.result.torchviz_dot and not has_dot():
             st.graphviz_chart(page.result.torchviz_dot)
+        else:  # the server's dot gave up on it: the browser would hang as long
+            st.info("torchviz's drawing of this graph took too long to lay out; the explorer view has every node.")
         return
     svg, dot = (view_at_step.svg, view_at_step.dot) if view_at_step else (page.svg, page.dot)
-    if svg:
+    owner, everything = collapsed_ui(page, view_at_step)
+    if everything is not None:
+        drawn = everything.count(' [id="')
+        if drawn > MAX_DRAWN_NODES:
+            st.warning(f"Every node would be {drawn:,} nodes, more than the {MAX_DRAWN_NODES:,} drawn here; "
+                       "read them as text below.")
+            st.code(page.text, language=None)
+        else:
+            # laid out by the browser: the server runs dot only inside its workers (SECURITY.md)
+            st.graphviz_chart(everything)
+    elif svg:
+        running = view_at_step.running if view_at_step else ""
+        targets = view_at_step.targets if view_at_step else ()
+        # a step inside a collapsed box lights up the box
         _graph_component()(data={"svg": svg, "selected": st.session_state.get("node", ""),
-                                 "running": view_at_step.running if view_at_step else "",
-                                 "targets": list(view_at_step.targets) if view_at_step else [],
+                                 "running": owner.get(running, running),
+                                 "targets": sorted({owner.get(t, t) for t in targets}),
                                  "large": st.session_state.presentation,
                                  "label": f"autograd graph of {page.result.output} = {page.result.body}"},
                            key="graph_pick", on_selected_change=pick_node)
@@ -313,6 +328,24 @@ def graph_ui(page: Page, view_at_step: StepView | None) -> None:
     glossary_ui(page)
     with st.expander("The graph as text (nodes and edges)"):
         st.code(page.text, language=None)
+
+
+def collapsed_ui(page: Page, view_at_step: StepView | None) -> tuple[dict[str, str], str | None]:
+    """Say what a big graph's drawing collapsed and offer every node: (hidden id -> its box, every node's DOT
+    when the user asked for it, else None)."""
+    # imported here, beside the one control that needs them
+    from explorer.backward import known_grads
+    from explorer.folds import fold
+
+    folding = fold(page.result.graph)
+    if not folding.folds:
+        return {}, None
+    st.info(_escape_markdown(folding.note))
+    # one switch per function: a new function starts collapsed again
+    if not st.toggle("Draw every node (slow, and wider than the screen)", key=f"expand_{hash(page.state.function)}"):
+        return folding.owner(), None
+    shown = known_grads(page.playback, view_at_step.step) if view_at_step else not grads_hidden(page.state.lesson)
+    return folding.owner(), to_dot(page.result.graph, show_grads=shown, expand=True)
 
 
 def player_ui(page: Page) -> None:
