@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench screenshots lint clean
+.PHONY: run dev test bench isolation load scaleout screenshots lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,11 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/python -m streamlit run app.py
 
+# the developer settings: rerun on save, full error details (the public ones are in .streamlit/config.toml)
+dev: $(STAMP)
+	$(BIN)/python -m streamlit run app.py --server.runOnSave true --server.fileWatcherType auto \
+		--client.showErrorDetails full --client.toolbarMode developer
+
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
@@ -25,6 +30,18 @@ bench: $(STAMP)
 	# matplotlib only draws the lab's own notebook plot, the anchor the app is timed against
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/bench.py
+
+# a student's latency beside a visitor submitting the costliest input (SECURITY.md)
+isolation: $(STAMP)
+	$(BIN)/python benchmarks/isolation.py
+
+# the classroom load test, on loopback
+load: $(STAMP)
+	$(BIN)/python benchmarks/load.py
+
+# two replicas behind nginx, one killed mid-session (needs nginx and chromium)
+scaleout: $(STAMP)
+	$(BIN)/python benchmarks/scaleout.py --load 4 8 16
 
 screenshots: $(STAMP)
 	SCREENSHOT_DIR=assets $(BIN)/python -m pytest tests/test_app_browser.py -k screenshots
