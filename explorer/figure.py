@@ -1,30 +1,55 @@
 """The plots: a function against its derivative (the lab's two curves), and for two variables
-a contour of f with its gradient.
+a contour of f with its gradient, as Plotly figures in plain JSON.
 
-Every curve is computed by ``explore`` over a range, so the derivative drawn is
+Every curve is computed by PyTorch over a range, and the derivative drawn is
 exactly what autograd returns at each point (the lab's sum trick), not a
 finite difference. Kinks and infinite slopes are found in that data and said in
 words: relu'(0) = 0 is PyTorch's convention, not calculus.
 
+NOTE [what reaches the browser]
+A figure is a plain dict in Plotly's JSON schema ({"data": [...], "layout":
+{...}}), built without Plotly's graph objects, whose validation used to cost
+more than the autograd run. A curve of up to 10,000 points is thinned before it
+is sent: its line keeps only the points it needs to pass within ``TOLERANCE``
+of every computed point (a share of the plot's width and of the curve's
+height, far below a pixel), and always its ends, the edges of its gaps (nan and
+inf are drawn as breaks), its kinks (with the exact point PyTorch computes at
+the corner) and the chosen point. Hover and click go to a second, invisible
+trace of evenly spaced computed points, so a straight stretch drawn with two
+points still answers a click anywhere along it. Numbers are sent to 7
+significant digits, float32's precision.
+
 >>> plot = curve("torch.relu(x)", {"x": 2.0}, "x", Range(-1, 1, 201))
 >>> [trace["name"] for trace in plot.figure["data"]][:2]
 ['y = torch.relu(x)', 'dy/dx (autograd)']
+>>> plot.figure["data"][0]["x"], plot.figure["data"][0]["y"]  # relu's line: its two straight pieces
+([-1.0, 0.0, 1.0], [0.0, 0.0, 1.0])
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import plotly.graph_objects as go
+import numpy as np
+import torch
 
-from .exploration import Exploration, explore
+from .exploration import Live, run_live
 from .points import Point, Range
 
-__all__ = ["Plot", "curve", "contour", "plots", "layout", "held_points"]
+__all__ = ["Plot", "TOLERANCE", "contour", "curve", "curve_traces", "curve_values", "derivative_name",
+           "held_points", "layout", "plots"]
 
+# How far a drawn line may pass from a computed point, as a share of the plot's width and of the curve's
+# height: a ten-thousandth, a tenth of a pixel on a 1,000-pixel plot.
+TOLERANCE = 1e-4
+_HOVER_POINTS = 401  # evenly spaced points per curve that answer hover and click: the default window's count
 _F_COLOUR, _DF_COLOUR, _POINT_COLOUR = "#1f77b4", "#ff7f0e", "#d62728"
+# ColorBrewer's Blues, light to dark, as Plotly's Python names it (Plotly.js's own "Blues" runs dark to grey)
+_BLUES = [[i / 8, colour] for i, colour in enumerate(
+    ["rgb(247,251,255)", "rgb(222,235,247)", "rgb(198,219,239)", "rgb(158,202,225)", "rgb(107,174,214)",
+     "rgb(66,146,198)", "rgb(33,113,181)", "rgb(8,81,156)", "rgb(8,48,107)"])]
 _GRID = 41  # points per axis of the contour
 _ARROWS = 9  # gradient arrows per axis
 
@@ -54,168 +79,343 @@ def curve(expression: str, points: Mapping[str, Point], variable: str, window: R
           dtype: str = "float32", show_derivative: bool = True) -> Plot | None:
     """f and df/d(variable) over the window, the others held fixed; None if f mixes the points."""
     held = held_points(points, variable)
-    result = explore(expression, {**held, variable: window}, device=device, dtype=dtype)
-    f, name = _curve_values(result, window.count)
-    if f is None:
+    live = run_live(expression, {**held, variable: window}, device, dtype)
+    found = curve_values(live, window.count)
+    if found is None:
         return None  # the points mix (a mean or max inside): the value is not a curve over them
-    xs = _linspace(window)
-    df = result.grad[variable] or [0.0] * window.count
-    partial = "∂" if len(points) > 1 else "d"
-    derivative = f"{partial}{result.output}/{partial}{variable}"
-    fig = go.Figure()
-    # invisible markers: a click selects a point only on a trace with markers, not on a bare line
-    fig.add_trace(go.Scatter(x=xs, y=_gaps(f), name=name, mode="lines+markers", line=dict(color=_F_COLOUR, width=3),
-                             marker=dict(size=7, opacity=0)))
-    notes: list[str] = []
-    if show_derivative:
-        fig.add_trace(go.Scatter(x=xs, y=_gaps(df), name=f"{derivative} (autograd)",
-                                 line=dict(color=_DF_COLOUR, width=3, dash="dash")))
-        notes += _infinite_slopes(xs, df, derivative, variable)
-        notes += _kinks(expression, held, variable, xs, df, derivative, device, dtype)
+    values, name = found
+    leaf = live.leaves[variable]
+    xs, f = _float64(leaf), _float64(values)
+    grad = _gradients(live.output.tensor, [leaf])[0]
+    df = np.zeros_like(xs) if grad is None else _float64(grad)
+    output = live.parsed.output
+    derivative = derivative_name(output, variable, len(points) > 1)
+    exact: list[tuple[float, float, float | None]] = []  # (x, f, f') where PyTorch is asked exactly
+    kink_notes = []
+    for i in _kinks(df):
+        where = _nice_between(float(xs[i]), float(xs[i + 1]))
+        value, (slope,) = _at(expression, {**held, variable: where}, [variable], device, dtype)
+        exact.append((where, value, slope))
+        kink_notes.append(f"kink at {variable} = {where:g}: {derivative} jumps from {_fmt(float(df[i]))} to "
+                          f"{_fmt(float(df[i + 1]))}; the derivative is not defined there, and PyTorch returns "
+                          f"{_fmt(slope)} by convention.")
+    notes = [*_infinite_slopes(xs, df, derivative, variable), *kink_notes] if show_derivative else []
+    marks: list[dict] = []
     point = points[variable]
     if not isinstance(point, Range):
-        notes += _mark_point(fig, expression, {**held, variable: point}, variable, window, device, dtype,
-                             show_derivative)
-    fig.update_layout(layout(variable, f"{result.output}"))
-    return Plot("curve", (variable,), fig.to_plotly_json(), tuple(notes))
+        value, (slope,) = _at(expression, {**held, variable: point}, [variable], device, dtype)
+        if not math.isfinite(value):
+            notes.append(f"{output} is {value} at {variable} = {point:g}")
+        else:
+            exact.append((point, value, slope))
+            marks = _point_marks(point, value, slope if show_derivative else None, variable, window)
+    traces = [curve_traces(xs, f, name, _F_COLOUR, "solid", [(x, v) for x, v, _ in exact])]
+    if show_derivative:
+        # a short range shows its points, as Plotly draws a trace of fewer than 20 points by default
+        traces.append(curve_traces(xs, df, f"{derivative} (autograd)", _DF_COLOUR, "dash",
+                                   [(x, d) for x, _, d in exact if d is not None], marked=window.count < 20))
+    data = [line for line, _ in traces] + marks + [hover for _, hover in traces]
+    figure = {"data": data, "layout": layout(variable, output)}
+    return Plot("curve", (variable,), figure, tuple(notes))
 
 
 def contour(expression: str, points: Mapping[str, Point], window: Range, device: str = "cpu",
-            dtype: str = "float32", show_derivative: bool = True) -> Plot:
-    """f over a grid of two variables, its gradient as arrows, and the chosen point."""
+            dtype: str = "float32", show_derivative: bool = True) -> Plot | None:
+    """f over a grid of two variables, its gradient as arrows, and the chosen point; None if f mixes the points."""
     (a, pa), (b, pb) = points.items()
     grid = Range(window.start, window.stop, _GRID)
-    result = explore(expression, {a: grid, b: grid}, device=device, dtype=dtype)
-    axis = _linspace(grid)
-    fig = go.Figure(go.Contour(x=axis, y=axis, z=_transpose(result.value), colorscale="Blues",
-                               contours=dict(showlabels=True), name=result.output,
-                               colorbar=dict(title=result.output)))
+    live = run_live(expression, {a: grid, b: grid}, device, dtype)
+    found = curve_values(live, _GRID * _GRID)
+    if found is None:
+        return None
+    values, _ = found
+    output = live.parsed.output
+    axis = _plain(_float64(live.leaves[a])[:: _GRID])  # the grid is indexed [a][b]: a's values down the rows
+    surface = {"type": "contour", "x": axis, "y": axis, "z": _plain(_float64(values).reshape(_GRID, _GRID).T),
+               "colorscale": _BLUES, "contours": {"showlabels": True}, "name": output,
+               "colorbar": {"title": {"text": output}, "outlinewidth": 0, "ticks": ""}}  # z is indexed [y][x]
+    data = [surface]
     if show_derivative:
-        fig.add_trace(_arrows(axis, result.grad[a], result.grad[b], window))
-        here = explore(expression, {a: pa, b: pb}, device=device, dtype=dtype)
-        ga, gb = here.grad[a] or 0.0, here.grad[b] or 0.0
-        fig.add_trace(_arrow_trace([(pa, pb, ga, gb)], _scale([(ga, gb)], window) * 1.5, _POINT_COLOUR,
-                                   f"gradient at ({pa:g}, {pb:g}) = ({_fmt(ga)}, {_fmt(gb)})", 4))
-    grid_x = [x for x in axis for _ in axis]
-    fig.add_trace(go.Scatter(x=grid_x, y=axis * len(axis), mode="markers", marker=dict(size=9, opacity=0),
-                             hoverinfo="skip", showlegend=False, name="click to move the point"))
-    fig.add_trace(go.Scatter(x=[pa], y=[pb], mode="markers", name=f"({a}, {b}) = ({pa:g}, {pb:g})",
-                             marker=dict(color=_POINT_COLOUR, size=12, symbol="circle")))
-    fig.update_layout(layout(a, b))
-    fig.update_layout(title=dict(text=f"{result.output}({a}, {b}) with its gradient", y=0.98), height=520,
-                      margin=dict(t=90))
-    fig.update_yaxes(scaleanchor="x", scaleratio=1)  # square cells, so arrows point the true direction
-    fig.update_xaxes(range=[window.start, window.stop])
-    fig.update_yaxes(range=[window.start, window.stop])
-    return Plot("contour", (a, b), fig.to_plotly_json(), ())
+        ga, gb = (np.zeros((_GRID, _GRID)) if g is None else _float64(g).reshape(_GRID, _GRID)
+                  for g in _gradients(live.output.tensor, [live.leaves[a], live.leaves[b]]))
+        data.append(_arrows(_float64(live.leaves[a])[:: _GRID], ga, gb, window))
+        _, (da, db) = _at(expression, {a: pa, b: pb}, [a, b], device, dtype)
+        da, db = da or 0.0, db or 0.0
+        here = np.array([[pa, pb, da, db]], dtype=np.float64)
+        data.append(_arrow_trace(here, _scale(here[:, 2:], window) * 1.5, _POINT_COLOUR,
+                                 f"gradient at ({pa:g}, {pb:g}) = ({_fmt(da)}, {_fmt(db)})", 4))
+    data.append({"type": "scatter", "x": [x for x in axis for _ in axis], "y": axis * len(axis), "mode": "markers",
+                 "marker": {"size": 9, "opacity": 0}, "hoverinfo": "skip", "showlegend": False,
+                 "name": "click to move the point"})
+    data.append({"type": "scatter", "x": [pa], "y": [pb], "mode": "markers", "name": f"({a}, {b}) = ({pa:g}, {pb:g})",
+                 "marker": {"color": _POINT_COLOUR, "size": 12, "symbol": "circle"}})
+    frame = layout(a, b)
+    span = [window.start, window.stop]
+    frame["xaxis"]["range"] = span
+    frame["yaxis"].update(range=span, scaleanchor="x", scaleratio=1)  # square cells: arrows point the true way
+    frame.update(title={"text": f"{output}({a}, {b}) with its gradient", "y": 0.98}, height=520,
+                 margin={**frame["margin"], "t": 90})
+    return Plot("contour", (a, b), {"data": data, "layout": frame}, ())
+
+
+def layout(x_title: str, y_title: str) -> dict:
+    """The layout every plot of the explorer shares: axis titles, size, legend on top, clicks select."""
+    return {"xaxis": _axis(x_title), "yaxis": _axis(y_title), "height": 420,
+            "margin": {"l": 40, "r": 20, "t": 40, "b": 40},
+            # "normal": a curve and its hover points share a legend group, which would otherwise space the legend
+            "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "traceorder": "normal"},
+            "font": {"size": 14}, "clickmode": "event+select", "hoverlabel": {"align": "left"}}
+
+
+def _axis(title: str) -> dict:
+    # what Plotly's default template set and Streamlit's theme leaves alone: a bold zero line, room for the labels
+    return {"title": {"text": title}, "automargin": True, "zerolinewidth": 2}
+
+
+def held_points(points: Mapping[str, Point], variable: str) -> dict[str, float]:
+    """The other variables' points while one varies: a range is held at its middle."""
+    return {k: ((p.start + p.stop) / 2 if isinstance(p, Range) else p) for k, p in points.items() if k != variable}
+
+
+def derivative_name(output: str, variable: str, several: bool, order: int = 1) -> str:
+    """The derivative as written: dy/dx, ∂f/∂u for a function of several variables, d²y/dx² for the second."""
+    d, power = "∂" if several else "d", {1: "", 2: "²"}[order]
+    return f"{d}{power}{output}/{d}{variable}{power}"
+
+
+def curve_values(live: Live, count: int) -> tuple[torch.Tensor, str] | None:
+    """What to draw over ``count`` points and its name; None where the function is not a curve over them.
+
+    A function is a curve when each point's value depends on that point alone:
+    only then is autograd's gradient of the sum (the lab's sum trick) the
+    derivative at each point. A sum, mean, max or min over the points mixes
+    them (``torch.sum(x) * x``, ``x - torch.mean(x)``), except the lab's own
+    ``y = torch.sum(Y)``, drawn as its terms Y.
+    """
+    value = live.entries[live.value_index]
+    reductions = _reductions(live)
+    if not reductions and value.tensor.numel() == count:
+        return value.tensor, f"{live.parsed.output} = {live.parsed.body}"
+    if reductions == [live.value_index] and value.op == "sum":
+        inner = live.entries[value.operands[0]]
+        if inner.tensor.numel() == count:
+            return inner.tensor, f"{inner.text} (the terms of the sum)"
+    return None
+
+
+def curve_traces(xs: torch.Tensor, ys: torch.Tensor, name: str, colour: str, dash: str,
+                 exact: Sequence[tuple[float, float]] = (), marked: bool = False) -> tuple[dict, dict]:
+    """One curve as two Plotly traces: its line, thinned to within TOLERANCE, and the points that answer hover and
+    click (evenly spaced computed points, invisible unless ``marked``).
+
+    ``exact`` adds points computed on their own (a kink's corner, the chosen point), which the line passes through.
+    """
+    xs, ys = _float64(xs), _float64(ys)
+    height = _height(ys[np.isfinite(ys)])
+    width = float(xs[-1] - xs[0]) or 1.0
+    # rounding moves a point by a fortieth of the tolerance at most, however far from 0 the curve lies
+    x_quantum, y_quantum = TOLERANCE * width / 20, TOLERANCE * height / 20
+    line_x, line_y, keep = _with_points(xs, ys, exact)
+    kept = _thinned(line_x, line_y, keep, height)
+    line = {"type": "scatter", "x": _plain(line_x[kept], x_quantum), "y": _plain(line_y[kept], y_quantum),
+            "name": name, "mode": "lines", "line": {"color": colour, "width": 3, "dash": dash}, "legendgroup": name,
+            "hoverinfo": "skip"}
+    every = np.unique(np.append(np.arange(0, xs.size, math.ceil(xs.size / _HOVER_POINTS)), xs.size - 1))
+    marker = {"size": 6, "color": colour} if marked else {"size": 7, "opacity": 0}
+    hover = {"type": "scatter", "x": _plain(xs[every], x_quantum), "y": _plain(ys[every], y_quantum), "name": name,
+             "mode": "markers", "marker": marker, "legendgroup": name, "showlegend": False}
+    return line, hover
 
 
 # -- pieces ---------------------------------------------------------------------------------
 
 
-def _curve_values(result: Exploration, count: int) -> tuple[list[float] | None, str]:
-    """The function's values at each point and their name; for torch.sum(Y), the lab's plot of Y."""
-    if isinstance(result.value, list) and len(result.value) == count:
-        return result.value, f"{result.output} = {result.body}"
-    graph = result.graph
-    output = graph.tensor(graph.output)
-    if output.op == "sum" and len(output.operands) == 1:
-        inner = graph.tensor(output.operands[0])
-        if isinstance(inner.data, list) and len(inner.data) == count:
-            return inner.data, f"{inner.text} (the terms of the sum)"  # each term depends on its own point
-    return None, ""
+def _reductions(live: Live) -> list[int]:
+    """Entries that make one number of many (sum, mean, max, min over the points), the sum trick aside."""
+    trick = len(live.entries) - 1 if live.reduced else None
+    return [i for i, e in enumerate(live.entries)
+            if i != trick and e.tensor.numel() == 1 and any(live.entries[o].tensor.numel() > 1 for o in e.operands)]
 
 
-def _mark_point(fig: go.Figure, expression: str, at: dict, variable: str, window: Range, device: str,
-                dtype: str, show_derivative: bool) -> list[str]:
-    here = explore(expression, at, device=device, dtype=dtype)
-    x0, f0, slope = at[variable], here.value, here.grad[variable]
-    if not isinstance(f0, float) or not math.isfinite(f0):
-        return [f"{here.output} is {f0} at {variable} = {x0:g}"]
-    fig.add_trace(go.Scatter(x=[x0], y=[f0], mode="markers", name=f"{variable} = {x0:g}",
-                             marker=dict(color=_POINT_COLOUR, size=12)))
-    if show_derivative and isinstance(slope, float) and math.isfinite(slope):
+def _gradients(output: torch.Tensor, leaves: list[torch.Tensor]) -> list[torch.Tensor | None]:
+    """d output / d each leaf, None where no gradient reaches it (as its ``.grad`` would stay None)."""
+    if not output.requires_grad:
+        return [None] * len(leaves)
+    return list(torch.autograd.grad(output, leaves, allow_unused=True))
+
+
+def _at(expression: str, at: dict, variables: list[str], device: str, dtype: str) -> tuple[float, list]:
+    """The function's value and its partials at one point, straight from PyTorch (None where no gradient reaches)."""
+    live = run_live(expression, at, device, dtype)
+    grads = _gradients(live.output.tensor, [live.leaves[v] for v in variables])
+    return live.entries[live.value_index].tensor.item(), [None if g is None else g.item() for g in grads]
+
+
+def _point_marks(x0: float, f0: float, slope: float | None, variable: str, window: Range) -> list[dict]:
+    """The chosen point on f, and its tangent where the slope is known and finite."""
+    marks = [{"type": "scatter", "x": [x0], "y": [f0], "mode": "markers", "name": f"{variable} = {x0:g}",
+              "marker": {"color": _POINT_COLOUR, "size": 12}}]
+    if slope is not None and math.isfinite(slope):
         half = (window.stop - window.start) / 6
         xs = [x0 - half, x0 + half]
-        fig.add_trace(go.Scatter(x=xs, y=[f0 + slope * (x - x0) for x in xs], mode="lines",
-                                 name=f"tangent, slope {_fmt(slope)}",
-                                 line=dict(color=_POINT_COLOUR, width=2, dash="dot")))
-    return []
+        marks.append({"type": "scatter", "x": xs, "y": [f0 + slope * (x - x0) for x in xs], "mode": "lines",
+                      "name": f"tangent, slope {_fmt(slope)}",
+                      "line": {"color": _POINT_COLOUR, "width": 2, "dash": "dot"}})
+    return marks
 
 
-def _infinite_slopes(xs: list[float], df: list[float], derivative: str, variable: str) -> list[str]:
-    bad = [(x, d) for x, d in zip(xs, df, strict=True) if not math.isfinite(d)]
-    if not bad:
+def _infinite_slopes(xs: np.ndarray, df: np.ndarray, derivative: str, variable: str) -> list[str]:
+    bad = ~np.isfinite(df)
+    if not bad.any():
         return []
-    kinds = " or ".join(sorted({str(d) for _, d in bad}))
-    where = f"at {variable} = {bad[0][0]:g}" if len(bad) == 1 else \
-        f"at {len(bad)} points from {variable} = {bad[0][0]:g} to {bad[-1][0]:g}"
-    return [f"{derivative} is {kinds} {where}: the slope is undefined there, so the curve breaks."]
+    where = xs[bad]
+    kinds = " or ".join(sorted({str(d) for d in df[bad].tolist()}))
+    at = f"at {variable} = {where[0]:g}" if where.size == 1 else \
+        f"at {where.size} points from {variable} = {where[0]:g} to {where[-1]:g}"
+    return [f"{derivative} is {kinds} {at}: the slope is undefined there, so the curve breaks."]
 
 
-def _kinks(expression: str, held: dict, variable: str, xs: list[float], df: list[float], derivative: str,
-           device: str, dtype: str) -> list[str]:
-    """Where the derivative jumps, find the kink and say what PyTorch returns exactly there."""
-    notes = []
-    for i in range(1, len(df) - 2):
-        before, a, b, after = df[i - 1 : i + 3]
-        if not all(math.isfinite(v) for v in (before, a, b, after)):
-            continue
+def _kinks(df: np.ndarray) -> list[int]:
+    """Where the derivative jumps between point i and i + 1: the first three, in order."""
+    before, a, b, after = df[:-3], df[1:-2], df[2:-1], df[3:]
+    with np.errstate(invalid="ignore"):  # inf - inf: not a kink, and left out below
         # a jump much larger than the change on either side: a corner, not a steep smooth slope
-        if abs(b - a) <= 20 * max(abs(a - before), abs(after - b)) + 1e-3:
-            continue
-        where = _nice_between(xs[i], xs[i + 1])
-        exact = explore(expression, {**held, variable: where}, device=device, dtype=dtype).grad[variable]
-        notes.append(f"kink at {variable} = {where:g}: {derivative} jumps from {_fmt(a)} to {_fmt(b)}; "
-                     f"the derivative is not defined there, and PyTorch returns {_fmt(exact)} by convention.")
-        if len(notes) == 3:
-            break
-    return notes
+        jump = np.abs(b - a) > 20 * np.maximum(np.abs(a - before), np.abs(after - b)) + 1e-3
+    finite = np.isfinite(before) & np.isfinite(a) & np.isfinite(b) & np.isfinite(after)
+    return [int(i) + 1 for i in np.flatnonzero(finite & jump)[:3]]
 
 
-def _arrows(axis: list[float], grad_a: list, grad_b: list, window: Range) -> go.Scatter:
-    stride = max(1, len(axis) // _ARROWS)
-    picks = [(axis[i], axis[j], grad_a[i][j], grad_b[i][j])
-             for i in range(0, len(axis), stride) for j in range(0, len(axis), stride)
-             if math.isfinite(grad_a[i][j]) and math.isfinite(grad_b[i][j])]
-    return _arrow_trace(picks, _scale([(g, h) for _, _, g, h in picks], window), "#444444", "gradient", 1.5)
+def _with_points(xs: np.ndarray, ys: np.ndarray, exact: Sequence[tuple[float, float]]
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The curve with the exactly computed points inserted in order, and which points its line must keep."""
+    keep = np.zeros(xs.size, dtype=bool)
+    for x0, y0 in sorted(exact):
+        j = int(np.searchsorted(xs, x0))
+        if j < xs.size and xs[j] == x0:
+            keep[j] = True  # already a point of the range
+        elif 0 < j < xs.size:  # outside the window nothing is inserted
+            xs, ys, keep = np.insert(xs, j, x0), np.insert(ys, j, y0), np.insert(keep, j, True)
+    return xs, ys, keep
 
 
-def _arrow_trace(picks: list[tuple], scale: float, colour: str, name: str, width: float) -> go.Scatter:
-    xs, ys = [], []
-    for x, y, g, h in picks:
-        xs += [x, x + scale * g, None]
-        ys += [y, y + scale * h, None]
-    return go.Scatter(x=xs, y=ys, mode="lines+markers", name=name, line=dict(color=colour, width=width),
-                      marker=dict(symbol="arrow", angleref="previous", size=[0, 9, 0] * len(picks), color=colour))
+def _thinned(xs: np.ndarray, ys: np.ndarray, keep: np.ndarray, height: float) -> np.ndarray:
+    """Which points the line needs, as a mask: every point lies within half of TOLERANCE of the line's segment
+    over it, measured in shares of the plot's width and of the curve's ``height`` (the rounding takes a little of
+    the other half).
+
+    Ramer-Douglas-Peucker without recursion: each round splits every segment whose farthest point is beyond the
+    tolerance at that point, and at its middle too when the farthest point lies in an outer quarter, so that a
+    round shortens every segment to three quarters at most and 10,000 points take about 30 rounds.
+    """
+    n = xs.size
+    finite = np.isfinite(ys)
+    keep = keep.copy()
+    keep[[0, -1]] = True
+    # a gap stays a gap: keep the finite points at its edges and its first point, whose None breaks the line
+    edge = finite[1:] != finite[:-1]
+    keep[1:] |= edge
+    keep[:-1] |= edge & finite[:-1]
+    px = (xs - xs[0]) / (float(xs[-1] - xs[0]) or 1.0)
+    py = np.where(finite, ys, 0.0) / height
+    index = np.arange(n)
+    while True:
+        kept = np.flatnonzero(keep)
+        segment = np.cumsum(keep) - 1  # a kept point starts a segment
+        start, end = kept[segment], kept[np.minimum(segment + 1, kept.size - 1)]
+        distance = _distance(px, py, start, end)
+        distance[keep | ~finite] = 0.0  # a point inside a gap is not drawn
+        worst = np.maximum.reduceat(distance, kept)
+        split = (distance > TOLERANCE / 2) & (distance == worst[segment])
+        if not split.any():
+            return keep
+        farthest = np.minimum.reduceat(np.where(split, index, n), kept)
+        farthest = farthest[farthest < n]
+        first, last = kept[np.searchsorted(kept, farthest) - 1], kept[np.searchsorted(kept, farthest)]
+        outer = 4 * np.minimum(farthest - first, last - farthest) < last - first
+        keep[farthest] = True
+        keep[(first + last)[outer] // 2] = True
 
 
-def _scale(vectors: list[tuple[float, float]], window: Range) -> float:
-    longest = max((math.hypot(g, h) for g, h in vectors), default=0.0)
+def _distance(px: np.ndarray, py: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Each point's distance to the segment from its ``start`` point to its ``end`` point (inf past float64)."""
+    x0, y0, dx, dy = px[start], py[start], px[end] - px[start], py[end] - py[start]
+    with np.errstate(invalid="ignore", over="ignore"):
+        length = dx * dx + dy * dy
+        t = np.clip(((px - x0) * dx + (py - y0) * dy) / np.where(length > 0, length, 1.0), 0.0, 1.0)
+        return np.nan_to_num(np.hypot(px - x0 - t * dx, py - y0 - t * dy), nan=np.inf)
+
+
+def _height(finite: np.ndarray) -> float:
+    """The curve's height for the tolerance: from its 1st to its 99th percentile, so that the huge values near a
+    pole do not make the rest coarse (a zoom still shows it smooth); else its whole span, else its size."""
+    if finite.size == 0:
+        return 1.0
+    low, high = np.percentile(finite, [1, 99])
+    for height in (high - low, finite.max() - finite.min(), np.abs(finite).max()):
+        if height > 0 and math.isfinite(height):
+            return float(height)
+    return 1.0
+
+
+_POWERS = np.array([float(10**k) for k in range(23)])  # exact: every whole power of ten up to 1e22 is a double
+
+
+def _plain(values: np.ndarray, quantum: float = 0.0) -> list:
+    """Numbers for the browser's JSON: 7 significant digits (float32's precision) and at least to ``quantum``;
+    nan and inf as None, which Plotly draws as a gap."""
+    v = np.asarray(values, dtype=np.float64)
+    finite = np.isfinite(v)
+    digits = 6 - np.floor(np.log10(np.where(finite & (v != 0), np.abs(v), 1.0)))
+    if quantum > 0:
+        digits = np.maximum(digits, -math.floor(math.log10(quantum)))
+    up, down = _POWERS[np.clip(digits, 0, 22).astype(int)], _POWERS[np.clip(-digits, 0, 22).astype(int)]
+    with np.errstate(over="ignore", invalid="ignore"):
+        # a whole number divided by an exact power of ten: the double nearest the rounded decimal, printed short
+        rounded = np.where(digits >= 0, np.round(v * up) / up, np.round(v / down) * down)
+    exact = finite & (np.abs(digits) <= 22) & np.isfinite(rounded)
+    out = (np.where(exact, rounded, v) + 0.0).tolist()  # + 0.0: no -0.0 on an axis
+    if finite.all():
+        return out
+    if v.ndim > 1:
+        return [_gaps(row, ok) for row, ok in zip(out, finite.tolist(), strict=True)]
+    return _gaps(out, finite.tolist())
+
+
+def _gaps(values: list[float], finite: list[bool]) -> list[float | None]:
+    return [v if ok else None for v, ok in zip(values, finite, strict=True)]
+
+
+def _arrows(axis: np.ndarray, grad_a: np.ndarray, grad_b: np.ndarray, window: Range) -> dict:
+    picks = np.arange(0, axis.size, max(1, axis.size // _ARROWS))
+    a, b = np.meshgrid(axis[picks], axis[picks], indexing="ij")
+    arrows = np.stack([a, b, grad_a[np.ix_(picks, picks)], grad_b[np.ix_(picks, picks)]], axis=-1).reshape(-1, 4)
+    arrows = arrows[np.isfinite(arrows).all(axis=1)]
+    return _arrow_trace(arrows, _scale(arrows[:, 2:], window), "#444444", "gradient", 1.5)
+
+
+def _arrow_trace(arrows: np.ndarray, scale: float, colour: str, name: str, width: float) -> dict:
+    """Arrows (x, y, dx, dy in each row) as one trace: tail, head, and a break before the next arrow."""
+    x, y, g, h = arrows.T
+    gap = np.full_like(x, np.nan)
+    xs, ys = np.stack([x, x + scale * g, gap], 1).ravel(), np.stack([y, y + scale * h, gap], 1).ravel()
+    return {"type": "scatter", "x": _plain(xs), "y": _plain(ys), "mode": "lines+markers", "name": name,
+            "line": {"color": colour, "width": width},
+            "marker": {"symbol": "arrow", "angleref": "previous", "size": [0, 9, 0] * len(arrows), "color": colour}}
+
+
+def _scale(vectors: np.ndarray, window: Range) -> float:
+    longest = float(np.hypot(vectors[:, 0], vectors[:, 1]).max()) if len(vectors) else 0.0
     return (window.stop - window.start) / _ARROWS * 0.9 / longest if longest > 0 else 0.0
-
-
-def layout(x_title: str, y_title: str) -> dict:
-    """The layout every plot of the explorer shares: axis titles, size, legend on top, clicks select."""
-    return dict(xaxis_title=x_title, yaxis_title=y_title, height=420,
-                margin=dict(l=40, r=20, t=40, b=40), legend=dict(orientation="h", yanchor="bottom", y=1.02),
-                font=dict(size=14), clickmode="event+select")
 
 
 def _window_for(point: Point, window: Range) -> Range:
     return point if isinstance(point, Range) else window
 
 
-def _linspace(r: Range) -> list[float]:
-    if r.count == 1:
-        return [r.start]
-    step = (r.stop - r.start) / (r.count - 1)
-    return [r.start + i * step for i in range(r.count)]
-
-
-def held_points(points: Mapping[str, Point], variable: str) -> dict[str, float]:
-    """The other variables' points while one varies: a range is held at its middle."""
-    return {k: ((p.start + p.stop) / 2 if isinstance(p, Range) else p) for k, p in points.items() if k != variable}
+def _float64(values: torch.Tensor | np.ndarray) -> np.ndarray:
+    if isinstance(values, torch.Tensor):
+        values = values.detach().to("cpu", torch.float64).numpy()
+    return np.asarray(values, dtype=np.float64).reshape(-1)
 
 
 def _nice_between(a: float, b: float) -> float:
@@ -225,15 +425,6 @@ def _nice_between(a: float, b: float) -> float:
         if a <= candidate <= b:
             return candidate
     return (a + b) / 2
-
-
-def _gaps(values: list[float]) -> list[float | None]:
-    return [v if math.isfinite(v) else None for v in values]
-
-
-def _transpose(grid: list[list[float]]) -> list[list[float | None]]:
-    # the grid is indexed [a][b]; a contour's z is indexed [y][x]
-    return [[_gaps([row[j]])[0] for row in grid] for j in range(len(grid[0]))]
 
 
 def _fmt(value: float | None) -> str:

@@ -30,14 +30,13 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import plotly.graph_objects as go
 import torch
 import torch.autograd.forward_ad as fwAD
 
 from .errors import ExpressionError
 from .exploration import Live, evaluate, run_live
 from .expression import parse
-from .figure import Plot, held_points, layout
+from .figure import Plot, curve_traces, curve_values, derivative_name, held_points, layout
 from .graph import Graph, Labeled, record
 from .points import Range, read_points
 
@@ -122,44 +121,19 @@ def second_derivative_plot(expression: str, points: Mapping[str, float | Range],
     held = held_points(points, variable)
     live = run_live(expression, {**held, variable: window}, device, dtype)
     leaf = _leaf(live, variable)
-    found = _curve(live, window.count)
+    found = curve_values(live, window.count)
     if found is None:
         return None
     values, name = found
     with torch.enable_grad():
         first = _grads(live.output.tensor, [leaf], create_graph=True)[0]
         second = _grads(first.sum(), [leaf])[0]
-    xs, f, df, d2f = (_floats(t) for t in (leaf, values, first, second))
-    d = "∂" if len(live.leaves) > 1 else "d"
-    out = live.parsed.output
-    names = (name, f"{d}{out}/{d}{variable}", f"{d}²{out}/{d}{variable}²")
-    fig = go.Figure()
-    for ys, trace_name, (colour, dash) in zip((f, df, d2f), names, _TRACES, strict=True):
-        fig.add_trace(go.Scatter(x=xs, y=[v if math.isfinite(v) else None for v in ys], name=trace_name,
-                                 mode="lines", line=dict(color=colour, width=3, dash=dash)))
-    fig.update_layout(layout(variable, out))
-    return Plot("curve", (variable,), fig.to_plotly_json(), _second_notes(df, d2f, names))
-
-
-def _curve(live: Live, count: int) -> tuple[torch.Tensor, str] | None:
-    """The values to draw over the window, and their name; None where a reduction mixes the points."""
-    value = live.entries[live.value_index]
-    reductions = _reductions(live)
-    if not reductions and value.tensor.numel() == count:
-        return value.tensor, f"{live.parsed.output} = {live.parsed.body}"
-    if reductions == [live.value_index] and value.op == "sum":
-        # the lab's y = torch.sum(x**2): each term depends on its own point, so draw the terms
-        inner = live.entries[value.operands[0]]
-        if inner.tensor.numel() == count:
-            return inner.tensor, f"{inner.text} (the terms of the sum)"
-    return None
-
-
-def _reductions(live: Live) -> list[int]:
-    """Entries that make one number of many (sum, mean, max, min over the points), the sum trick aside."""
-    trick = len(live.entries) - 1 if live.reduced else None
-    return [i for i, e in enumerate(live.entries)
-            if i != trick and e.tensor.numel() == 1 and any(live.entries[o].tensor.numel() > 1 for o in e.operands)]
+    out, several = live.parsed.output, len(live.leaves) > 1
+    names = (name, derivative_name(out, variable, several), derivative_name(out, variable, several, 2))
+    traces = [curve_traces(leaf, ys, trace_name, colour, dash)
+              for ys, trace_name, (colour, dash) in zip((values, first, second), names, _TRACES, strict=True)]
+    figure = {"data": [line for line, _ in traces] + [hover for _, hover in traces], "layout": layout(variable, out)}
+    return Plot("curve", (variable,), figure, _second_notes(_floats(first), _floats(second), names))
 
 
 def _second_notes(df: list[float], d2f: list[float], names: tuple[str, ...]) -> tuple[str, ...]:
@@ -209,9 +183,8 @@ def derivative_graph(expression: str, at: Mapping[str, float], variable: str, de
     """
     live = _scalar_live(expression, at, device, dtype, "the graph of a derivative")
     leaf = _leaf(live, variable)
-    d = "∂" if len(live.leaves) > 1 else "d"
-    out = live.parsed.output
-    name = f"{d}{out}/{d}{variable}"
+    out, several = live.parsed.output, len(live.leaves) > 1
+    name = derivative_name(out, variable, several)
     with torch.enable_grad():
         derivative = _grads(live.output.tensor, [leaf], create_graph=True)[0]
         labeled = Labeled(derivative, name, f"torch.autograd.grad({out}, {variable}, create_graph=True)", "output",
@@ -221,7 +194,7 @@ def derivative_graph(expression: str, at: Mapping[str, float], variable: str, de
     if derivative.grad_fn is None:
         note = (f"{name} = {value:g} has no grad_fn: backward's arithmetic for it never touches a tensor that "
                 f"requires grad, so create_graph=True records nothing. The derivative is constant here, and "
-                f"{d}²{out}/{d}{variable}² is 0.")
+                f"{derivative_name(out, variable, several, 2)} is 0.")
     else:
         note = (f"{name} = {value:g} has grad_fn {type(derivative.grad_fn).__name__}: with create_graph=True, "
                 "backward's own arithmetic is recorded as a graph, so the derivative can be differentiated again. "

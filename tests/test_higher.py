@@ -21,7 +21,12 @@ XS = torch.linspace(-3.0, 3.0, 61, dtype=torch.float64)
 
 
 def _traces(plot) -> dict[str, list]:
-    return {trace["name"]: trace["y"] for trace in plot.figure["data"]}
+    """Each curve's values at every point of the window: its hover-and-click points (its line is thinned)."""
+    return {trace["name"]: trace["y"] for trace in plot.figure["data"] if trace["mode"] == "markers"}
+
+
+def _lines(plot) -> list[dict]:
+    return [trace for trace in plot.figure["data"] if trace["mode"] == "lines"]
 
 
 # -- f'' ---------------------------------------------------------------------------------------------
@@ -42,15 +47,30 @@ def test_f_prime_and_f_double_prime_match_their_closed_forms_over_the_window(tex
     plot = second_derivative_plot(text, {"x": 1.0}, "x", WINDOW, dtype="float64")
     traces = _traces(plot)
     assert list(traces) == [f"y = {text}", "dy/dx", "d²y/dx²"]
-    assert traces["dy/dx"] == pytest.approx(first(XS).tolist(), abs=1e-12)
-    assert traces["d²y/dx²"] == pytest.approx(second(XS).tolist(), abs=1e-12)
+    # sent to the browser to 7 significant digits
+    assert traces["dy/dx"] == pytest.approx(first(XS).tolist(), rel=1e-6, abs=1e-12)
+    assert traces["d²y/dx²"] == pytest.approx(second(XS).tolist(), rel=1e-6, abs=1e-12)
+    for line, exact in zip(_lines(plot)[1:], (first, second), strict=True):  # each drawn point is exact too
+        assert line["y"] == pytest.approx(exact(torch.tensor(line["x"], dtype=torch.float64)).tolist(), rel=1e-6,
+                                          abs=1e-12)
 
 
 def test_the_three_curves_are_solid_dashed_and_dotted_over_the_windows_points():
     plot = second_derivative_plot("x**3", {"x": 1.0}, "x", WINDOW)
-    assert [trace["line"]["dash"] for trace in plot.figure["data"]] == ["solid", "dash", "dot"]
-    assert all(trace["x"] == pytest.approx(XS.tolist(), abs=1e-6) for trace in plot.figure["data"])
+    lines = _lines(plot)
+    assert [trace["line"]["dash"] for trace in lines] == ["solid", "dash", "dot"]
+    assert all(trace["x"][0] == -3.0 and trace["x"][-1] == 3.0 for trace in lines)
+    hovered = [trace for trace in plot.figure["data"] if trace["mode"] == "markers"]
+    assert [trace["name"] for trace in hovered] == [trace["name"] for trace in lines]
+    assert all(trace["x"] == pytest.approx(XS.tolist(), abs=1e-6) for trace in hovered)
     assert plot.variables == ("x",)
+
+
+def test_a_straight_derivative_is_drawn_with_its_two_ends():
+    plot = second_derivative_plot("x**2 + 2*x + 1", {"x": 1.0}, "x", Range(-3.0, 3.0, 10_000))
+    _, first, second = _lines(plot)
+    assert (first["x"], first["y"]) == ([-3.0, 3.0], [pytest.approx(-4.0), pytest.approx(8.0)])
+    assert second["y"] == [2.0, 2.0]
 
 
 def test_relu_double_prime_is_zero_and_the_kink_is_explained():
@@ -81,7 +101,7 @@ def test_the_labs_torch_sum_is_drawn_term_by_term():
     assert traces["d²y/dx²"] == pytest.approx((6 * XS).tolist())
 
 
-@pytest.mark.parametrize("text", ["torch.mean(x)", "x - torch.mean(x)", "x * torch.max(x)"])
+@pytest.mark.parametrize("text", ["torch.mean(x)", "x - torch.mean(x)", "x * torch.max(x)", "torch.sum(x) * x"])
 def test_a_function_whose_points_mix_is_not_drawn(text):
     assert second_derivative_plot(text, {"x": 1.0}, "x", WINDOW) is None
 
