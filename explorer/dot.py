@@ -3,9 +3,13 @@
 Tensors are micrograd-style records (``label | data | grad``); each autograd
 node is an ellipse named for its grad_fn; AccumulateGrad, saved tensors and
 saved attributes are nodes of their own, never merged into the tensor they
-came from. Every node carries our own id (``t3``, ``n0``, ``n0.s1``) as its
-``id`` attribute, so the SVG's ``g.node`` elements can be matched to the
-recorded graph. All text is HTML-escaped: labels come from what a visitor typed.
+came from. A leaf used more than three times is drawn again, small and
+dashed, beside each use; a big graph's repeated or far part is one dashed box
+that says what it stands for (``explorer.folds``). Every node carries our own
+id (``t3``, ``n0``, ``n0.s1``, a copy ``n2.u4``, a box ``f0``) as its ``id``
+attribute, so the SVG's ``g.node`` elements can be matched to the recorded
+graph; what comes before the first dot names the recorded node. All text is
+HTML-escaped: labels come from what a visitor typed.
 
 >>> from explorer import explore
 >>> "PowBackward0" in to_dot(explore("x**2", {"x": 2}).graph)
@@ -14,6 +18,21 @@ True
 NOTE [arrow direction]
 Arrows run forward, the way values flow (x -> PowBackward0 -> x**2), so the
 graph reads like the function; backward visits the same arrows in reverse.
+
+NOTE [layout speed]
+Graphviz's ``dot`` (2.43 measured; benchmarks/dot_features.py --ablation) is
+slow on three things this DOT avoids. (1) Long arrows: a leaf used in every
+step of a chain sent arrows across the whole graph, and dot routed each one
+through every rank between (the 25-deep nest took 5 s, the 50-step chain
+minutes); now the leaf is drawn again beside each use and no arrow crosses
+more than a rank or two. (2) Its classic ranking ends with a cleanup that is
+quadratic in the edges; ``newrank=true`` ranks without it. (3) Its search for
+connected components keeps a stack that, once it outgrows a small buffer,
+allocates and clears megabytes (the nest: 5,000 page faults instead of
+1,250); declaring nodes from the output inwards, each followed by its small
+neighbours (saved values, copies of a leaf), keeps that stack short.
+Records are measured and drawn faster than HTML-like tables. What is left is
+dot's own start (~20 ms with fonts) and a fraction of a millisecond a node.
 """
 
 from __future__ import annotations
