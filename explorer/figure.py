@@ -92,7 +92,7 @@ def curve(expression: str, points: Mapping[str, Point], variable: str, window: R
     derivative = derivative_name(output, variable, len(points) > 1)
     exact: list[tuple[float, float, float | None]] = []  # (x, f, f') where PyTorch is asked exactly
     kink_notes = []
-    for i in _kinks(df):
+    for i in _kinks(df):  # found even with the derivative hidden: f's line goes through the corner itself
         where = _nice_between(float(xs[i]), float(xs[i + 1]))
         value, (slope,) = _at(expression, {**held, variable: where}, [variable], device, dtype)
         exact.append((where, value, slope))
@@ -203,7 +203,7 @@ def curve_values(live: Live, count: int) -> tuple[torch.Tensor, str] | None:
     return None
 
 
-def curve_traces(xs: torch.Tensor, ys: torch.Tensor, name: str, colour: str, dash: str,
+def curve_traces(xs: torch.Tensor | np.ndarray, ys: torch.Tensor | np.ndarray, name: str, colour: str, dash: str,
                  exact: Sequence[tuple[float, float]] = (), marked: bool = False) -> tuple[dict, dict]:
     """One curve as two Plotly traces: its line, thinned to within TOLERANCE, and the points that answer hover and
     click (evenly spaced computed points, invisible unless ``marked``).
@@ -287,9 +287,10 @@ def _kinks(df: np.ndarray) -> list[int]:
 
 def _with_points(xs: np.ndarray, ys: np.ndarray, exact: Sequence[tuple[float, float]]
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The curve with the exactly computed points inserted in order, and which points its line must keep."""
+    """The curve with the exactly computed points inserted in order (the finite ones: a lone nan would break the
+    line where the range has none), and which points its line must keep."""
     keep = np.zeros(xs.size, dtype=bool)
-    for x0, y0 in sorted(exact):
+    for x0, y0 in sorted(p for p in exact if math.isfinite(p[1])):
         j = int(np.searchsorted(xs, x0))
         if j < xs.size and xs[j] == x0:
             keep[j] = True  # already a point of the range
@@ -305,9 +306,9 @@ def _thinned(xs: np.ndarray, ys: np.ndarray, keep: np.ndarray, height: float) ->
 
     Ramer-Douglas-Peucker without recursion: each round splits every segment whose farthest point is beyond the
     tolerance at that point, and at its middle too when the farthest point lies in an outer quarter, so that a
-    round shortens every segment to three quarters at most and 10,000 points take about 30 rounds.
+    round shortens every segment to three quarters at most and 10,000 points take about 30 rounds. A segment
+    within the tolerance is final: later rounds measure only the points of segments still being split.
     """
-    n = xs.size
     finite = np.isfinite(ys)
     keep = keep.copy()
     keep[[0, -1]] = True
@@ -315,34 +316,38 @@ def _thinned(xs: np.ndarray, ys: np.ndarray, keep: np.ndarray, height: float) ->
     edge = finite[1:] != finite[:-1]
     keep[1:] |= edge
     keep[:-1] |= edge & finite[:-1]
-    px = (xs - xs[0]) / (float(xs[-1] - xs[0]) or 1.0)
-    py = np.where(finite, ys, 0.0) / height
-    index = np.arange(n)
-    while True:
+    px, py = (xs - xs[0]) / (float(xs[-1] - xs[0]) or 1.0), ys / height
+    todo = np.flatnonzero(~keep & finite)  # a point inside a gap is not drawn: nothing to measure
+    while todo.size:
         kept = np.flatnonzero(keep)
-        segment = np.cumsum(keep) - 1  # a kept point starts a segment
-        start, end = kept[segment], kept[np.minimum(segment + 1, kept.size - 1)]
-        distance = _distance(px, py, start, end)
-        distance[keep | ~finite] = 0.0  # a point inside a gap is not drawn
-        worst = np.maximum.reduceat(distance, kept)
-        split = (distance > TOLERANCE / 2) & (distance == worst[segment])
-        if not split.any():
+        after = np.searchsorted(kept, todo)  # each point lies between kept[after - 1] and kept[after]
+        start, end = kept[after - 1], kept[after]
+        distance = _distance(px[todo], py[todo], px[start], py[start], px[end], py[end])
+        first = np.flatnonzero(np.diff(after, prepend=-1))  # where each segment's points begin in ``todo``
+        segment = np.cumsum(np.diff(after, prepend=-1) != 0) - 1
+        worst = np.maximum.reduceat(distance, first)
+        splits = worst > TOLERANCE / 2
+        if not splits.any():
             return keep
-        farthest = np.minimum.reduceat(np.where(split, index, n), kept)
-        farthest = farthest[farthest < n]
-        first, last = kept[np.searchsorted(kept, farthest) - 1], kept[np.searchsorted(kept, farthest)]
-        outer = 4 * np.minimum(farthest - first, last - farthest) < last - first
+        farthest = np.minimum.reduceat(np.where(distance == worst[segment], todo, xs.size), first)[splits]
+        low, high = start[first][splits], end[first][splits]
+        outer = 4 * np.minimum(farthest - low, high - farthest) < high - low
         keep[farthest] = True
-        keep[(first + last)[outer] // 2] = True
+        keep[(low + high)[outer] // 2] = True
+        todo = todo[splits[segment] & ~keep[todo]]
+    return keep
 
 
-def _distance(px: np.ndarray, py: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """Each point's distance to the segment from its ``start`` point to its ``end`` point (inf past float64)."""
-    x0, y0, dx, dy = px[start], py[start], px[end] - px[start], py[end] - py[start]
+def _distance(px: np.ndarray, py: np.ndarray, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray
+              ) -> np.ndarray:
+    """Each point's distance to its segment from (x0, y0) to (x1, y1); inf where it passes float64's range."""
+    dx, dy = x1 - x0, y1 - y0
     with np.errstate(invalid="ignore", over="ignore"):
         length = dx * dx + dy * dy
         t = np.clip(((px - x0) * dx + (py - y0) * dy) / np.where(length > 0, length, 1.0), 0.0, 1.0)
-        return np.nan_to_num(np.hypot(px - x0 - t * dx, py - y0 - t * dy), nan=np.inf)
+        distance = np.hypot(px - x0 - t * dx, py - y0 - t * dy)
+    distance[np.isnan(distance)] = np.inf
+    return distance
 
 
 def _height(finite: np.ndarray) -> float:
@@ -350,7 +355,8 @@ def _height(finite: np.ndarray) -> float:
     pole do not make the rest coarse (a zoom still shows it smooth); else its whole span, else its size."""
     if finite.size == 0:
         return 1.0
-    low, high = np.percentile(finite, [1, 99])
+    ranks = round(0.01 * (finite.size - 1)), round(0.99 * (finite.size - 1))
+    low, high = np.partition(finite, ranks)[list(ranks)]
     for height in (high - low, finite.max() - finite.min(), np.abs(finite).max()):
         if height > 0 and math.isfinite(height):
             return float(height)
