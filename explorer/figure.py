@@ -323,8 +323,8 @@ def _thinned(xs: np.ndarray, ys: np.ndarray, keep: np.ndarray, height: float) ->
         after = np.searchsorted(kept, todo)  # each point lies between kept[after - 1] and kept[after]
         start, end = kept[after - 1], kept[after]
         distance = _distance(px[todo], py[todo], px[start], py[start], px[end], py[end])
-        first = np.flatnonzero(np.diff(after, prepend=-1))  # where each segment's points begin in ``todo``
-        segment = np.cumsum(np.diff(after, prepend=-1) != 0) - 1
+        begins = np.diff(after, prepend=-1) != 0  # where each segment's points begin in ``todo``
+        first, segment = np.flatnonzero(begins), np.cumsum(begins) - 1
         worst = np.maximum.reduceat(distance, first)
         splits = worst > TOLERANCE / 2
         if not splits.any():
