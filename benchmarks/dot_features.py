@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    python benchmarks/dot_features.py               # the cases table (about 3 minutes on 2 cores)
+    python benchmarks/dot_features.py               # the cases table (about 6 minutes on 2 cores)
     python benchmarks/dot_features.py --quick       # fewer repetitions, torchviz stopped after 20 s
     python benchmarks/dot_features.py --ablation    # the nest and the chain with one feature taken out at a time
     python benchmarks/dot_features.py --sizes       # dot's time against the size of an unfolded chain
