@@ -42,7 +42,7 @@ from explorer.symbolic import Symbolic  # noqa: E402
 
 ASSETS = Path(__file__).parent / "assets"
 # a projector needs the width: presentation links open with the lessons sidebar folded away
-st.set_page_config(page_title="Autograd Explorer", page_icon="∂", layout="wide",
+st.set_page_config(page_title="Autograd Explorer", page_icon=":material/function:", layout="wide",
                    initial_sidebar_state="collapsed" if st.query_params.get("present") == "1" else "auto")
 
 
