@@ -29,6 +29,7 @@ def _pool() -> Pool:
 _pool()
 
 from explorer import ExpressionError, GradcheckResult, available_devices, parse  # noqa: E402
+from explorer.backward import known_grads  # noqa: E402
 from explorer.dot import LEGEND, format_value, to_dot, to_text  # noqa: E402
 from explorer.expression import MAX_LENGTH  # noqa: E402
 from explorer.figure import Plot  # noqa: E402
@@ -333,11 +334,7 @@ def graph_ui(page: Page, view_at_step: StepView | None) -> None:
 def collapsed_ui(page: Page, view_at_step: StepView | None) -> tuple[dict[str, str], str | None]:
     """Say what a big graph's drawing collapsed and offer every node: (hidden id -> its box, every node's DOT
     when the user asked for it, else None)."""
-    # imported here, beside the one control that needs them
-    from explorer.backward import known_grads
-    from explorer.folds import fold
-
-    folding = fold(page.result.graph)
+    folding = page.folding
     if not folding.folds:
         return {}, None
     st.info(_escape_markdown(folding.note))

@@ -19,6 +19,7 @@ from .errors import ExpressionError
 from .exploration import MAX_RECORDED_VALUES, Exploration, explore, recorded_values
 from .expression import parse
 from .figure import Plot, plots
+from .folds import Folding, fold
 from .higher import (
     DerivativeGraph,
     ForwardPass,
@@ -61,6 +62,7 @@ class Page:
     comparisons: tuple[Comparison, ...]
     playback: Playback  # no steps while a practice question hides the gradients
     render_problem: str = ""
+    folding: Folding = Folding()  # what the drawing collapsed into summary boxes (none for most graphs)
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,7 @@ def build(state: PageState, hide_grads: bool = False) -> Page:
         playback=Playback(result.graph, () if hide_grads else play(state.function, at, state.device,
                                                                     state.dtype).steps),
         render_problem=problem,
+        folding=fold(result.graph),
     )
 
 

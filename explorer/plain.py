@@ -27,11 +27,12 @@ import dataclasses
 import json
 from typing import Any
 
-from . import backward, exploration, figure, functions, graph, higher, page, pitfalls, points, state, symbolic
+from . import backward, exploration, figure, folds, functions, graph, higher, page, pitfalls, points, state, symbolic
 
 __all__ = ["KINDS", "dumps", "loads"]
 
-_MODULES = (backward, exploration, figure, functions, graph, higher, page, pitfalls, points, state, symbolic)
+_MODULES = (backward, exploration, figure, folds, functions, graph, higher, page, pitfalls, points, state,
+            symbolic)
 
 # every frozen result class of the core, by name: the only classes text can name
 KINDS: dict[str, type] = {

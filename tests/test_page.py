@@ -157,9 +157,11 @@ def test_a_page_with_nan_values_pickles_and_its_plots_are_json():
         json.dumps(plot.figure, allow_nan=False)
 
 
-def test_a_graph_too_big_to_lay_out_is_offered_as_text():
+def test_a_long_typed_graph_is_drawn_folded_and_whole_as_text():
     page = build(PageState(function="x" + "*x" * 240, points=(("x", "2"),)))
-    assert page.svg is None and "read it as text" in page.render_problem
+    assert page.svg is not None and page.render_problem == ""
+    assert "more steps of MulBackward0" in page.svg and "more steps of MulBackward0" in page.folding.note
+    assert sum(len(f.nodes) for f in page.folding.folds) > 200, "the note counts what the box stands for"
     node_lines = [line.split()[1].rstrip(";") for line in page.text.splitlines() if line.startswith("n")]
     assert node_lines.count("MulBackward0") == 240
 
