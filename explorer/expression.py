@@ -28,6 +28,7 @@ from __future__ import annotations
 import ast
 import builtins
 import difflib
+import functools
 import keyword
 import math
 import re
@@ -210,6 +211,13 @@ def parse(text: str) -> Expression:
     """Parse typed text into an Expression, or raise ExpressionError saying where and why."""
     if not isinstance(text, str):
         raise ExpressionError("the function must be text")
+    return _parse(text)
+
+
+# one page parses its function several times (the graph, each plot, the player): the Expression is frozen,
+# so the same text gets the same object; refusals are not cached (an exception is raised afresh)
+@functools.lru_cache(maxsize=256)
+def _parse(text: str) -> Expression:
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"the function is {len(text)} characters long; the limit is {MAX_LENGTH}")
     check_characters(text)
