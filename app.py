@@ -397,7 +397,8 @@ def _escape_markdown(text: str) -> str:
 
 
 def legend_ui() -> None:
-    parts = [f"<span class='ae-key'><span class='ae-swatch ae-{entry.shape.replace(' ', '-')}' "
+    parts = [f"<span class='ae-key'><span class='ae-swatch ae-{entry.shape.replace(' ', '-')}"
+             f"{' ae-dashed' if entry.meaning.startswith('dashed') else ''}' "
              f"style='background:{entry.fill}'></span><b>{entry.kind}</b> ({entry.shape}): {entry.meaning}</span>"
              for entry in LEGEND]
     # trusted markup: every piece comes from explorer.dot.LEGEND, none from a visitor
@@ -654,6 +655,7 @@ def style_ui() -> None:
                       vertical-align:middle; }}
         .ae-ellipse {{ border-radius:50%; }} .ae-hexagon {{ clip-path: polygon(25% 0,75% 0,100% 50%,75% 100%,
                       25% 100%,0 50%); }} .ae-plain-text {{ border-style:dotted; }}
+        .ae-dashed {{ border-style:dashed; border-width:2px; }}
         .stApp p, .stApp li, .stApp label, .stApp input, .stApp code, .stApp td, .stApp th,
         .stApp button {{ font-size:{size}; }}
         </style>""",
