@@ -94,8 +94,9 @@ class Pool:
         self._closed = False
         self._started_once = threading.Event()
         self.replaced = 0  # workers killed and replaced: overruns and crashes, for the host's eyes
-        for _ in range(self.limits.workers):
-            self._start_in_background()
+        # one after another: the first page waits for one worker's torch import, not for several sharing the cores
+        threading.Thread(target=self._start_several, args=(self.limits.workers,), daemon=True,
+                         name="explorer-worker-start").start()
 
     def run(self, task: str, *args: Any) -> Any:
         """The result of ``task(*args)`` computed in a worker.
@@ -164,6 +165,10 @@ class Pool:
 
     def _start_in_background(self) -> None:
         threading.Thread(target=self._start, daemon=True, name="explorer-worker-start").start()
+
+    def _start_several(self, count: int) -> None:
+        for _ in range(count):
+            self._start()
 
     def _start(self) -> None:
         worker = Child(_WORKER, str(self.limits.memory_mb), env=_environment())
