@@ -11,6 +11,7 @@ a link opened by a whole class) without keeping live tensors.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from .backward import Playback, known_grads, play
@@ -30,13 +31,14 @@ from .higher import (
     second_derivative_plot,
 )
 from .lessons import lesson
-from .points import Range, read_point
+from .points import Range, grid_shape, read_point, read_points
 from .render import RenderError, has_dot, svg
 from .script import python_script
 from .state import PageState
 from .symbolic import Symbolic, derivatives
 
-__all__ = ["Page", "Comparison", "StepView", "Further", "TOPICS", "build", "step_view", "further", "inspector_rows"]
+__all__ = ["MAX_PAGE_VALUES", "Page", "Comparison", "StepView", "Further", "TOPICS", "build", "step_view", "further",
+           "inspector_rows"]
 
 
 @dataclass(frozen=True)
@@ -76,10 +78,20 @@ class StepView:
     targets: tuple[str, ...]  # the nodes it sends gradients to
 
 
+# A page carries each recorded value several times (data, grad, saved tensors, every backward step): about 180
+# bytes of JSON a value. Past this many, a page is megabytes that the app's process must read for one visitor
+# while it serves all the others (SECURITY.md); explore() itself allows MAX_RECORDED_VALUES from Python.
+MAX_PAGE_VALUES = 50_000
+
+
 def build(state: PageState, hide_grads: bool = False) -> Page:
     """Run the state's function and prepare every panel; raises ExpressionError on bad input."""
     parsed = parse(state.function)
     at = {v: state.point(v) for v in parsed.variables}
+    values = recorded_values(parsed, math.prod(grid_shape(read_points(at, parsed.variables))))
+    if values > MAX_PAGE_VALUES:
+        raise ExpressionError(f"this page would show {values:,} recorded values (every tensor at every point); a page "
+                              f"shows at most {MAX_PAGE_VALUES:,}: use fewer points or a shorter function")
     result = explore(state.function, at, device=state.device, dtype=state.dtype)
     dot = to_dot(result.graph, show_grads=not hide_grads)
     # torchviz's picture costs a second dot process: lay it out only when its view is open

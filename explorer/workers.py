@@ -40,9 +40,13 @@ from typing import Any
 from .child import Child
 from .errors import ExpressionError
 
-__all__ = ["Limits", "Pool", "Busy", "Overrun", "TASKS"]
+__all__ = ["Limits", "Pool", "Busy", "Overrun", "TASKS", "MAX_ANSWER_BYTES"]
 
 _WORKER = Path(__file__).with_name("_page_worker.py")
+
+# The app's process reads every answer and keeps it in its cache, on behalf of every visitor at once: a page
+# bigger than this is refused in the worker instead (page.MAX_PAGE_VALUES keeps pages near 9 MB at most).
+MAX_ANSWER_BYTES = 16_000_000
 
 # what a worker can be asked to do: the app's expensive calls, by name (see _page_worker.TASKS)
 TASKS = ("page", "step", "further", "pitfall", "gradcheck")
@@ -189,7 +193,11 @@ def _answer(line: bytes, tasks: dict) -> str:
     try:
         request = plain.loads(line)
         result = tasks[request["task"]](*request["args"])
-        return plain.dumps({"result": result})
+        answer = plain.dumps({"result": result})
+        if len(answer) > MAX_ANSWER_BYTES:
+            raise ExpressionError(f"this page would be {len(answer) / 1e6:.0f} MB of data, more than the "
+                                  f"{MAX_ANSWER_BYTES / 1e6:.0f} MB one page may be here: use fewer points")
+        return answer
     except ExpressionError as err:
         return plain.dumps({"refused": (err.message, err.column)})
     except Exception as err:  # every failure is an answer; the pool then retires this worker

@@ -361,10 +361,13 @@ def _assert_within_tolerance(xs: np.ndarray, ys: np.ndarray, line: dict, width: 
             near = np.hypot(px - vx[a] - t * dx, py - vy[a] - t * dy)
         distance = np.fmin(distance, np.where(np.isfinite(near), near, np.inf))
     assert np.isfinite(distance[finite]).all(), "a computed point is left in a gap"
-    assert distance[finite].max(initial=0.0) <= TOLERANCE
+    # plus the rounding of the 7 significant digits sent, which a nearly flat curve far from 0 can show
+    rounding = 1e-6 * float(np.abs(ys[finite]).max(initial=0.0)) / height
+    assert distance[finite].max(initial=0.0) <= TOLERANCE + rounding
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40, deadline=None, derandomize=True)  # the same cases on every run, in CI too
+@example(shape="tanh({a}*x) + {b}*x", a=3.0, b=-2.5, start=-6, length=1, count=2, dtype="float64")  # f' nearly flat
 @example(shape="1/(x - {b})", a=1.0, b=-2.5, start=-3, length=8, count=193, dtype="float32")  # inf at one point
 @example(shape="sqrt(x - {b})", a=1.0, b=0.3, start=-2, length=4, count=MAX_POINTS, dtype="float64")
 @example(shape="abs(x - {b}) * {a}", a=0.5, b=0.0, start=-1, length=2, count=223, dtype="float32")
