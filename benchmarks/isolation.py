@@ -55,11 +55,14 @@ def candidates() -> dict[str, PageState]:
     for _ in range(50):
         long_chain = f"torch.sin({long_chain}) * 1.01 + x"
     many_terms = _terms(30) + "x"  # ~180 tensors: the most the recorded-value cap allows at one point
-    at_cap = _terms(16) + "x"  # ~97 tensors at 10,000 points: just under the cap of 1,000,000 recorded values
+    at_cap = "torch.sin(x) * x + x"  # 4 tensors at 10,000 points: near the page's cap of 50,000 recorded values
     return {
         "50-step chain at one point, plot over 10,000 points": PageState(
             function=long_chain, points=(("x", "0.5"),), window=RANGE),
-        "16 terms over 10,000 points": PageState(function=at_cap, points=(("x", RANGE),), window=RANGE),
+        "a function over 10,000 points, at the page's cap": PageState(function=at_cap, points=(("x", RANGE),),
+                                                                      window=RANGE),
+        "two ranges, a 100 x 100 grid": PageState(function="u*v + u**2", points=(("u", "-1:1:100"),
+                                                                                 ("v", "-1:1:100"))),
         "30 terms at one point, plot over 10,000 points": PageState(
             function=many_terms, points=(("x", "0.5"),), window=RANGE),
         "seven ranges, a 40,000-point grid": PageState(
