@@ -478,23 +478,24 @@ def plots_ui(page: Page) -> None:
         st.caption("Click a point on a plot to move the evaluation point there.")
 
 
+class _Built(go.Figure):
+    """A figure that is Plotly JSON already. st.plotly_chart takes a Plotly figure by its to_dict() and would
+    rebuild a plain dict as a validated go.Figure, trace by trace: 10 to 50 ms a page, for the same JSON."""
+
+    def __init__(self, figure: dict) -> None:  # no go.Figure.__init__: that is the rebuilding
+        self._built = figure
+
+    def to_dict(self) -> dict:
+        return self._built
+
+
 def plot_ui(plot: Plot, prefix: str = "plot") -> None:
-    class Built(go.Figure):
-        """A figure that is Plotly JSON already. st.plotly_chart takes a Plotly figure by its to_dict() and would
-        rebuild a plain dict as a validated go.Figure, trace by trace: 10 to 50 ms a page, for the same JSON."""
-
-        def __init__(self, figure: dict) -> None:  # no go.Figure.__init__: that is the rebuilding
-            self._built = figure
-
-        def to_dict(self) -> dict:
-            return self._built
-
     key = f"{prefix}_{'_'.join(plot.variables)}"
     figure = plot.figure
     if st.session_state.presentation:  # a new dict: the cached page's figure stays as it was
         frame = figure["layout"]
         figure = {**figure, "layout": {**frame, "font": {**frame.get("font", {}), "size": 20}, "height": 520}}
-    st.plotly_chart(Built(figure), key=key, selection_mode="points", width="stretch",
+    st.plotly_chart(_Built(figure), key=key, selection_mode="points", width="stretch",
                     on_select=functools.partial(pick_point, key, plot.variables))
     for note in plot.notes:
         st.info(_escape_markdown(note))
