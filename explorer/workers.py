@@ -98,9 +98,7 @@ class Pool:
         self._closed = False
         self._started_once = threading.Event()
         self.replaced = 0  # workers killed and replaced: overruns and crashes, for the host's eyes
-        # one after another: the first page waits for one worker's torch import, not for several sharing the cores
-        threading.Thread(target=self._start_several, args=(self.limits.workers,), daemon=True,
-                         name="explorer-worker-start").start()
+        self._start_in_background(self.limits.workers)
 
     def run(self, task: str, *args: Any) -> Any:
         """The result of ``task(*args)`` computed in a worker.
@@ -167,8 +165,9 @@ class Pool:
         worker.stop()
         self._start_in_background()
 
-    def _start_in_background(self) -> None:
-        threading.Thread(target=self._start, daemon=True, name="explorer-worker-start").start()
+    def _start_in_background(self, count: int = 1) -> None:
+        # one after another: the first page waits for one worker's torch import, not for several sharing the cores
+        threading.Thread(target=self._start_several, args=(count,), daemon=True, name="explorer-worker-start").start()
 
     def _start_several(self, count: int) -> None:
         for _ in range(count):
