@@ -1,10 +1,11 @@
-"""A child process that answers one line per job on its pipes: started, read with a deadline, killed.
+"""A child process that answers each job on its pipes: started, read with a deadline, killed.
 
 The explorer's two kinds of worker (the page workers of ``explorer.workers`` and
 the sympy worker of ``explorer.symbolic``) are both ``python -I <script>``
 processes that print ``ready`` once they have imported what they need and then
-answer one line per line they read. This is the part they share: reading a
-whole line with a deadline (``selectors`` on the pipe, so a stuck child never
+answer one line per line they read; ``explorer.render`` keeps Graphviz's ``dot``
+running the same way, one SVG per graph. This is the part they share: reading a
+whole answer with a deadline (``selectors`` on the pipe, so a stuck child never
 blocks its caller), and stopping a child so that no process and no zombie is left.
 POSIX only.
 """
@@ -16,6 +17,7 @@ import selectors
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 __all__ = ["Child", "READY"]
@@ -27,8 +29,14 @@ class Child:
     """``python -I script *args`` with pipes for stdin and stdout; stderr is dropped."""
 
     def __init__(self, script: Path, *args: str, env: dict[str, str] | None = None) -> None:
-        self.process = subprocess.Popen([sys.executable, "-I", str(script), *args], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+        self.process = _start([sys.executable, "-I", str(script), *args], env)
+
+    @classmethod
+    def program(cls, command: Sequence[str]) -> Child:
+        """Any other program on the same pipes (Graphviz's ``dot``), with its stderr dropped too."""
+        child = cls.__new__(cls)
+        child.process = _start(list(command), None)
+        return child
 
     def started(self, seconds: float) -> bool:
         """Whether the child said ``ready`` within ``seconds``."""
@@ -45,10 +53,14 @@ class Child:
 
     def read_line(self, deadline: float) -> bytes | None:
         """One whole line, or None if it is not complete by ``deadline`` or the child ended."""
+        return self.read_until(lambda received: received.endswith(b"\n"), deadline)
+
+    def read_until(self, complete: Callable[[bytearray], bool], deadline: float) -> bytes | None:
+        """What the child writes until ``complete(what came so far)``, or None past ``deadline`` or at its end."""
         received = bytearray()
         with selectors.DefaultSelector() as selector:
             selector.register(self.process.stdout, selectors.EVENT_READ)
-            while not received.endswith(b"\n"):
+            while not complete(received):
                 left = deadline - time.monotonic()
                 if left <= 0 or not selector.select(left):
                     return None
@@ -67,3 +79,8 @@ class Child:
         self.process.wait()
         for pipe in (self.process.stdin, self.process.stdout):
             pipe.close()
+
+
+def _start(command: list[str], env: dict[str, str] | None) -> subprocess.Popen:
+    return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            env=env)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -43,3 +45,35 @@ def test_missing_dot_is_a_render_error_that_names_graphviz(monkeypatch, tmp_path
     with pytest.raises(RenderError) as caught:
         svg("digraph { a -> b }")
     assert "Graphviz" in str(caught.value)
+
+
+def _one_shot(source: str) -> str:
+    return subprocess.run([shutil.which("dot"), "-Tsvg"], input=source.encode(), capture_output=True,
+                          check=True).stdout.decode()
+
+
+GRAPHS = [to_dot(explore(text, {"x": 2}).graph) for text in ("x ** 2", "sin(x) * x + x", "relu(x - 1)")]
+
+
+def test_graphs_laid_out_one_after_another_each_get_their_own_drawing_as_a_one_shot_dot_draws_it(dot_program):
+    for source in GRAPHS * 3:
+        assert svg(source) == _one_shot(source)
+
+
+@pytest.mark.parametrize("broken", ["digraph {", 'digraph { a -> }', "not dot at all"])
+def test_after_a_graph_dot_cannot_read_the_next_graph_is_drawn_right(broken, dot_program):
+    with pytest.raises(RenderError):
+        svg(broken)
+    assert svg(GRAPHS[1]) == _one_shot(GRAPHS[1])
+
+
+def test_after_a_layout_stopped_at_its_time_limit_the_next_graph_is_drawn_right(dot_program):
+    with pytest.raises(RenderError):
+        svg(GRAPHS[1], timeout=1e-6)
+    assert svg(GRAPHS[2]) == _one_shot(GRAPHS[2])
+
+
+def test_layouts_asked_for_at_once_each_get_their_own_graph(dot_program):
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        drawn = list(pool.map(svg, GRAPHS * 4))
+    assert drawn == [_one_shot(source) for source in GRAPHS * 4]
