@@ -29,6 +29,7 @@ RUN pip install -r requirements.txt
 
 COPY pyproject.toml README.md app.py ./
 COPY explorer/ explorer/
+COPY panels/ panels/
 COPY assets/ assets/
 COPY .streamlit/ .streamlit/
 # root owns the code: the app cannot rewrite itself

@@ -7,6 +7,7 @@ and run where this machine can run it: the health check against a real app, ngin
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import json
 import re
@@ -121,6 +122,16 @@ def test_dockerignore_lets_through_everything_the_image_copies():
     kept = {line[1:].rstrip("/") for line in (ROOT / ".dockerignore").read_text().splitlines() if line.startswith("!")}
     copied = {source.rstrip("/") for arguments in instructions("COPY") for source in arguments.split()[:-1]}
     assert copied <= kept, f"copied but ignored: {sorted(copied - kept)}"
+
+
+def test_the_image_copies_every_local_module_the_app_imports():
+    imported = {alias.name.split(".")[0] for node in ast.walk(ast.parse((ROOT / "app.py").read_text()))
+                if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module.split(".")[0] for node in ast.walk(ast.parse((ROOT / "app.py").read_text()))
+                 if isinstance(node, ast.ImportFrom) and node.module and not node.level}
+    local = {name for name in imported if (ROOT / name).is_dir() or (ROOT / f"{name}.py").exists()}
+    copied = {source.rstrip("/") for arguments in instructions("COPY") for source in arguments.split()[:-1]}
+    assert local and local <= copied, f"app.py imports {sorted(local - copied)}, which the image lacks"
 
 
 def test_health_check_passes_on_a_running_app_and_fails_without_one():

@@ -1,0 +1,9 @@
+"""The Streamlit side of Autograd Explorer: the panels ``app.py`` draws, each from plain data the core made.
+
+``explorer`` never imports Streamlit; this package is where it meets the page.
+One module per part of the page (``inputs``, ``lesson``, ``graph``, ``tensors``,
+``plots``, ``further``, ``share``), the session state and its callbacks
+(``session``), and the jobs sent to the worker processes (``jobs``). Kept out of
+``app.py`` so a rerun runs already-imported code: Streamlit compiles the script
+it runs, and keys each cached function by its source, on every run.
+"""

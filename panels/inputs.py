@@ -1,0 +1,74 @@
+"""The inputs: the lessons and settings in the sidebar, the function box and a box per variable."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from explorer import ExpressionError, available_devices, parse
+from explorer.expression import MAX_LENGTH
+from explorer.lessons import LESSONS
+
+from .session import keep_point, open_lesson
+
+
+def sidebar_ui() -> None:
+    with st.sidebar:
+        st.header("Lessons")
+        st.caption("The lab *Differentiation in PyTorch*, one click per cell.")
+        for item in LESSONS:
+            chosen = st.session_state.lesson == item.key
+            st.button(item.title, key=f"lesson_{item.key}", on_click=open_lesson, args=(item.key,),
+                      type="primary" if chosen else "secondary", width="stretch")
+        st.header("Settings")
+        devices = available_devices()
+        st.selectbox("Device", devices, key="device",
+                      help="Only devices PyTorch can use here are listed.")
+        missing = [d for d in ("cuda", "mps") if d not in devices]
+        if missing:
+            st.caption(f"Not available here: {', '.join(missing)} (PyTorch sees no such device on this server).")
+        st.radio("dtype", ("float32", "float64"), key="dtype", horizontal=True,
+                 help="float32 is PyTorch's default and the lab's.")
+        st.toggle("Presentation mode (large type)", key="presentation")
+        st.caption("Light or dark theme: ⋮ menu → Settings. To embed in a course page, add `embed=true` to the "
+                   "link.")
+
+
+def inputs_ui() -> tuple[str, ...]:
+    """The function box and a point box for each variable it uses; returns those variables."""
+    st.text_input("Function", key="function", placeholder="x**2 + 2*x + 1", max_chars=MAX_LENGTH,
+                  help="Variables x y z u v w t; + - * / ** (or ^); sin cos tan asin acos atan sinh cosh tanh "
+                       "exp log log2 log10 sqrt abs relu sigmoid softplus sum mean max min clamp where; pi, e; "
+                       "the lab's SQ and the corrected SQFixed. Written as in PyTorch: torch.relu(x), x.exp().")
+    try:
+        variables = parse(st.session_state.function).variables
+    except ExpressionError:
+        last = st.session_state.last_good
+        variables = last.result.variables if last else ()
+    columns = st.columns(max(len(variables), 1) + 1)
+    for column, variable in zip(columns, variables, strict=False):
+        key = f"point_{variable}"
+        if key not in st.session_state:
+            st.session_state[key] = st.session_state.points[variable]
+        column.text_input(f"{variable} =", key=key, on_change=keep_point, args=(variable,),
+                          help="A number (2, -0.5, pi) or a range start:stop:count, like torch.linspace.")
+    columns[-1].text_input("Plot range", key="window", help="start:stop:count for the plot's horizontal axis.")
+    return variables
+
+
+def style_ui() -> None:
+    # trusted, static CSS: sizes for the legend, and large type for a projector
+    size = "1.25rem" if st.session_state.presentation else "1rem"
+    st.markdown(
+        f"""<style>
+        .ae-legend {{ display:flex; flex-wrap:wrap; gap:.3rem 1.2rem; font-size:.9rem; margin:.3rem 0; }}
+        .ae-swatch {{ display:inline-block; width:1.4em; height:.9em; border:1px solid #555; margin-right:.3em;
+                      vertical-align:middle; }}
+        .ae-ellipse {{ border-radius:50%; }} .ae-hexagon {{ clip-path: polygon(25% 0,75% 0,100% 50%,75% 100%,
+                      25% 100%,0 50%); }} .ae-plain-text {{ border-style:dotted; }}
+        .ae-dashed {{ border-style:dashed; border-width:2px; }}
+        .stApp p, .stApp li, .stApp label, .stApp input, .stApp code, .stApp td, .stApp th,
+        .stApp button {{ font-size:{size}; }}
+        </style>""",
+        unsafe_allow_html=True,
+    )
+

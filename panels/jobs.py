@@ -1,0 +1,72 @@
+"""The jobs a page asks of the worker processes, cached at the UI boundary and counted against a quota.
+
+Every job whose cost depends on what a visitor typed runs in ``explorer.workers``'s
+pool (SECURITY.md); answers come back as the core's frozen dataclasses of plain
+data, so the caches below hold no live tensor. Cached answers are free; new ones
+take from the visitor's quota.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import streamlit as st
+
+from explorer.errors import ExpressionError
+from explorer.quota import Quota
+from explorer.workers import Limits, Pool
+
+from .text import escape_markdown
+
+if TYPE_CHECKING:  # the answers' types; the pool is started before anything imports the heavier core
+    from explorer import GradcheckResult
+    from explorer.page import Further, Page, StepView
+    from explorer.pitfalls import Outcome
+    from explorer.state import PageState
+
+
+@st.cache_resource(on_release=Pool.close)
+def pool() -> Pool:
+    # pre-started worker processes: a visitor's function never runs in the app's own process (SECURITY.md)
+    return Pool(Limits.from_environment())
+
+
+def _work(task: str, *args):
+    """One job for the workers, if this visitor's quota allows it; cached answers never get here."""
+    quota = st.session_state.setdefault("quota", Quota())
+    if not quota.take():
+        raise ExpressionError(f"You are changing things faster than the explorer computes them. Wait "
+                              f"{max(quota.wait(), 1):.0f} s and try again.")
+    return pool().run(task, *args)
+
+
+# bounded, and expiring: a lesson revisited or a link opened by a class hits it; nothing grows forever
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def page(state: PageState, hide_grads: bool) -> Page:
+    return _work("page", state, hide_grads)
+
+
+@st.cache_data(max_entries=2, show_spinner=False)
+def gradcheck(name: str) -> GradcheckResult:
+    return _work("gradcheck", name)
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def further(state: PageState, topic: str) -> Further:
+    return _work("further", state, topic)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def pitfall(key: str) -> Outcome:
+    return _work("pitfall", key)
+
+
+@st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
+def step_view(state: PageState, hide_grads: bool, step: int) -> StepView:
+    return _work("step", state, hide_grads, step)
+
+
+def refused(err: ExpressionError) -> None:
+    """A job the workers refused (too slow, too big, too many at once): said, and the page goes on."""
+    st.warning(escape_markdown(err.message))
+

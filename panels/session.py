@@ -1,0 +1,113 @@
+"""The page's state in ``st.session_state``: copied from the link once, read back as a ``PageState``, and
+the callbacks that change it (lessons, points, the backward player, clicks on the graph and the plots)."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from explorer import available_devices
+from explorer.lessons import lesson
+from explorer.state import DEFAULT_POINTS, PageState, from_query
+
+
+def init_state() -> None:
+    """Copy the link's state into the widgets once, when a session starts."""
+    if "started" in st.session_state:
+        return
+    state, problems = from_query(st.query_params.to_dict(), available_devices())
+    st.session_state.update(
+        started=True, link_problems=problems, function=state.function, window=state.window,
+        device=state.device, dtype=state.dtype, view=state.view, lesson=state.lesson, node=state.node,
+        presentation=st.query_params.get("present") == "1", last_good=None,
+        points={v: state.point(v) for v in DEFAULT_POINTS}, step=state.step, playing=False, speed=1.0,
+        shown_function=state.function,
+    )
+
+
+def current_state() -> PageState:
+    # .get: Streamlit forgets the value of a widget that was not drawn in the last run
+    s, default = st.session_state, PageState()
+    state = PageState(function=s.get("function", default.function), window=s.get("window", default.window),
+                      device=s.get("device", default.device), dtype=s.get("dtype", default.dtype),
+                      view=s.get("view") or default.view, lesson=s.lesson, node=s.get("node") or "", step=s.step)
+    for variable, typed in s.points.items():
+        state = state.with_point(variable, typed.strip())
+    return state
+
+
+def set_point(variable: str, typed: str) -> None:
+    """Change a variable's point; the box for it shows the change (when it is drawn)."""
+    st.session_state.points[variable] = typed
+    st.session_state[f"point_{variable}"] = typed
+
+
+def keep_point(variable: str) -> None:
+    st.session_state.points[variable] = st.session_state[f"point_{variable}"]
+
+
+def open_lesson(key: str) -> None:
+    chosen = lesson(key)
+    st.session_state.update(lesson=key, function=chosen.function, node="")
+    for variable, typed in chosen.points:
+        set_point(variable, typed)
+
+
+def show_function(function: str) -> None:
+    st.session_state.update(function=function, node="")
+
+
+def go_step(step: int) -> None:
+    st.session_state.update(step=step, step_slider=max(step, 1), playing=False)
+
+
+def keep_step() -> None:
+    st.session_state.update(step=st.session_state.step_slider, playing=False)
+
+
+def toggle_play(last: int) -> None:
+    playing = not st.session_state.playing
+    step = st.session_state.step
+    if playing and step in (0, last):  # from the finished graph or the end: start over
+        step = 1
+    st.session_state.update(playing=playing, step=step, step_slider=step, last_tick=time.monotonic())
+
+
+def tick(last: int) -> None:
+    """One beat of the player: advance a step, or stop at the end."""
+    now = time.monotonic()
+    if now - st.session_state.get("last_tick", 0.0) < 0.9 * st.session_state.speed:
+        return  # the fragment's first run comes at once, not after the interval
+    st.session_state.last_tick = now
+    if st.session_state.step >= last:
+        st.session_state.playing = False
+    else:
+        st.session_state.step += 1
+        st.session_state.step_slider = st.session_state.step
+    st.rerun(scope="app")
+
+
+def pick_node() -> None:
+    picked = st.session_state.graph_pick.selected
+    if picked:
+        st.session_state.node = picked.split(".")[0]  # a saved value selects the node that saved it
+
+
+def pick_point(key: str, variables: tuple[str, ...]) -> None:
+    points = st.session_state[key].selection.points
+    if not points:
+        return
+    first = points[0]
+    if len(variables) == 1:
+        set_point(variables[0], f"{first['x']:.4g}")
+    elif "y" in first:
+        set_point(variables[0], f"{first['x']:.4g}")
+        set_point(variables[1], f"{first['y']:.4g}")
+
+
+def grads_hidden(key: str) -> bool:
+    """A practice lesson hides the gradients until the learner answers or asks for the answer."""
+    current = lesson(key)
+    return bool(current and current.question and not st.session_state.get(f"solved_{key}"))
+

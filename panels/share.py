@@ -1,0 +1,42 @@
+"""Share and take away: the page's link, and downloads of the graph, the plot and a runnable script."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from explorer.page import Page
+from explorer.render import RenderError, png
+
+
+def share_ui(page: Page, query: dict[str, str]) -> None:
+    st.subheader("Share and take away")
+    base = st.context.url or ""
+    st.caption("This link reopens this page (copy button on the right); add `&embed=true` to put it in a "
+               "course page, `&present=1` to open it in presentation mode:")
+    st.code(f"{base}?{urlencode(query)}", language=None)
+    cols = st.columns(5)
+    # on_click="ignore": a download needs no rerun of the page
+    cols[0].download_button("Graph SVG", page.svg or "", "autograd_graph.svg", "image/svg+xml",
+                            disabled=not page.svg, on_click="ignore")
+    cols[1].download_button("Graph PNG", lambda: _png(page.dot), "autograd_graph.png", "image/png",
+                            disabled=not page.svg, on_click="ignore")
+    cols[2].download_button("Graph DOT", page.dot, "autograd_graph.dot", "text/vnd.graphviz", on_click="ignore")
+    cols[3].download_button("Plot HTML", lambda: _plot_html(page), "autograd_plot.html", "text/html",
+                            disabled=not page.plots, on_click="ignore")
+    cols[4].download_button("Python script", page.script, "autograd_explorer.py", "text/x-python",
+                            on_click="ignore")
+
+
+def _png(dot: str) -> bytes:
+    try:
+        return png(dot)
+    except RenderError:
+        return b""
+
+
+def _plot_html(page: Page) -> str:
+    return "\n".join(go.Figure(p.figure).to_html(include_plotlyjs="cdn", full_html=False) for p in page.plots)
+
