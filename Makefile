@@ -16,11 +16,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python -m streamlit run app.py
+	$(BIN)/python app.py
 
 # the developer settings: rerun on save, full error details (the public ones are in .streamlit/config.toml)
 dev: $(STAMP)
-	$(BIN)/python -m streamlit run app.py --server.runOnSave true --server.fileWatcherType auto \
+	$(BIN)/python app.py --server.runOnSave true --server.fileWatcherType auto \
 		--client.showErrorDetails full --client.toolbarMode developer
 
 test: $(STAMP)

@@ -7,9 +7,22 @@ core (a page built by a worker process), and the panels of ``panels``. Run with
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
 
-import streamlit as st
+if __name__ == "__main__" and "streamlit" not in sys.modules:
+    # `python app.py [streamlit options]`: the workers start importing torch now, while Streamlit starts;
+    # Streamlit then runs this file again as its script, with streamlit imported
+    from pathlib import Path
+
+    from explorer.workers import start_early
+
+    start_early()
+    from streamlit.web.cli import main as streamlit_main
+
+    streamlit_main(["run", str(Path(__file__).resolve()), *sys.argv[1:]], prog_name="streamlit")
+
+import streamlit as st  # noqa: E402
 
 from panels import jobs
 

@@ -40,7 +40,7 @@ from typing import Any
 from .child import Child
 from .errors import ExpressionError
 
-__all__ = ["Limits", "Pool", "Busy", "Overrun", "TASKS", "MAX_ANSWER_BYTES"]
+__all__ = ["Limits", "Pool", "Busy", "Overrun", "TASKS", "MAX_ANSWER_BYTES", "start_early", "take_early"]
 
 _WORKER = Path(__file__).with_name("_page_worker.py")
 
@@ -183,6 +183,22 @@ class Pool:
                 self._started_once.set()
                 return
         worker.stop()
+
+
+_early: Pool | None = None
+
+
+def start_early(limits: Limits | None = None) -> None:
+    """Start the pool before the app's server, so that its workers import torch while the server starts."""
+    global _early
+    _early = Pool(limits or Limits.from_environment())
+
+
+def take_early() -> Pool | None:
+    """The pool ``start_early`` started, once; None if there is none."""
+    global _early
+    pool, _early = _early, None
+    return pool
 
 
 def _answer(line: bytes, tasks: dict) -> str:

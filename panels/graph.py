@@ -16,7 +16,7 @@ from explorer.render import has_dot
 from explorer.state import VIEWS
 
 from .session import go_step, grads_hidden, keep_step, pick_node, tick, toggle_play
-from .text import escape_markdown
+from .text import arrow, escape_markdown
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -125,8 +125,8 @@ def glossary_ui(page: Page) -> None:
     if not names:
         return
     with st.expander(f"Glossary: the {len(names)} kinds of grad_fn in this graph"):
-        st.table([{"grad_fn": e.name, "forward": e.forward, "backward (local derivative)": e.local,
-                   "saves": e.saved} for e in map(explain, names)], hide_index=True)
+        st.table(arrow([{"grad_fn": e.name, "forward": e.forward, "backward (local derivative)": e.local,
+                   "saves": e.saved} for e in map(explain, names)]), hide_index=True)
 
 
 def legend_ui() -> None:

@@ -14,7 +14,7 @@ import streamlit as st
 
 from explorer.errors import ExpressionError
 from explorer.quota import Quota
-from explorer.workers import Limits, Pool
+from explorer.workers import Limits, Pool, take_early
 
 from .text import escape_markdown
 
@@ -27,8 +27,9 @@ if TYPE_CHECKING:  # the answers' types; the pool is started before anything imp
 
 @st.cache_resource(on_release=Pool.close)
 def pool() -> Pool:
-    # pre-started worker processes: a visitor's function never runs in the app's own process (SECURITY.md)
-    return Pool(Limits.from_environment())
+    # pre-started worker processes: a visitor's function never runs in the app's own process (SECURITY.md);
+    # `python app.py` starts them before the server, `streamlit run app.py` when the first visitor comes
+    return take_early() or Pool(Limits.from_environment())
 
 
 def _work(task: str, *args):

@@ -7,7 +7,7 @@ import streamlit as st
 from explorer.dot import format_value
 from explorer.page import Page
 
-from .text import escape_markdown
+from .text import arrow, escape_markdown
 
 
 def tensors_ui(page: Page) -> None:
@@ -16,8 +16,8 @@ def tensors_ui(page: Page) -> None:
     columns = ("tensor", "data", "grad", "grad_fn", "is_leaf", "requires_grad", "retains_grad", "shape", "dtype",
                "device")
     # cells render markdown: a label like x*y*z must not turn into italics
-    st.table([{c: escape_markdown(str(row[c])) for c in columns} for row in page.rows], border="horizontal",
-             hide_index=True)
+    st.table(arrow([{c: escape_markdown(str(row[c])) for c in columns} for row in page.rows]),
+             border="horizontal", hide_index=True)
 
 
 def node_ui(page: Page) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pyarrow as pa
+
 
 def escape_markdown(text: str) -> str:
     # a story quotes subexpressions a visitor typed: show * _ ( ) literally, never as markdown
@@ -12,3 +14,9 @@ def latex_name(name: str) -> str:
     # an output name is letters, digits and underscores; an underscore would be a subscript in LaTeX
     return name if len(name) == 1 else r"\mathrm{" + name.replace("_", r"\_") + "}"
 
+
+
+def arrow(rows: list[dict[str, str]]) -> pa.Table:
+    """Rows of text for ``st.table``, as the Arrow table Streamlit sends: given a list of dicts it builds a
+    pandas frame first, ~6 ms a table on every rerun."""
+    return pa.Table.from_pylist(rows)

@@ -114,7 +114,7 @@ def test_dockerfile_health_check_and_command_use_the_exposed_port():
     health = exec_form(instructions("HEALTHCHECK")[0])
     command = exec_form(instructions("CMD")[0])
     assert f"127.0.0.1:{port}/_stcore/health" in " ".join(health)
-    assert command[:4] == ["python", "-m", "streamlit", "run"] and f"--server.port={port}" in command
+    assert command[:2] == ["python", "app.py"] and f"--server.port={port}" in command
     assert "--server.address=0.0.0.0" in command, "inside a container the app must listen beyond loopback"
 
 
