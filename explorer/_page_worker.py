@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout
 
 import torch  # noqa: E402
 
-from explorer.functions import gradcheck_function  # noqa: E402
+from explorer.calls import gradcheck_function  # noqa: E402
 from explorer.page import Page, build, further, step_view  # noqa: E402
 from explorer.pitfalls import run as run_pitfall  # noqa: E402
 from explorer.state import PageState  # noqa: E402

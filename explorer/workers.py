@@ -108,7 +108,7 @@ class Pool:
         """
         if task not in TASKS:
             raise KeyError(f"no task {task!r}")
-        from . import plain  # here, not at the top: importing this module must not import torch (see __init__)
+        from . import plain  # here, not at the top: the app imports this module, and starts its workers, first
 
         request = plain.dumps({"task": task, "args": args}).encode() + b"\n"
         worker = self._take()
