@@ -7,9 +7,17 @@ Never imports Streamlit: the app (``app.py``), the command line
 >>> explore("x**2", {"x": 2}).grad["x"]
 4.0
 
-The names below are loaded on first use (PEP 562), so ``import explorer.workers``
-does not import torch: the app starts its worker processes first, and they
-import torch while the app's own process does the same.
+NOTE [torch only where PyTorch runs]
+The app's process never imports torch: every visitor's function runs in a
+worker process (``explorer.workers``), whose answer comes back as JSON and is
+read into this package's frozen dataclasses. So every module the app imports
+(the parser, the page state, the result classes, the DOT writer) imports
+without torch, and torch is imported where PyTorch runs: at the top of the
+modules that only run it (``recording``, ``calls``, ``pitfall_demos``,
+``notebook``), and inside the functions that run it elsewhere. The names below
+are loaded on first use (PEP 562), each from its own module, so
+``from explorer import parse`` does not import torch either.
+``tests/test_app_process.py`` holds the line.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ _HOMES = {
     "ExpressionError": "errors",
     "DTYPES": "exploration", "Exploration": "exploration", "available_devices": "exploration", "explore": "exploration",
     "VARIABLES": "expression", "Expression": "expression", "parse": "expression",
-    "SQ": "functions", "SQFixed": "functions", "GradcheckResult": "functions", "gradcheck_function": "functions",
+    "SQ": "calls", "SQFixed": "calls", "gradcheck_function": "calls", "GradcheckResult": "functions",
     "GradNode": "graph", "Graph": "graph", "Saved": "graph", "TensorInfo": "graph",
     "MAX_ELEMENTS": "points", "MAX_POINTS": "points", "Range": "points",
 }
@@ -29,6 +37,10 @@ __all__ = sorted(_HOMES)
 def __getattr__(name: str):
     if name not in _HOMES:
         raise AttributeError(f"module 'explorer' has no attribute {name!r}")
+    if _HOMES[name] == "calls":
+        from . import calls  # imports torch: asked for SQ, SQFixed or gradcheck_function
+
+        return getattr(calls, name)
     from . import errors, exploration, expression, functions, graph, points
 
     homes = {"errors": errors, "exploration": exploration, "expression": expression, "functions": functions,

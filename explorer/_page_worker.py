@@ -18,7 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout
 
 import torch  # noqa: E402
 
-from explorer.functions import gradcheck_function  # noqa: E402
+from explorer.calls import gradcheck_function  # noqa: E402
+from explorer.exploration import available_devices  # noqa: E402
 from explorer.page import Page, build, further, step_view  # noqa: E402
 from explorer.pitfalls import run as run_pitfall  # noqa: E402
 from explorer.state import PageState  # noqa: E402
@@ -34,7 +35,8 @@ def _step(state: PageState, hide_grads: bool, step: int):
     return step_view(_page(state, hide_grads), step)
 
 
-_TASKS = {"page": _page, "step": _step, "further": further, "pitfall": run_pitfall, "gradcheck": gradcheck_function}
+_TASKS = {"page": _page, "step": _step, "further": further, "pitfall": run_pitfall, "gradcheck": gradcheck_function,
+          "devices": available_devices}
 assert set(_TASKS) == set(TASKS), "the pool and its workers must agree on the tasks"
 
 

@@ -17,12 +17,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-import torch
-
 from .dot import format_value
 from .exploration import run_live
 from .glossary import explain
-from .graph import Graph, Value, node_ids, record
+from .graph import Graph, Value
 
 __all__ = ["Arrival", "Sent", "Step", "Playback", "play", "known_grads"]
 
@@ -67,6 +65,10 @@ class Playback:
 
 def play(expression: str, at: Mapping[str, object], device: str = "cpu", dtype: str = "float32") -> Playback:
     """Run backward with every node hooked, and return its steps in the order the engine ran them."""
+    import torch
+
+    from .recording import node_ids, record
+
     live = run_live(expression, at, device, dtype)
     output = live.output.tensor
     events: list[tuple[str, tuple, tuple]] = []  # (node id, what arrived, what it sent)
@@ -102,7 +104,8 @@ def _hook(fn, node_id: str, events: list):
 
 
 def _plain(grads: tuple) -> tuple:
-    return tuple(g.detach().cpu().tolist() if isinstance(g, torch.Tensor) else None for g in grads)
+    # each is a tensor, or None where no gradient flows
+    return tuple(None if g is None else g.detach().cpu().tolist() for g in grads)
 
 
 def _steps(graph: Graph, events: list) -> tuple[Step, ...]:
@@ -132,6 +135,8 @@ def _ratio(sent: Value | None, upstream: Value | None) -> Value | None:
     """sent / upstream elementwise; None where the upstream is zero or the shapes do not line up."""
     if sent is None or upstream is None:
         return None
+    import torch
+
     a, b = torch.tensor(sent, dtype=torch.float64), torch.tensor(upstream, dtype=torch.float64)
     try:
         ratio = a / b

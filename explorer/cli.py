@@ -12,10 +12,10 @@ import math
 import sys
 from collections.abc import Sequence
 
+from .calls import gradcheck_function
 from .dot import format_value, to_dot
 from .errors import ExpressionError
 from .exploration import DTYPES, Exploration, explore
-from .functions import gradcheck_function
 from .render import RenderError, svg
 
 __all__ = ["main", "to_json"]

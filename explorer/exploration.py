@@ -15,21 +15,25 @@ import math
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-import torch
+from typing import TYPE_CHECKING
 
 from .errors import ExpressionError
 from .expression import Expression, Term, parse
 from .functions import FUNCTIONS, operator_for
-from .graph import Graph, Labeled, Value, flat, record
+from .graph import Graph, Value, flat
 from .points import Point, Range, grid_shape, read_points
+
+if TYPE_CHECKING:  # torch is imported where a function runs it: importing this module must not (see __init__)
+    import torch
+
+    from .recording import Labeled
 
 __all__ = [
     "DTYPES", "MAX_RECORDED_VALUES", "Exploration", "Live", "available_devices", "evaluate", "explore", "make_leaves",
     "recorded_values", "run_live",
 ]
 
-DTYPES: dict[str, torch.dtype] = {"float32": torch.float32, "float64": torch.float64}
+DTYPES: tuple[str, ...] = ("float32", "float64")
 # Every recorded tensor's data and grad become Python numbers; this bounds their count for one run,
 # so a long function over a fine range cannot take a server's memory (100 operations on 10,000 points).
 MAX_RECORDED_VALUES = 1_000_000
@@ -66,6 +70,8 @@ class Exploration:
 
 def available_devices() -> tuple[str, ...]:
     """The devices this machine can run on: always cpu, then cuda and mps where present."""
+    import torch
+
     devices = ["cpu"]
     if torch.cuda.is_available():
         devices.append("cuda")
@@ -96,6 +102,8 @@ class Live:
 
 def run_live(expression: str, at: Mapping[str, object], device: str = "cpu", dtype: str = "float32") -> Live:
     """Parse, make the leaves and compute every term with PyTorch; no backward yet."""
+    import torch
+
     parsed = parse(expression)
     points = read_points(at, parsed.variables)
     values = recorded_values(parsed, math.prod(grid_shape(points)))
@@ -132,6 +140,10 @@ def explore(
     ``at`` maps each variable to a number or a range (``(start, stop, count)``
     or ``"start:stop:count"``). Raises ``ExpressionError`` for any bad input.
     """
+    import torch
+
+    from .recording import record
+
     live = run_live(expression, at, device, dtype)
     parsed = live.parsed
     with torch.enable_grad():
@@ -148,6 +160,8 @@ def explore(
 
 
 def _device(name: str) -> torch.device:
+    import torch
+
     present = available_devices()
     if name not in ("cpu", "cuda", "mps"):
         raise ExpressionError(f"unknown device '{name}': choose one of {', '.join(present)}")
@@ -157,13 +171,17 @@ def _device(name: str) -> torch.device:
 
 
 def _dtype(name: str) -> torch.dtype:
+    import torch
+
     if name not in DTYPES:
         raise ExpressionError(f"unknown dtype '{name}': choose one of {', '.join(DTYPES)}")
-    return DTYPES[name]
+    return {"float32": torch.float32, "float64": torch.float64}[name]
 
 
 def make_leaves(points: Mapping[str, Point], device: torch.device, dtype: torch.dtype) -> dict[str, torch.Tensor]:
     """One leaf per variable, made on the device with requires_grad, so it stays a leaf."""
+    import torch
+
     shape = grid_shape(points)
     ranges = [name for name, point in points.items() if isinstance(point, Range)]
     leaves = {}
@@ -190,6 +208,10 @@ def evaluate(parsed: Expression, leaves: dict[str, torch.Tensor], device: torch.
     Works for leaves that are dual tensors too (forward mode): only tensors that
     require grad are asked to retain it.
     """
+    import torch
+
+    from .recording import Labeled
+
     entries = [Labeled(leaf, name, name, "input") for name, leaf in leaves.items()]
     index_of_leaf = {name: i for i, name in enumerate(leaves)}
     results: dict[int, tuple[object, int | None]] = {}  # id(term) -> (value, entry index)
@@ -216,6 +238,8 @@ def evaluate(parsed: Expression, leaves: dict[str, torch.Tensor], device: torch.
 
 
 def _apply(term: Term, args: list, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+    import torch
+
     if term.op in _OPERATORS:
         result = operator_for(term.op)(*args)
     else:
@@ -229,6 +253,8 @@ def _apply(term: Term, args: list, device: torch.device, dtype: torch.dtype) -> 
 
 
 def _sum_trick(entries: list[Labeled], value_index: int, output: str) -> Labeled:
+    from .recording import Labeled
+
     # the lab's Y = x ** 2; y = torch.sum(Y): the function keeps its name, the sum is what backward starts from
     value = entries[value_index]
     if value.role != "input":

@@ -31,12 +31,15 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from .exploration import Live, run_live
 from .points import Point, Range
+
+if TYPE_CHECKING:  # imported where a curve is computed: the app's process reads a Plot without torch
+    import torch
 
 __all__ = ["Plot", "TOLERANCE", "contour", "curve", "curve_traces", "curve_values", "derivative_name",
            "held_points", "layout", "plots"]
@@ -241,6 +244,8 @@ def _reductions(live: Live) -> list[int]:
 
 def _gradients(output: torch.Tensor, leaves: list[torch.Tensor]) -> list[torch.Tensor | None]:
     """d output / d each leaf, None where no gradient reaches it (as its ``.grad`` would stay None)."""
+    import torch
+
     if not output.requires_grad:
         return [None] * len(leaves)
     return list(torch.autograd.grad(output, leaves, allow_unused=True))
@@ -421,6 +426,8 @@ def _window_for(point: Point, window: Range) -> Range:
 
 
 def _float64(values: torch.Tensor | np.ndarray) -> np.ndarray:
+    import torch
+
     if isinstance(values, torch.Tensor):
         values = values.detach().to("cpu", torch.float64).numpy()
     return np.asarray(values, dtype=np.float64).reshape(-1)

@@ -29,16 +29,19 @@ import math
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-import torch
-import torch.autograd.forward_ad as fwAD
+from typing import TYPE_CHECKING
 
 from .errors import ExpressionError
 from .exploration import Live, evaluate, run_live
 from .expression import parse
 from .figure import Plot, curve_traces, curve_values, derivative_name, held_points, layout
-from .graph import Graph, Labeled, record
+from .graph import Graph
 from .points import Range, read_points
+
+if TYPE_CHECKING:  # each view imports torch as it runs: the app's process reads the results without it
+    import torch
+
+    from .recording import Labeled
 
 __all__ = [
     "DerivativeGraph",
@@ -118,6 +121,8 @@ def second_derivative_plot(expression: str, points: Mapping[str, float | Range],
     the first with ``create_graph=True`` so it can be differentiated again: each
     point's value is its own derivative only because no point depends on another.
     """
+    import torch
+
     held = held_points(points, variable)
     live = run_live(expression, {**held, variable: window}, device, dtype)
     leaf = _leaf(live, variable)
@@ -159,6 +164,8 @@ def hessian(expression: str, at: Mapping[str, float], device: str = "cpu", dtype
     Each first partial comes from ``torch.autograd.grad(..., create_graph=True)``,
     and each row of the matrix is ``torch.autograd.grad`` of one first partial.
     """
+    import torch
+
     live = _scalar_live(expression, at, device, dtype, "the Hessian")
     leaves = list(live.leaves.values())
     with torch.enable_grad():
@@ -181,6 +188,10 @@ def derivative_graph(expression: str, at: Mapping[str, float], variable: str, de
     Its output is the derivative (labeled ``dy/dx``); each input's grad is the
     derivative of the derivative (d2y/dx2 on x itself).
     """
+    import torch
+
+    from .recording import Labeled, record
+
     live = _scalar_live(expression, at, device, dtype, "the graph of a derivative")
     leaf = _leaf(live, variable)
     out, several = live.parsed.output, len(live.leaves) > 1
@@ -204,6 +215,8 @@ def derivative_graph(expression: str, at: Mapping[str, float], variable: str, de
 
 def _reached_entries(live: Live, root) -> list[Labeled]:
     """The leaves, and the forward tensors the derivative's graph reuses (exp(x) saves its result, say)."""
+    from .recording import Labeled
+
     reached, stack = set(), [root] if root is not None else []
     while stack:
         fn = stack.pop()
@@ -234,6 +247,8 @@ def forward_mode(expression: str, at: Mapping[str, float], direction: str | Mapp
     alongside; where a term has no forward formula (the lab's SQ has no ``jvp``),
     the pass is reported unavailable with PyTorch's own message.
     """
+    import torch
+
     live = _scalar_live(expression, at, device, dtype, "forward mode")
     variables = tuple(live.leaves)
     tangents = _direction(direction, variables)
@@ -251,6 +266,9 @@ def forward_mode(expression: str, at: Mapping[str, float], direction: str | Mapp
 
 
 def _forward_steps(live: Live, tangents: dict[str, float]) -> tuple[tuple[ForwardStep, ...], int]:
+    import torch
+    import torch.autograd.forward_ad as fwAD
+
     def tensor(number: float) -> torch.Tensor:
         return torch.tensor(number, device=live.device, dtype=live.dtype)
 
@@ -319,6 +337,8 @@ def _leaf(live: Live, variable: str) -> torch.Tensor:
 
 def _grads(output: torch.Tensor, leaves: list[torch.Tensor], create_graph: bool = False) -> list[torch.Tensor]:
     """d output / d each leaf, zeros where no gradient reaches it (and everywhere for a constant output)."""
+    import torch
+
     if not output.requires_grad:
         return [torch.zeros_like(leaf) for leaf in leaves]
     # retain_graph: the Hessian asks the same forward graph once per row

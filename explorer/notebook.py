@@ -23,7 +23,8 @@ import graphviz
 import torch
 
 from .dot import to_dot
-from .graph import Graph, Labeled, record
+from .graph import Graph
+from .recording import Labeled, record
 
 __all__ = ["record_tensor", "draw"]
 

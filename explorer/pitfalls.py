@@ -11,8 +11,9 @@ time and never typed in here, and what the fixed snippet prints.
 
 NOTE [why functions, not the displayed code]
 The ``code`` and ``fix`` strings are display text only: nothing here runs text.
-Each is mirrored by a function in ``_DEMOS`` that does the same steps, and returns
-the lines the snippet's ``print`` calls would show. The tests hold the two in step
+Each is mirrored by a function in ``explorer.pitfall_demos.DEMOS`` that does the
+same steps, and returns the lines the snippet's ``print`` calls would show. Only
+those functions import torch, so the app's process reads ``PITFALLS`` without it. The tests hold the two in step
 (same operations, attributes and keywords) and run the displayed snippets in a
 separate interpreter to check they say what ``run`` reports.
 
@@ -28,10 +29,7 @@ process-wide rather than per thread.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
-
-import torch
 
 __all__ = ["Pitfall", "Outcome", "PITFALLS", "run"]
 
@@ -56,140 +54,6 @@ class Outcome:
     message: str  # PyTorch's own words; when it said nothing, the surprising value set against the fix's
     fixed_output: str  # what the fixed snippet prints, one line per print call
     printed: str = ""  # what the broken snippet printed before failing or in place of failing
-
-
-Lines = tuple[str, ...]  # what a snippet prints, one entry per print call
-
-
-def _line(*values: object) -> str:
-    """One print call's output: the same spacing and str() that ``print`` uses."""
-    return " ".join(str(value) for value in values)
-
-
-# Each pair below mirrors a pitfall's code and fix, statement for statement.
-
-def _non_scalar() -> Lines:
-    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    y = x ** 2
-    y.backward()
-    return (_line(x.grad),)
-
-
-def _non_scalar_fixed() -> Lines:
-    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    y = x ** 2
-    y.sum().backward()
-    return (_line(x.grad),)
-
-
-def _backward_twice() -> Lines:
-    x = torch.tensor(2.0, requires_grad=True)
-    y = x ** 2
-    y.backward()
-    y.backward()
-    return (_line(x.grad),)
-
-
-def _backward_twice_fixed() -> Lines:
-    x = torch.tensor(2.0, requires_grad=True)
-    y = x ** 2
-    y.backward(retain_graph=True)
-    first = _line(x.grad)
-    y.backward()
-    return first, _line(x.grad)
-
-
-def _grads_add_up() -> Lines:
-    x = torch.tensor(2.0, requires_grad=True)
-    y = x ** 2
-    y.backward()
-    y = x ** 2
-    y.backward()
-    return (_line(x.grad),)
-
-
-def _grads_add_up_fixed() -> Lines:
-    x = torch.tensor(2.0, requires_grad=True)
-    y = x ** 2
-    y.backward()
-    x.grad.zero_()
-    y = x ** 2
-    y.backward()
-    return (_line(x.grad),)
-
-
-def _numpy_requires_grad() -> Lines:
-    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    y = x ** 2
-    return (_line(y.numpy()),)
-
-
-def _numpy_requires_grad_fixed() -> Lines:
-    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    y = x ** 2
-    return (_line(y.detach().numpy()),)
-
-
-def _moved_leaf() -> Lines:
-    x = torch.tensor(2.0, requires_grad=True).to(torch.float64)
-    y = x ** 2
-    y.backward()
-    return (_line(x.is_leaf, x.grad),)
-
-
-def _moved_leaf_fixed() -> Lines:
-    x = torch.tensor(2.0, requires_grad=True, dtype=torch.float64)
-    y = x ** 2
-    y.backward()
-    return (_line(x.is_leaf, x.grad),)
-
-
-def _in_place() -> Lines:
-    x = torch.tensor(2.0, requires_grad=True)
-    y = torch.exp(x)
-    y += 1
-    y.backward()
-    return (_line(x.grad),)
-
-
-def _in_place_fixed() -> Lines:
-    x = torch.tensor(2.0, requires_grad=True)
-    y = torch.exp(x)
-    y = y + 1
-    y.backward()
-    return (_line(x.grad),)
-
-
-def _no_requires_grad() -> Lines:
-    x = torch.tensor(2.0)
-    y = x ** 2
-    y.backward()
-    return (_line(x.grad),)
-
-
-def _no_requires_grad_fixed() -> Lines:
-    x = torch.tensor(2.0, requires_grad=True)
-    y = x ** 2
-    y.backward()
-    return (_line(x.grad),)
-
-
-@dataclass(frozen=True)
-class _Demo:
-    broken: Callable[[], Lines]
-    fixed: Callable[[], Lines]
-    raises: tuple[type[Exception], ...]  # what the broken snippet may raise; () when it runs through
-
-
-_DEMOS: dict[str, _Demo] = {
-    "non-scalar-backward": _Demo(_non_scalar, _non_scalar_fixed, (RuntimeError,)),
-    "backward-twice": _Demo(_backward_twice, _backward_twice_fixed, (RuntimeError,)),
-    "grads-add-up": _Demo(_grads_add_up, _grads_add_up_fixed, ()),
-    "numpy-requires-grad": _Demo(_numpy_requires_grad, _numpy_requires_grad_fixed, (RuntimeError,)),
-    "moved-leaf": _Demo(_moved_leaf, _moved_leaf_fixed, ()),
-    "in-place": _Demo(_in_place, _in_place_fixed, (RuntimeError,)),
-    "no-requires-grad": _Demo(_no_requires_grad, _no_requires_grad_fixed, (RuntimeError,)),
-}
 
 
 PITFALLS: tuple[Pitfall, ...] = (
@@ -312,10 +176,12 @@ PITFALLS: tuple[Pitfall, ...] = (
 
 def run(key: str) -> Outcome:
     """Run a pitfall's broken and fixed snippets with real PyTorch and report what each did."""
+    from .pitfall_demos import DEMOS  # imports torch
+
     try:
-        demo = _DEMOS[key]
+        demo = DEMOS[key]
     except KeyError:
-        raise KeyError(f"no pitfall {key!r}; the pitfalls are: {', '.join(_DEMOS)}") from None
+        raise KeyError(f"no pitfall {key!r}; the pitfalls are: {', '.join(DEMOS)}") from None
     fixed_output = "\n".join(demo.fixed())
     error_type, message, printed = None, "", ""
     with warnings.catch_warnings(record=True) as caught:

@@ -15,7 +15,7 @@ import inspect
 from collections.abc import Mapping
 
 from .expression import Expression, Term
-from .functions import FUNCTIONS, SQ, SQFixed
+from .functions import FUNCTIONS
 from .points import Point, Range
 
 __all__ = ["python_script"]
@@ -30,6 +30,8 @@ _COMPARISONS = ("gt", "ge", "lt", "le")  # bool results: autograd records nothin
 def python_script(expression: Expression, points: Mapping[str, Point], device: str = "cpu",
                   dtype: str = "float32") -> str:
     """The whole script as text: leaves, the function, backward, the lab's printouts, torchviz."""
+    from .calls import SQ, SQFixed  # their source goes into the script; defining them imports torch
+
     code = _code(expression.root, dtype)
     ranges = [v for v, p in points.items() if isinstance(p, Range)]
     out = expression.output

@@ -17,8 +17,8 @@ than anyone waits) and cannot be interrupted from outside its own thread, so
 all sympy work runs in a separate process that is killed when a job runs over
 ``timeout``. The process is ``python -I explorer/_symbolic_worker.py``, started
 with ``subprocess``, rather than a ``multiprocessing`` child: spawn or
-forkserver would import ``explorer`` in the child, and ``explorer/__init__.py``
-imports torch (seconds, and hundreds of MB, for nothing), while fork would copy
+forkserver would import the caller's ``__main__`` module in the child (in a
+worker, torch: seconds, and hundreds of MB, for nothing), while fork would copy
 a process with torch's threads running. ``-I`` keeps the child from reading
 PYTHON* variables or importing from the script's folder. Only plain data
 crosses: the term tree as JSON (op names, argument indices, numbers), never

@@ -48,8 +48,9 @@ _WORKER = Path(__file__).with_name("_page_worker.py")
 # bigger than this is refused in the worker instead (page.MAX_PAGE_VALUES keeps pages near 9 MB at most).
 MAX_ANSWER_BYTES = 16_000_000
 
-# what a worker can be asked to do: the app's expensive calls, by name (see _page_worker.TASKS)
-TASKS = ("page", "step", "further", "pitfall", "gradcheck")
+# what a worker can be asked to do: the app's expensive calls, by name (see _page_worker.TASKS), and what only
+# torch can say ("devices": this machine's, as explorer.available_devices lists them)
+TASKS = ("page", "step", "further", "pitfall", "gradcheck", "devices")
 
 
 class Busy(ExpressionError):
@@ -108,7 +109,7 @@ class Pool:
         """
         if task not in TASKS:
             raise KeyError(f"no task {task!r}")
-        from . import plain  # here, not at the top: importing this module must not import torch (see __init__)
+        from . import plain  # here, not at the top: the app imports this module, and starts its workers, first
 
         request = plain.dumps({"task": task, "args": args}).encode() + b"\n"
         worker = self._take()

@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 from test_process_state import changed_settings, process_settings
 
 from explorer import SQ, VARIABLES, ExpressionError, Range, explore, parse
+from explorer.calls import SQFixed
 from explorer.expression import MAX_DEPTH, MAX_LENGTH, MAX_NODES
-from explorer.functions import SQFixed
 from explorer.lessons import LESSONS, Feedback, check_answer
 from explorer.page import build
 from explorer.points import MAX_ELEMENTS, MAX_POINTS, read_point

@@ -13,7 +13,7 @@ import warnings
 import pytest
 import torch
 
-from explorer import pitfalls
+from explorer import pitfall_demos
 from explorer.pitfalls import PITFALLS, Outcome, run
 
 KEYS = [pitfall.key for pitfall in PITFALLS]
@@ -45,7 +45,7 @@ def test_each_pitfall_reports_pytorchs_own_words_and_what_the_fix_prints(key):
 
 def test_every_pitfall_the_issue_asked_for_is_there_and_nothing_is_untested():
     assert KEYS == list(EXPECTED)
-    assert set(KEYS) == set(pitfalls._DEMOS)
+    assert set(KEYS) == set(pitfall_demos.DEMOS)
 
 
 def test_when_pytorch_says_nothing_the_message_sets_the_surprise_against_the_fix():
@@ -90,8 +90,8 @@ def test_an_exception_the_pitfall_does_not_expect_is_not_swallowed(monkeypatch):
     def surprise() -> tuple[str, ...]:
         raise ValueError("not the pitfall")
 
-    demo = pitfalls._DEMOS["in-place"]
-    monkeypatch.setitem(pitfalls._DEMOS, "in-place", dataclasses.replace(demo, broken=surprise))
+    demo = pitfall_demos.DEMOS["in-place"]
+    monkeypatch.setitem(pitfall_demos.DEMOS, "in-place", dataclasses.replace(demo, broken=surprise))
     with pytest.raises(ValueError, match="not the pitfall"):
         run("in-place")
 
@@ -118,7 +118,7 @@ def _steps(source: str) -> set[str]:
 
 @pytest.mark.parametrize("pitfall", PITFALLS, ids=KEYS)
 def test_the_displayed_code_and_fix_do_what_their_functions_do(pitfall):
-    demo = pitfalls._DEMOS[pitfall.key]
+    demo = pitfall_demos.DEMOS[pitfall.key]
     assert _steps(pitfall.code) == _steps(inspect.getsource(demo.broken))
     assert _steps(pitfall.fix) == _steps(inspect.getsource(demo.fixed))
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from explorer import ExpressionError, parse
+from explorer import ExpressionError, available_devices, parse
 from explorer.page import build
 from explorer.state import PageState
 from explorer.workers import Busy, Limits, Overrun, Pool
@@ -43,6 +43,11 @@ def without_addresses(page):
 def test_a_page_from_a_worker_is_the_page_built_here(pool):
     state = quick("3")
     assert without_addresses(pool.run("page", state, False)) == without_addresses(build(state))
+
+
+def test_a_worker_lists_the_devices_torch_sees_so_the_app_need_not_import_torch(pool):
+    devices = pool.run("devices")
+    assert devices == available_devices() and devices[0] == "cpu"
 
 
 def test_a_refused_function_gives_the_same_message_and_column_as_parsing_here(pool):
