@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import ExpressionError, available_devices, parse
+from explorer import ExpressionError, parse
 from explorer.expression import MAX_LENGTH
 from explorer.lessons import LESSONS
 
+from . import jobs
 from .session import keep_point, open_lesson
 
 
@@ -20,7 +21,7 @@ def sidebar_ui() -> None:
             st.button(item.title, key=f"lesson_{item.key}", on_click=open_lesson, args=(item.key,),
                       type="primary" if chosen else "secondary", width="stretch")
         st.header("Settings")
-        devices = available_devices()
+        devices = jobs.devices()
         st.selectbox("Device", devices, key="device",
                       help="Only devices PyTorch can use here are listed.")
         missing = [d for d in ("cuda", "mps") if d not in devices]

@@ -32,6 +32,15 @@ def pool() -> Pool:
     return take_early() or Pool(Limits.from_environment())
 
 
+@st.cache_resource(show_spinner=False)
+def devices() -> tuple[str, ...]:
+    """The devices PyTorch can use on this server, as the workers see them (torch lives there, not here)."""
+    try:
+        return tuple(pool().run("devices"))
+    except ExpressionError:  # no worker came up in time: the CPU is always there
+        return ("cpu",)
+
+
 def _work(task: str, *args):
     """One job for the workers, if this visitor's quota allows it; cached answers never get here."""
     quota = st.session_state.setdefault("quota", Quota())

@@ -7,16 +7,17 @@ import time
 
 import streamlit as st
 
-from explorer import available_devices
 from explorer.lessons import lesson
 from explorer.state import DEFAULT_POINTS, PageState, from_query
+
+from . import jobs
 
 
 def init_state() -> None:
     """Copy the link's state into the widgets once, when a session starts."""
     if "started" in st.session_state:
         return
-    state, problems = from_query(st.query_params.to_dict(), available_devices())
+    state, problems = from_query(st.query_params.to_dict(), jobs.devices())
     st.session_state.update(
         started=True, link_problems=problems, function=state.function, window=state.window,
         device=state.device, dtype=state.dtype, view=state.view, lesson=state.lesson, node=state.node,

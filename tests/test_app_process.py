@@ -41,6 +41,9 @@ from explorer.render import RenderError, has_dot, png
 from explorer.state import DEFAULT_POINTS, VIEWS, PageState, from_query, to_query
 from explorer.symbolic import Symbolic
 from explorer import plain
+import pkgutil, importlib, panels
+for module in pkgutil.iter_modules(panels.__path__):  # the page's own modules, as app.py imports them
+    importlib.import_module(f"panels.{module.name}")
 
 imported = "torch" in sys.modules
 page, step, views, outcome, check = plain.loads(sys.stdin.read())
