@@ -28,7 +28,8 @@ from explorer.state import PageState  # noqa: E402
 
 ROUNDS = 3
 # (file name, function) of the steps worth opening up, in the order build runs them
-OPEN = [("page.py", "build"), ("exploration.py", "explore"), ("figure.py", "plots"), ("figure.py", "curve"),
+OPEN = [("page.py", "build"), ("exploration.py", "explore"), ("figure.py", "plots"), ("figure.py", "_sketch"),
+        ("figure.py", "_traces"), ("figure.py", "contour"),
         ("backward.py", "play")]
 
 

@@ -134,11 +134,14 @@ def explore(
     at: Mapping[str, float | tuple[float, float, int] | str | Range],
     device: str = "cpu",
     dtype: str = "float32",
+    torchviz: bool = True,
 ) -> Exploration:
     """Run a typed function under autograd at the given points and record everything.
 
     ``at`` maps each variable to a number or a range (``(start, stop, count)``
     or ``"start:stop:count"``). Raises ``ExpressionError`` for any bad input.
+    ``torchviz=False`` leaves out torchviz's DOT (``torchviz_dot`` is None),
+    which costs more than the rest of the run for a small function.
     """
     import torch
 
@@ -147,11 +150,11 @@ def explore(
     live = run_live(expression, at, device, dtype)
     parsed = live.parsed
     with torch.enable_grad():
-        torchviz_dot = _torchviz(live.output.tensor, live.leaves)
+        torchviz_dot = _torchviz(live.output.tensor, live.leaves) if torchviz else None
         graph = record(live.output.tensor, live.entries, backward="run")
     value = graph.tensors[live.value_index].data
     grad = {name: graph.tensors[i].grad for i, name in enumerate(live.leaves)}
-    notes = _notes(graph, parsed, live.reduced, torchviz_dot is None)
+    notes = _notes(graph, parsed, live.reduced, torchviz and torchviz_dot is None)
     return Exploration(
         expression=parsed.text, body=parsed.body, output=parsed.output, variables=parsed.variables,
         points=live.points, device=live.device.type, dtype=dtype, value=value, grad=grad, graph=graph,

@@ -28,8 +28,9 @@ significant digits, float32's precision.
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -57,6 +58,8 @@ _BLUES = [[i / 8, colour] for i, colour in enumerate(
      "rgb(66,146,198)", "rgb(33,113,181)", "rgb(8,81,156)", "rgb(8,48,107)"])]
 _GRID = 41  # points per axis of the contour
 _ARROWS = 9  # gradient arrows per axis
+# f and its partials at the chosen point, from PyTorch (None where no gradient reaches), computed when first asked
+_Here = Callable[[], tuple[float, list]]
 
 
 @dataclass(frozen=True)
@@ -73,16 +76,61 @@ def plots(expression: str, points: Mapping[str, Point], window: Range, device: s
           dtype: str = "float32", show_derivative: bool = True) -> tuple[Plot, ...]:
     """A curve per variable (the others held at their points), and a contour for two variables."""
     variables = tuple(points)
-    found = [curve(expression, points, v, _window_for(points[v], window), device, dtype, show_derivative)
-             for v in variables]
-    if len(variables) == 2 and all(not isinstance(p, Range) for p in points.values()):
-        found.append(contour(expression, points, window, device, dtype, show_derivative))
+    here = None
+    if all(not isinstance(p, Range) for p in points.values()):
+        # every curve and the contour mark the same point: one run of PyTorch there gives its value and every partial
+        here = functools.cache(lambda: _at(expression, points, list(variables), device, dtype))
+    sketches = [_sketch(expression, points, v, _window_for(points[v], window), device, dtype, show_derivative, here)
+                for v in variables]
+    # the lines of all the curves are thinned and rounded together: each step then runs once for all of them
+    drawn = iter(_traces([line for s in sketches if s is not None for line in s.lines]))
+    found = [None if s is None else _finish(s, [next(drawn) for _ in s.lines]) for s in sketches]
+    if len(variables) == 2 and here is not None:
+        found.append(contour(expression, points, window, device, dtype, show_derivative, here))
     return tuple(p for p in found if p is not None)
 
 
 def curve(expression: str, points: Mapping[str, Point], variable: str, window: Range, device: str = "cpu",
-          dtype: str = "float32", show_derivative: bool = True) -> Plot | None:
-    """f and df/d(variable) over the window, the others held fixed; None if f mixes the points."""
+          dtype: str = "float32", show_derivative: bool = True, here: _Here | None = None) -> Plot | None:
+    """f and df/d(variable) over the window, the others held fixed; None if f mixes the points.
+
+    ``here`` gives f and every partial at ``points``, where all of them are numbers (``plots`` shares one run).
+    """
+    sketch = _sketch(expression, points, variable, window, device, dtype, show_derivative, here)
+    return None if sketch is None else _finish(sketch, _traces(sketch.lines))
+
+
+@dataclass(frozen=True)
+class _Line:
+    """One curve to draw as a line and hover points (``curve_traces``'s arguments)."""
+
+    xs: np.ndarray
+    ys: np.ndarray
+    name: str
+    colour: str
+    dash: str
+    exact: tuple[tuple[float, float], ...] = ()
+    marked: bool = False
+
+
+@dataclass(frozen=True)
+class _Sketch:
+    """A curve's plot before its lines are thinned: those lines, and what goes around them."""
+
+    variable: str
+    lines: tuple[_Line, ...]
+    marks: tuple[dict, ...]
+    layout: dict
+    notes: tuple[str, ...]
+
+
+def _finish(sketch: _Sketch, traces: list[tuple[dict, dict]]) -> Plot:
+    data = [line for line, _ in traces] + list(sketch.marks) + [hover for _, hover in traces]
+    return Plot("curve", (sketch.variable,), {"data": data, "layout": sketch.layout}, sketch.notes)
+
+
+def _sketch(expression: str, points: Mapping[str, Point], variable: str, window: Range, device: str,
+            dtype: str, show_derivative: bool, here: _Here | None) -> _Sketch | None:
     held = held_points(points, variable)
     live = run_live(expression, {**held, variable: window}, device, dtype)
     found = curve_values(live, window.count)
@@ -108,24 +156,26 @@ def curve(expression: str, points: Mapping[str, Point], variable: str, window: R
     marks: list[dict] = []
     point = points[variable]
     if not isinstance(point, Range):
-        value, (slope,) = _at(expression, {**held, variable: point}, [variable], device, dtype)
+        if here is None:
+            value, (slope,) = _at(expression, {**held, variable: point}, [variable], device, dtype)
+        else:
+            value, slopes = here()
+            slope = slopes[list(points).index(variable)]
         if not math.isfinite(value):
             notes.append(f"{output} is {value} at {variable} = {point:g}")
         else:
             exact.append((point, value, slope))
             marks = _point_marks(point, value, slope if show_derivative else None, variable, window)
-    traces = [curve_traces(xs, f, name, _F_COLOUR, "solid", [(x, v) for x, v, _ in exact])]
+    lines = [_Line(xs, f, name, _F_COLOUR, "solid", tuple((x, v) for x, v, _ in exact))]
     if show_derivative:
         # a short range shows its points, as Plotly draws a trace of fewer than 20 points by default
-        traces.append(curve_traces(xs, df, f"{derivative} (autograd)", _DF_COLOUR, "dash",
-                                   [(x, d) for x, _, d in exact if d is not None], marked=window.count < 20))
-    data = [line for line, _ in traces] + marks + [hover for _, hover in traces]
-    figure = {"data": data, "layout": layout(variable, output)}
-    return Plot("curve", (variable,), figure, tuple(notes))
+        lines.append(_Line(xs, df, f"{derivative} (autograd)", _DF_COLOUR, "dash",
+                           tuple((x, d) for x, _, d in exact if d is not None), marked=window.count < 20))
+    return _Sketch(variable, tuple(lines), tuple(marks), layout(variable, output), tuple(notes))
 
 
 def contour(expression: str, points: Mapping[str, Point], window: Range, device: str = "cpu",
-            dtype: str = "float32", show_derivative: bool = True) -> Plot | None:
+            dtype: str = "float32", show_derivative: bool = True, here: _Here | None = None) -> Plot | None:
     """f over a grid of two variables, its gradient as arrows, and the chosen point; None if f mixes the points."""
     (a, pa), (b, pb) = points.items()
     grid = Range(window.start, window.stop, _GRID)
@@ -144,10 +194,10 @@ def contour(expression: str, points: Mapping[str, Point], window: Range, device:
         ga, gb = (np.zeros((_GRID, _GRID)) if g is None else _float64(g).reshape(_GRID, _GRID)
                   for g in _gradients(live.output.tensor, [live.leaves[a], live.leaves[b]]))
         data.append(_arrows(_float64(live.leaves[a])[:: _GRID], ga, gb, window))
-        _, (da, db) = _at(expression, {a: pa, b: pb}, [a, b], device, dtype)
+        _, (da, db) = here() if here is not None else _at(expression, {a: pa, b: pb}, [a, b], device, dtype)
         da, db = da or 0.0, db or 0.0
-        here = np.array([[pa, pb, da, db]], dtype=np.float64)
-        data.append(_arrow_trace(here, _scale(here[:, 2:], window) * 1.5, _POINT_COLOUR,
+        chosen = np.array([[pa, pb, da, db]], dtype=np.float64)
+        data.append(_arrow_trace(chosen, _scale(chosen[:, 2:], window) * 1.5, _POINT_COLOUR,
                                  f"gradient at ({pa:g}, {pb:g}) = ({_fmt(da)}, {_fmt(db)})", 4))
     data.append({"type": "scatter", "x": [x for x in axis for _ in axis], "y": axis * len(axis), "mode": "markers",
                  "marker": {"size": 9, "opacity": 0}, "hoverinfo": "skip", "showlegend": False,
@@ -215,21 +265,41 @@ def curve_traces(xs: torch.Tensor | np.ndarray, ys: torch.Tensor | np.ndarray, n
 
     ``exact`` adds points computed on their own (a kink's corner, the chosen point), which the line passes through.
     """
-    xs, ys = _float64(xs), _float64(ys)
-    height = _height(ys[np.isfinite(ys)])
-    width = float(xs[-1] - xs[0]) or 1.0
-    # rounding moves a point by a fortieth of the tolerance at most, however far from 0 the curve lies
-    x_quantum, y_quantum = TOLERANCE * width / 20, TOLERANCE * height / 20
-    line_x, line_y, keep = _with_points(xs, ys, exact)
-    kept = _thinned(line_x, line_y, keep, height)
-    line = {"type": "scatter", "x": _plain(line_x[kept], x_quantum), "y": _plain(line_y[kept], y_quantum),
-            "name": name, "mode": "lines", "line": {"color": colour, "width": 3, "dash": dash}, "legendgroup": name,
-            "hoverinfo": "skip"}
-    every = np.unique(np.append(np.arange(0, xs.size, math.ceil(xs.size / _HOVER_POINTS)), xs.size - 1))
-    marker = {"size": 6, "color": colour} if marked else {"size": 7, "opacity": 0}
-    hover = {"type": "scatter", "x": _plain(xs[every], x_quantum), "y": _plain(ys[every], y_quantum), "name": name,
-             "mode": "markers", "marker": marker, "legendgroup": name, "showlegend": False}
-    return line, hover
+    return _traces([_Line(xs, ys, name, colour, dash, tuple(exact), marked)])[0]
+
+
+def _traces(lines: Sequence[_Line]) -> list[tuple[dict, dict]]:
+    """``curve_traces`` of each line, thinned and rounded in one pass for all."""
+    if not lines:
+        return []
+    drawn, hovers = [], []
+    for line in lines:
+        xs, ys = _float64(line.xs), _float64(line.ys)
+        height = _height(ys[np.isfinite(ys)])
+        width = float(xs[-1] - xs[0]) or 1.0
+        drawn.append((*_with_points(xs, ys, line.exact), height))
+        every = np.arange(0, xs.size, math.ceil(xs.size / _HOVER_POINTS))
+        if every[-1] != xs.size - 1:
+            every = np.append(every, xs.size - 1)
+        # rounding moves a point by a fortieth of the tolerance at most, however far from 0 the curve lies
+        hovers.append((xs[every], ys[every], TOLERANCE * width / 20, TOLERANCE * height / 20))
+    parts = []
+    for (line_x, line_y, _, _), kept, (hover_x, hover_y, x_quantum, y_quantum) in zip(
+            drawn, _thinned_each(drawn), hovers, strict=True):
+        parts += [(line_x[kept], x_quantum), (line_y[kept], y_quantum), (hover_x, x_quantum), (hover_y, y_quantum)]
+    plain = _plain_each(*parts)
+    traces = []
+    for i, line in enumerate(lines):
+        line_xs, line_ys, hover_xs, hover_ys = plain[4 * i: 4 * i + 4]
+        name = line.name
+        drawn_line = {"type": "scatter", "x": line_xs, "y": line_ys, "name": name, "mode": "lines",
+                      "line": {"color": line.colour, "width": 3, "dash": line.dash}, "legendgroup": name,
+                      "hoverinfo": "skip"}
+        marker = {"size": 6, "color": line.colour} if line.marked else {"size": 7, "opacity": 0}
+        hover = {"type": "scatter", "x": hover_xs, "y": hover_ys, "name": name, "mode": "markers", "marker": marker,
+                 "legendgroup": name, "showlegend": False}
+        traces.append((drawn_line, hover))
+    return traces
 
 
 # -- pieces ---------------------------------------------------------------------------------
@@ -254,8 +324,10 @@ def _gradients(output: torch.Tensor, leaves: list[torch.Tensor]) -> list[torch.T
 def _at(expression: str, at: dict, variables: list[str], device: str, dtype: str) -> tuple[float, list]:
     """The function's value and its partials at one point, straight from PyTorch (None where no gradient reaches)."""
     live = run_live(expression, at, device, dtype)
-    grads = _gradients(live.output.tensor, [live.leaves[v] for v in variables])
-    return live.entries[live.value_index].tensor.item(), [None if g is None else g.item() for g in grads]
+    used = [v for v in variables if v in live.leaves]  # a point given for a variable f does not use makes no leaf
+    grads = dict(zip(used, _gradients(live.output.tensor, [live.leaves[v] for v in used]), strict=True))
+    return live.entries[live.value_index].tensor.item(), [None if grads.get(v) is None else grads[v].item()
+                                                          for v in variables]
 
 
 def _point_marks(x0: float, f0: float, slope: float | None, variable: str, window: Range) -> list[dict]:
@@ -297,62 +369,99 @@ def _with_points(xs: np.ndarray, ys: np.ndarray, exact: Sequence[tuple[float, fl
     """The curve with the exactly computed points inserted in order (the finite ones: a lone nan would break the
     line where the range has none), and which points its line must keep."""
     keep = np.zeros(xs.size, dtype=bool)
+    at, new_x, new_y = [], [], []  # where each new point goes in the range as it was, in order
     for x0, y0 in sorted(p for p in exact if math.isfinite(p[1])):
         j = int(np.searchsorted(xs, x0))
         if j < xs.size and xs[j] == x0:
             keep[j] = True  # already a point of the range
-        elif 0 < j < xs.size:  # outside the window nothing is inserted
-            xs, ys, keep = np.insert(xs, j, x0), np.insert(ys, j, y0), np.insert(keep, j, True)
-    return xs, ys, keep
+        elif 0 < j < xs.size and x0 not in new_x:  # outside the window nothing is inserted
+            at.append(j)
+            new_x.append(x0)
+            new_y.append(y0)
+    if not at:
+        return xs, ys, keep
+    # np.insert's own bookkeeping costs more than these few array operations
+    added = np.zeros(xs.size + len(at), dtype=bool)
+    added[np.add(at, np.arange(len(at)))] = True
+    return _spread(xs, new_x, added), _spread(ys, new_y, added), _spread(keep, True, added)
 
 
-def _thinned(xs: np.ndarray, ys: np.ndarray, keep: np.ndarray, height: float) -> np.ndarray:
-    """Which points the line needs, as a mask: every point lies within half of TOLERANCE of the line's segment
-    over it, measured in shares of the plot's width and of the curve's ``height`` (the rounding takes a little of
-    the other half).
+def _spread(old: np.ndarray, new: object, added: np.ndarray) -> np.ndarray:
+    """``old`` with ``new`` where ``added`` is True."""
+    out = np.empty(added.size, dtype=old.dtype)
+    out[added] = new
+    out[~added] = old
+    return out
+
+
+def _thinned_each(curves: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray, float]]) -> list[np.ndarray]:
+    """Which points each line (xs, ys, keep, height) needs, as a mask: every point lies within half of TOLERANCE of
+    the line's segment over it, measured in shares of the plot's width and of the curve's ``height`` (the rounding
+    takes a little of the other half).
 
     Ramer-Douglas-Peucker without recursion: each round splits every segment whose farthest point is beyond the
     tolerance at that point, and at its middle too when the farthest point lies in an outer quarter, so that a
     round shortens every segment to three quarters at most and 10,000 points take about 30 rounds. A segment
     within the tolerance is final: later rounds measure only the points of segments still being split.
+
+    A round costs some 30 numpy calls on a few hundred numbers, so their fixed cost is what counts. Hence all the
+    lines in one pass, one after another: each keeps its ends, so no segment spans two lines, and the rounds of
+    one line are those it would take alone. And plain ufuncs (not np.clip or np.diff), one errstate for all
+    rounds, each point's coordinates carried along with it.
     """
-    finite = np.isfinite(ys)
-    keep = keep.copy()
-    keep[[0, -1]] = True
-    # a gap stays a gap: keep the finite points at its edges and its first point, whose None breaks the line
-    edge = finite[1:] != finite[:-1]
-    keep[1:] |= edge
-    keep[:-1] |= edge & finite[:-1]
-    px, py = (xs - xs[0]) / (float(xs[-1] - xs[0]) or 1.0), ys / height
-    todo = np.flatnonzero(~keep & finite)  # a point inside a gap is not drawn: nothing to measure
-    while todo.size:
-        kept = np.flatnonzero(keep)
-        after = np.searchsorted(kept, todo)  # each point lies between kept[after - 1] and kept[after]
-        start, end = kept[after - 1], kept[after]
-        distance = _distance(px[todo], py[todo], px[start], py[start], px[end], py[end])
-        begins = np.diff(after, prepend=-1) != 0  # where each segment's points begin in ``todo``
-        first, segment = np.flatnonzero(begins), np.cumsum(begins) - 1
-        worst = np.maximum.reduceat(distance, first)
-        splits = worst > TOLERANCE / 2
-        if not splits.any():
-            return keep
-        farthest = np.minimum.reduceat(np.where(distance == worst[segment], todo, xs.size), first)[splits]
-        low, high = start[first][splits], end[first][splits]
-        outer = 4 * np.minimum(farthest - low, high - farthest) < high - low
-        keep[farthest] = True
-        keep[(low + high)[outer] // 2] = True
-        todo = todo[splits[segment] & ~keep[todo]]
-    return keep
+    keeps, pxs, pys, finites = [], [], [], []
+    for xs, ys, keep, height in curves:
+        finite = np.isfinite(ys)
+        keep = keep.copy()
+        keep[[0, -1]] = True
+        # a gap stays a gap: keep the finite points at its edges and its first point, whose None breaks the line
+        edge = finite[1:] != finite[:-1]
+        keep[1:] |= edge
+        keep[:-1] |= edge & finite[:-1]
+        keeps.append(keep)
+        finites.append(finite)
+        pxs.append((xs - xs[0]) / (float(xs[-1] - xs[0]) or 1.0))
+        pys.append(ys / height)
+    keep, px, py = np.concatenate(keeps), np.concatenate(pxs), np.concatenate(pys)
+    todo = np.flatnonzero(~keep & np.concatenate(finites))  # a point inside a gap is not drawn: nothing to measure
+    tx, ty = px[todo], py[todo]
+    begins = np.empty(todo.size, dtype=bool)
+    with np.errstate(invalid="ignore", over="ignore"):
+        while todo.size:
+            kept = np.flatnonzero(keep)
+            after = kept.searchsorted(todo)  # each point lies between kept[after - 1] and kept[after]
+            start, end = kept[after - 1], kept[after]
+            distance = _distance(tx, ty, px[start], py[start], px[end], py[end])
+            begins = begins[:todo.size]  # where each segment's points begin in ``todo``
+            begins[0] = True
+            np.not_equal(after[1:], after[:-1], out=begins[1:])
+            first = np.flatnonzero(begins)
+            segment = begins.cumsum() - 1
+            worst = np.maximum.reduceat(distance, first)
+            splits = worst > TOLERANCE / 2
+            if not splits.any():
+                break
+            farthest = np.minimum.reduceat(np.where(distance == worst[segment], todo, keep.size), first)[splits]
+            low, high = start[first[splits]], end[first[splits]]
+            outer = 4 * np.minimum(farthest - low, high - farthest) < high - low
+            keep[farthest] = True
+            keep[(low + high)[outer] // 2] = True
+            left = splits[segment]
+            left[left] = ~keep[todo[left]]
+            todo, tx, ty = todo[left], tx[left], ty[left]
+    return np.split(keep, np.cumsum([k.size for k in keeps])[:-1])
 
 
 def _distance(px: np.ndarray, py: np.ndarray, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray
               ) -> np.ndarray:
-    """Each point's distance to its segment from (x0, y0) to (x1, y1); inf where it passes float64's range."""
+    """Each point's distance to its segment from (x0, y0) to (x1, y1); inf where it passes float64's range.
+
+    The caller silences float64's overflow and invalid warnings."""
     dx, dy = x1 - x0, y1 - y0
-    with np.errstate(invalid="ignore", over="ignore"):
-        length = dx * dx + dy * dy
-        t = np.clip(((px - x0) * dx + (py - y0) * dy) / np.where(length > 0, length, 1.0), 0.0, 1.0)
-        distance = np.hypot(px - x0 - t * dx, py - y0 - t * dy)
+    ax, ay = px - x0, py - y0
+    length = dx * dx + dy * dy
+    t = np.maximum(np.minimum((ax * dx + ay * dy) / np.where(length > 0, length, 1.0), 1.0), 0.0)
+    distance = np.hypot(ax - t * dx, ay - t * dy)
     distance[np.isnan(distance)] = np.inf
     return distance
 
@@ -370,32 +479,50 @@ def _height(finite: np.ndarray) -> float:
     return 1.0
 
 
-_POWERS = np.array([float(10**k) for k in range(23)])  # exact: every whole power of ten up to 1e22 is a double
+# 10**d for d from -22 to 22 as a multiplier and a divisor, (10**d, 1) or (1, 10**-d): every whole power of ten up
+# to 1e22 is an exact double, so v * up / down is v * 10**d or v / 10**-d, each rounded once
+_UP = np.array([float(10 ** max(d, 0)) for d in range(-22, 23)])
+_DOWN = np.array([float(10 ** max(-d, 0)) for d in range(-22, 23)])
 
 
 def _plain(values: np.ndarray, quantum: float = 0.0) -> list:
     """Numbers for the browser's JSON: 7 significant digits (float32's precision) and at least to ``quantum``;
     nan and inf as None, which Plotly draws as a gap."""
-    v = np.asarray(values, dtype=np.float64)
+    return _rounded(np.asarray(values, dtype=np.float64), _least_digits(quantum))
+
+
+def _plain_each(*parts: tuple[np.ndarray, float]) -> list[list]:
+    """``_plain`` of each (values, quantum), in one pass: its dozen numpy calls cost as much for 5 numbers as for
+    500, so one pass over a trace's four arrays takes little more than one of them."""
+    values = [np.asarray(v, dtype=np.float64).reshape(-1) for v, _ in parts]
+    sizes = [v.size for v in values]
+    out = _rounded(np.concatenate(values), np.repeat([_least_digits(q) for _, q in parts], sizes))
+    ends = np.cumsum(sizes).tolist()
+    return [out[end - size:end] for end, size in zip(ends, sizes, strict=True)]
+
+
+def _least_digits(quantum: float) -> float:
+    return -math.floor(math.log10(quantum)) if quantum > 0 else -math.inf
+
+
+def _rounded(v: np.ndarray, least: float | np.ndarray) -> list:
+    """v to 7 significant digits and at least ``least`` decimals, as a (nested) list with None for nan and inf."""
     finite = np.isfinite(v)
-    digits = 6 - np.floor(np.log10(np.where(finite & (v != 0), np.abs(v), 1.0)))
-    if quantum > 0:
-        digits = np.maximum(digits, -math.floor(math.log10(quantum)))
-    up, down = _POWERS[np.clip(digits, 0, 22).astype(int)], _POWERS[np.clip(-digits, 0, 22).astype(int)]
+    digits = np.maximum(6 - np.floor(np.log10(np.where(finite & (v != 0), np.abs(v), 1.0))), least)
+    at = np.minimum(np.maximum(digits, -22), 22).astype(int) + 22
+    up, down = _UP[at], _DOWN[at]
     with np.errstate(over="ignore", invalid="ignore"):
         # a whole number divided by an exact power of ten: the double nearest the rounded decimal, printed short
-        rounded = np.where(digits >= 0, np.round(v * up) / up, np.round(v / down) * down)
+        rounded = np.rint(v * up / down) / up * down
     exact = finite & (np.abs(digits) <= 22) & np.isfinite(rounded)
     out = (np.where(exact, rounded, v) + 0.0).tolist()  # + 0.0: no -0.0 on an axis
-    if finite.all():
-        return out
     if v.ndim > 1:
-        return [_gaps(row, ok) for row, ok in zip(out, finite.tolist(), strict=True)]
-    return _gaps(out, finite.tolist())
-
-
-def _gaps(values: list[float], finite: list[bool]) -> list[float | None]:
-    return [v if ok else None for v, ok in zip(values, finite, strict=True)]
+        for row, column in np.argwhere(~finite).tolist():
+            out[row][column] = None
+    else:
+        for i in np.flatnonzero(~finite).tolist():
+            out[i] = None
+    return out
 
 
 def _arrows(axis: np.ndarray, grad_a: np.ndarray, grad_b: np.ndarray, window: Range) -> dict:
@@ -411,7 +538,8 @@ def _arrow_trace(arrows: np.ndarray, scale: float, colour: str, name: str, width
     x, y, g, h = arrows.T
     gap = np.full_like(x, np.nan)
     xs, ys = np.stack([x, x + scale * g, gap], 1).ravel(), np.stack([y, y + scale * h, gap], 1).ravel()
-    return {"type": "scatter", "x": _plain(xs), "y": _plain(ys), "mode": "lines+markers", "name": name,
+    xs, ys = _plain_each((xs, 0.0), (ys, 0.0))
+    return {"type": "scatter", "x": xs, "y": ys, "mode": "lines+markers", "name": name,
             "line": {"color": colour, "width": width},
             "marker": {"symbol": "arrow", "angleref": "previous", "size": [0, 9, 0] * len(arrows), "color": colour}}
 

@@ -92,7 +92,8 @@ def build(state: PageState, hide_grads: bool = False) -> Page:
     if values > MAX_PAGE_VALUES:
         raise ExpressionError(f"this page would show {values:,} recorded values (every tensor at every point); a page "
                               f"shows at most {MAX_PAGE_VALUES:,}: use fewer points or a shorter function")
-    result = explore(state.function, at, device=state.device, dtype=state.dtype)
+    # torchviz's DOT is made only for its view: make_dot takes longer than the rest of the run
+    result = explore(state.function, at, device=state.device, dtype=state.dtype, torchviz=state.view == "torchviz")
     dot = to_dot(result.graph, show_grads=not hide_grads)
     # torchviz's picture costs a second dot process: lay it out only when its view is open
     drawn, torchviz_drawn, problem = _svgs(dot, result.torchviz_dot if state.view == "torchviz" else None)
@@ -182,7 +183,7 @@ def _comparisons(state: PageState) -> tuple[Comparison, ...]:
         return ()
     rows = []
     for function in current.compare:
-        other = explore(function, {"x": state.point("x")}, device=state.device, dtype=state.dtype)
+        other = explore(function, {"x": state.point("x")}, device=state.device, dtype=state.dtype, torchviz=False)
         rows.append(Comparison(function, format_value(other.value), format_value(other.grad.get("x"))))
     return tuple(rows)
 

@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from explorer import figure
 from explorer.exploration import explore
 from explorer.figure import TOLERANCE, Plot, contour, curve, derivative_name, plots
 from explorer.higher import second_derivative_plot
@@ -208,6 +209,31 @@ def test_two_variables_give_a_curve_each_and_one_contour_with_the_partials_as_ta
         assert _names(plot)[1] == f"∂f/∂{variable} (autograd)"
         (x0, x1), (y0, y1) = _trace(plot, "tangent")["x"], _trace(plot, "tangent")["y"]
         assert (y1 - y0) / (x1 - x0) == pytest.approx(grads[variable].item())
+
+
+def test_the_plots_of_two_variables_run_pytorch_once_at_the_chosen_point(monkeypatch):
+    # both tangents and the contour's red arrow need f and its partials there: one run gives them all
+    runs = []
+    real = figure.run_live
+    monkeypatch.setattr(figure, "run_live", lambda text, at, *rest: runs.append(at) or real(text, at, *rest))
+    assert len(plots("u*v + u**2", {"u": 1.0, "v": 2.0}, WINDOW)) == 3
+    at_the_point = [at for at in runs if not any(isinstance(p, Range) for p in at.values())]
+    assert at_the_point == [{"u": 1.0, "v": 2.0}]
+    assert len(runs) == 4  # and one over each curve's range and one over the contour's grid
+
+
+@pytest.mark.parametrize(("text", "at"), [
+    ("u*v + (u*v)**2", {"u": 2.0, "v": 1.0}),
+    ("abs(u) * sin(v)", {"u": 0.5, "v": 0.0}),  # a kink
+    ("sqrt(u) + 1/v", {"u": 1.0, "v": 2.0}),  # gaps
+])
+@pytest.mark.parametrize("show_derivative", [True, False])
+def test_the_curves_of_several_variables_are_drawn_as_each_alone(text, at, show_derivative):
+    # plots thins all the curves' lines in one pass: the same lines as one curve at a time
+    found = plots(text, at, WINDOW, show_derivative=show_derivative)
+    for variable, plot in zip(at, found, strict=False):
+        alone = curve(text, at, variable, WINDOW, show_derivative=show_derivative)
+        assert plot.figure == alone.figure and plot.notes == alone.notes
 
 
 def test_the_gradient_arrow_at_the_chosen_point_points_along_the_partials(torch_grads):

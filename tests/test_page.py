@@ -48,7 +48,7 @@ def test_the_labs_page_has_its_gradient_and_pow_backward_in_the_graph(lab_page, 
 def test_the_labs_page_draws_both_graph_views_as_svg(lab_page, dot_program, svg_ids):
     assert lab_page.render_problem == ""
     assert {t.id for t in lab_page.result.graph.tensors} <= svg_ids(lab_page.svg)
-    assert lab_page.torchviz_svg is None  # laid out only when that view is open
+    assert lab_page.torchviz_svg is None and lab_page.result.torchviz_dot is None  # made only when that view is open
     torchviz_page = build(dataclasses.replace(LAB, view="torchviz"))
     assert "<svg" in torchviz_page.torchviz_svg and "PowBackward0" in torchviz_page.torchviz_svg
 
