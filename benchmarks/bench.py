@@ -287,7 +287,7 @@ def core_work(state: PageState, hide: bool) -> None:
     """The issue's "core work for one change": parse, record, backward, DOT, figure (no layout, no player)."""
     parsed = parse(state.function)
     at = {v: state.point(v) for v in parsed.variables}
-    result = explore(state.function, at, device=state.device, dtype=state.dtype)
+    result = explore(state.function, at, device=state.device, dtype=state.dtype, torchviz=False)  # as the page
     to_dot(result.graph, show_grads=not hide)
     window = read_point(state.window, "the plot")
     plots(state.function, result.points, window, state.device, state.dtype, not hide)
