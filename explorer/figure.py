@@ -48,8 +48,9 @@ __all__ = ["Plot", "TOLERANCE", "contour", "curve", "curve_traces", "curve_value
 # How far a drawn line may pass from a computed point, as a share of the plot's width and of the curve's
 # height: a ten-thousandth, a tenth of a pixel on a 1,000-pixel plot.
 TOLERANCE = 1e-4
-# evenly spaced points per curve that answer hover and click (every 0.1 on the default -10:10): each is an SVG
-# marker the browser redraws on every change (Plotly.react of a curve: 79 ms with 201, 126 ms with 401, Chromium)
+# evenly spaced points per curve that answer hover and click (every 0.1 on the default -10:10); invisible, and
+# drawn as one marker ("maxdisplayed"): Plotly answers from the data, and each drawn marker is an SVG element
+# the browser redraws on every change (Plotly.react of a curve: 79 ms with 201 drawn, 126 ms with 401, Chromium)
 _HOVER_POINTS = 201
 _F_COLOUR, _DF_COLOUR, _POINT_COLOUR = "#1f77b4", "#ff7f0e", "#d62728"
 # ColorBrewer's Blues, light to dark, as Plotly's Python names it (Plotly.js's own "Blues" runs dark to grey)
@@ -200,7 +201,7 @@ def contour(expression: str, points: Mapping[str, Point], window: Range, device:
         data.append(_arrow_trace(chosen, _scale(chosen[:, 2:], window) * 1.5, _POINT_COLOUR,
                                  f"gradient at ({pa:g}, {pb:g}) = ({_fmt(da)}, {_fmt(db)})", 4))
     data.append({"type": "scatter", "x": [x for x in axis for _ in axis], "y": axis * len(axis), "mode": "markers",
-                 "marker": {"size": 9, "opacity": 0}, "hoverinfo": "skip", "showlegend": False,
+                 "marker": {"size": 9, "opacity": 0, "maxdisplayed": 1}, "hoverinfo": "skip", "showlegend": False,
                  "name": "click to move the point"})
     data.append({"type": "scatter", "x": [pa], "y": [pb], "mode": "markers", "name": f"({a}, {b}) = ({pa:g}, {pb:g})",
                  "marker": {"color": _POINT_COLOUR, "size": 12, "symbol": "circle"}})
@@ -295,7 +296,8 @@ def _traces(lines: Sequence[_Line]) -> list[tuple[dict, dict]]:
         drawn_line = {"type": "scatter", "x": line_xs, "y": line_ys, "name": name, "mode": "lines",
                       "line": {"color": line.colour, "width": 3, "dash": line.dash}, "legendgroup": name,
                       "hoverinfo": "skip"}
-        marker = {"size": 6, "color": line.colour} if line.marked else {"size": 7, "opacity": 0}
+        # invisible points answer hover and click from Plotly's data, not from drawn markers: draw one, not 201
+        marker = {"size": 6, "color": line.colour} if line.marked else {"size": 7, "opacity": 0, "maxdisplayed": 1}
         hover = {"type": "scatter", "x": hover_xs, "y": hover_ys, "name": name, "mode": "markers", "marker": marker,
                  "legendgroup": name, "showlegend": False}
         traces.append((drawn_line, hover))

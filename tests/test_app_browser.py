@@ -286,6 +286,9 @@ def test_clicking_the_curve_moves_the_evaluation_point(page, server):
     box = chart.bounding_box()
     page.mouse.move(box["x"] + offset[0], box["y"] + offset[1])  # Plotly picks the point under the hover
     page.wait_for_timeout(300)
+    assert "(5, 25)" in chart.locator("g.hovertext").first.text_content(), "hovering the curve reads its value"
+    # the hover points answer from Plotly's data: redrawing the plot draws the visible markers only
+    assert chart.locator("path.point").count() <= 5
     page.mouse.click(box["x"] + offset[0], box["y"] + offset[1])
     settle(page)
     x = float(page.get_by_role("textbox", name="x =", exact=True).input_value())

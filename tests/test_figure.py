@@ -354,6 +354,16 @@ def test_a_straight_line_is_sent_as_a_handful_of_points_yet_answers_a_click_anyw
     assert points["y"] == pytest.approx([2 * x + 1 for x in points["x"]], rel=1e-6, abs=1e-5)
 
 
+@pytest.mark.parametrize(("text", "at"), [("x**2", {"x": 2.0}), ("u*v + u**2", {"u": 1.0, "v": 2.0})])
+def test_invisible_points_that_answer_hover_and_click_are_not_drawn_one_by_one(text, at):
+    # Plotly answers hover and click from a trace's data; every drawn marker is an SVG element redrawn on each
+    # change, so the invisible ones ask for one drawn marker however many points they hold
+    for plot in plots(text, at, MOST):
+        invisible = [t for t in plot.figure["data"] if t.get("mode") == "markers" and t["marker"].get("opacity") == 0]
+        assert invisible and all(len(t["x"]) > 100 for t in invisible)
+        assert all(t["marker"]["maxdisplayed"] == 1 for t in invisible)
+
+
 # functions with straight pieces, corners, poles, gaps and fast wiggles; the window and count drawn by hypothesis
 SHAPES = ["{a}*x**2 + {b}", "sin({a}*x)", "exp(x/{a})", "torch.relu(x - {b})", "abs(x - {b}) * {a}", "1/(x - {b})",
           "sqrt(x - {b})", "log(x*x + {a})", "x**3 - {a}*x", "where(x > {b}, {a}, x)", "tanh({a}*x) + {b}*x"]
