@@ -214,23 +214,17 @@ def table(repeat: int, limit_s: float) -> None:
 
 # -- ablation: one feature taken out at a time ------------------------------------------------
 
-_COPY = re.compile(r'^  "(n\d+)\.u\d+" (\[|-> "([^"]+)")')
-
-
 def without_newrank(lines: list[str]) -> list[str]:
     return [line.replace("newrank=true, ", "") for line in lines]
 
 
-def leaf_arrows_instead_of_copies(lines: list[str]) -> list[str]:
-    """What to_dot drew before: arrows from the leaf's one AccumulateGrad, off the ranking (constraint=false)."""
-    kept = []
-    for line in lines:
-        match = _COPY.match(line)
-        if match is None:
-            kept.append(line)
-        elif match.group(3):
-            kept.append(f'  "{match.group(1)}" -> "{match.group(3)}" [constraint=false];')
-    return kept
+def rounded_grad_fns(lines: list[str]) -> list[str]:
+    """grad_fn records with rounded corners (Mrecord): each corner is written as a curve."""
+    return [line.replace('fillcolor="#e3e3e3", ', 'shape=Mrecord, fillcolor="#e3e3e3", ') for line in lines]
+
+
+def straight_arrows(lines: list[str]) -> list[str]:
+    return [line.replace("newrank=true, ", "newrank=true, splines=line, ") for line in lines]
 
 
 def inputs_declared_first(lines: list[str]) -> list[str]:
@@ -241,13 +235,12 @@ def inputs_declared_first(lines: list[str]) -> list[str]:
 
 
 def html_tables(lines: list[str]) -> list[str]:
-    """Tensors as HTML-like tables (what to_dot drew before) instead of records."""
+    """Records as HTML-like tables (what to_dot drew before) instead of records."""
     def table_of(match: re.Match) -> str:
-        rows = "".join(f"<tr><td>{cell}</td></tr>" for cell in match.group(3).split("|"))
+        rows = "".join(f"<tr><td>{cell}</td></tr>" for cell in match.group(2).split("|"))
         return (f'shape=plain, label=<<table border="1" cellborder="1" cellspacing="0" cellpadding="3" '
-                f'bgcolor="{match.group(2)}">{rows}</table>>]')
-    return [re.sub(r'shape=record, style="([^"]*)", fillcolor="([^"]*)", label="([^"]*)"\]', table_of, line)
-            for line in lines]
+                f'bgcolor="{match.group(1)}">{rows}</table>>]')
+    return [re.sub(r'fillcolor="([^"]*)", label="([^"]*)"\]', table_of, line) for line in lines]
 
 
 def ablation(repeat: int, limit_s: float) -> None:
@@ -255,7 +248,8 @@ def ablation(repeat: int, limit_s: float) -> None:
     variants: dict[str, Callable[[list[str]], list[str]]] = {
         "as drawn": lambda lines: lines,
         "without newrank": without_newrank,
-        "leaf arrows (constraint=false) instead of copies": leaf_arrows_instead_of_copies,
+        "rounded grad_fn records": rounded_grad_fns,
+        "straight arrows (splines=line)": straight_arrows,
         "inputs declared first": inputs_declared_first,
         "HTML tables instead of records": html_tables,
     }

@@ -1,15 +1,15 @@
 """The DOT text of the explorer view: PyTorch's autograd graph with every value and grad.
 
 Tensors are micrograd-style records (``label | data | grad``); each autograd
-node is an ellipse named for its grad_fn; AccumulateGrad, saved tensors and
-saved attributes are nodes of their own, never merged into the tensor they
-came from. A leaf used more than three times is drawn again, small and
-dashed, beside each use; a big graph's repeated or far part is one dashed box
-that says what it stands for (``explorer.folds``). Every node carries our own
-id (``t3``, ``n0``, ``n0.s1``, a copy ``n2.u4``, a box ``f0``) as its ``id``
-attribute, so the SVG's ``g.node`` elements can be matched to the recorded
-graph; what comes before the first dot names the recorded node. All text is
-HTML-escaped: labels come from what a visitor typed.
+node is a grey record, its grad_fn's name over a row for each thing it saved
+(``exponent = 2``, ``saved self (= x): 2``); AccumulateGrad is a hexagon. A
+leaf used more than three times keeps one arrow, to its use farthest from the
+output, and every other node that reads it says so in a row (``input x``); a
+big graph's repeated or far part is one dashed box that says what it stands
+for (``explorer.folds``). Every node carries our own id (``t3``, ``n0``, a box
+``f0``) as its ``id`` attribute, so the SVG's ``g.node`` elements can be
+matched to the recorded graph. All text is HTML-escaped: labels come from
+what a visitor typed.
 
 >>> from explorer import explore
 >>> "PowBackward0" in to_dot(explore("x**2", {"x": 2}).graph)
@@ -20,19 +20,23 @@ Arrows run forward, the way values flow (x -> PowBackward0 -> x**2), so the
 graph reads like the function; backward visits the same arrows in reverse.
 
 NOTE [layout speed]
-Graphviz's ``dot`` (2.43 measured; benchmarks/dot_features.py --ablation) is
-slow on three things this DOT avoids. (1) Long arrows: a leaf used in every
-step of a chain sent arrows across the whole graph, and dot routed each one
-through every rank between (the 25-deep nest took 5 s, the 50-step chain
-minutes); now the leaf is drawn again beside each use and no arrow crosses
-more than a rank or two. (2) Its classic ranking ends with a cleanup that is
-quadratic in the edges; ``newrank=true`` ranks without it. (3) Its search for
-connected components keeps a stack that, once it outgrows a small buffer,
-allocates and clears megabytes (the nest: 5,000 page faults instead of
-1,250); declaring nodes from the output inwards, each followed by its small
-neighbours (saved values, copies of a leaf), keeps that stack short.
-Records are measured and drawn faster than HTML-like tables. What is left is
-dot's own start (~20 ms with fonts) and a fraction of a millisecond a node.
+Graphviz's ``dot`` (2.43 measured: callgrind's instruction counts, and
+benchmarks/dot_features.py) spends its time on four things this DOT keeps
+small. (1) Long arrows: a leaf used in every step of a chain sent arrows
+across the whole graph, and dot routed each one through every rank between
+(the 25-deep nest took 5 s, the 50-step chain minutes); now a busy leaf keeps
+one short arrow and its other uses are rows. (2) Its classic ranking ends
+with a cleanup that is quadratic in the edges; ``newrank=true`` ranks
+without it. (3) Its search for connected components keeps a stack that, once
+it outgrows a small buffer, allocates and clears megabytes; declaring nodes
+from the output inwards keeps that stack short. (4) Every node and arrow
+(~0.4 M instructions each: ranked, placed, routed, written as SVG numbers)
+and every line of text (~60 k each plus ~3 k a character: Pango shapes it to
+measure it). So what a node saved is a row of its record, not a node and an
+arrow of its own (the nest: 152 nodes instead of 303), and a long label loses
+its middle. Records are measured and drawn faster than HTML-like tables, and
+square ones faster than rounded (a rounded corner is written as curves).
+What is left is dot's own start (~20 ms with fonts).
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ import math
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from .folds import SHOWN_NODES, Fold, fold
+from .folds import SHOWN_NODES, Fold, Folding, fold
 from .graph import GradNode, Graph, TensorInfo, Value, flat
 
 __all__ = ["to_dot", "to_text", "LEGEND", "LegendEntry", "format_value"]
@@ -62,19 +66,23 @@ _INPUT = LegendEntry("leaf tensor", "box", "#cfe2ff", "a variable you set: is_le
 _INTERMEDIATE = LegendEntry("intermediate tensor", "box", "#ffffff", "a result inside the function (grad kept)")
 _OUTPUT = LegendEntry("output tensor", "box", "#c8f0d0", "the value backward() starts from")
 _CONSTANT = LegendEntry("constant tensor", "box", "#eeeeee", "no requires_grad: no gradient flows to it")
-_OPERATION = LegendEntry("grad_fn", "ellipse", "#e3e3e3", "an autograd node: computes the local backward")
+_OPERATION = LegendEntry("grad_fn", "box", "#e3e3e3", "an autograd node: computes the local backward; its name, "
+                         "then a row for each thing it saved")
 _ACCUMULATE = LegendEntry("AccumulateGrad", "hexagon", "#9ec5fe", "adds the arriving gradient into a leaf's .grad")
-_SAVED = LegendEntry("saved tensor", "note", "#ffd8a8", "a tensor the node kept for backward")
-_ATTRIBUTE = LegendEntry("saved attribute", "plain text", "none", "a number the node kept (e.g. exponent = 2)")
-_AGAIN = LegendEntry("leaf used again", "hexagon", "#9ec5fe", "dashed and small: a leaf used many times, drawn "
-                     "again beside each use (the same tensor and AccumulateGrad)")
+_SAVED = LegendEntry("saved tensor", "row", "#e3e3e3", "a row of its grad_fn, 'saved self (= x): 2': a tensor the "
+                     "node kept for backward")
+_ATTRIBUTE = LegendEntry("saved attribute", "row", "#e3e3e3", "a row of its grad_fn, 'exponent = 2': a number "
+                         "the node kept")
+_AGAIN = LegendEntry("leaf used again", "row", "#e3e3e3", "a row 'input x' of a grad_fn that reads a leaf used "
+                     "more than 3 times; the leaf and its AccumulateGrad are drawn once, by its last use")
 _FOLDED = LegendEntry("collapsed steps", "box", "#fff3bf", "dashed: repeated or far steps of a big graph, folded "
                       "into one box that says how many")
 LEGEND: tuple[LegendEntry, ...] = (_INPUT, _INTERMEDIATE, _OUTPUT, _CONSTANT, _OPERATION, _ACCUMULATE, _SAVED,
                                    _ATTRIBUTE, _AGAIN, _FOLDED)
 _ROLE_STYLE = {"input": _INPUT, "intermediate": _INTERMEDIATE, "output": _OUTPUT, "constant": _CONSTANT}
-_MAX_LABEL = 40
+_MAX_LABEL = 24  # characters; every character of a label costs dot time (NOTE [layout speed])
 _FAN_OUT = 3  # uses of one leaf beyond which it is drawn again beside each use
+_FROM = "input"  # the row of a grad_fn that reads a much-used leaf: "input x"
 _RECORD_SYNTAX = str.maketrans({"{": "&#123;", "|": "&#124;", "}": "&#125;"})
 
 
@@ -92,18 +100,23 @@ def format_value(value: Value | None, digits: int = 4) -> str:
     return f"[{_number(values[0], digits)} ... {_number(values[-1], digits)}] ({len(values):,})"
 
 
-def to_dot(graph: Graph, *, show_grads: bool | Collection[str] = True, expand: bool = False) -> str:
+def to_dot(graph: Graph, *, show_grads: bool | Collection[str] = True, expand: bool = False,
+           folding: Folding | None = None) -> str:
     """The explorer view of a recorded graph as DOT source.
 
     ``show_grads=False`` hides every grad (a practice question); a collection of
     tensor ids shows only those (the backward player, part-way through). A graph
     past ``folds.SHOWN_NODES`` autograd nodes is drawn with its repeated or far
     part folded into summary boxes (see ``folds.fold``); ``expand=True`` draws
-    every node.
+    every node. ``folding`` is ``fold(graph)`` where the caller has it already,
+    so it is not computed twice.
     """
-    folding = fold(graph, None if expand else SHOWN_NODES)
+    if expand:
+        folding = Folding()
+    elif folding is None:
+        folding = fold(graph, SHOWN_NODES)
     owner = folding.owner()
-    arrows, copies = _leaves_drawn_again(graph, _arrows(graph, owner))
+    arrows, busy = _busy_leaves(graph, _arrows(graph, owner))
     tensors = {tensor.id: tensor for tensor in graph.tensors}
     nodes = {node.id: node for node in graph.nodes}
     folds = {f.id: f for f in folding.folds}
@@ -113,7 +126,8 @@ def to_dot(graph: Graph, *, show_grads: bool | Collection[str] = True, expand: b
         # a white page keeps the graph readable on a dark theme too; newrank: NOTE [layout speed]
         '  graph [rankdir=LR, newrank=true, bgcolor="white", pad=0.2, nodesep=0.2, ranksep=0.35, '
         'fontname="Helvetica"];',
-        '  node [fontname="Helvetica", fontsize=14, penwidth=1.2];',
+        # every node but AccumulateGrad is a filled record: said once here, not on each of hundreds of nodes
+        '  node [fontname="Helvetica", fontsize=14, penwidth=1.2, shape=record, style=filled];',
         '  edge [color="#444444", arrowsize=0.7];',
     ]
     for item in _declaration_order(graph, owner):
@@ -121,10 +135,9 @@ def to_dot(graph: Graph, *, show_grads: bool | Collection[str] = True, expand: b
             shown = show_grads if isinstance(show_grads, bool) else item in show_grads
             lines.append(_tensor_node(tensors[item], shown))
         elif item in folds:
-            lines.append(_fold_node(folds[item]))
+            lines.append(_fold_node(folds[item], busy.get(item, ())))
         else:
-            lines.extend(_grad_node(nodes[item], labels))
-        lines.extend(copies.get(item, ()))
+            lines.append(_grad_node(nodes[item], labels, busy.get(item, ())))
     lines.extend(f'  "{a}" -> "{b}"{attributes};' for (a, b), attributes in arrows.items())
     lines.append("}")
     return "\n".join(lines) + "\n"
@@ -151,37 +164,32 @@ def _tensor_node(tensor: TensorInfo, show_grads: bool) -> str:
     # a record, not an HTML table: Graphviz reads and measures it in a fraction of the time, and in a
     # left-to-right graph its fields stack (label over data over grad), narrow enough to fit a screen
     label = "|".join(_escape_field(field) for field in fields)
-    style_list = "filled,dashed" if tensor.role == "constant" else "filled"
-    return (f'  "{tensor.id}" [id="{tensor.id}", shape=record, style="{style_list}", fillcolor="{style.fill}", '
-            f'label="{label}"];')
+    dashed = ', style="filled,dashed"' if tensor.role == "constant" else ""
+    return f'  "{tensor.id}" [id="{tensor.id}"{dashed}, fillcolor="{style.fill}", label="{label}"];'
 
 
-def _grad_node(node: GradNode, labels: dict[str, str]) -> list[str]:
-    kind = _ACCUMULATE if node.name == "AccumulateGrad" else _OPERATION
-    lines = [f'  "{node.id}" [id="{node.id}", shape={kind.shape}, style=filled, fillcolor="{kind.fill}", '
-             f'label="{_escape(node.name)}"];']
-    for index, saved in enumerate(node.saved):
+def _grad_node(node: GradNode, labels: dict[str, str], leaves: Collection[str]) -> str:
+    if node.name == "AccumulateGrad":
+        return (f'  "{node.id}" [id="{node.id}", shape={_ACCUMULATE.shape}, fillcolor="{_ACCUMULATE.fill}", '
+                f'label="{_escape(node.name)}"];')
+    # NOTE [layout speed]: what the node saved is a row of its record, not a node and an arrow of its own
+    fields = [node.name, *(f"{_FROM} {leaf}" for leaf in leaves)]
+    for saved in node.saved:
         if saved.value is None:  # an empty slot: nothing was saved
             continue
-        saved_id = f"{node.id}.s{index}"
         if saved.is_tensor:
             origin = f" (= {_short(labels[saved.same_as])})" if saved.same_as in labels else ""
-            # one line: multi-line labels trip the in-browser renderer's stale-graph bug
-            text = _escape(f"saved {saved.name}{origin}: {format_value(saved.value)}")
-            lines.append(f'  "{saved_id}" [id="{saved_id}", shape=note, style=filled, fillcolor="{_SAVED.fill}", '
-                         f'fontsize=10, label="{text}"];')
-            lines.append(f'  "{saved_id}" -> "{node.id}" [style=dashed, color="#d9822b", dir=none];')
+            fields.append(f"saved {saved.name}{origin}: {format_value(saved.value)}")
         else:
-            text = f"{saved.name} = {_attribute(saved.value)}"
-            lines.append(f'  "{saved_id}" [id="{saved_id}", shape=plaintext, fontsize=10, '
-                         f'label="{_escape(text)}"];')
-            lines.append(f'  "{saved_id}" -> "{node.id}" [style=dotted, dir=none];')
-    return lines
+            fields.append(f"{saved.name} = {_attribute(saved.value)}")
+    label = "|".join(_escape_field(field) for field in fields)
+    return f'  "{node.id}" [id="{node.id}", fillcolor="{_OPERATION.fill}", label="{label}"];'
 
 
-def _fold_node(folded: Fold) -> str:
-    return (f'  "{folded.id}" [id="{folded.id}", shape={_FOLDED.shape}, style="filled,dashed,rounded", '
-            f'fillcolor="{_FOLDED.fill}", label="{_escape(folded.text)}"];')
+def _fold_node(folded: Fold, leaves: Collection[str]) -> str:
+    label = "|".join(_escape_field(field) for field in (folded.text, *(f"{_FROM} {leaf}" for leaf in leaves)))
+    return (f'  "{folded.id}" [id="{folded.id}", style="filled,dashed,rounded", fillcolor="{_FOLDED.fill}", '
+            f'label="{label}"];')
 
 
 def _arrows(graph: Graph, owner: dict[str, str]) -> dict[tuple[str, str], str]:
@@ -210,8 +218,8 @@ def _arrows(graph: Graph, owner: dict[str, str]) -> dict[tuple[str, str], str]:
     return arrows
 
 
-def _leaves_drawn_again(graph: Graph, arrows: dict) -> tuple[dict, dict[str, list[str]]]:
-    """The arrows with a much-used leaf drawn again beside each use, and those copies by the node they feed."""
+def _busy_leaves(graph: Graph, arrows: dict) -> tuple[dict, dict[str, list[str]]]:
+    """The arrows less those from a much-used leaf, and the names of such leaves by the node each one feeds."""
     leaves = {node.id: node.tensor for node in graph.nodes if node.name == "AccumulateGrad"}
     labels = {tensor.id: tensor.label for tensor in graph.tensors}
     users: dict[str, list[str]] = {}
@@ -219,21 +227,18 @@ def _leaves_drawn_again(graph: Graph, arrows: dict) -> tuple[dict, dict[str, lis
         if start in leaves:
             users.setdefault(start, []).append(end)
     kept = dict(arrows)
-    copies: dict[str, list[str]] = {}
+    busy: dict[str, list[str]] = {}
     for leaf, ends in users.items():
         if len(ends) <= _FAN_OUT:
             continue
-        # NOTE [layout speed]: arrows from one leaf to every use would cross the whole graph, which
-        # costs dot seconds to minutes; a small copy of the leaf beside each use says the same
-        name = _escape(_short(labels.get(leaves[leaf]) or "leaf"))
-        for k, end in enumerate(ends):
-            copy = f"{leaf}.u{k}"
+        # NOTE [layout speed]: arrows from one leaf to every use would cross the whole graph (seconds to
+        # minutes of dot); the leaf keeps its arrow to the use farthest from the output (declared last,
+        # so drawn beside it) and every other use names it in a row
+        name = _short(labels.get(leaves[leaf]) or "leaf")
+        for end in ends[:-1]:
             del kept[(leaf, end)]
-            copies.setdefault(end, []).append(
-                f'  "{copy}" [id="{copy}", shape={_AGAIN.shape}, style="filled,dashed", fillcolor="{_AGAIN.fill}", '
-                f'fontsize=10, label="{name}"];')
-            kept[(copy, end)] = ""
-    return kept, copies
+            busy.setdefault(end, []).append(name)
+    return kept, busy
 
 
 def to_text(graph: Graph, *, show_grads: bool = True) -> str:
@@ -271,7 +276,11 @@ def _number(value: float | int | bool, digits: int) -> str:
 
 
 def _short(text: str) -> str:
-    return text if len(text) <= _MAX_LABEL else text[: _MAX_LABEL - 3] + "..."
+    # the middle goes: a nested label keeps its outer call and its last operation, "sin(sin(...)*x + x"
+    if len(text) <= _MAX_LABEL:
+        return text
+    head = (_MAX_LABEL - 3) // 2 + 1
+    return text[:head] + "..." + text[len(text) - (_MAX_LABEL - 3 - head):]
 
 
 def _escape(text: str) -> str:

@@ -94,7 +94,8 @@ def build(state: PageState, hide_grads: bool = False) -> Page:
                               f"shows at most {MAX_PAGE_VALUES:,}: use fewer points or a shorter function")
     # torchviz's DOT is made only for its view: make_dot takes longer than the rest of the run
     result = explore(state.function, at, device=state.device, dtype=state.dtype, torchviz=state.view == "torchviz")
-    dot = to_dot(result.graph, show_grads=not hide_grads)
+    folding = fold(result.graph)
+    dot = to_dot(result.graph, show_grads=not hide_grads, folding=folding)
     # torchviz's picture costs a second dot process: lay it out only when its view is open
     drawn, torchviz_drawn, problem = _svgs(dot, result.torchviz_dot if state.view == "torchviz" else None)
     window = _plot_window(parsed, read_point(state.window, "the plot"))
@@ -113,7 +114,7 @@ def build(state: PageState, hide_grads: bool = False) -> Page:
         playback=Playback(result.graph, () if hide_grads else play(state.function, at, state.device,
                                                                     state.dtype).steps),
         render_problem=problem,
-        folding=fold(result.graph),
+        folding=folding,
     )
 
 
@@ -129,7 +130,7 @@ def step_view(page: Page, step: int) -> StepView:
     """The page's graph after ``step`` steps of backward (1-based), with the running node named."""
     playback = page.playback
     current = playback.steps[step - 1]
-    dot = to_dot(playback.graph, show_grads=known_grads(playback, step))
+    dot = to_dot(playback.graph, show_grads=known_grads(playback, step), folding=page.folding)
     drawn, _, _ = _svgs(dot, None)
     targets = tuple(item.target for item in current.sent if item.target is not None)
     return StepView(step, dot, drawn, current.node, targets)

@@ -104,6 +104,11 @@ def type_into(tab, label: str, text: str) -> None:
 
 
 def graph_names(tab) -> list[str]:
+    """Each graph node's first line: a grad_fn's name (its saved values are the rows below it), a tensor's label."""
+    return [node.locator("text").first.text_content().strip() for node in tab.locator("g.node").all()]
+
+
+def graph_texts(tab) -> list[str]:
     return [t.strip() for t in tab.locator("g.node").all_text_contents()]
 
 
@@ -316,8 +321,8 @@ def test_stepping_through_backward_moves_the_highlight_and_fills_in_grads(page, 
     for _ in range(5):
         running = page.locator("g.node.ae-running").first
         running.wait_for()
-        hidden = sum("grad ?" in t for t in graph_names(page))
-        seen.append((running.text_content().strip(), hidden))
+        hidden = sum("grad ?" in t for t in graph_texts(page))
+        seen.append((running.locator("text").first.text_content().strip(), hidden))  # the name, above its rows
         if len(seen) < 5:
             page.get_by_role("button", name="Next").click()
             settle(page)
