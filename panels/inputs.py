@@ -66,7 +66,7 @@ def style_ui() -> None:
                       vertical-align:middle; }}
         .ae-ellipse {{ border-radius:50%; }} .ae-hexagon {{ clip-path: polygon(25% 0,75% 0,100% 50%,75% 100%,
                       25% 100%,0 50%); }} .ae-plain-text {{ border-style:dotted; }}
-        .ae-dashed {{ border-style:dashed; border-width:2px; }}
+        .ae-dashed {{ border-style:dashed; border-width:2px; }} .ae-row {{ height:.5em; }}
         .stApp p, .stApp li, .stApp label, .stApp input, .stApp code, .stApp td, .stApp th,
         .stApp button {{ font-size:{size}; }}
         </style>""",
