@@ -18,15 +18,16 @@ def share_ui(page: Page, query: dict[str, str]) -> None:
                "course page, `&present=1` to open it in presentation mode:")
     st.code(f"{base}?{urlencode(query)}", language=None)
     cols = st.columns(5)
-    # on_click="ignore": a download needs no rerun of the page
-    cols[0].download_button("Graph SVG", page.svg or "", "autograd_graph.svg", "image/svg+xml",
+    # on_click="ignore": a download needs no rerun of the page; every file is made when its button is pressed,
+    # so a change of function sends five buttons, not five files
+    cols[0].download_button("Graph SVG", lambda: page.svg or "", "autograd_graph.svg", "image/svg+xml",
                             disabled=not page.svg, on_click="ignore")
     cols[1].download_button("Graph PNG", lambda: _png(page.dot), "autograd_graph.png", "image/png",
                             disabled=not page.svg, on_click="ignore")
-    cols[2].download_button("Graph DOT", page.dot, "autograd_graph.dot", "text/vnd.graphviz", on_click="ignore")
+    cols[2].download_button("Graph DOT", lambda: page.dot, "autograd_graph.dot", "text/vnd.graphviz", on_click="ignore")
     cols[3].download_button("Plot HTML", lambda: _plot_html(page), "autograd_plot.html", "text/html",
                             disabled=not page.plots, on_click="ignore")
-    cols[4].download_button("Python script", page.script, "autograd_explorer.py", "text/x-python",
+    cols[4].download_button("Python script", lambda: page.script, "autograd_explorer.py", "text/x-python",
                             on_click="ignore")
 
 
