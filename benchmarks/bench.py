@@ -11,8 +11,10 @@ What it measures, each beside an anchor measured in the same run on the same mac
     against torchviz's default ``make_dot(y)`` DOT of the same expression laid out the same way,
     for a 50-step chain (``y = sin(y)*1.01 + x``, 50 times, from y = x) and a 25-deep nest of
     ``sin(...)*x + x``. Both are typed as one expression of the explorer's language (they fit its
-    caps: 701 and 276 characters, nesting 50 and 25). ``dot`` runs as ``explorer.render`` runs it:
-    a subprocess fed on stdin, with a time limit. Target: at most 300 ms and 20x faster than torchviz.
+    caps: 701 and 276 characters, nesting 50 and 25). Each is laid out by a ``dot`` started for it (a
+    subprocess fed on stdin, as a notebook renders torchviz's graph); ours also as the app lays it
+    out, by the one ``dot`` that ``explorer.render`` keeps running (no process start, ~20 ms here).
+    Target: at most 300 ms and 20x faster than torchviz.
 (a') bigger graphs: the longest typed functions of several shapes the caps allow (each ≤300 ms), and graphs
     built through the API as a notebook builds them (a small MLP's loss, a 1,000-op chain, a 100-layer MLP,
     5,000 ops: recorded, folded, laid out, each ≤3 s), against torchviz's make_dot where it does not fail.
@@ -74,6 +76,7 @@ from explorer.lessons import LESSONS  # noqa: E402
 from explorer.notebook import record_tensor  # noqa: E402
 from explorer.page import build  # noqa: E402
 from explorer.points import MAX_POINTS, read_point  # noqa: E402
+from explorer.render import svg  # noqa: E402
 from explorer.state import PageState  # noqa: E402
 
 with warnings.catch_warnings():
@@ -134,7 +137,7 @@ def median_ms(action: Callable[[], object], settings: Settings) -> Timing:
 
 
 def dot_svg(source: str, timeout_s: float) -> bytes:
-    """Lay out DOT text as SVG the way explorer.render does: ``dot -Tsvg`` fed on stdin, with a time limit."""
+    """Lay out DOT text as SVG by a dot started for it: ``dot -Tsvg`` fed on stdin, with a time limit."""
     done = subprocess.run([shutil.which("dot"), "-Tsvg"], input=source.encode("utf-8"), capture_output=True,
                           timeout=timeout_s, check=False)
     if done.returncode != 0:
@@ -188,15 +191,21 @@ def nest_tensor(x: torch.Tensor, depth: int) -> torch.Tensor:
     return y
 
 
-def layout_row(name: str, text: str, make: Callable[[torch.Tensor], torch.Tensor], settings: Settings) -> Row:
+def layout_rows(name: str, text: str, make: Callable[[torch.Tensor], torch.Tensor], settings: Settings) -> list[Row]:
+    """Our DOT and torchviz's, each laid out by a dot started for it; then ours as the app lays it out, by the
+    dot it keeps running (explorer.render), against the same torchviz time."""
     ours_dot = to_dot(explore(text, {"x": 2.0}).graph)
     their_dot = torchviz.make_dot(make(torch.tensor(2.0, requires_grad=True))).source
     ours, ours_svg = time_layout(ours_dot, settings)
     anchor, their_svg = time_layout(their_dot, settings)
     payload = f"DOT {kb(len(ours_dot))} vs {kb(len(their_dot))}; SVG {kb(ours_svg)} vs {kb(their_svg)}"
-    ratio = speedup(ours, anchor)
-    met = ours.ms is not None and ours.ms <= 300 and ratio is not None and ratio >= 20
-    return Row(f"layout: {name} ({len(text)} chars)", ours, anchor, payload, "≤300 ms, ≥20x", yes_no(met))
+    rows = []
+    for how, timing in (("", ours), (", dot kept running (the app)", median_ms(lambda: svg(ours_dot), settings))):
+        ratio = speedup(timing, anchor)
+        met = timing.ms is not None and timing.ms <= 300 and ratio is not None and ratio >= 20
+        rows.append(Row(f"layout: {name}{how} ({len(text)} chars)", timing, anchor, payload if not how else "",
+                        "≤300 ms, ≥20x", yes_no(met)))
+    return rows
 
 
 def graph_row(name: str, graph, output: torch.Tensor | None, settings: Settings, target_ms: float) -> Row:
@@ -567,8 +576,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit("the benchmark needs Graphviz's dot program (apt-get install graphviz)")
     print(heading(settings), flush=True)
     rows = [
-        layout_row("50-step chain sin(y)*1.01 + x", chain_text(50), lambda x: chain_tensor(x, 50), settings),
-        layout_row("25-deep nest sin(...)*x + x", nest_text(25), lambda x: nest_tensor(x, 25), settings),
+        *layout_rows("50-step chain sin(y)*1.01 + x", chain_text(50), lambda x: chain_tensor(x, 50), settings),
+        *layout_rows("25-deep nest sin(...)*x + x", nest_text(25), lambda x: nest_tensor(x, 25), settings),
     ]
     rows += bigger_rows(settings)
     rows += interaction_rows(settings)
