@@ -5,6 +5,7 @@ core (a page built by a worker process), and the panels of ``panels``. Run with
 ``make run``.
 """
 
+# ruff: noqa: E402 (the launcher below starts the workers before the page's imports)
 from __future__ import annotations
 
 import sys
@@ -25,27 +26,23 @@ if __name__ == "__main__" and "streamlit" not in sys.modules:
 
     streamlit_main(["run", str(Path(__file__).resolve()), *sys.argv[1:]], prog_name="streamlit")
 
-import streamlit as st  # noqa: E402
+import streamlit as st
 
+from explorer import ExpressionError
+from explorer.dot import format_value
+from explorer.lessons import lesson
+from explorer.page import Page
+from explorer.state import to_query
 from panels import jobs
-
-# started before the imports below: the workers import torch while this process imports the rest
-jobs.pool()
-
-from explorer import ExpressionError  # noqa: E402
-from explorer.dot import format_value  # noqa: E402
-from explorer.lessons import lesson  # noqa: E402
-from explorer.page import Page  # noqa: E402
-from explorer.state import to_query  # noqa: E402
-from panels.further import further_ui  # noqa: E402
-from panels.graph import graph_ui  # noqa: E402
-from panels.inputs import inputs_ui, sidebar_ui, style_ui  # noqa: E402
-from panels.lesson import lesson_ui  # noqa: E402
-from panels.plots import plots_ui  # noqa: E402
-from panels.session import current_state, grads_hidden, init_state  # noqa: E402
-from panels.share import share_ui  # noqa: E402
-from panels.tensors import node_ui, tensors_ui  # noqa: E402
-from panels.text import escape_markdown  # noqa: E402
+from panels.further import further_ui
+from panels.graph import graph_ui
+from panels.inputs import inputs_ui, sidebar_ui, style_ui
+from panels.lesson import lesson_ui
+from panels.plots import plots_ui
+from panels.session import current_state, grads_hidden, init_state
+from panels.share import share_ui
+from panels.tensors import node_ui, tensors_ui
+from panels.text import escape_markdown
 
 # a projector needs the width: presentation links open with the lessons sidebar folded away
 st.set_page_config(page_title="Autograd Explorer", page_icon=":material/function:", layout="wide",

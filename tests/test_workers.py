@@ -14,7 +14,7 @@ import pytest
 from explorer import ExpressionError, available_devices, parse
 from explorer.page import build
 from explorer.state import PageState
-from explorer.workers import Busy, Limits, Overrun, Pool
+from explorer.workers import Busy, Limits, Overrun, Pool, start_early, take_early
 
 # a job that takes seconds on any machine: sympy cannot differentiate sin nested 150 deep before the symbolic
 # step's own 2 s limit stops it (explorer/symbolic.py), and the worker waits for that answer
@@ -136,6 +136,17 @@ def test_when_every_worker_is_busy_the_visitor_is_asked_to_try_again():
 def test_only_the_pools_own_tasks_can_be_asked_for(pool):
     with pytest.raises(KeyError):
         pool.run("exec", "print(1)")
+
+
+def test_a_pool_started_before_the_server_is_taken_by_the_page_once():
+    # `python app.py` starts the workers before Streamlit; the page's cached pool is that one, and only once
+    start_early(Limits(workers=1))
+    try:
+        early = take_early()
+        assert early is not None and take_early() is None
+        assert early.run("page", quick(), False).result.grad == {"x": 6.0}
+    finally:
+        early.close()
 
 
 def test_closing_the_pool_leaves_no_process():
