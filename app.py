@@ -12,16 +12,13 @@ import sys
 from dataclasses import replace
 
 if __name__ == "__main__" and "streamlit" not in sys.modules:
-    # `python app.py [streamlit options]`: the workers start importing torch now, and the panels are imported,
-    # while Streamlit starts; Streamlit then runs this file again as its script, with streamlit imported
+    # `python app.py [streamlit options]`: the workers start importing torch now, while Streamlit starts;
+    # Streamlit then runs this file again as its script, with streamlit imported
     from pathlib import Path
 
     from explorer.workers import start_early
 
     start_early()
-    from panels import preload
-
-    preload()
     from streamlit.web.cli import main as streamlit_main
 
     streamlit_main(["run", str(Path(__file__).resolve()), *sys.argv[1:]], prog_name="streamlit")

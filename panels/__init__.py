@@ -4,30 +4,8 @@
 One module per part of the page (``inputs``, ``lesson``, ``graph``, ``tensors``,
 ``plots``, ``further``, ``share``), the session state and its callbacks
 (``session``), and the jobs sent to the worker processes (``jobs``). Kept out of
-``app.py`` so a rerun runs already-imported code: Streamlit compiles the script
-it runs, and keys each cached function by its source, on every run.
+``app.py`` so that a rerun runs already-imported code: Streamlit executes the
+whole script on every run, so a cached function defined there read its own
+source again each time (it is keyed by it), and AppTest compiles the script on
+every run as well.
 """
-
-from __future__ import annotations
-
-import importlib
-import pkgutil
-import threading
-
-__all__ = ["preload"]
-
-
-def preload() -> None:
-    """Import every panel, and the pandas and pyarrow Streamlit's tables need, in a background thread.
-
-    ``python app.py`` calls it while the server starts and the browser loads the page's JavaScript, so that the
-    first visitor's run does not wait ~1.5 s for these imports.
-    """
-
-    def load() -> None:
-        for module in pkgutil.iter_modules(__path__):
-            importlib.import_module(f"{__name__}.{module.name}")
-        importlib.import_module("pandas")
-        importlib.import_module("pyarrow")
-
-    threading.Thread(target=load, daemon=True, name="panels-preload").start()
