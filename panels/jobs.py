@@ -32,13 +32,17 @@ def pool() -> Pool:
     return take_early() or Pool(Limits.from_environment())
 
 
-@st.cache_resource(show_spinner=False)
 def devices() -> tuple[str, ...]:
     """The devices PyTorch can use on this server, as the workers see them (torch lives there, not here)."""
     try:
-        return tuple(pool().run("devices"))
-    except ExpressionError:  # no worker came up in time: the CPU is always there
+        return _devices()
+    except ExpressionError:  # no worker came up in time: the CPU is always there (and nothing is cached)
         return ("cpu",)
+
+
+@st.cache_resource(show_spinner=False)
+def _devices() -> tuple[str, ...]:
+    return tuple(pool().run("devices"))
 
 
 def _work(task: str, *args):
