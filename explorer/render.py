@@ -96,8 +96,9 @@ class _RunningDot:
             deadline = time.monotonic() + timeout
             if self._child is None or not self._child.alive():
                 self._child, self._served = Child.program([program, "-Tsvg"]), 0
-            if not self._child.send(source + _SENTINEL):
-                return self._stop()
+            if not self._child.send(source + _SENTINEL):  # dot has gone: a one-shot run takes this graph
+                self._stop()
+                return None
             answer = self._child.read_until(_finished, deadline)
             if answer is None:
                 self._stop()

@@ -18,7 +18,7 @@ from explorer.workers import Limits, Pool, take_early
 
 from .text import escape_markdown
 
-if TYPE_CHECKING:  # the answers' types; the pool is started before anything imports the heavier core
+if TYPE_CHECKING:  # only the answers' types: this module hands them on and never builds one
     from explorer import GradcheckResult
     from explorer.page import Further, Page, StepView
     from explorer.pitfalls import Outcome
@@ -83,4 +83,3 @@ def step_view(state: PageState, hide_grads: bool, step: int) -> StepView:
 def refused(err: ExpressionError) -> None:
     """A job the workers refused (too slow, too big, too many at once): said, and the page goes on."""
     st.warning(escape_markdown(err.message))
-
