@@ -2,7 +2,7 @@
 
 Started as ``python -I explorer/_page_worker.py MEMORY_MB`` by the pool, never
 by hand. It imports the explorer from the checkout it lives in (``-I`` ignores
-PYTHONPATH and the current folder), limits its own address space, uses one
+PYTHONPATH and the current folder), limits the memory it may allocate, uses one
 torch thread, says ``ready``, and then reads requests. It never reads anything
 but the pool's pipe, and its answers are plain JSON (``explorer.plain``).
 """
@@ -42,7 +42,9 @@ assert set(_TASKS) == set(TASKS), "the pool and its workers must agree on the ta
 
 def main() -> None:
     memory = int(sys.argv[1]) << 20
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    # the data size (what the process allocates: malloc, torch's CPU tensors), not the address space: CUDA
+    # reserves tens of GB of address space it never fills, and under an address-space limit the GPU is not seen
+    resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     torch.set_num_threads(1)  # one core per worker: the pool's size is the bound on cores in use
     # first-call costs paid before any visitor waits, on the page a visitor opening the bare link asks for

@@ -21,7 +21,7 @@ cannot escape is a process that can be killed. Workers are started with
 per job each way (``explorer.plain``): the task's name from ``TASKS`` and its
 arguments in, the result or the refusal out. Nothing is pickled, so a worker
 cannot hand the app an object that runs code when it is loaded. Each worker
-limits its own address space (``RLIMIT_AS``) and uses one torch thread, so
+limits the memory it allocates (``RLIMIT_DATA``) and uses one torch thread, so
 ``workers`` jobs at once use at most ``workers`` cores. The pool's size is the
 bound on concurrent work: a job waits at most ``wait_seconds`` for a free
 worker, then the visitor is asked to try again (``Busy``).
@@ -72,7 +72,7 @@ class Limits:
 
     workers: int = 2  # jobs at once; one core each
     job_seconds: float = 10.0  # a job's time, from the moment a worker takes it
-    memory_mb: int = 3072  # a worker's address space (torch alone maps about 700 MB)
+    memory_mb: int = 3072  # what a worker may allocate (torch and a first page take about 220 MB)
     wait_seconds: float = 8.0  # how long a job waits for a free worker
     start_seconds: float = 90.0  # how long a new worker may take to import torch
 
@@ -83,9 +83,14 @@ class Limits:
         return cls(**{name: kind(os.environ[key]) for name, (key, kind) in read.items() if os.environ.get(key)})
 
 
+# what the host set to choose and find its GPUs: a worker sees the devices the app's process sees
+_DEVICE_VARIABLES = ("CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH")
+
+
 def _environment() -> dict[str, str]:
-    """A worker needs dot on its PATH (as the app sees it now) and nothing else from the app's environment."""
-    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "OMP_NUM_THREADS": "1", "LC_ALL": "C.UTF-8"}
+    """A worker needs dot on its PATH (as the app sees it now), the host's GPU settings, and nothing else."""
+    chosen = {name: os.environ[name] for name in _DEVICE_VARIABLES if name in os.environ}
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "OMP_NUM_THREADS": "1", "LC_ALL": "C.UTF-8", **chosen}
 
 
 class Pool:

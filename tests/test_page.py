@@ -157,7 +157,7 @@ def test_a_page_with_nan_values_pickles_and_its_plots_are_json():
         json.dumps(plot.figure, allow_nan=False)
 
 
-def test_a_long_typed_graph_is_drawn_folded_and_whole_as_text():
+def test_a_long_typed_graph_is_drawn_folded_and_whole_as_text(dot_program):
     page = build(PageState(function="x" + "*x" * 240, points=(("x", "2"),)))
     assert page.svg is not None and page.render_problem == ""
     assert "more steps of MulBackward0" in page.svg and "more steps of MulBackward0" in page.folding.note

@@ -80,13 +80,13 @@ def test_the_backward_player_and_deeper_views_run_in_workers_too(pool):
     assert pool.run("further", state, "forward").forward[0].derivative == 6.0
 
 
-def test_each_worker_limits_its_address_space():
+def test_each_worker_limits_the_memory_it_allocates():
     pool = Pool(Limits(workers=1, memory_mb=2500))
     try:
         pool.run("page", quick(), False)
         (worker,) = pool._all
         limits = Path(f"/proc/{worker.process.pid}/limits").read_text()
-        assert f"Max address space         {2500 << 20}" in limits
+        assert f"Max data size             {2500 << 20}" in limits
         assert worker.process.pid != os.getpid()
     finally:
         pool.close()
