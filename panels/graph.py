@@ -15,6 +15,7 @@ from explorer.page import MAX_DRAWN_NODES, Page, StepView
 from explorer.render import has_dot
 from explorer.state import VIEWS
 
+from .copy import copyable
 from .session import go_step, grads_hidden, keep_step, pick_node, tick, toggle_play
 from .text import arrow, escape_markdown
 
@@ -48,7 +49,7 @@ def graph_ui(page: Page, view_at_step: StepView | None) -> None:
         if drawn > MAX_DRAWN_NODES:
             st.warning(f"Every node would be {drawn:,} nodes, more than the {MAX_DRAWN_NODES:,} drawn here; "
                        "read them as text below.")
-            st.code(page.text, language=None)
+            copyable(page.text, "the graph as text", key="graph_text_big")
         else:
             # laid out by the browser: the server runs dot only inside its workers (SECURITY.md)
             st.graphviz_chart(everything)
@@ -63,7 +64,7 @@ def graph_ui(page: Page, view_at_step: StepView | None) -> None:
                                  "label": f"autograd graph of {page.result.output} = {page.result.body}"},
                            key="graph_pick", on_selected_change=pick_node)
     elif page.render_problem:
-        st.code(page.text, language=None)  # too big or too slow to lay out: the words stand in
+        copyable(page.text, "the graph as text", key="graph_text_big")  # too big or slow to lay out: the words
     else:
         # Graphviz is not installed on this server: the browser lays the graph out instead
         st.graphviz_chart(dot)
@@ -71,7 +72,7 @@ def graph_ui(page: Page, view_at_step: StepView | None) -> None:
     legend_ui()
     glossary_ui(page)
     with st.expander("The graph as text (nodes and edges)"):
-        st.code(page.text, language=None)
+        copyable(page.text, "the graph as text", key="graph_text")
 
 
 def collapsed_ui(page: Page, view_at_step: StepView | None) -> tuple[dict[str, str], str | None]:

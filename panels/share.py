@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from explorer.page import Page
 from explorer.render import RenderError, png
 
+from .copy import copyable
+
 
 def share_ui(page: Page, query: dict[str, str]) -> None:
     st.subheader("Share and take away")
     base = st.context.url or ""
-    st.caption("This link reopens this page (copy button on the right); add `&embed=true` to put it in a "
-               "course page, `&present=1` to open it in presentation mode:")
-    st.code(f"{base}?{urlencode(query)}", language=None)
+    st.caption("This link reopens this page; add `&embed=true` to put it in a course page, `&present=1` to open "
+               "it in presentation mode:")
+    copyable(f"{base}?{urlencode(query)}", "the link to this page", key="share_link", wrap=True)
     cols = st.columns(5)
     # on_click="ignore": a download needs no rerun of the page; every file is made when its button is pressed,
     # so a change of function sends five buttons, not five files
@@ -39,5 +40,7 @@ def _png(dot: str) -> bytes:
 
 
 def _plot_html(page: Page) -> str:
+    import plotly.graph_objects as go  # only when the button is pressed: plotly takes ~0.1 s to import
+
     return "\n".join(go.Figure(p.figure).to_html(include_plotlyjs="cdn", full_html=False) for p in page.plots)
 

@@ -182,18 +182,25 @@ def test_bad_input_shows_its_message_and_the_page_keeps_working(page, server):
     assert summary(page).endswith("x.grad 12")
 
 
-def test_a_copied_link_reopens_the_same_page(page, browser, server):
+def test_a_copied_link_reopens_the_same_page(browser, server):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
+    page = context.new_page()
     open_app(page, server)
     type_into(page, "Function", "f = u * v + u ** 2")
     type_into(page, "u =", "3")
-    link = page.locator("[data-testid=stCode]", has_text="?f=").inner_text().strip()
-    assert link.startswith(server)
+    shown = page.locator(".ae-copy", has_text="?f=")
+    shown.get_by_role("button", name="Copy the link to this page").click()
+    link = page.evaluate("navigator.clipboard.readText()")
+    assert link == shown.locator("pre").inner_text().strip() and link.startswith(server)
+    assert shown.get_by_role("button").inner_text() == "Copied"  # the teacher sees it worked
     other = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     open_app(other, server, link=link)
     assert other.get_by_role("textbox", name="Function", exact=True).input_value() == "f = u * v + u ** 2"
     assert other.get_by_role("textbox", name="u =", exact=True).input_value() == "3"
     assert summary(other) == summary(page)
     other.context.close()
+    context.close()
 
 
 def test_clicking_a_graph_node_opens_it_in_the_inspector(page, server):
