@@ -10,6 +10,7 @@ True
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import subprocess
 import threading
@@ -112,6 +113,14 @@ class _RunningDot:
         finally:
             self._lock.release()
 
+    def close(self) -> None:
+        """Stop dot, as the process exits: no dot outlives the explorer's process."""
+        if self._lock.acquire(timeout=1):  # a layout still running in a daemon thread is not waited for long
+            try:
+                self._stop()
+            finally:
+                self._lock.release()
+
     def _stop(self) -> None:
         if self._child is not None:
             self._child.stop()
@@ -123,3 +132,4 @@ def _finished(received: bytearray) -> bool:
 
 
 _RUNNING = _RunningDot()
+atexit.register(_RUNNING.close)

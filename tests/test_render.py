@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -77,3 +79,14 @@ def test_layouts_asked_for_at_once_each_get_their_own_graph(dot_program):
     with ThreadPoolExecutor(max_workers=6) as pool:
         drawn = list(pool.map(svg, GRAPHS * 4))
     assert drawn == [_one_shot(source) for source in GRAPHS * 4]
+
+
+def test_the_dot_kept_running_ends_with_the_process(dot_program, repo_root):
+    """A server stopped (or a test run ended) leaves no dot behind, and Python has nothing to warn about."""
+    script = ("import sys; sys.path.insert(0, sys.argv[1]); from explorer.render import svg, _RUNNING; "
+              "svg('digraph { a -> b }'); print(_RUNNING._child.process.pid)")
+    done = subprocess.run([sys.executable, "-W", "error", "-X", "dev", "-c", script, str(repo_root)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "ResourceWarning" not in done.stderr, done.stderr
+    pid = int(done.stdout)
+    assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
