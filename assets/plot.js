@@ -61,9 +61,8 @@ function nearest(values, target) {
 const CONFIG = {
   displaylogo: false,
   displayModeBar: "hover",
-  // what a lesson needs: zoom, pan, back to the whole window, save as PNG
-  modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines", "hoverClosestCartesian",
-                           "hoverCompareCartesian"],
+  // what a lesson needs, no more: save as PNG, zoom, pan, back to the whole window
+  modeBarButtons: [["toImage", "zoom2d", "pan2d", "zoomIn2d", "zoomOut2d", "resetScale2d"]],
   toImageButtonOptions: { filename: "autograd-explorer-plot", scale: 2 },
 };
 
@@ -105,7 +104,7 @@ function themeOf(element) {
   const font = read("--st-font", "sans-serif");
   const grid = read("--st-border-color-light", "rgba(49, 51, 63, 0.1)");
   const line = read("--st-border-color", "rgba(49, 51, 63, 0.2)");
-  const background = read("--st-background-color", "#ffffff");
+  const panel = read("--st-secondary-background-color", "#f0f2f6");
   const axis = { gridcolor: grid, zerolinecolor: line, linecolor: line, tickcolor: line };
   const template = {
     layout: {
@@ -115,9 +114,10 @@ function themeOf(element) {
       xaxis: axis,
       yaxis: axis,
       title: { x: 0, xref: "paper", xanchor: "left", font: { weight: 600 } }, // as Streamlit's charts set it
-      hoverlabel: { font: { family: font } },
+      // the value under the pointer on the theme's own panel colour, as Streamlit's charts show it
+      hoverlabel: { bgcolor: panel, bordercolor: line, font: { family: font, color: text } },
       modebar: { bgcolor: "rgba(0,0,0,0)", color: line, activecolor: text },
     },
   };
-  return { key: [text, font, grid, line, background].join("|"), template };
+  return { key: [text, font, grid, line, panel].join("|"), template };
 }

@@ -55,8 +55,10 @@ def plot_ui(plot: Plot, prefix: str = "plot") -> None:
     if st.session_state.presentation:  # a new dict: the cached page's figure stays as it was
         frame = figure["layout"]
         figure = {**figure, "layout": {**frame, "font": {**frame.get("font", {}), "size": 20}, "height": 520}}
+    # the figure's own height, held from the first frame: the page does not jump when Plotly draws
     _plot_component()(data={"figure": figure, "bundle": f"app/static/{PLOTLY_BUNDLE}", "label": label(plot)},
-                      key=key, on_picked_change=functools.partial(pick_point, key, plot.variables))
+                      key=key, height=figure["layout"].get("height", 420),
+                      on_picked_change=functools.partial(pick_point, key, plot.variables))
     for note in plot.notes:
         st.info(escape_markdown(note))
 

@@ -127,9 +127,15 @@ def table_row(tab, tensor: str) -> list[str]:
 
 def screenshot(tab, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    # every plot drawn: the page's height is its final one
+    # every plot drawn, and the page's height settled
     tab.wait_for_function("() => [...document.querySelectorAll('.ae-plot')].every(p => p.querySelector('.main-svg'))")
-    height = tab.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
+    height = None
+    for _ in range(20):
+        now = tab.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
+        if now == height:
+            break
+        height = now
+        tab.wait_for_timeout(300)
     tab.set_viewport_size({"width": 1400, "height": min(int(height) + 40, 5000)})
     tab.wait_for_timeout(800)
     tab.screenshot(path=str(SHOTS / name), full_page=True)
