@@ -22,8 +22,8 @@ What it measures, each beside an anchor measured in the same run on the same mac
     for each of the lab's nine lessons, against the lab's own notebook way for the relu cell:
     compute, backward, ``torchviz.make_dot`` + ``dot -Tsvg``, and a matplotlib plot of f and f'
     rendered to PNG as a notebook shows it. Target: at most 10 ms.
-(c) plot payload: the JSON Streamlit sends for the f and f' figure (``plotly.io.to_json``, as
-    ``st.plotly_chart`` does) at ``explorer.points.MAX_POINTS`` points. Target: at most 300 KB.
+(c) plot payload: the JSON Streamlit sends for the f and f' figure (``plotly.io.to_json``: the same JSON as
+    the plot's component sends, ``panels/plots.py``) at ``explorer.points.MAX_POINTS`` points. Target: at most 300 KB.
 (d) the whole app: one rerun after a text change through ``streamlit.testing.v1.AppTest``, and the
     browser round trip from typing a new function to its graph on screen (real Chromium, as in
     ../shared/BROWSER-TESTS.md), each against the same on a tiny page that only echoes its input.
@@ -325,7 +325,7 @@ def interaction_rows(settings: Settings) -> list[Row]:
 def payload_row(name: str, state: PageState, settings: Settings) -> Row:
     page = build(state)
     curve = next(p for p in page.plots if p.kind == "curve")
-    size = len(plotly.io.to_json(curve.figure, validate=False))  # what st.plotly_chart sends
+    size = len(plotly.io.to_json(curve.figure, validate=False))  # what the plot's component sends
     ours = median_ms(lambda: build(state), settings)
     return Row(f"plot JSON: {name}", ours, None, f"f and f' figure {kb(size)}", "≤300 KB",
                yes_no(size <= 300 * 1024))

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from explorer.figure import Plot
@@ -35,15 +35,18 @@ def plots_ui(page: Page) -> None:
         st.caption("Click a point on a plot to move the evaluation point there.")
 
 
-class _Built(go.Figure):
-    """A figure that is Plotly JSON already. st.plotly_chart takes a Plotly figure by its to_dict() and would
-    rebuild a plain dict as a validated go.Figure, trace by trace: 10 to 50 ms a page, for the same JSON."""
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+# Plotly's cartesian bundle (scatter, contour: all the explorer draws), the plotly.js version the plotly package
+# bundles, from npm's plotly.js-cartesian-dist-min; served by Streamlit from static/ (server.enableStaticServing)
+# at app/static/, loaded once per page and cached by the browser. A new version gets a new name: no stale cache.
+PLOTLY_BUNDLE = "plotly-cartesian-4.1.1.min.js"
 
-    def __init__(self, figure: dict) -> None:  # no go.Figure.__init__: that is the rebuilding
-        self._built = figure
 
-    def to_dict(self) -> dict:
-        return self._built
+@st.cache_resource
+def _plot_component():
+    # not in a shadow root: Plotly puts its styles (hover labels, the mode bar) in the page's head
+    return st.components.v2.component("autograd_plot", js=(ASSETS / "plot.js").read_text(),
+                                      css=(ASSETS / "plot.css").read_text(), isolate_styles=False)
 
 
 def plot_ui(plot: Plot, prefix: str = "plot") -> None:
@@ -52,8 +55,21 @@ def plot_ui(plot: Plot, prefix: str = "plot") -> None:
     if st.session_state.presentation:  # a new dict: the cached page's figure stays as it was
         frame = figure["layout"]
         figure = {**figure, "layout": {**frame, "font": {**frame.get("font", {}), "size": 20}, "height": 520}}
-    st.plotly_chart(_Built(figure), key=key, selection_mode="points", width="stretch",
-                    on_select=functools.partial(pick_point, key, plot.variables))
+    # the figure's own height, held from the first frame: the page does not jump when Plotly draws
+    _plot_component()(data={"figure": figure, "bundle": f"app/static/{PLOTLY_BUNDLE}", "label": label(plot)},
+                      key=key, height=figure["layout"].get("height", 420),
+                      on_picked_change=functools.partial(pick_point, key, plot.variables))
     for note in plot.notes:
         st.info(escape_markdown(note))
+
+
+def label(plot: Plot) -> str:
+    """What a screen reader says the plot is: "plot of y = x ** 2, dy/dx (autograd), ... against x; ..."."""
+    if plot.kind == "contour":
+        a, b = plot.variables
+        shown = f"contour plot of {plot.figure['layout']['title']['text']}, {b} against {a}"
+    else:
+        curves = [t["name"] for t in plot.figure["data"] if t.get("mode") == "lines" and t.get("showlegend", True)]
+        shown = f"plot of {', '.join(dict.fromkeys(curves))} against {plot.variables[0]}"
+    return f"{shown}; click a point to move the evaluation point there"
 

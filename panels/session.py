@@ -3,6 +3,7 @@ the callbacks that change it (lessons, points, the backward player, clicks on th
 
 from __future__ import annotations
 
+import math
 import time
 
 import streamlit as st
@@ -96,15 +97,29 @@ def pick_node() -> None:
 
 
 def pick_point(key: str, variables: tuple[str, ...]) -> None:
-    points = st.session_state[key].selection.points
-    if not points:
+    """A click on a plot: its x (and y, on a contour) become the evaluation point. The browser sends the values:
+    numbers only, anything else is ignored."""
+    picked = st.session_state[key].picked
+    if not isinstance(picked, dict):
         return
-    first = points[0]
+    x, y = _finite(picked.get("x")), _finite(picked.get("y"))
+    if x is None:
+        return
     if len(variables) == 1:
-        set_point(variables[0], f"{first['x']:.4g}")
-    elif "y" in first:
-        set_point(variables[0], f"{first['x']:.4g}")
-        set_point(variables[1], f"{first['y']:.4g}")
+        set_point(variables[0], f"{x:.4g}")
+    elif y is not None:
+        set_point(variables[0], f"{x:.4g}")
+        set_point(variables[1], f"{y:.4g}")
+
+
+def _finite(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an int past float's range: no browser sends one
+        return None
+    return number if math.isfinite(number) else None
 
 
 def grads_hidden(key: str) -> bool:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from explorer.lessons import LESSONS
+from panels import session
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -279,3 +282,53 @@ def test_a_visitor_past_the_quota_is_asked_to_wait_and_keeps_the_last_page():
     assert any("faster than the explorer computes them" in e.value for e in app.error)
     assert any("last function that worked" in c.value for c in app.caption)
     assert summary(app).startswith("`y = x**2 + 11*x` → value"), "the last good page stays on screen"
+
+
+def plots(app: AppTest) -> list[dict]:
+    """What each plot sends its browser component: the figure as Plotly JSON, the bundle, the label."""
+    return [json.loads(e.proto.json) for e in app.get("bidi_component") if e.proto.component_name == "autograd_plot"]
+
+
+def test_the_plots_send_their_figures_to_the_explorers_own_component():
+    app = run_app({"f": "f = u * v + u ** 2"})
+    assert not app.get("plotly_chart"), "st.plotly_chart would load Streamlit's 4.7 MB Plotly chunk"
+    u_curve, v_curve, contour = plots(app)
+    names = [trace["name"] for trace in u_curve["figure"]["data"]]
+    assert "f = u * v + u ** 2" in names and "∂f/∂u (autograd)" in names and "u = 1" in names
+    assert u_curve["label"].startswith("plot of f = u * v + u ** 2, ∂f/∂u (autograd)")
+    assert contour["label"].startswith("contour plot of f(u, v) with its gradient")
+    assert {trace["type"] for plot in (u_curve, v_curve, contour) for trace in plot["figure"]["data"]} <= {
+        "scatter", "contour"}, "the cartesian bundle draws these"
+    assert {plot["bundle"] for plot in (u_curve, v_curve, contour)} == {"app/static/plotly-cartesian-4.1.1.min.js"}
+    assert u_curve["figure"]["layout"]["height"] == 420 and u_curve["figure"]["layout"]["font"]["size"] == 14
+
+
+def test_presentation_mode_sends_larger_plots():
+    (plot,) = plots(run_app({"f": "y = x ** 2", "present": "1"}))
+    assert plot["figure"]["layout"]["height"] == 520 and plot["figure"]["layout"]["font"]["size"] == 20
+
+
+class _State(dict):
+    __getattr__ = dict.__getitem__
+    __setattr__ = dict.__setitem__
+
+
+@pytest.mark.parametrize(("variables", "picked", "points"), [
+    (("x",), {"x": 5, "y": 25}, {"x": "5"}),
+    (("x",), {"x": 4.98765, "y": None}, {"x": "4.988"}),
+    (("u", "v"), {"x": -3.5, "y": 4}, {"u": "-3.5", "v": "4"}),
+    (("u", "v"), {"x": -3.5, "y": None}, {}),  # a contour's click needs both
+    (("x",), None, {}),
+    (("x",), {"x": "5"}, {}),  # numbers only: what the browser sends is not trusted
+    (("x",), {"x": True}, {}),
+    (("x",), {"x": float("nan")}, {}),
+    (("x",), {"x": float("inf")}, {}),
+    (("x",), {"x": 10 ** 400}, {}),
+    (("x",), ["x", 5], {}),
+])
+def test_a_click_on_a_plot_moves_the_point_to_numbers_only(monkeypatch, variables, picked, points):
+    state = _State(points={}, plot=SimpleNamespace(picked=picked))
+    monkeypatch.setattr(session, "st", SimpleNamespace(session_state=state))
+    session.pick_point("plot", variables)
+    assert state["points"] == points
+    assert {k: v for k, v in state.items() if k.startswith("point_")} == {f"point_{k}": v for k, v in points.items()}

@@ -127,7 +127,15 @@ def table_row(tab, tensor: str) -> list[str]:
 
 def screenshot(tab, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    height = tab.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
+    # every plot drawn, and the page's height settled
+    tab.wait_for_function("() => [...document.querySelectorAll('.ae-plot')].every(p => p.querySelector('.main-svg'))")
+    height = None
+    for _ in range(20):
+        now = tab.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
+        if now == height:
+            break
+        height = now
+        tab.wait_for_timeout(300)
     tab.set_viewport_size({"width": 1400, "height": min(int(height) + 40, 5000)})
     tab.wait_for_timeout(800)
     tab.screenshot(path=str(SHOTS / name), full_page=True)
@@ -159,8 +167,8 @@ def test_typing_each_lab_function_draws_its_graph_values_and_plot(page, server, 
     assert grad_fns <= set(graph_names(page))
     leaf = table_row(page, "x" if "x" in points else "u")
     assert leaf[3:6] == ["None", "True", "True"]  # grad_fn, is_leaf, requires_grad: the lab's printout
-    traces = page.locator("[data-testid=stPlotlyChart]").first.locator("g.trace")
-    legend = page.locator("[data-testid=stPlotlyChart]").first.locator("g.legend").text_content()
+    traces = page.locator(".ae-plot").first.locator("g.trace")
+    legend = page.locator(".ae-plot").first.locator("g.legend").text_content()
     assert traces.count() >= 2 and "(autograd)" in legend  # the function and its derivative
 
 
@@ -286,26 +294,90 @@ def test_screenshots_of_the_main_views(page, server):
         assert (SHOTS / name).stat().st_size > 20_000
 
 
+def plot_pixel(chart, x: float, y: float) -> tuple[float, float]:
+    """Where the point (x, y) of a drawn plot is on the page, from Plotly's own axes."""
+    offset = chart.evaluate("""(gd, [x, y]) => {
+        const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+        return [xa._offset + xa.l2p(x), ya._offset + ya.l2p(y)];
+    }""", [x, y])
+    box = chart.bounding_box()
+    return box["x"] + offset[0], box["y"] + offset[1]
+
+
 def test_clicking_the_curve_moves_the_evaluation_point(page, server):
     open_app(page, server, {"f": "y = x ** 2"})
-    chart = page.locator("[data-testid=stPlotlyChart] .js-plotly-plot").first
-    # the pixel of the curve's point at x = 5, from Plotly's own axes
-    offset = chart.evaluate("""gd => {
-        const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
-        return [xa._offset + xa.l2p(5), ya._offset + ya.l2p(25)];
-    }""")
+    chart = page.locator(".ae-plot.js-plotly-plot").first
+    chart.wait_for()
     chart.scroll_into_view_if_needed()
-    box = chart.bounding_box()
-    page.mouse.move(box["x"] + offset[0], box["y"] + offset[1])  # Plotly picks the point under the hover
+    where = plot_pixel(chart, 5, 25)
+    page.mouse.move(*where)  # Plotly picks the point under the hover
     page.wait_for_timeout(300)
     assert "(5, 25)" in chart.locator("g.hovertext").first.text_content(), "hovering the curve reads its value"
     # the hover points answer from Plotly's data: redrawing the plot draws the visible markers only
     assert chart.locator("path.point").count() <= 5
-    page.mouse.click(box["x"] + offset[0], box["y"] + offset[1])
+    page.mouse.click(*where)
     settle(page)
     x = float(page.get_by_role("textbox", name="x =", exact=True).input_value())
     assert abs(x - 5) < 1, "the point moved to where the curve was clicked"
     assert summary(page).endswith(f"x.grad {2 * x:.4g}")
+    assert table_row(page, "x")[1] == f"{x:g}", "the tensors are the new point's"
+    legend = page.locator(".ae-plot").first.locator("g.legend").text_content()
+    assert f"x = {x:g}" in legend, "the plot's marker moved with the point"
+
+
+def test_clicking_the_contour_moves_both_variables(page, server):
+    open_app(page, server, {"f": "f = u * v + u ** 2", "u": "1", "v": "2"})
+    chart = page.locator(".ae-plot.js-plotly-plot", has=page.locator("g.contourlayer")).first
+    chart.wait_for()
+    chart.scroll_into_view_if_needed()
+    page.mouse.click(*plot_pixel(chart, -3, 4))
+    settle(page)
+    u = float(page.get_by_role("textbox", name="u =", exact=True).input_value())
+    v = float(page.get_by_role("textbox", name="v =", exact=True).input_value())
+    assert abs(u + 3) < 1 and abs(v - 4) < 1, (u, v)
+    assert summary(page).endswith(f"u.grad {v + 2 * u:.4g}, v.grad {u:.4g}")
+
+
+def test_the_plot_loads_plotlys_cartesian_bundle_once_and_not_streamlits_chart(page, server):
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    open_app(page, server, {"f": "y = x ** 2"})
+    plot = page.locator(".ae-plot.js-plotly-plot").first
+    plot.locator("g.trace").first.wait_for()
+    assert "y = x ** 2" in plot.locator("g.legend").text_content()
+    assert plot.locator("g.trace.scatter path.js-line").count() >= 2, "the function and its derivative are drawn"
+    for function in ("x ** 3", "sin(x)"):
+        type_into(page, "Function", function)
+        page.wait_for_function("f => document.querySelector('.ae-plot g.legend').textContent.includes(f)",
+                               arg=f"y = {function}")
+    page.get_by_text("f'' beside f and f'", exact=True).click()  # a second plot in the page
+    settle(page)
+    assert page.locator(".ae-plot.js-plotly-plot").count() >= 2
+    bundles = [url for url in requests if url.endswith("/app/static/plotly-cartesian-4.1.1.min.js")]
+    assert len(bundles) == 1, bundles
+    charts = [url for url in requests if "/static/js/" in url and "plotly" in url.lower()]
+    assert charts == [], "Streamlit's own Plotly chunk (4.7 MB) is not needed"
+
+
+def test_the_plot_is_labelled_and_readable_in_the_dark_theme(page, server):
+    open_app(page, server, {"f": "y = x ** 2", "embed": "true", "embed_options": "dark_theme"})
+    plot = page.locator(".ae-plot").first
+    plot.locator("g.xtick text").first.wait_for()
+    assert plot.get_attribute("role") == "figure"
+    assert plot.get_attribute("aria-label").startswith("plot of y = x ** 2, dy/dx (autograd)")
+    # the tick labels take the theme's light text on the dark page, not Plotly's default dark grey
+    fill = plot.locator("g.xtick text").first.evaluate("t => getComputedStyle(t).fill")
+    red, green, blue = (int(c) for c in fill[fill.index("(") + 1:fill.index(")")].split(",")[:3])
+    assert red + green + blue > 3 * 180, fill
+    assert plot.locator("rect.bg").first.evaluate("r => getComputedStyle(r).fillOpacity") == "0"
+
+
+def test_presentation_mode_draws_the_plot_larger(page, server):
+    open_app(page, server, {"f": "y = x ** 2", "present": "1"})
+    plot = page.locator(".ae-plot").first
+    plot.locator("g.xtick text").first.wait_for()
+    assert plot.locator("svg.main-svg").first.get_attribute("height") == "520"
+    assert plot.locator("g.xtick text").first.evaluate("t => getComputedStyle(t).fontSize") == "20px"
 
 
 def test_downloads_give_a_script_and_a_picture_of_the_graph(page, server):

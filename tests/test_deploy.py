@@ -134,6 +134,21 @@ def test_the_image_copies_every_local_module_the_app_imports():
     assert local and local <= copied, f"app.py imports {sorted(local - copied)}, which the image lacks"
 
 
+def test_the_image_serves_the_plots_plotly_bundle_with_its_licence():
+    from panels.plots import PLOTLY_BUNDLE
+
+    copied = {source.rstrip("/") for arguments in instructions("COPY") for source in arguments.split()[:-1]}
+    assert {"assets", "static"} <= copied, "the plot's script (assets/) and its Plotly bundle (static/)"
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["enableStaticServing"], "Streamlit serves static/ at app/static/ only when asked"
+    bundle = ROOT / "static" / PLOTLY_BUNDLE
+    header = bundle.read_text()[:200]
+    version = PLOTLY_BUNDLE.removeprefix("plotly-cartesian-").removesuffix(".min.js")
+    assert f"plotly.js (cartesian - minified) v{version}" in header and "Licensed under the MIT license" in header
+    assert "MIT License" in (ROOT / "static" / "plotly.js-LICENSE.txt").read_text()
+    assert bundle.stat().st_size < 2_000_000, "the cartesian bundle, not the 4.7 MB full one"
+
+
 def test_health_check_passes_on_a_running_app_and_fails_without_one():
     (port,) = instructions("EXPOSE")
     local = free_port()
