@@ -412,7 +412,9 @@ def browser_round_trip(browser, script: Path, shown: Callable[[str], list[str]],
                 tab.locator(selector).first.wait_for(timeout=60_000)
             tab.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=60_000)
 
-        return median_ms(change, settings)
+        timing = median_ms(change, settings)
+        tab.close()  # an open tab would go on reconnecting to the stopped server, beside the next one's
+        return timing
     finally:
         process.terminate()
         process.wait(timeout=10)
