@@ -4,7 +4,6 @@ legend, the glossary of grad_fns and the graph as text."""
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 import streamlit as st
 
@@ -15,18 +14,10 @@ from explorer.page import MAX_DRAWN_NODES, Page, StepView
 from explorer.render import has_dot
 from explorer.state import VIEWS
 
+from .components import component
 from .copy import copyable
 from .session import go_step, grads_hidden, keep_step, pick_node, tick, toggle_play
 from .text import arrow, escape_markdown
-
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
-
-
-@st.cache_resource
-def _graph_component():
-    return st.components.v2.component(
-        "autograd_graph", js=(ASSETS / "graph.js").read_text(), css=(ASSETS / "graph.css").read_text()
-    )
 
 
 def graph_ui(page: Page, view_at_step: StepView | None) -> None:
@@ -57,7 +48,7 @@ def graph_ui(page: Page, view_at_step: StepView | None) -> None:
         running = view_at_step.running if view_at_step else ""
         targets = view_at_step.targets if view_at_step else ()
         # a step inside a collapsed box lights up the box
-        _graph_component()(data={"svg": svg, "selected": st.session_state.get("node", ""),
+        component("graph")(data={"svg": svg, "selected": st.session_state.get("node", ""),
                                  "running": owner.get(running, running),
                                  "targets": sorted({owner.get(t, t) for t in targets}),
                                  "large": st.session_state.presentation,

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 import streamlit as st
 
 from explorer.figure import Plot
 from explorer.page import Page
 
+from .components import component
 from .session import pick_point
 from .text import escape_markdown
 
@@ -35,18 +35,10 @@ def plots_ui(page: Page) -> None:
         st.caption("Click a point on a plot to move the evaluation point there.")
 
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
 # Plotly's cartesian bundle (scatter, contour: all the explorer draws), the plotly.js version the plotly package
 # bundles, from npm's plotly.js-cartesian-dist-min; served by Streamlit from static/ (server.enableStaticServing)
 # at app/static/, loaded once per page and cached by the browser. A new version gets a new name: no stale cache.
 PLOTLY_BUNDLE = "plotly-cartesian-4.1.1.min.js"
-
-
-@st.cache_resource
-def _plot_component():
-    # not in a shadow root: Plotly puts its styles (hover labels, the mode bar) in the page's head
-    return st.components.v2.component("autograd_plot", js=(ASSETS / "plot.js").read_text(),
-                                      css=(ASSETS / "plot.css").read_text(), isolate_styles=False)
 
 
 def plot_ui(plot: Plot, prefix: str = "plot") -> None:
@@ -55,10 +47,12 @@ def plot_ui(plot: Plot, prefix: str = "plot") -> None:
     if st.session_state.presentation:  # a new dict: the cached page's figure stays as it was
         frame = figure["layout"]
         figure = {**figure, "layout": {**frame, "font": {**frame.get("font", {}), "size": 20}, "height": 520}}
+    # not in a shadow root: Plotly puts its styles (hover labels, the mode bar) in the page's head
+    draw = component("plot", isolate_styles=False)
     # the figure's own height, held from the first frame: the page does not jump when Plotly draws
-    _plot_component()(data={"figure": figure, "bundle": f"app/static/{PLOTLY_BUNDLE}", "label": label(plot)},
-                      key=key, height=figure["layout"].get("height", 420),
-                      on_picked_change=functools.partial(pick_point, key, plot.variables))
+    draw(data={"figure": figure, "bundle": f"app/static/{PLOTLY_BUNDLE}", "label": label(plot)},
+         key=key, height=figure["layout"].get("height", 420),
+         on_picked_change=functools.partial(pick_point, key, plot.variables))
     for note in plot.notes:
         st.info(escape_markdown(note))
 
