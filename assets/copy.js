@@ -1,7 +1,8 @@
 // Text to copy (the page's link, the graph as text): a monospace box and a Copy button. Streamlit's st.code
 // would do this too, but it brings a 1.5 MB syntax highlighter into the first page for text with no syntax.
 export default function (component) {
-  const { data, parentElement } = component;
+  const { parentElement } = component;
+  const [data] = component.data; // one item: see panels/components.py
   let root = parentElement.querySelector(".ae-copy");
   if (!root) {
     root = document.createElement("div");

@@ -1,7 +1,8 @@
 // The clickable graph: shows the SVG that Graphviz drew on the server, lets a user pick a node
 // by click or keyboard, and zoom. The SVG comes from our own DOT, whose labels are escaped.
 export default function (component) {
-  const { data, parentElement, setStateValue } = component;
+  const { parentElement, setStateValue } = component;
+  const [data] = component.data; // one item: see panels/components.py
   let root = parentElement.querySelector(".ae-graph");
   if (!root) {
     root = document.createElement("div");

@@ -2,7 +2,8 @@
 // cartesian bundle (scatter, contour), which the page loads once from the app's static folder and the
 // browser caches. A click on the plot sends its x (and y) back: that moves the evaluation point.
 export default function (component) {
-  const { data, parentElement, setTriggerValue } = component;
+  const { parentElement, setTriggerValue } = component;
+  const [data] = component.data; // one item: see panels/components.py
   let box = parentElement.querySelector(".ae-plot");
   if (!box) {
     box = document.createElement("div");

@@ -6,6 +6,7 @@ Each is ``assets/<name>.js`` with ``assets/<name>.css``, registered once per ser
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -18,3 +19,14 @@ def component(name: str, isolate_styles: bool = True):
     root, for a library that puts its styles in the page's head."""
     return st.components.v2.component(f"autograd_{name}", js=(ASSETS / f"{name}.js").read_text(),
                                       css=(ASSETS / f"{name}.css").read_text(), isolate_styles=isolate_styles)
+
+
+def mount(name: str, data: dict[str, Any], isolate_styles: bool = True, **options: Any) -> Any:
+    """Mount the component ``name`` with ``data`` (plain JSON values); ``options`` as Streamlit's mount takes
+    them (key, height, on_<state>_change).
+
+    ``data`` travels as a one-item list, which the component's JavaScript unpacks: Streamlit searches a dict's
+    values for dataframes, and the first search imports pandas, which held the first page back 0.7 to 1.4 s
+    here (a list is sent as JSON as it is).
+    """
+    return component(name, isolate_styles)(data=[data], **options)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .components import component
+from .components import mount
 
 
 def copyable(text: str, label: str, key: str, wrap: bool = False) -> None:
     """``text`` shown as it is (never as HTML or markdown) with a Copy button; ``label`` names it for screen
     readers. Not ``st.code``: its syntax highlighter is 1.5 MB of JavaScript the first page would wait for."""
-    component("copy")(data={"text": text, "label": label, "wrap": wrap}, key=key)
+    mount("copy", {"text": text, "label": label, "wrap": wrap}, key=key)

@@ -13,7 +13,7 @@ from explorer.symbolic import Symbolic
 
 from . import jobs
 from .plots import plot_ui
-from .text import arrow, escape_markdown, latex_name
+from .text import escape_markdown, latex_name, markdown_table
 
 
 def further_ui(page: Page, hide: bool) -> None:
@@ -83,9 +83,10 @@ def symbolic_ui(found: Symbolic, output: str) -> None:
     for partial in found.partials:
         d = "d" if len(found.partials) == 1 else r"\partial "
         st.latex(rf"\frac{{{d}{name}}}{{{d}{partial.variable}}} = {partial.latex}")
-    st.table(arrow([{"variable": p.variable, "formula at the point": format_value(p.symbolic), "autograd":
-               format_value(p.autograd), "central difference": format_value(p.finite_difference),
-               "autograd − formula": format_value(p.difference)} for p in found.partials]), hide_index=True)
+    st.markdown(markdown_table([{"variable": p.variable, "formula at the point": format_value(p.symbolic),
+                                 "autograd": format_value(p.autograd),
+                                 "central difference": format_value(p.finite_difference),
+                                 "autograd − formula": format_value(p.difference)} for p in found.partials]))
     for partial in found.partials:
         if partial.note:
             st.info(escape_markdown(partial.note))
@@ -100,9 +101,8 @@ def forward_ui(passes) -> None:
             if not one.available:
                 st.warning(escape_markdown(one.reason))
                 continue
-            st.table(arrow([{"term": escape_markdown(s.text), "value": format_value(s.primal),
-                        "tangent": format_value(s.tangent)}
-                      for s in one.steps]), hide_index=True)
+            st.markdown(markdown_table([{"term": escape_markdown(s.text), "value": format_value(s.primal),
+                                         "tangent": format_value(s.tangent)} for s in one.steps]))
             st.markdown(f"tangent of the output: `{format_value(one.derivative)}`; reverse mode gives "
                         f"`{format_value(one.reverse)}` for the same partial")
 

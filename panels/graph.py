@@ -14,10 +14,10 @@ from explorer.page import MAX_DRAWN_NODES, Page, StepView
 from explorer.render import has_dot
 from explorer.state import VIEWS
 
-from .components import component
+from .components import mount
 from .copy import copyable
 from .session import go_step, grads_hidden, keep_step, pick_node, tick, toggle_play
-from .text import arrow, escape_markdown
+from .text import escape_markdown, markdown_table
 
 
 def graph_ui(page: Page, view_at_step: StepView | None) -> None:
@@ -48,12 +48,12 @@ def graph_ui(page: Page, view_at_step: StepView | None) -> None:
         running = view_at_step.running if view_at_step else ""
         targets = view_at_step.targets if view_at_step else ()
         # a step inside a collapsed box lights up the box
-        component("graph")(data={"svg": svg, "selected": st.session_state.get("node", ""),
-                                 "running": owner.get(running, running),
-                                 "targets": sorted({owner.get(t, t) for t in targets}),
-                                 "large": st.session_state.presentation,
-                                 "label": f"autograd graph of {page.result.output} = {page.result.body}"},
-                           key="graph_pick", on_selected_change=pick_node)
+        mount("graph", {"svg": svg, "selected": st.session_state.get("node", ""),
+                        "running": owner.get(running, running),
+                        "targets": sorted({owner.get(t, t) for t in targets}),
+                        "large": st.session_state.presentation,
+                        "label": f"autograd graph of {page.result.output} = {page.result.body}"},
+              key="graph_pick", on_selected_change=pick_node)
     elif page.render_problem:
         copyable(page.text, "the graph as text", key="graph_text_big")  # too big or slow to lay out: the words
     else:
@@ -117,8 +117,8 @@ def glossary_ui(page: Page) -> None:
     if not names:
         return
     with st.expander(f"Glossary: the {len(names)} kinds of grad_fn in this graph"):
-        st.table(arrow([{"grad_fn": e.name, "forward": e.forward, "backward (local derivative)": e.local,
-                   "saves": e.saved} for e in map(explain, names)]), hide_index=True)
+        st.markdown(markdown_table([{"grad_fn": e.name, "forward": e.forward, "backward (local derivative)": e.local,
+                                     "saves": e.saved} for e in map(explain, names)]))
 
 
 def legend_ui() -> None:

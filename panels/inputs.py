@@ -57,7 +57,8 @@ def inputs_ui() -> tuple[str, ...]:
 
 
 def style_ui() -> None:
-    # trusted, static CSS: sizes for the legend, and large type for a projector
+    # trusted, static CSS: sizes for the legend, large type for a projector, tables (markdown) that scroll
+    # sideways inside their column, with lines between rows only
     size = "1.25rem" if st.session_state.presentation else "1rem"
     st.markdown(
         f"""<style>
@@ -69,6 +70,8 @@ def style_ui() -> None:
         .ae-dashed {{ border-style:dashed; border-width:2px; }} .ae-row {{ height:.5em; }}
         .stApp p, .stApp li, .stApp label, .stApp input, .stApp code, .stApp td, .stApp th,
         .stApp button {{ font-size:{size}; }}
+        .stMarkdown table {{ display:block; max-width:100%; overflow-x:auto; border:none; }}
+        .stMarkdown :is(th, td) {{ border-width:0 0 1px 0; }}
         </style>""",
         unsafe_allow_html=True,
     )

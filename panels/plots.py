@@ -9,7 +9,7 @@ import streamlit as st
 from explorer.figure import Plot
 from explorer.page import Page
 
-from .components import component
+from .components import mount
 from .session import pick_point
 from .text import escape_markdown
 
@@ -47,12 +47,11 @@ def plot_ui(plot: Plot, prefix: str = "plot") -> None:
     if st.session_state.presentation:  # a new dict: the cached page's figure stays as it was
         frame = figure["layout"]
         figure = {**figure, "layout": {**frame, "font": {**frame.get("font", {}), "size": 20}, "height": 520}}
-    # not in a shadow root: Plotly puts its styles (hover labels, the mode bar) in the page's head
-    draw = component("plot", isolate_styles=False)
-    # the figure's own height, held from the first frame: the page does not jump when Plotly draws
-    draw(data={"figure": figure, "bundle": f"app/static/{PLOTLY_BUNDLE}", "label": label(plot)},
-         key=key, height=figure["layout"].get("height", 420),
-         on_picked_change=functools.partial(pick_point, key, plot.variables))
+    # not in a shadow root: Plotly puts its styles (hover labels, the mode bar) in the page's head; the figure's
+    # own height, held from the first frame: the page does not jump when Plotly draws
+    mount("plot", {"figure": figure, "bundle": f"app/static/{PLOTLY_BUNDLE}", "label": label(plot)},
+          isolate_styles=False, key=key, height=figure["layout"].get("height", 420),
+          on_picked_change=functools.partial(pick_point, key, plot.variables))
     for note in plot.notes:
         st.info(escape_markdown(note))
 

@@ -7,7 +7,7 @@ import streamlit as st
 from explorer.dot import format_value
 from explorer.page import Page
 
-from .text import arrow, escape_markdown
+from .text import escape_markdown, markdown_table
 
 
 def tensors_ui(page: Page) -> None:
@@ -15,9 +15,8 @@ def tensors_ui(page: Page) -> None:
     # a plain table, not a canvas grid: its text reaches screen readers, search and copy-paste
     columns = ("tensor", "data", "grad", "grad_fn", "is_leaf", "requires_grad", "retains_grad", "shape", "dtype",
                "device")
-    # cells render markdown: a label like x*y*z must not turn into italics
-    st.table(arrow([{c: escape_markdown(str(row[c])) for c in columns} for row in page.rows]),
-             border="horizontal", hide_index=True)
+    # a markdown table: a label like x*y*z must not turn into italics
+    st.markdown(markdown_table([{c: escape_markdown(str(row[c])) for c in columns} for row in page.rows]))
 
 
 def node_ui(page: Page) -> None:

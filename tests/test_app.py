@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -31,10 +34,18 @@ def summary(app: AppTest) -> str:
     return next(m.value for m in app.markdown if "→ value `" in m.value)
 
 
-def table_rows(app: AppTest) -> list[dict]:
-    """The tensor table's rows, as the browser would show them."""
-    table = next(t for t in app.table if "requires_grad" in t.value.columns)
-    return table.value.to_dict("records")
+def table_rows(app: AppTest, column: str = "requires_grad") -> list[dict]:
+    """The rows of the last markdown table with ``column`` (the tensor table by default), as the browser would
+    show them."""
+    tables = [m.value.splitlines() for m in app.markdown if m.value.startswith("| ")]
+    header, rule, *rows = next(t for t in reversed(tables) if column in cells(t[0]))
+    assert set(rule) <= set("|- ")
+    return [dict(zip(cells(header), cells(row), strict=True)) for row in rows]
+
+
+def cells(line: str) -> list[str]:
+    """A markdown table row's cells, unescaped: the text each cell shows."""
+    return [re.sub(r"\\(.)", r"\1", c.strip()) for c in re.split(r"(?<!\\)\|", line)[1:-1]]
 
 
 def test_default_page_shows_the_labs_first_derivative():
@@ -235,7 +246,7 @@ def test_symbols_view_shows_the_formula_beside_autograd_and_a_finite_difference(
     app = choose(run_app({"f": "y = x**2 + 2*x + 1"}), "symbols")
     latex = [item.value for item in app.get("latex")]
     assert any(r"\frac{dy}{dx} = 2 x + 2" in text for text in latex)
-    row = app.table[-1].value.to_dict("records")[0]
+    (row,) = table_rows(app, "formula at the point")
     assert row["formula at the point"] == row["autograd"] == "6"
 
 
@@ -286,7 +297,8 @@ def test_a_visitor_past_the_quota_is_asked_to_wait_and_keeps_the_last_page():
 
 def plots(app: AppTest) -> list[dict]:
     """What each plot sends its browser component: the figure as Plotly JSON, the bundle, the label."""
-    return [json.loads(e.proto.json) for e in app.get("bidi_component") if e.proto.component_name == "autograd_plot"]
+    sent = [json.loads(e.proto.json) for e in app.get("bidi_component") if e.proto.component_name == "autograd_plot"]
+    return [data for (data,) in sent]  # one item each (panels/components.py)
 
 
 def test_the_plots_send_their_figures_to_the_explorers_own_component():
@@ -332,3 +344,33 @@ def test_a_click_on_a_plot_moves_the_point_to_numbers_only(monkeypatch, variable
     session.pick_point("plot", variables)
     assert state["points"] == points
     assert {k: v for k, v in state.items() if k.startswith("point_")} == {f"point_{k}": v for k, v in points.items()}
+
+
+# a first page, then the views with tables, in a fresh interpreter: what they imported
+_FIRST_PAGES = """
+import json, sys
+from streamlit.testing.v1 import AppTest
+app = AppTest.from_file(sys.argv[1], default_timeout=120)
+app.run()
+tables = [m.value for m in app.markdown if m.value.startswith("| ")]
+for topic in ("symbols", "forward"):
+    app.session_state["further"] = topic
+    app.run()
+    tables += [m.value for m in app.markdown if m.value.startswith("| ")]
+assert not app.exception, app.exception
+print(json.dumps({"pandas": "pandas" in sys.modules, "tables": [t.splitlines()[0] for t in tables]}))
+"""
+
+
+def test_no_page_imports_pandas():
+    # Streamlit imports pandas (0.7 s or more) on the first st.table, or the first component given a dict: the
+    # first visitor after a start would wait for it. Tables are markdown, components get their data in a list.
+    done = subprocess.run([sys.executable, "-c", _FIRST_PAGES, APP], capture_output=True, text=True, timeout=300,
+                          check=False, cwd=Path(APP).parent)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.splitlines()[-1])
+    assert report["pandas"] is False
+    # the tensor table, the glossary, the symbols view's partials, the forward passes' steps were all drawn
+    headers = set(report["tables"])
+    assert any("requires_grad" in h for h in headers) and any("backward (local derivative)" in h for h in headers)
+    assert any("formula at the point" in h for h in headers) and any("tangent" in h for h in headers)
