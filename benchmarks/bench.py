@@ -27,7 +27,9 @@ What it measures, each beside an anchor measured in the same run on the same mac
 (d) the whole app: one rerun after a text change through ``streamlit.testing.v1.AppTest``, and the
     browser round trip from typing a new function to its graph and plot on screen (real Chromium, as in
     ../shared/BROWSER-TESTS.md), each against the same on a tiny page that only echoes its input.
-    Targets: a rerun ≤50 ms; the browser ≤500 ms and ≤3x the echo page. Note: AppTest compiles the script on
+    Targets: a rerun ≤50 ms; the browser ≤500 ms and ≤3x the echo page. The browser also for two functions
+    seen before, typed in turn: each page from the app's cache, no work on the server beyond the page's own
+    Streamlit calls, so what is left is drawing it. Note: AppTest compiles the script on
     every run (a new ScriptCache each time), which a real server does once. Also (e) the cold start: from
     ``python app.py`` (what ``make run`` runs) to the first page in Chromium, against the echo page's cold start plus
     ``import torch``; target ≤6 s and ≤1.5x.
@@ -392,9 +394,11 @@ def start_server(script: Path) -> tuple[subprocess.Popen, str]:
     raise RuntimeError(f"streamlit did not start for {script}")
 
 
-def browser_round_trip(browser, script: Path, shown: Callable[[str], list[str]], settings: Settings) -> Timing:
+def browser_round_trip(browser, script: Path, shown: Callable[[str], list[str]], settings: Settings,
+                       seen: bool = False) -> Timing:
     """Median time from Enter in the function box to the new function's content on screen (every selector of
-    ``shown``: for the app, its graph and its plot), script idle."""
+    ``shown``: for the app, its graph and its plot), script idle. ``seen``: two functions typed in turn, each
+    typed before the timing starts, so that every page comes from the app's cache."""
     process, url = start_server(script)
     try:
         tab = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -405,13 +409,16 @@ def browser_round_trip(browser, script: Path, shown: Callable[[str], list[str]],
         count = iter(range(10_000))
 
         def change() -> None:
-            function = f"x**2 + {next(count) + 101}*x"
+            n = next(count)
+            function = f"x**2 + {(n % 2 if seen else n) + 101}*x"
             box.fill(function)
             box.press("Enter")
             for selector in shown(function):
                 tab.locator(selector).first.wait_for(timeout=60_000)
             tab.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=60_000)
 
+        if seen:
+            change(), change()
         timing = median_ms(change, settings)
         tab.close()  # an open tab would go on reconnecting to the stopped server, beside the next one's
         return timing
@@ -489,14 +496,20 @@ def browser_rows(echo: Path, settings: Settings) -> list[Row]:
         try:
             # the graph's tensor x**2 + 101*x holds the term "101*x", the plot's legend names the function;
             # the echo page echoes the text
-            ours = browser_round_trip(browser, ROOT / "app.py", lambda f: [
-                f"g.node:has-text('{f.split(' + ')[1]}')", f".ae-plot .legendtext:has-text('y = {f}')"], settings)
+            def shown(f: str) -> list[str]:
+                return [f"g.node:has-text('{f.split(' + ')[1]}')", f".ae-plot .legendtext:has-text('y = {f}')"]
+
+            ours = browser_round_trip(browser, ROOT / "app.py", shown, settings)
+            seen = browser_round_trip(browser, ROOT / "app.py", shown, settings, seen=True)
             anchor = browser_round_trip(browser, echo, lambda f: [f"text='echo: {f}'"], settings)
             cold = cold_start_row(browser, echo, settings)
         finally:
             browser.close()
     met = ours.ms is not None and anchor.ms is not None and ours.ms <= 500 and ours.ms <= 3 * anchor.ms
-    return [Row(name, ours, anchor, "", "≤500 ms, ≤3x echo", yes_no(met)), cold]
+    # no PyTorch, no layout, no worker: what is left is Streamlit drawing the page and Plotly the plot
+    floor = Row("app: browser, a function seen before (page from the cache)", seen, anchor,
+                "the same page, no work on the server", "", "")
+    return [Row(name, ours, anchor, "", "≤500 ms, ≤3x echo", yes_no(met)), floor, cold]
 
 
 # -- the table --------------------------------------------------------------------------------
