@@ -71,12 +71,12 @@ import plotly.io  # noqa: E402
 import torch  # noqa: E402
 
 from explorer.dot import to_dot  # noqa: E402
-from explorer.exploration import explore  # noqa: E402
 from explorer.expression import parse  # noqa: E402
-from explorer.figure import plots  # noqa: E402
 from explorer.lessons import LESSONS  # noqa: E402
+from explorer.live import explore  # noqa: E402
 from explorer.notebook import record_tensor  # noqa: E402
 from explorer.page import build  # noqa: E402
+from explorer.plots import plots  # noqa: E402
 from explorer.points import MAX_POINTS, read_point  # noqa: E402
 from explorer.render import svg  # noqa: E402
 from explorer.state import PageState  # noqa: E402

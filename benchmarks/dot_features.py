@@ -45,11 +45,11 @@ import torch  # noqa: E402
 from bench import chain_tensor, chain_text, nest_tensor, nest_text  # noqa: E402
 
 from explorer.dot import to_dot  # noqa: E402
-from explorer.exploration import explore  # noqa: E402
 from explorer.expression import parse  # noqa: E402
 from explorer.folds import fold  # noqa: E402
 from explorer.graph import Graph  # noqa: E402
 from explorer.lessons import LESSONS  # noqa: E402
+from explorer.live import explore  # noqa: E402
 from explorer.notebook import record_tensor  # noqa: E402
 
 with warnings.catch_warnings():

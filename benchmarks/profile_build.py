@@ -28,9 +28,9 @@ from explorer.state import PageState  # noqa: E402
 
 ROUNDS = 3
 # (file name, function) of the steps worth opening up, in the order build runs them
-OPEN = [("page.py", "build"), ("exploration.py", "explore"), ("figure.py", "plots"), ("figure.py", "_sketch"),
-        ("figure.py", "_traces"), ("figure.py", "contour"),
-        ("backward.py", "play")]
+OPEN = [("page.py", "build"), ("live.py", "explore"), ("plots.py", "plots"), ("plots.py", "_sketch"),
+        ("figure.py", "_traces"), ("plots.py", "contour"),
+        ("live.py", "play")]
 
 
 def profile(keys: list[str]) -> tuple[pstats.Stats, int]:

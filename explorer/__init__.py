@@ -12,11 +12,15 @@ The app's process never imports torch: every visitor's function runs in a
 worker process (``explorer.workers``), whose answer comes back as JSON and is
 read into this package's frozen dataclasses. So every module the app imports
 (the parser, the page state, the result classes, the DOT writer) imports
-without torch, and torch is imported where PyTorch runs: at the top of the
-modules that only run it (``recording``, ``calls``, ``pitfall_demos``,
-``notebook``), and inside the functions that run it elsewhere. The names below
-are loaded on first use (PEP 562), each from its own module, so
-``from explorer import parse`` does not import torch either.
+without torch, and torch is imported where PyTorch runs, once, at the top of
+the modules that run it: ``live`` (the run behind an ``Exploration`` and a
+``Playback``), ``plots``, ``differentiation``, ``recording``, ``calls``,
+``pitfall_demos`` and ``notebook``. The results they make are plain frozen
+dataclasses in modules without torch (``exploration``, ``backward``,
+``figure``, ``higher``, ``graph``, ...). ``page`` and ``symbolic`` hold results
+the app reads and verbs that workers run, so those verbs import the PyTorch
+side as they run. The names below are loaded on first use (PEP 562), each from
+its own module, so ``from explorer import parse`` does not import torch either.
 ``tests/test_app_process.py`` holds the line.
 """
 
@@ -24,7 +28,7 @@ from __future__ import annotations
 
 _HOMES = {
     "ExpressionError": "errors",
-    "DTYPES": "exploration", "Exploration": "exploration", "available_devices": "exploration", "explore": "exploration",
+    "DTYPES": "exploration", "Exploration": "exploration", "available_devices": "live", "explore": "live",
     "VARIABLES": "expression", "Expression": "expression", "parse": "expression",
     "SQ": "calls", "SQFixed": "calls", "gradcheck_function": "calls", "GradcheckResult": "functions",
     "GradNode": "graph", "Graph": "graph", "Saved": "graph", "TensorInfo": "graph",
@@ -41,6 +45,10 @@ def __getattr__(name: str):
         from . import calls  # imports torch: asked for SQ, SQFixed or gradcheck_function
 
         return getattr(calls, name)
+    if _HOMES[name] == "live":
+        from . import live  # imports torch: asked for explore or available_devices
+
+        return getattr(live, name)
     from . import errors, exploration, expression, functions, graph, points
 
     homes = {"errors": errors, "exploration": exploration, "expression": expression, "functions": functions,

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout
 import torch  # noqa: E402
 
 from explorer.calls import gradcheck_function  # noqa: E402
-from explorer.exploration import available_devices  # noqa: E402
+from explorer.live import available_devices  # noqa: E402
 from explorer.page import Page, build, further, step_view  # noqa: E402
 from explorer.pitfalls import run as run_pitfall  # noqa: E402
 from explorer.state import PageState  # noqa: E402

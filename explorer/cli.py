@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from .calls import gradcheck_function
 from .dot import format_value, to_dot
 from .errors import ExpressionError
-from .exploration import DTYPES, Exploration, explore
+from .exploration import DTYPES, Exploration
+from .live import explore
 from .render import RenderError, svg
 
 __all__ = ["main", "to_json"]

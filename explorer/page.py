@@ -14,22 +14,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .backward import Playback, known_grads, play
+from .backward import Playback, known_grads
 from .dot import format_value, to_dot, to_text
 from .errors import ExpressionError
-from .exploration import MAX_RECORDED_VALUES, Exploration, explore, recorded_values
+from .exploration import MAX_RECORDED_VALUES, Exploration, recorded_values
 from .expression import parse
-from .figure import Plot, plots
+from .figure import Plot
 from .folds import Folding, fold
-from .higher import (
-    DerivativeGraph,
-    ForwardPass,
-    Hessian,
-    derivative_graph,
-    forward_mode,
-    hessian,
-    second_derivative_plot,
-)
+from .higher import DerivativeGraph, ForwardPass, Hessian
 from .lessons import lesson
 from .points import Range, grid_shape, read_point, read_points
 from .render import RenderError, has_dot, svg
@@ -86,6 +78,10 @@ MAX_PAGE_VALUES = 50_000
 
 def build(state: PageState, hide_grads: bool = False) -> Page:
     """Run the state's function and prepare every panel; raises ExpressionError on bad input."""
+    # torch, imported as a worker runs this: the app's process imports this module for Page (explorer's NOTE)
+    from .live import explore, play
+    from .plots import plots
+
     parsed = parse(state.function)
     at = {v: state.point(v) for v in parsed.variables}
     values = recorded_values(parsed, math.prod(grid_shape(read_points(at, parsed.variables))))
@@ -179,6 +175,8 @@ def _svgs(dot: str, torchviz_dot: str | None) -> tuple[str | None, str | None, s
 
 
 def _comparisons(state: PageState) -> tuple[Comparison, ...]:
+    from .live import explore  # torch, imported as a worker runs this (explorer's NOTE)
+
     current = lesson(state.lesson)
     if current is None or not current.compare:
         return ()
@@ -214,6 +212,9 @@ class Further:
 
 def further(state: PageState, topic: str) -> Further:
     """Compute one deeper view for the state's function; raises ExpressionError on bad input."""
+    # torch, imported as a worker runs this: the app's process imports this module for Further (explorer's NOTE)
+    from .differentiation import derivative_graph, forward_mode, hessian, second_derivative_plot
+
     parsed = parse(state.function)
     points = {v: read_point(state.point(v), v) for v in parsed.variables}
     if not parsed.variables:

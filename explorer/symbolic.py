@@ -61,7 +61,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .child import Child
-from .exploration import explore
+from .exploration import Exploration
 from .expression import Expression, Term, parse
 from .functions import FUNCTIONS
 from .points import Point, Range, read_points
@@ -117,7 +117,7 @@ def derivatives(expression: str, at: Mapping[str, float], timeout: float = 2.0) 
     if ranged:
         return _unavailable(f"no closed form shown for a range of points ({', '.join(ranged)}): the formula is "
                             "compared at one point, so give each variable a number")
-    exploration = explore(expression, points, dtype="float64")
+    exploration = _explore(expression, points)
     job = {"nodes": _nodes(parsed), "point": points, "variables": list(parsed.variables),
            "simplify_seconds": min(timeout * _SIMPLIFY_SHARE, _SIMPLIFY_MAX)}
     answer = _ask(job, timeout)
@@ -234,8 +234,8 @@ def _agree(a: float, b: float) -> bool:
 def _finite_difference(expression: str, points: dict[str, Point], variable: str) -> float:
     x = float(points[variable])
     h = 1e-6 * max(1.0, abs(x))
-    ahead = explore(expression, {**points, variable: x + h}, dtype="float64").value
-    behind = explore(expression, {**points, variable: x - h}, dtype="float64").value
+    ahead = _explore(expression, {**points, variable: x + h}).value
+    behind = _explore(expression, {**points, variable: x - h}).value
     return (ahead - behind) / (2 * h)
 
 
@@ -296,7 +296,7 @@ def _beside(term: Term, points: dict[str, Point]) -> str:
 
 def _float(term: Term, points: dict[str, Point]) -> float:
     # a term's text is a piece of what was typed, so it parses on its own and explore computes it as PyTorch does
-    return float(term.value) if term.op == "number" else explore(term.text, points, dtype="float64").value
+    return float(term.value) if term.op == "number" else _explore(term.text, points).value
 
 
 def _slope(value: float | None) -> str:
@@ -339,4 +339,15 @@ def _rule(term: Term) -> str:
 
 
 def _grad(text: str, **at: float) -> dict[str, float]:
-    return explore(text, at, dtype="float64").grad
+    return _explore(text, at).grad
+
+
+def _explore(expression: str, at: Mapping[str, object]) -> Exploration:
+    """PyTorch's own numbers, in float64 as sympy's are exact.
+
+    ``explorer.live`` (torch) is imported here, as this runs, because the app's process imports this module for
+    ``Symbolic`` (explorer's NOTE [torch only where PyTorch runs]).
+    """
+    from .live import explore
+
+    return explore(expression, at, dtype="float64")

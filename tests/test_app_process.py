@@ -28,7 +28,7 @@ import json, sys
 sys.path.insert(0, sys.argv[1])
 
 import explorer.quota, explorer.workers
-from explorer import ExpressionError, GradcheckResult, available_devices, parse
+from explorer import ExpressionError, GradcheckResult, parse
 from explorer.backward import known_grads
 from explorer.dot import LEGEND, format_value, to_dot, to_text
 from explorer.expression import MAX_LENGTH

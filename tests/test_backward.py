@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from explorer.backward import play
+from explorer.live import play
 
 
 def _engine_order(build) -> list[str]:

@@ -17,9 +17,9 @@ import sys
 import pytest
 
 from explorer import available_devices, explore
-from explorer.backward import play
-from explorer.higher import derivative_graph, forward_mode, hessian, second_derivative_plot
+from explorer.differentiation import derivative_graph, forward_mode, hessian, second_derivative_plot
 from explorer.lessons import LESSONS
+from explorer.live import play
 from explorer.page import build, further
 from explorer.points import Range
 from explorer.render import has_dot
