@@ -149,6 +149,16 @@ def test_the_image_serves_the_plots_plotly_bundle_with_its_licence():
     assert bundle.stat().st_size < 2_000_000, "the cartesian bundle, not the 4.7 MB full one"
 
 
+def test_the_plot_in_the_page_and_the_downloaded_plot_use_the_same_plotly_js():
+    # the page draws with the vendored bundle; "Plot HTML" is written by plotly.py, which names its own plotly.js:
+    # a plotly upgrade without a new bundle in static/ would draw the two differently
+    import plotly.offline
+
+    from panels.plots import PLOTLY_BUNDLE
+
+    assert PLOTLY_BUNDLE == f"plotly-cartesian-{plotly.offline.get_plotlyjs_version()}.min.js"
+
+
 def test_health_check_passes_on_a_running_app_and_fails_without_one():
     (port,) = instructions("EXPOSE")
     local = free_port()
