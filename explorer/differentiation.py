@@ -41,7 +41,7 @@ from .expression import parse
 from .figure import Plot, curve_traces, derivative_name, held_points, layout
 from .higher import DerivativeGraph, ForwardPass, ForwardStep, Hessian
 from .live import Live, evaluate, run_live
-from .plots import curve_values
+from .plots import as_float64, curve_values
 from .points import Range, read_points
 from .recording import Labeled, record
 
@@ -74,11 +74,12 @@ def second_derivative_plot(expression: str, points: Mapping[str, float | Range],
         second = _grads(first.sum(), [leaf])[0]
     out, several = live.parsed.output, len(live.leaves) > 1
     names = (name, derivative_name(out, variable, several), derivative_name(out, variable, several, 2))
-    xs = _floats(leaf)  # figure draws plain numbers: it never imports torch
-    traces = [curve_traces(xs, _floats(ys), trace_name, colour, dash)
+    xs = as_float64(leaf)
+    traces = [curve_traces(xs, as_float64(ys), trace_name, colour, dash)
               for ys, trace_name, (colour, dash) in zip((values, first, second), names, _TRACES, strict=True)]
     figure = {"data": [line for line, _ in traces] + [hover for _, hover in traces], "layout": layout(variable, out)}
-    return Plot("curve", (variable,), figure, _second_notes(_floats(first), _floats(second), names))
+    notes = _second_notes(as_float64(first).tolist(), as_float64(second).tolist(), names)
+    return Plot("curve", (variable,), figure, notes)
 
 
 def _second_notes(df: list[float], d2f: list[float], names: tuple[str, ...]) -> tuple[str, ...]:
@@ -270,6 +271,3 @@ def _grads(output: torch.Tensor, leaves: list[torch.Tensor], create_graph: bool 
     return list(torch.autograd.grad(output, leaves, create_graph=create_graph, retain_graph=True,
                                     allow_unused=True, materialize_grads=True))
 
-
-def _floats(tensor: torch.Tensor) -> list[float]:
-    return [float(v) for v in tensor.detach().cpu().reshape(-1).tolist()]

@@ -31,7 +31,7 @@ from .figure import Plot, _Line, _plain, _plain_each, _traces, derivative_name, 
 from .live import Live, run_live
 from .points import Point, Range
 
-__all__ = ["contour", "curve", "curve_values", "plots"]
+__all__ = ["as_float64", "contour", "curve", "curve_values", "plots"]
 
 _F_COLOUR, _DF_COLOUR, _POINT_COLOUR = "#1f77b4", "#ff7f0e", "#d62728"
 # ColorBrewer's Blues, light to dark, as Plotly's Python names it (Plotly.js's own "Blues" runs dark to grey)
@@ -97,9 +97,9 @@ def _sketch(expression: str, points: Mapping[str, Point], variable: str, window:
         return None  # the points mix (a mean or max inside): the value is not a curve over them
     values, name = found
     leaf = live.leaves[variable]
-    xs, f = _float64(leaf), _float64(values)
+    xs, f = as_float64(leaf), as_float64(values)
     grad = _gradients(live.output.tensor, [leaf])[0]
-    df = np.zeros_like(xs) if grad is None else _float64(grad)
+    df = np.zeros_like(xs) if grad is None else as_float64(grad)
     output = live.parsed.output
     derivative = derivative_name(output, variable, len(points) > 1)
     exact: list[tuple[float, float, float | None]] = []  # (x, f, f') where PyTorch is asked exactly
@@ -144,15 +144,15 @@ def contour(expression: str, points: Mapping[str, Point], window: Range, device:
         return None
     values, _ = found
     output = live.parsed.output
-    axis = _plain(_float64(live.leaves[a])[:: _GRID])  # the grid is indexed [a][b]: a's values down the rows
-    surface = {"type": "contour", "x": axis, "y": axis, "z": _plain(_float64(values).reshape(_GRID, _GRID).T),
+    axis = _plain(as_float64(live.leaves[a])[:: _GRID])  # the grid is indexed [a][b]: a's values down the rows
+    surface = {"type": "contour", "x": axis, "y": axis, "z": _plain(as_float64(values).reshape(_GRID, _GRID).T),
                "colorscale": _BLUES, "contours": {"showlabels": True}, "name": output,
                "colorbar": {"title": {"text": output}, "outlinewidth": 0, "ticks": ""}}  # z is indexed [y][x]
     data = [surface]
     if show_derivative:
-        ga, gb = (np.zeros((_GRID, _GRID)) if g is None else _float64(g).reshape(_GRID, _GRID)
+        ga, gb = (np.zeros((_GRID, _GRID)) if g is None else as_float64(g).reshape(_GRID, _GRID)
                   for g in _gradients(live.output.tensor, [live.leaves[a], live.leaves[b]]))
-        data.append(_arrows(_float64(live.leaves[a])[:: _GRID], ga, gb, window))
+        data.append(_arrows(as_float64(live.leaves[a])[:: _GRID], ga, gb, window))
         _, (da, db) = here() if here is not None else _at(expression, {a: pa, b: pb}, [a, b], device, dtype)
         da, db = da or 0.0, db or 0.0
         chosen = np.array([[pa, pb, da, db]], dtype=np.float64)
@@ -280,7 +280,8 @@ def _window_for(point: Point, window: Range) -> Range:
     return point if isinstance(point, Range) else window
 
 
-def _float64(values: torch.Tensor) -> np.ndarray:
+def as_float64(values: torch.Tensor) -> np.ndarray:
+    """A tensor's values, flat, as the numbers ``explorer.figure`` draws (it never imports torch)."""
     return values.detach().to("cpu", torch.float64).numpy().reshape(-1)
 
 
