@@ -16,7 +16,7 @@ if __name__ == "__main__" and "streamlit" not in sys.modules:
     # Streamlit then runs this file again as its script, with streamlit imported
     from pathlib import Path
 
-    from explorer.workers import start_early
+    from explorer.serve.pool import start_early
 
     start_early()
     from streamlit.web.cli import main as streamlit_main
@@ -26,13 +26,13 @@ if __name__ == "__main__" and "streamlit" not in sys.modules:
 import streamlit as st
 
 from explorer import ExpressionError
-from explorer.dot import format_value
-from explorer.lessons import lesson
-from explorer.page import Page
-from explorer.state import to_query
+from explorer.content.lessons import lesson
+from explorer.draw.dot import format_value
+from explorer.model.page import Page
+from explorer.model.state import to_query
 from panels import jobs
 from panels.further import further_ui
-from panels.graph import graph_ui
+from panels.graph_panel import graph_ui
 from panels.inputs import inputs_ui, sidebar_ui, style_ui
 from panels.lesson import lesson_ui
 from panels.plots import plots_ui

@@ -7,23 +7,24 @@ Run from the repository root:
 
 What it measures, each beside an anchor measured in the same run on the same machine:
 
-(a) layout: our DOT (``explorer.dot.to_dot`` of the recorded graph) laid out by ``dot -Tsvg``,
+(a) layout: our DOT (``explorer.draw.dot.to_dot`` of the recorded graph) laid out by ``dot -Tsvg``,
     against torchviz's default ``make_dot(y)`` DOT of the same expression laid out the same way,
     for a 50-step chain (``y = sin(y)*1.01 + x``, 50 times, from y = x) and a 25-deep nest of
     ``sin(...)*x + x``. Both are typed as one expression of the explorer's language (they fit its
     caps: 701 and 276 characters, nesting 50 and 25). Each is laid out by a ``dot`` started for it (a
     subprocess fed on stdin, as a notebook renders torchviz's graph); ours also as the app lays it
-    out, by the one ``dot`` that ``explorer.render`` keeps running (no process start, ~20 ms here).
+    out, by the one ``dot`` that ``explorer.draw.render`` keeps running (no process start, ~20 ms here).
     Target: at most 300 ms and 20x faster than torchviz.
 (a') bigger graphs: the longest typed functions of several shapes the caps allow (each ≤300 ms), and graphs
     built through the API as a notebook builds them (a small MLP's loss, a 1,000-op chain, a 100-layer MLP,
     5,000 ops: recorded, folded, laid out, each ≤3 s), against torchviz's make_dot where it does not fail.
-(b) interaction: ``explorer.page.build`` (parse, record, backward, DOT, both SVGs, figures, playback)
+(b) interaction: ``explorer.compute.build.build`` (parse, record, backward, DOT, both SVGs, figures, playback)
     for each of the lab's nine lessons, against the lab's own notebook way for the relu cell:
     compute, backward, ``torchviz.make_dot`` + ``dot -Tsvg``, and a matplotlib plot of f and f'
     rendered to PNG as a notebook shows it. Target: at most 10 ms.
 (c) plot payload: the JSON Streamlit sends for the f and f' figure (``plotly.io.to_json``: the same JSON as
-    the plot's component sends, ``panels/plots.py``) at ``explorer.points.MAX_POINTS`` points. Target: at most 300 KB.
+    the plot's component sends, ``panels/plots.py``) at
+    ``explorer.language.points.MAX_POINTS`` points. Target: at most 300 KB.
 (d) the whole app: one rerun after a text change through ``streamlit.testing.v1.AppTest``, and the
     browser round trip from typing a new function to its graph and plot on screen (real Chromium, as in
     ../shared/BROWSER-TESTS.md), each against the same on a tiny page that only echoes its input.
@@ -70,16 +71,16 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import plotly.io  # noqa: E402
 import torch  # noqa: E402
 
-from explorer.dot import to_dot  # noqa: E402
-from explorer.expression import parse  # noqa: E402
-from explorer.lessons import LESSONS  # noqa: E402
-from explorer.live import explore  # noqa: E402
-from explorer.notebook import record_tensor  # noqa: E402
-from explorer.page import build  # noqa: E402
-from explorer.plots import plots  # noqa: E402
-from explorer.points import MAX_POINTS, read_point  # noqa: E402
-from explorer.render import svg  # noqa: E402
-from explorer.state import PageState  # noqa: E402
+from explorer.compute.build import build  # noqa: E402
+from explorer.compute.curves import plots  # noqa: E402
+from explorer.compute.explore import explore  # noqa: E402
+from explorer.compute.notebook import record_tensor  # noqa: E402
+from explorer.content.lessons import LESSONS  # noqa: E402
+from explorer.draw.dot import to_dot  # noqa: E402
+from explorer.draw.render import svg  # noqa: E402
+from explorer.language.expression import parse  # noqa: E402
+from explorer.language.points import MAX_POINTS, read_point  # noqa: E402
+from explorer.model.state import PageState  # noqa: E402
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)  # torchviz 0.0.3 imports distutils
@@ -195,7 +196,7 @@ def nest_tensor(x: torch.Tensor, depth: int) -> torch.Tensor:
 
 def layout_rows(name: str, text: str, make: Callable[[torch.Tensor], torch.Tensor], settings: Settings) -> list[Row]:
     """Our DOT and torchviz's, each laid out by a dot started for it; then ours as the app lays it out, by the
-    dot it keeps running (explorer.render), against the same torchviz time."""
+    dot it keeps running (explorer.draw.render), against the same torchviz time."""
     ours_dot = to_dot(explore(text, {"x": 2.0}).graph)
     their_dot = torchviz.make_dot(make(torch.tensor(2.0, requires_grad=True))).source
     ours, ours_svg = time_layout(ours_dot, settings)

@@ -9,7 +9,7 @@ Run from the repository root:
 
 The cases: the lab's lessons (the slowest one), the two graphs of bench.py (a 50-step chain
 ``y = sin(y)*1.01 + x`` and a 25-deep nest of ``sin(...)*x + x``), the biggest typed functions of
-several shapes that fit the language's caps (explorer/expression.py), and graphs built through the
+several shapes that fit the language's caps (explorer/language/expression.py), and graphs built through the
 API as a notebook builds them (a 1,000-op chain, a small MLP's loss, a 100-layer MLP, 5,000 ops).
 For each: the autograd nodes, the nodes in our DOT as drawn (folded past ``folds.SHOWN_NODES``),
 ``dot -Tsvg`` on it, on the unfolded DOT (``to_dot(..., expand=True)``, what the app draws when a
@@ -44,13 +44,13 @@ sys.path.insert(0, str(ROOT))
 import torch  # noqa: E402
 from bench import chain_tensor, chain_text, nest_tensor, nest_text  # noqa: E402
 
-from explorer.dot import to_dot  # noqa: E402
-from explorer.expression import parse  # noqa: E402
-from explorer.folds import fold  # noqa: E402
-from explorer.graph import Graph  # noqa: E402
-from explorer.lessons import LESSONS  # noqa: E402
-from explorer.live import explore  # noqa: E402
-from explorer.notebook import record_tensor  # noqa: E402
+from explorer.compute.explore import explore  # noqa: E402
+from explorer.compute.notebook import record_tensor  # noqa: E402
+from explorer.content.lessons import LESSONS  # noqa: E402
+from explorer.draw.dot import to_dot  # noqa: E402
+from explorer.draw.folds import fold  # noqa: E402
+from explorer.language.expression import parse  # noqa: E402
+from explorer.model.graph import Graph  # noqa: E402
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)  # torchviz 0.0.3 imports distutils
@@ -77,7 +77,7 @@ class Layout:
 
 
 def lay_out(source: str, repeat: int, limit_s: float) -> Layout:
-    """``dot -Tsvg`` fed on stdin, as explorer.render runs it: median wall and least CPU time."""
+    """``dot -Tsvg`` fed on stdin, as explorer.draw.render runs it: median wall and least CPU time."""
     walls, cpus = [], []
     for attempt in range(repeat + 1):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)

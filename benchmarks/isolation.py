@@ -7,9 +7,9 @@ Run from the repository root:
 
 What it does, all on loopback, bounded in time, and printed as one table:
 
-1. The costliest input: a few candidates at the caps (explorer/expression.py, explorer/points.py,
-   explorer/exploration.py) are built once here with ``explorer.page.build`` on one torch thread, as a worker
-   builds them, and the slowest is the heavy visitor's input.
+1. The costliest input: a few candidates at the caps (explorer/language/expression.py, explorer/language/points.py,
+   explorer/model/exploration.py) are built once here with ``explorer.compute.build.build`` on one torch thread,
+   as a worker builds them, and the slowest is the heavy visitor's input.
 2. A fresh app of this checkout (its worker pool as configured: ``EXPLORER_WORKERS`` etc.).
 3. Alone: a student (a websocket client speaking Streamlit's protocol, benchmarks/load.py) types a new lab
    function every ``--think`` seconds for ``--duration`` seconds; the latency of each change is timed.
@@ -38,9 +38,9 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import load  # noqa: E402  (benchmarks/load.py: the visitor's protocol)
 
+from explorer.compute.build import build  # noqa: E402
 from explorer.errors import ExpressionError  # noqa: E402
-from explorer.page import build  # noqa: E402
-from explorer.state import PageState  # noqa: E402
+from explorer.model.state import PageState  # noqa: E402
 
 RANGE = "-10:10:10000"  # the most points one range may have
 

@@ -60,9 +60,9 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 from websockets.asyncio.client import connect  # noqa: E402
 
 from explorer import explore, parse  # noqa: E402
-from explorer.dot import format_value  # noqa: E402
-from explorer.lessons import LESSONS  # noqa: E402
-from explorer.state import DEFAULT_POINTS  # noqa: E402
+from explorer.content.lessons import LESSONS  # noqa: E402
+from explorer.draw.dot import format_value  # noqa: E402
+from explorer.model.state import DEFAULT_POINTS  # noqa: E402
 
 FUNCTION_LABEL = "Function"  # the label of app.py's function box
 TARGET_P95_S = 1.0

@@ -1,4 +1,4 @@
-"""Where the time of ``explorer.page.build`` goes for the lab's lessons: a cProfile breakdown.
+"""Where the time of ``explorer.compute.build.build`` goes for the lab's lessons: a cProfile breakdown.
 
 Run from the repository root:
 
@@ -22,9 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing the package
 
-from explorer.lessons import LESSONS  # noqa: E402
-from explorer.page import build  # noqa: E402
-from explorer.state import PageState  # noqa: E402
+from explorer.compute.build import build  # noqa: E402
+from explorer.content.lessons import LESSONS  # noqa: E402
+from explorer.model.state import PageState  # noqa: E402
 
 ROUNDS = 3
 # (file name, function) of the steps worth opening up, in the order build runs them

@@ -7,53 +7,46 @@ Never imports Streamlit: the app (``app.py``), the command line
 >>> explore("x**2", {"x": 2}).grad["x"]
 4.0
 
-NOTE [torch only where PyTorch runs]
+NOTE [the layers]
+Data flows down this list; each subpackage imports only from those after it
+(``pyproject.toml``'s import-linter contracts, held by ``tests/test_architecture.py``):
+
+- ``serve``: the worker pool and its processes, the quota, the JSON between processes;
+- ``compute``: where PyTorch runs, the only layer that imports torch;
+- ``draw``: DOT text, folded big graphs, figure JSON, SVG from ``dot``;
+- ``model``: the frozen plain results that cross between layers and processes;
+- ``content``: the lab's lessons, the pitfalls, the glossary;
+- ``language``: the typed expression, its allow-list, the points;
+- ``errors`` and ``child`` at the bottom.
+
 The app's process never imports torch: every visitor's function runs in a
-worker process (``explorer.workers``), whose answer comes back as JSON and is
-read into this package's frozen dataclasses. So every module the app imports
-(the parser, the page state, the result classes, the DOT writer) imports
-without torch, and torch is imported where PyTorch runs, once, at the top of
-the modules that run it: ``live`` (the run behind an ``Exploration`` and a
-``Playback``), ``plots``, ``differentiation``, ``recording``, ``calls``,
-``pitfall_demos`` and ``notebook``. The results they make are plain frozen
-dataclasses in modules without torch (``exploration``, ``backward``,
-``figure``, ``higher``, ``graph``, ...). ``page`` and ``symbolic`` hold results
-the app reads and verbs that workers run, so those verbs import the PyTorch
-side as they run. The names below are loaded on first use (PEP 562), each from
-its own module, so ``from explorer import parse`` does not import torch either.
-``tests/test_app_process.py`` holds the line.
+worker process, whose answer comes back as JSON and is read into ``model``'s
+dataclasses. The names below are loaded on first use (PEP 562) from a fixed
+table, so ``from explorer import parse`` does not import torch either.
 """
 
 from __future__ import annotations
 
+import importlib
+
 _HOMES = {
     "ExpressionError": "errors",
-    "DTYPES": "exploration", "Exploration": "exploration", "available_devices": "live", "explore": "live",
-    "VARIABLES": "expression", "Expression": "expression", "parse": "expression",
-    "SQ": "calls", "SQFixed": "calls", "gradcheck_function": "calls", "GradcheckResult": "functions",
-    "GradNode": "graph", "Graph": "graph", "Saved": "graph", "TensorInfo": "graph",
-    "MAX_ELEMENTS": "points", "MAX_POINTS": "points", "Range": "points",
+    "DTYPES": "model.exploration", "Exploration": "model.exploration",
+    "available_devices": "compute.explore", "explore": "compute.explore",
+    "VARIABLES": "language.expression", "Expression": "language.expression", "parse": "language.expression",
+    "SQ": "compute.calls", "SQFixed": "compute.calls", "gradcheck_function": "compute.calls",
+    "GradcheckResult": "language.functions",
+    "GradNode": "model.graph", "Graph": "model.graph", "Saved": "model.graph", "TensorInfo": "model.graph",
+    "MAX_ELEMENTS": "language.points", "MAX_POINTS": "language.points", "Range": "language.points",
 }
 
 __all__ = sorted(_HOMES)
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     if name not in _HOMES:
         raise AttributeError(f"module 'explorer' has no attribute {name!r}")
-    if _HOMES[name] == "calls":
-        from . import calls  # imports torch: asked for SQ, SQFixed or gradcheck_function
-
-        return getattr(calls, name)
-    if _HOMES[name] == "live":
-        from . import live  # imports torch: asked for explore or available_devices
-
-        return getattr(live, name)
-    from . import errors, exploration, expression, functions, graph, points
-
-    homes = {"errors": errors, "exploration": exploration, "expression": expression, "functions": functions,
-             "graph": graph, "points": points}
-    return getattr(homes[_HOMES[name]], name)
+    return getattr(importlib.import_module(f"explorer.{_HOMES[name]}"), name)
 
 
 def __dir__() -> list[str]:

@@ -1,5 +1,5 @@
 """``python -m explorer``: see ``explorer.cli``."""
 
-from .cli import main
+from explorer.cli import main
 
 raise SystemExit(main())

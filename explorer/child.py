@@ -1,9 +1,9 @@
 """A child process that answers each job on its pipes: started, read with a deadline, killed.
 
-The explorer's two kinds of worker (the page workers of ``explorer.workers`` and
-the sympy worker of ``explorer.symbolic``) are both ``python -I <script>``
+The explorer's two kinds of worker (the page workers of ``explorer.serve.pool`` and
+the sympy worker of ``explorer.compute.symbols``) are both ``python -I <script>``
 processes that print ``ready`` once they have imported what they need and then
-answer one line per line they read; ``explorer.render`` keeps Graphviz's ``dot``
+answer one line per line they read; ``explorer.draw.render`` keeps Graphviz's ``dot``
 running the same way, one SVG per graph. This is the part they share: reading a
 whole answer with a deadline (``selectors`` on the pipe, so a stuck child never
 blocks its caller), and stopping a child so that no process and no zombie is left.

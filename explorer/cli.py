@@ -12,12 +12,12 @@ import math
 import sys
 from collections.abc import Sequence
 
-from .calls import gradcheck_function
-from .dot import format_value, to_dot
-from .errors import ExpressionError
-from .exploration import DTYPES, Exploration
-from .live import explore
-from .render import RenderError, svg
+from explorer.compute.calls import gradcheck_function
+from explorer.compute.explore import explore
+from explorer.draw.dot import format_value, to_dot
+from explorer.draw.render import RenderError, svg
+from explorer.errors import ExpressionError
+from explorer.model.exploration import DTYPES, Exploration
 
 __all__ = ["main", "to_json"]
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer import ExpressionError
-from explorer.dot import format_value, to_dot, to_text
-from explorer.page import MAX_DRAWN_NODES, TOPICS, Page
-from explorer.pitfalls import PITFALLS
-from explorer.render import has_dot
-from explorer.symbolic import Symbolic
+from explorer.content.pitfalls import PITFALLS
+from explorer.draw.dot import format_value, to_dot, to_text
+from explorer.draw.render import has_dot
+from explorer.model.page import MAX_DRAWN_NODES, TOPICS, Page
+from explorer.model.symbolic import Symbolic
 
 from . import jobs
 from .plots import plot_ui

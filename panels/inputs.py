@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer import ExpressionError, parse
-from explorer.expression import MAX_LENGTH
-from explorer.lessons import LESSONS
+from explorer.content.lessons import LESSONS
+from explorer.language.expression import MAX_LENGTH
 
 from . import jobs
 from .session import keep_point, open_lesson

@@ -1,6 +1,6 @@
 """The jobs a page asks of the worker processes, cached at the UI boundary and counted against a quota.
 
-Every job whose cost depends on what a visitor typed runs in ``explorer.workers``'s
+Every job whose cost depends on what a visitor typed runs in ``explorer.serve.pool``'s
 pool (SECURITY.md); answers come back as the core's frozen dataclasses of plain
 data, so the caches below hold no live tensor. Cached answers are free; new ones
 take from the visitor's quota.
@@ -8,21 +8,17 @@ take from the visitor's quota.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import streamlit as st
 
+from explorer.content.pitfalls import Outcome
 from explorer.errors import ExpressionError
-from explorer.quota import Quota
-from explorer.workers import Limits, Pool, take_early
+from explorer.language.functions import GradcheckResult
+from explorer.model.page import Further, Page, StepView
+from explorer.model.state import PageState
+from explorer.serve.pool import Limits, Pool, take_early
+from explorer.serve.quota import Quota
 
 from .text import escape_markdown
-
-if TYPE_CHECKING:  # only the answers' types: this module hands them on and never builds one
-    from explorer import GradcheckResult
-    from explorer.page import Further, Page, StepView
-    from explorer.pitfalls import Outcome
-    from explorer.state import PageState
 
 
 @st.cache_resource(on_release=Pool.close)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer import ExpressionError
-from explorer.lessons import check_answer, lesson
-from explorer.page import Page
+from explorer.content.lessons import check_answer, lesson
+from explorer.model.page import Page
 
 from . import jobs
 from .session import show_function
@@ -44,7 +44,7 @@ def lesson_ui(page: Page) -> None:
         answer = st.text_input(question.prompt, key=f"answer_{current.key}", placeholder="type a number",
                                max_chars=100)
         if answer:
-            feedback = check_answer(question, answer, page.result)
+            feedback = check_answer(question, answer, page.result.grad)
             (st.success if feedback.correct else st.warning)(escape_markdown(feedback.message))
             if feedback.correct and not st.session_state.get(solved_key):
                 st.session_state[solved_key] = True

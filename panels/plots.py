@@ -6,8 +6,8 @@ import functools
 
 import streamlit as st
 
-from explorer.figure import Plot
-from explorer.page import Page
+from explorer.model.page import Page
+from explorer.model.plot import Plot
 
 from .components import mount
 from .session import pick_point

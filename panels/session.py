@@ -8,8 +8,8 @@ import time
 
 import streamlit as st
 
-from explorer.lessons import lesson
-from explorer.state import DEFAULT_POINTS, PageState, from_query
+from explorer.content.lessons import lesson
+from explorer.model.state import DEFAULT_POINTS, PageState, from_query
 
 from . import jobs
 

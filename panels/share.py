@@ -6,10 +6,10 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from explorer.page import Page
-from explorer.render import RenderError, png
+from explorer.draw.render import RenderError, png
+from explorer.model.page import Page
 
-from .copy import copyable
+from .copy_box import copyable
 
 
 def share_ui(page: Page, query: dict[str, str]) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer.dot import format_value
-from explorer.page import Page
+from explorer.draw.dot import format_value
+from explorer.model.page import Page
 
 from .text import escape_markdown, markdown_table
 

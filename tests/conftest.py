@@ -13,7 +13,7 @@ import pytest
 import torch
 from hypothesis import settings
 
-from explorer.render import has_dot
+from explorer.draw.render import has_dot
 
 # every property test draws the same cases on every run and keeps no database: a red CI run is reproducible,
 # and a green one is not luck

@@ -14,7 +14,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from explorer.lessons import LESSONS
+from explorer.content.lessons import LESSONS
 from panels import session
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -281,7 +281,7 @@ def test_a_new_function_closes_the_player_and_the_link_follows():
 
 
 def test_a_visitor_past_the_quota_is_asked_to_wait_and_keeps_the_last_page():
-    from explorer.quota import Quota
+    from explorer.serve.quota import Quota
 
     app = AppTest.from_file(APP, default_timeout=120)
     app.session_state["quota"] = Quota(rate=0.001, burst=1)  # one new job, then (nearly) none

@@ -1,7 +1,7 @@
 """The app's process never imports torch: what it imports, and what it does with the workers' answers, runs without.
 
-Every visitor's function runs in a worker process (``explorer.workers``); the app
-only reads the answers (``explorer.plain``) and draws them. Importing torch there
+Every visitor's function runs in a worker process (``explorer.serve.pool``); the app
+only reads the answers (``explorer.serve.plain``) and draws them. Importing torch there
 would cost the app's cold start seconds and hundreds of MB for nothing, so a fresh
 interpreter imports exactly what ``app.py`` imports, decodes real answers built
 here, does with them what the app does, and reports whether torch came in.
@@ -15,32 +15,32 @@ import sys
 
 import pytest
 
-from explorer import plain
-from explorer.calls import gradcheck_function
-from explorer.lessons import lesson
-from explorer.page import build, further, step_view
-from explorer.pitfalls import run as run_pitfall
-from explorer.state import PageState
+from explorer.compute.build import build, further, step_view
+from explorer.compute.calls import gradcheck_function
+from explorer.compute.pitfall_demos import run as run_pitfall
+from explorer.content.lessons import lesson
+from explorer.model.state import PageState
+from explorer.serve import plain
 
 # What app.py imports, then what it does with answers that came back from a worker as JSON text on stdin.
 _APP_PROCESS = """
 import json, sys
 sys.path.insert(0, sys.argv[1])
 
-import explorer.quota, explorer.workers
+import explorer.serve.quota, explorer.serve.pool
 from explorer import ExpressionError, GradcheckResult, parse
-from explorer.backward import known_grads
-from explorer.dot import LEGEND, format_value, to_dot, to_text
-from explorer.expression import MAX_LENGTH
-from explorer.figure import Plot
-from explorer.glossary import explain
-from explorer.lessons import LESSONS, check_answer, lesson
-from explorer.page import MAX_DRAWN_NODES, TOPICS, Further, Page, StepView
-from explorer.pitfalls import PITFALLS, Outcome
-from explorer.render import RenderError, has_dot, png
-from explorer.state import DEFAULT_POINTS, VIEWS, PageState, from_query, to_query
-from explorer.symbolic import Symbolic
-from explorer import plain
+from explorer.model.playback import known_grads
+from explorer.draw.dot import LEGEND, format_value, to_dot, to_text
+from explorer.language.expression import MAX_LENGTH
+from explorer.model.plot import Plot
+from explorer.content.glossary import explain
+from explorer.content.lessons import LESSONS, check_answer, lesson
+from explorer.model.page import MAX_DRAWN_NODES, TOPICS, Further, Page, StepView
+from explorer.content.pitfalls import PITFALLS, Outcome
+from explorer.draw.render import RenderError, has_dot, png
+from explorer.model.state import DEFAULT_POINTS, VIEWS, PageState, from_query, to_query
+from explorer.model.symbolic import Symbolic
+from explorer.serve import plain
 import pkgutil, importlib, panels
 for module in pkgutil.iter_modules(panels.__path__):  # the page's own modules, as app.py imports them
     importlib.import_module(f"panels.{module.name}")
@@ -59,7 +59,7 @@ report = {
     "dot_at_step_1": to_dot(page.playback.graph, show_grads=known_grads(page.playback, 1)) == step.dot,
     "text": "PowBackward0" in to_text(page.result.graph, show_grads=True),
     "grad": format_value(page.result.grad["x"]),
-    "answer": check_answer(question, "7", page.result).correct,
+    "answer": check_answer(question, "7", page.result.grad).correct,
     "node": explain(page.result.graph.nodes[0].name).local != "",
     "plots": [plot.kind for plot in page.plots if isinstance(plot, Plot)],
     "hessian": [view.hessian.matrix for view in views if view.hessian],

@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from explorer.live import play
+from explorer.compute.explore import play
 
 
 def _engine_order(build) -> list[str]:

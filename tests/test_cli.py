@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from explorer.cli import main
-from explorer.render import has_dot
+from explorer.draw.render import has_dot
 
 
 def _strict(text: str) -> object:

@@ -17,14 +17,14 @@ import sys
 import pytest
 
 from explorer import available_devices, explore
-from explorer.differentiation import derivative_graph, forward_mode, hessian, second_derivative_plot
-from explorer.lessons import LESSONS
-from explorer.live import play
-from explorer.page import build, further
-from explorer.points import Range
-from explorer.render import has_dot
-from explorer.state import PageState
-from explorer.workers import Limits, Pool
+from explorer.compute.build import build, further
+from explorer.compute.differentiation import derivative_graph, forward_mode, hessian, second_derivative_plot
+from explorer.compute.explore import play
+from explorer.content.lessons import LESSONS
+from explorer.draw.render import has_dot
+from explorer.language.points import Range
+from explorer.model.state import PageState
+from explorer.serve.pool import Limits, Pool
 
 ACCELERATORS = [d for d in available_devices() if d != "cpu"]
 pytestmark = pytest.mark.skipif(not ACCELERATORS, reason="PyTorch sees no GPU here")

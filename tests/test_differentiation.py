@@ -14,7 +14,7 @@ from hypothesis import assume, given, reject, settings
 from hypothesis import strategies as st
 
 from explorer import SQ, ExpressionError, Range, SQFixed, explore
-from explorer.differentiation import derivative_graph, forward_mode, hessian, second_derivative_plot
+from explorer.compute.differentiation import derivative_graph, forward_mode, hessian, second_derivative_plot
 
 WINDOW = Range(-3.0, 3.0, 61)
 XS = torch.linspace(-3.0, 3.0, 61, dtype=torch.float64)

@@ -13,12 +13,12 @@ import pytest
 import torch
 
 from explorer import explore
-from explorer.dot import LEGEND, format_value, to_dot, to_text
-from explorer.folds import fold
-from explorer.graph import Graph
-from explorer.lessons import LESSONS
-from explorer.notebook import record_tensor
-from explorer.render import svg
+from explorer.compute.notebook import record_tensor
+from explorer.content.lessons import LESSONS
+from explorer.draw.dot import LEGEND, format_value, to_dot, to_text
+from explorer.draw.folds import fold
+from explorer.draw.render import svg
+from explorer.model.graph import Graph
 
 _EDGE = re.compile(r'^\s*"([^"]+)" -> "([^"]+)"', re.MULTILINE)
 _NODE = re.compile(r'^\s*"([^"]+)" \[id=', re.MULTILINE)
@@ -221,7 +221,7 @@ def test_every_recorded_arrow_is_drawn_or_named_as_an_input_row_or_inside_a_fold
 
 @pytest.mark.parametrize(("text", "at"), LAID_OUT[-4:], ids=["nest", "chain", "where", "folded"])
 def test_no_arrow_crosses_more_than_two_ranks(text, at, dot_program):
-    # NOTE [layout speed] in explorer/dot.py: arrows spanning many ranks made dot take seconds to minutes
+    # NOTE [layout speed] in explorer/draw/dot.py: arrows spanning many ranks made dot take seconds to minutes
     laid = _layout(to_dot(explore(text, at).graph))
     centers = sorted({round(float(node["pos"].split(",")[0])) for node in laid["nodes"].values()})
     ranks = [x for i, x in enumerate(centers) if i == 0 or x - centers[i - 1] > 2]  # left to right: one x a rank
@@ -251,7 +251,7 @@ def test_a_leaf_used_a_few_times_keeps_its_arrows():
 
 @pytest.mark.parametrize(("text", "at"), LAID_OUT, ids=[text[:40] for text, _ in LAID_OUT])
 def test_the_drawing_has_exactly_the_recorded_tensors_and_autograd_nodes_or_their_folds(text, at):
-    # NOTE [layout speed] in explorer/dot.py: each drawn node costs dot time, so saved values and the uses
+    # NOTE [layout speed] in explorer/draw/dot.py: each drawn node costs dot time, so saved values and the uses
     # of a busy leaf are rows, never nodes of their own
     graph = explore(text, at).graph
     owner = fold(graph).owner()

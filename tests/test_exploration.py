@@ -246,7 +246,7 @@ def test_exploration_is_frozen_and_pickles():
 
 
 def test_a_long_function_over_a_fine_range_is_refused_before_it_can_fill_memory():
-    from explorer.exploration import MAX_RECORDED_VALUES
+    from explorer.model.exploration import MAX_RECORDED_VALUES
 
     with pytest.raises(ExpressionError, match="would record 2,420,000 values"):
         explore("x" + "*x" * 240, {"x": "-1:1:10000"})

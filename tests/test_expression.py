@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from explorer import VARIABLES, ExpressionError, parse
-from explorer.expression import MAX_LENGTH
+from explorer.language.expression import MAX_LENGTH
 
 # Each function exactly as the lab (or a learner copying from it) writes it.
 LAB_SPELLINGS = [

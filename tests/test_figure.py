@@ -14,11 +14,12 @@ import torch.nn.functional as F
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from explorer.differentiation import second_derivative_plot
-from explorer.figure import TOLERANCE, Plot, derivative_name
-from explorer.live import explore, run_live
-from explorer.plots import contour, curve, plots
-from explorer.points import MAX_POINTS, Range
+from explorer.compute.curves import contour, curve, plots
+from explorer.compute.differentiation import second_derivative_plot
+from explorer.compute.explore import explore, run_live
+from explorer.draw.figure import TOLERANCE, derivative_name
+from explorer.language.points import MAX_POINTS, Range
+from explorer.model.plot import Plot
 
 WINDOW = Range(-10, 10, 401)  # the app's default plot range
 MOST = Range(-10, 10, MAX_POINTS)  # the finest range a visitor can ask for
@@ -214,7 +215,8 @@ def test_two_variables_give_a_curve_each_and_one_contour_with_the_partials_as_ta
 def test_the_plots_of_two_variables_run_pytorch_once_at_the_chosen_point(monkeypatch):
     # both tangents and the contour's red arrow need f and its partials there: one run gives them all
     runs = []
-    monkeypatch.setattr("explorer.plots.run_live", lambda text, at, *rest: runs.append(at) or run_live(text, at, *rest))
+    monkeypatch.setattr("explorer.compute.curves.run_live",
+                        lambda text, at, *rest: runs.append(at) or run_live(text, at, *rest))
     assert len(plots("u*v + u**2", {"u": 1.0, "v": 2.0}, WINDOW)) == 3
     at_the_point = [at for at in runs if not any(isinstance(p, Range) for p in at.values())]
     assert at_the_point == [{"u": 1.0, "v": 2.0}]

@@ -11,11 +11,11 @@ import pytest
 import torch
 
 from explorer import explore
-from explorer.dot import to_dot
-from explorer.folds import SHOWN_NODES, fold
-from explorer.graph import Graph
-from explorer.lessons import LESSONS
-from explorer.notebook import record_tensor
+from explorer.compute.notebook import record_tensor
+from explorer.content.lessons import LESSONS
+from explorer.draw.dot import to_dot
+from explorer.draw.folds import SHOWN_NODES, fold
+from explorer.model.graph import Graph
 
 _EDGE = re.compile(r'^\s*"([^"]+)" -> "([^"]+)"', re.MULTILINE)
 _NODE = re.compile(r'^\s*"([^"]+)" \[id=', re.MULTILINE)

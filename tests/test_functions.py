@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from explorer import ExpressionError, explore, gradcheck_function, parse
-from explorer.functions import FUNCTIONS, resolve
+from explorer.language.functions import FUNCTIONS, resolve
 
 F64 = torch.float64
 # A safe range for every function: inside (-1, 1) for asin/acos, positive for log/sqrt, no ties for max.

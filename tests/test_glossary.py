@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from explorer import explore
-from explorer.glossary import GLOSSARY, explain
+from explorer.content.glossary import GLOSSARY, explain
 
 FUNCTIONS = [
     "x + 1", "x - 1", "x * x", "x / (x + 1)", "x ** 2", "x ** x", "-x", "1 / x", "exp(x)", "log(x)", "log2(x)",

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from explorer import GradNode, Graph, Saved, TensorInfo, explore
-from explorer.notebook import record_tensor
+from explorer.compute.notebook import record_tensor
 
 
 def _live_bfs_names(output: torch.Tensor) -> list[str]:

@@ -22,12 +22,12 @@ from hypothesis import strategies as st
 from test_process_state import changed_settings, process_settings
 
 from explorer import SQ, VARIABLES, ExpressionError, Range, explore, parse
-from explorer.calls import SQFixed
-from explorer.expression import MAX_DEPTH, MAX_LENGTH, MAX_NODES
-from explorer.lessons import LESSONS, Feedback, check_answer
-from explorer.page import build
-from explorer.points import MAX_ELEMENTS, MAX_POINTS, read_point
-from explorer.state import PageState, from_query
+from explorer.compute.build import build
+from explorer.compute.calls import SQFixed
+from explorer.content.lessons import LESSONS, Feedback, check_answer
+from explorer.language.expression import MAX_DEPTH, MAX_LENGTH, MAX_NODES
+from explorer.language.points import MAX_ELEMENTS, MAX_POINTS, read_point
+from explorer.model.state import PageState, from_query
 
 EVERYWHERE = {v: 0.5 for v in VARIABLES}  # a point for every variable, so only the text can be at fault
 LONGEST_MESSAGE = 300  # characters: a refusal is read at a glance, whatever was typed
@@ -837,7 +837,7 @@ HOSTILE_ANSWERS = ["", " ", None, "nan", "inf", "-inf", "1e999", "\u0667", "\uff
 @pytest.mark.parametrize("chosen", PRACTICE, ids=[each.key for each in PRACTICE])
 def test_a_hostile_answer_is_never_right_and_never_raises(chosen, typed, unchanged):
     result = explore(chosen.function, dict(chosen.points))
-    feedback = check_answer(chosen.question, typed, result)
+    feedback = check_answer(chosen.question, typed, result.grad)
     assert isinstance(feedback, Feedback) and not feedback.correct
     assert feedback.message.isprintable() and len(feedback.message) <= LONGEST_MESSAGE
     unchanged()
@@ -851,7 +851,7 @@ def test_the_right_answer_typed_plainly_is_still_right(chosen, torch_grads):
     right = grads[chosen.question.variable].item()
     result = explore(chosen.function, dict(chosen.points))
     for typed in (f"{right:g}", f" {right:g} ", f"+{right:.1f}", f"{right * 10:g}e-1"):
-        assert check_answer(chosen.question, typed, result).correct, typed
+        assert check_answer(chosen.question, typed, result.grad).correct, typed
 
 
 # -- fuzzers: nothing typed raises anything but ExpressionError ---------------------------------------------
@@ -980,7 +980,7 @@ def test_any_link_opens_a_state_with_a_message_for_each_refused_parameter(query)
 def test_any_answer_gets_feedback_and_is_right_only_when_it_is_the_gradient(typed):
     chosen = PRACTICE[0]
     result = _practice_result()
-    feedback = check_answer(chosen.question, typed, result)
+    feedback = check_answer(chosen.question, typed, result.grad)
     if feedback.correct:
         assert math.isclose(float(typed), result.grad[chosen.question.variable], rel_tol=1e-3, abs_tol=1e-3)
 

@@ -6,9 +6,9 @@ import pytest
 import torch
 
 from explorer import explore, parse
-from explorer.dot import to_dot
-from explorer.lessons import LESSONS, check_answer, lesson
-from explorer.render import svg
+from explorer.content.lessons import LESSONS, check_answer, lesson
+from explorer.draw.dot import to_dot
+from explorer.draw.render import svg
 
 _BY_KEY = {each.key: each for each in LESSONS}
 
@@ -107,7 +107,7 @@ def test_practice_accepts_the_gradient_pytorch_computes(key, reference, answer, 
     _, truth = torch_grads(reference, **{v: float(p) for v, p in chosen.points})
     assert truth[chosen.question.variable].item() == float(answer)
     for typed in (answer, f" {answer}.0 ", f"{answer}e0"):
-        feedback = check_answer(chosen.question, typed, result)
+        feedback = check_answer(chosen.question, typed, result.grad)
         assert feedback.correct, typed
         assert answer in feedback.message
 
@@ -116,7 +116,7 @@ def test_practice_accepts_the_gradient_pytorch_computes(key, reference, answer, 
 @pytest.mark.parametrize("typed", ["8", "-7", "0", "4.9"])
 def test_practice_rejects_a_wrong_number_with_the_hint(key, typed):
     chosen = lesson(key)
-    feedback = check_answer(chosen.question, typed, _explore(key))
+    feedback = check_answer(chosen.question, typed, _explore(key).grad)
     assert not feedback.correct
     assert chosen.question.hint in feedback.message
 
@@ -124,7 +124,7 @@ def test_practice_rejects_a_wrong_number_with_the_hint(key, typed):
 @pytest.mark.parametrize("typed", ["seven", "", "   ", "7; import os", "7 8", "nan", "inf", "1e999e", "0x7", "7/1"])
 def test_practice_asks_for_a_number_when_the_answer_is_not_one(typed):
     chosen = lesson("practice-cubic")
-    feedback = check_answer(chosen.question, typed, _explore("practice-cubic"))
+    feedback = check_answer(chosen.question, typed, _explore("practice-cubic").grad)
     assert not feedback.correct
     assert "number" in feedback.message
     assert chosen.question.hint not in feedback.message

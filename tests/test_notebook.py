@@ -6,7 +6,7 @@ import graphviz
 import pytest
 import torch
 
-from explorer.notebook import draw, record_tensor
+from explorer.compute.notebook import draw, record_tensor
 
 
 @pytest.fixture

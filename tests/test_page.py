@@ -10,9 +10,9 @@ import pickle
 import pytest
 
 from explorer import ExpressionError
-from explorer.lessons import LESSONS, lesson
-from explorer.page import build
-from explorer.state import PageState
+from explorer.compute.build import build
+from explorer.content.lessons import LESSONS, lesson
+from explorer.model.state import PageState
 
 LAB = PageState(function="y = x ** 2", points=(("x", "2"),))
 _PRINTOUT = ("tensor", "data", "grad", "grad_fn", "is_leaf", "requires_grad")  # what the lab prints per tensor

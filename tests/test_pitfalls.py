@@ -13,8 +13,9 @@ import warnings
 import pytest
 import torch
 
-from explorer import pitfall_demos
-from explorer.pitfalls import PITFALLS, Outcome, run
+from explorer.compute import pitfall_demos
+from explorer.compute.pitfall_demos import run
+from explorer.content.pitfalls import PITFALLS, Outcome
 
 KEYS = [pitfall.key for pitfall in PITFALLS]
 

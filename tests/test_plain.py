@@ -7,12 +7,12 @@ import pickle
 
 import pytest
 
-from explorer import plain
-from explorer.lessons import LESSONS
-from explorer.page import build, further
-from explorer.pitfalls import PITFALLS
-from explorer.pitfalls import run as run_pitfall
-from explorer.state import PageState
+from explorer.compute.build import build, further
+from explorer.compute.pitfall_demos import run as run_pitfall
+from explorer.content.lessons import LESSONS
+from explorer.content.pitfalls import PITFALLS
+from explorer.model.state import PageState
+from explorer.serve import plain
 
 
 def lesson_state(key: str) -> PageState:

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from explorer import MAX_ELEMENTS, MAX_POINTS, ExpressionError, Range, explore
-from explorer.points import NUMBER, read_point, read_points
+from explorer.language.points import NUMBER, read_point, read_points
 
 
 @pytest.mark.parametrize(("typed", "point"), [

@@ -18,12 +18,13 @@ import torch
 import torch.autograd.forward_ad as forward_ad
 
 from explorer import ExpressionError, explore, gradcheck_function, parse
-from explorer.lessons import LESSONS, check_answer
-from explorer.page import TOPICS, build, further, step_view
-from explorer.pitfalls import PITFALLS
-from explorer.pitfalls import run as run_pitfall
-from explorer.points import read_point
-from explorer.state import PageState, from_query
+from explorer.compute.build import build, further, step_view
+from explorer.compute.pitfall_demos import run as run_pitfall
+from explorer.content.lessons import LESSONS, check_answer
+from explorer.content.pitfalls import PITFALLS
+from explorer.language.points import read_point
+from explorer.model.page import TOPICS
+from explorer.model.state import PageState, from_query
 
 
 def process_settings() -> dict[str, object]:
@@ -135,7 +136,7 @@ def test_every_lesson_leaves_the_process_as_it_found_it(chosen):
     page = build(state, hide_grads=chosen.question is not None)
     if chosen.question is not None:
         for typed in ("0", "7", "5", "not a number"):
-            check_answer(chosen.question, typed, build(state).result)
+            check_answer(chosen.question, typed, build(state).result.grad)
     else:
         for step in range(1, len(page.playback.steps) + 1):
             step_view(page, step)
@@ -215,6 +216,6 @@ def test_text_naming_a_process_setting_is_refused_everywhere_a_visitor_types(tex
     with pytest.raises(ExpressionError):
         read_point(text)
     question = next(each.question for each in LESSONS if each.question is not None)
-    assert not check_answer(question, text, explore("y = 2 * x ** 3 + x", {"x": 1})).correct
+    assert not check_answer(question, text, explore("y = 2 * x ** 3 + x", {"x": 1}).grad).correct
     assert changed_settings(before, process_settings()) == []
     assert list(tmp_path.iterdir()) == []

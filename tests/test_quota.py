@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from explorer.quota import Quota
+from explorer.serve.quota import Quota
 
 
 def test_a_student_clicking_every_half_second_for_ten_minutes_is_never_refused():

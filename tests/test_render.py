@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from explorer import explore
-from explorer.dot import to_dot
-from explorer.render import RenderError, has_dot, png, svg
+from explorer.draw.dot import to_dot
+from explorer.draw.render import RenderError, has_dot, png, svg
 
 
 def test_has_dot_says_whether_dot_is_on_path():
@@ -83,7 +83,7 @@ def test_layouts_asked_for_at_once_each_get_their_own_graph(dot_program):
 
 def test_the_dot_kept_running_ends_with_the_process(dot_program, repo_root):
     """A server stopped (or a test run ended) leaves no dot behind, and Python has nothing to warn about."""
-    script = ("import sys; sys.path.insert(0, sys.argv[1]); from explorer.render import svg, _RUNNING; "
+    script = ("import sys; sys.path.insert(0, sys.argv[1]); from explorer.draw.render import svg, _RUNNING; "
               "svg('digraph { a -> b }'); print(_RUNNING._child.process.pid)")
     done = subprocess.run([sys.executable, "-W", "error", "-X", "dev", "-c", script, str(repo_root)],
                           capture_output=True, text=True, timeout=60)

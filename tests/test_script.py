@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from explorer import explore, parse
-from explorer.script import python_script
+from explorer.compute.script import python_script
 
 # (as typed, where, dtype)
 CASES = [

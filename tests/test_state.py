@@ -7,9 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from explorer import DTYPES, VARIABLES
-from explorer.expression import MAX_LENGTH
-from explorer.lessons import LESSONS
-from explorer.state import DEFAULT_POINTS, VIEWS, PageState, from_query, to_query
+from explorer.content.lessons import LESSONS
+from explorer.language.expression import MAX_LENGTH
+from explorer.model.state import DEFAULT_POINTS, VIEWS, PageState, from_query, to_query
 
 DEVICES = ("cpu", "cuda")  # as on a machine with a GPU; from_query is told what is present
 

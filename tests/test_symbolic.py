@@ -16,11 +16,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from explorer import VARIABLES, explore
-from explorer import _symbolic_worker as worker
-from explorer.functions import FUNCTIONS
-from explorer.symbolic import derivatives
+from explorer.compute import symbols
+from explorer.compute.symbols import derivatives
+from explorer.language.functions import FUNCTIONS
+from explorer.serve import sympy_worker as worker
 
-SOURCES = [Path(worker.__file__), Path(worker.__file__).with_name("symbolic.py")]
+SOURCES = [Path(worker.__file__), Path(symbols.__file__)]
 # sin(sin(...(x)...)) 150 deep: sympy needs minutes to differentiate it (its derivative has tens of
 # thousands of operations), PyTorch a millisecond
 HOSTILE = "sin(" * 150 + "x" + ")" * 150
@@ -216,7 +217,7 @@ def _worker_children() -> dict[int, str]:
             cmdline = (stat.parent / "cmdline").read_bytes()
         except (OSError, IndexError):
             continue  # the process ended while we looked
-        if int(fields[1]) == os.getpid() and b"_symbolic_worker" in cmdline:
+        if int(fields[1]) == os.getpid() and b"sympy_worker" in cmdline:
             found[int(stat.parent.name)] = fields[0]
     return found
 

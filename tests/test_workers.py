@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from explorer import ExpressionError, available_devices, parse
-from explorer.page import build
-from explorer.state import PageState
-from explorer.workers import Busy, Limits, Overrun, Pool, start_early, take_early
+from explorer.compute.build import build
+from explorer.model.state import PageState
+from explorer.serve.pool import Busy, Limits, Overrun, Pool, start_early, take_early
 
 # a job that takes seconds on any machine: sympy cannot differentiate sin nested 150 deep before the symbolic
-# step's own 2 s limit stops it (explorer/symbolic.py), and the worker waits for that answer
+# step's own 2 s limit stops it (explorer/compute/symbols.py), and the worker waits for that answer
 DEEP = "x"
 for _ in range(150):
     DEEP = f"sin({DEEP})"

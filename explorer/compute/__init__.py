@@ -1,0 +1,1 @@
+"""Where PyTorch runs: the only layer that imports torch."""

@@ -1,0 +1,1 @@
+"""The languages a visitor types: the expression and its allow-list, points."""

@@ -1,0 +1,1 @@
+"""The plain results: frozen dataclasses of plain values that cross between layers and processes."""

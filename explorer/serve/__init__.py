@@ -1,0 +1,1 @@
+"""Serving visitors' jobs: the worker pool, its worker processes, the quota, the JSON between them."""

@@ -1,0 +1,59 @@
+"""A worker process of ``explorer.serve.pool``: it answers one JSON line per job until stdin closes.
+
+Started as ``python -I explorer/serve/page_worker.py MEMORY_MB`` by the pool, never
+by hand. It imports the explorer from the checkout it lives in (``-I`` ignores
+PYTHONPATH and the current folder), limits the memory it may allocate, uses one
+torch thread, says ``ready``, and then reads requests. It never reads anything
+but the pool's pipe, and its answers are plain JSON (``explorer.serve.plain``).
+"""
+
+from __future__ import annotations
+
+import functools
+import resource
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # this checkout's explorer, not another
+
+from explorer.compute.build import build, further, step_view  # noqa: E402
+from explorer.compute.calls import gradcheck_function  # noqa: E402
+from explorer.compute.explore import available_devices, use_threads  # noqa: E402
+from explorer.compute.pitfall_demos import run as run_pitfall  # noqa: E402
+from explorer.model.page import Page  # noqa: E402
+from explorer.model.state import PageState  # noqa: E402
+from explorer.serve.pool import TASKS, _answer  # noqa: E402
+
+
+@functools.lru_cache(maxsize=8)  # the player asks for one page's steps one after another
+def _page(state: PageState, hide_grads: bool) -> Page:
+    return build(state, hide_grads)
+
+
+def _step(state: PageState, hide_grads: bool, step: int):
+    return step_view(_page(state, hide_grads), step)
+
+
+_TASKS = {"page": _page, "step": _step, "further": further, "pitfall": run_pitfall, "gradcheck": gradcheck_function,
+          "devices": available_devices}
+assert set(_TASKS) == set(TASKS), "the pool and its workers must agree on the tasks"
+
+
+def main() -> None:
+    memory = int(sys.argv[1]) << 20
+    # the data size (what the process allocates: malloc, torch's CPU tensors), not the address space: CUDA
+    # reserves tens of GB of address space it never fills, and under an address-space limit the GPU is not seen
+    resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    use_threads(1)  # one core per worker: the pool's size is the bound on cores in use
+    # first-call costs paid before any visitor waits, on the page a visitor opening the bare link asks for
+    _page(PageState(), False)
+    sys.stdout.buffer.write(b"ready\n")
+    sys.stdout.buffer.flush()
+    for line in sys.stdin.buffer:  # ends when the pool closes the pipe or goes away
+        sys.stdout.buffer.write(_answer(line, _TASKS).encode() + b"\n")
+        sys.stdout.buffer.flush()
+
+
+if __name__ == "__main__":
+    main()
