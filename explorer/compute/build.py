@@ -11,10 +11,11 @@ draws the graph part-way through backward, ``further`` computes one deeper view.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from explorer.compute.curves import plots
 from explorer.compute.differentiation import derivative_graph, forward_mode, hessian, second_derivative_plot
-from explorer.compute.explore import explore, play
+from explorer.compute.explore import explore, explore_and_play
 from explorer.compute.script import python_script
 from explorer.compute.symbols import derivatives
 from explorer.content.lessons import lesson
@@ -41,7 +42,11 @@ def build(state: PageState, hide_grads: bool = False) -> Page:
         raise ExpressionError(f"this page would show {values:,} recorded values (every tensor at every point); a page "
                               f"shows at most {MAX_PAGE_VALUES:,}: use fewer points or a shorter function")
     # torchviz's DOT is made only for its view: make_dot takes longer than the rest of the run
-    result = explore(state.function, at, device=state.device, dtype=state.dtype, torchviz=state.view == "torchviz")
+    # NOTE [one run for the page]: the graph, every value and grad and the player's steps come from one run at the
+    # point (backward hooked); only the plots run the function again, over their window (one run a variable, and
+    # the contour's grid for two), and the SQ lesson runs its two comparison functions.
+    result, steps = explore_and_play(state.function, at, device=state.device, dtype=state.dtype,
+                                     torchviz=state.view == "torchviz", steps=not hide_grads)
     folding = fold(result.graph)
     dot = to_dot(result.graph, show_grads=not hide_grads, folding=folding)
     # torchviz's picture costs a second dot process: lay it out only when its view is open
@@ -54,16 +59,22 @@ def build(state: PageState, hide_grads: bool = False) -> Page:
         svg=drawn,
         torchviz_svg=torchviz_drawn,
         text=to_text(result.graph, show_grads=not hide_grads),
-        plots=plots(state.function, result.points, window, state.device, state.dtype, not hide_grads),
+        plots=plots(state.function, result.points, window, state.device, state.dtype, not hide_grads,
+                    here=_here(result)),
         script=python_script(parsed, result.points, state.device, state.dtype),
         rows=inspector_rows(result, hide_grads),
         comparisons=_comparisons(state),
-        # the playback's own run records the same graph: keep one copy of it (a cached page is pickled whole)
-        playback=Playback(result.graph, () if hide_grads else play(state.function, at, state.device,
-                                                                    state.dtype).steps),
+        playback=Playback(result.graph, steps),
         render_problem=problem,
         folding=folding,
     )
+
+
+def _here(result: Exploration) -> Callable[[], tuple[float, list]] | None:
+    """The value and partials the plots mark at the point: the page's own run has them (None over a range)."""
+    if any(isinstance(point, Range) for point in result.points.values()):
+        return None
+    return lambda: (result.value, [result.grad.get(v) for v in result.points])
 
 
 def _plot_window(parsed, window) -> Range:

@@ -47,11 +47,13 @@ _Here = Callable[[], tuple[float, list]]
 
 
 def plots(expression: str, points: Mapping[str, Point], window: Range, device: str = "cpu",
-          dtype: str = "float32", show_derivative: bool = True) -> tuple[Plot, ...]:
-    """A curve per variable (the others held at their points), and a contour for two variables."""
+          dtype: str = "float32", show_derivative: bool = True, here: _Here | None = None) -> tuple[Plot, ...]:
+    """A curve per variable (the others held at their points), and a contour for two variables.
+
+    ``here`` gives f and every partial at ``points`` where the caller has them already (a page's own run).
+    """
     variables = tuple(points)
-    here = None
-    if all(not isinstance(p, Range) for p in points.values()):
+    if here is None and all(not isinstance(p, Range) for p in points.values()):
         # every curve and the contour mark the same point: one run of PyTorch there gives its value and every partial
         here = functools.cache(lambda: _at(expression, points, list(variables), device, dtype))
     sketches = [_sketch(expression, points, v, _window_for(points[v], window), device, dtype, show_derivative, here)

@@ -42,7 +42,8 @@ from explorer.model.exploration import DTYPES, MAX_RECORDED_VALUES, Exploration,
 from explorer.model.graph import Graph, Value, flat
 from explorer.model.playback import Arrival, Playback, Sent, Step
 
-__all__ = ["Live", "available_devices", "evaluate", "explore", "make_leaves", "play", "run_live", "use_threads"]
+__all__ = ["Live", "available_devices", "evaluate", "explore", "explore_and_play", "make_leaves", "play", "run_live",
+           "use_threads"]
 
 _OPERATORS = ("add", "sub", "mul", "div", "pow", "neg", "gt", "ge", "lt", "le")
 # pow takes Python numbers as PyTorch's own ** does, so the grad_fn matches a notebook's
@@ -121,11 +122,21 @@ def explore(
     ``torchviz=False`` leaves out torchviz's DOT (``torchviz_dot`` is None),
     which costs more than the rest of the run for a small function.
     """
+    return explore_and_play(expression, at, device, dtype, torchviz, steps=False)[0]
+
+
+def explore_and_play(expression: str, at: Mapping[str, object], device: str = "cpu", dtype: str = "float32",
+                     torchviz: bool = True, steps: bool = True) -> tuple[Exploration, tuple[Step, ...]]:
+    """``explore`` and the backward player's steps from one run: forward, the graph recorded, backward hooked.
+
+    With ``steps=False`` no node is hooked and the steps are empty (a practice question hides backward).
+    """
     live = run_live(expression, at, device, dtype)
     parsed = live.parsed
+    events: list[tuple[str, tuple, tuple]] = []  # (node id, what arrived, what it sent)
     with torch.enable_grad():
         torchviz_dot = _torchviz(live.output.tensor, live.leaves) if torchviz else None
-        graph = record(live.output.tensor, live.entries, backward="run")
+        graph = _record_hooked(live, events) if steps else record(live.output.tensor, live.entries, backward="run")
     value = graph.tensors[live.value_index].data
     grad = {name: graph.tensors[i].grad for i, name in enumerate(live.leaves)}
     notes = _notes(graph, parsed, live.reduced, torchviz and torchviz_dot is None)
@@ -133,7 +144,7 @@ def explore(
         expression=parsed.text, body=parsed.body, output=parsed.output, variables=parsed.variables,
         points=live.points, device=live.device.type, dtype=dtype, value=value, grad=grad, graph=graph,
         reduced=live.reduced, notes=notes, torchviz_dot=torchviz_dot,
-    )
+    ), _steps(graph, events) if steps else ()
 
 
 def _device(name: str) -> torch.device:
@@ -303,19 +314,18 @@ def _kind(value) -> str:
 
 def play(expression: str, at: Mapping[str, object], device: str = "cpu", dtype: str = "float32") -> Playback:
     """Run backward with every node hooked, and return its steps in the order the engine ran them."""
-    live = run_live(expression, at, device, dtype)
-    output = live.output.tensor
-    events: list[tuple[str, tuple, tuple]] = []  # (node id, what arrived, what it sent)
-    handles = []
-    with torch.enable_grad():
-        for fn, node_id in node_ids(output).items():
-            handles.append(_hook(fn, node_id, events))
-        try:
-            graph = record(output, live.entries, backward="run")
-        finally:
-            for handle in handles:
-                handle.remove()
-    return Playback(graph, _steps(graph, events))
+    result, steps = explore_and_play(expression, at, device, dtype, torchviz=False)
+    return Playback(result.graph, steps)
+
+
+def _record_hooked(live: Live, events: list) -> Graph:
+    """The recorded graph, backward run with every node hooked so that each step lands in ``events``."""
+    handles = [_hook(fn, node_id, events) for fn, node_id in node_ids(live.output.tensor).items()]
+    try:
+        return record(live.output.tensor, live.entries, backward="run")
+    finally:
+        for handle in handles:
+            handle.remove()
 
 
 def _hook(fn, node_id: str, events: list):

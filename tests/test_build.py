@@ -12,6 +12,7 @@ import pytest
 from explorer import ExpressionError
 from explorer.compute.build import build
 from explorer.content.lessons import LESSONS, lesson
+from explorer.language.points import Range
 from explorer.model.state import PageState
 
 LAB = PageState(function="y = x ** 2", points=(("x", "2"),))
@@ -170,3 +171,41 @@ def test_a_long_function_plots_on_fewer_points_instead_of_failing():
     page = build(PageState(function="x" + "*x" * 240, points=(("x", "2"),), window="-1:1:10000"))
     (curve,) = page.plots
     assert 2 <= len(curve.figure["data"][0]["x"]) < 10_000
+
+
+def _count_runs(monkeypatch) -> dict[str, list]:
+    """Every backward PyTorch runs (Tensor.backward, autograd.grad) and every forward run of the typed function."""
+    import torch
+
+    import explorer.compute.curves
+    import explorer.compute.explore
+
+    runs: dict[str, list] = {"backward": [], "grad": [], "forward": []}
+    backward, grad, run_live = torch.autograd.backward, torch.autograd.grad, explorer.compute.explore.run_live
+    monkeypatch.setattr(torch.autograd, "backward", lambda *a, **k: runs["backward"].append(1) or backward(*a, **k))
+    monkeypatch.setattr(torch.autograd, "grad", lambda *a, **k: runs["grad"].append(1) or grad(*a, **k))
+
+    def counted(expression, at, *rest):
+        runs["forward"].append(dict(at))
+        return run_live(expression, at, *rest)
+
+    monkeypatch.setattr(explorer.compute.explore, "run_live", counted)
+    monkeypatch.setattr(explorer.compute.curves, "run_live", counted)
+    return runs
+
+
+@pytest.mark.parametrize(("function", "points", "curves"), [
+    ("x**2 + 2*x + 1", (("x", "2"),), 1),
+    ("u*v + u**2", (("u", "1"), ("v", "2")), 3),  # a curve along u, one along v, the contour's grid
+])
+def test_a_page_runs_its_function_through_pytorch_once_at_the_point_and_once_per_plot(monkeypatch, function,
+                                                                                      points, curves):
+    """The graph, the values, the grads and the player's steps all come from one backward; plots run on their window."""
+    runs = _count_runs(monkeypatch)
+    page = build(PageState(function=function, points=points))
+    assert page.playback.steps and page.result.grad
+    at_the_point = [at for at in runs["forward"] if not any(isinstance(p, Range) for p in at.values())]
+    assert len(at_the_point) == 1, runs["forward"]
+    assert len(runs["backward"]) == 1  # the exploration and the player share it
+    assert len(runs["forward"]) == 1 + curves
+    assert len(runs["grad"]) == curves
