@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import ExpressionError
 from explorer.content.pitfalls import PITFALLS
 from explorer.draw.dot import format_value, to_dot, to_text
 from explorer.draw.render import has_dot
+from explorer.errors import ExplorerError
 from explorer.model.page import MAX_DRAWN_NODES, TOPICS, Page
 from explorer.model.symbolic import Symbolic
 
@@ -34,8 +34,8 @@ def further_ui(page: Page, hide: bool) -> None:
     try:
         with st.spinner("Computing..."):
             view = jobs.further(page.state, choice)
-    except ExpressionError as err:
-        jobs.refused(err)
+    except ExplorerError as err:
+        jobs.say(err)
         return
     if view.note:
         st.info(escape_markdown(view.note))
@@ -113,8 +113,8 @@ def pitfalls_ui() -> None:
     pitfall = next(p for p in PITFALLS if p.key == chosen)
     try:
         outcome = jobs.pitfall(chosen)
-    except ExpressionError as err:
-        jobs.refused(err)
+    except ExplorerError as err:
+        jobs.say(err)
         return
     left, right = st.columns(2)
     with left:

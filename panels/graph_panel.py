@@ -16,7 +16,7 @@ from explorer.model.state import VIEWS
 
 from .components import mount
 from .copy_box import copyable
-from .session import go_step, grads_hidden, keep_step, pick_node, tick, toggle_play
+from .session import go_step, grads_hidden, keep_step, pick_node, position, presenting, tick, toggle_play
 from .text import escape_markdown, markdown_table
 
 
@@ -48,10 +48,10 @@ def graph_ui(page: Page, view_at_step: StepView | None) -> None:
         running = view_at_step.running if view_at_step else ""
         targets = view_at_step.targets if view_at_step else ()
         # a step inside a collapsed box lights up the box
-        mount("graph", {"svg": svg, "selected": st.session_state.get("node", ""),
+        mount("graph", {"svg": svg, "selected": position()[1],
                         "running": owner.get(running, running),
                         "targets": sorted({owner.get(t, t) for t in targets}),
-                        "large": st.session_state.presentation,
+                        "large": presenting(),
                         "label": f"autograd graph of {page.result.output} = {page.result.body}"},
               key="graph_pick", on_selected_change=pick_node)
     elif page.render_problem:

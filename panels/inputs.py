@@ -7,9 +7,10 @@ import streamlit as st
 from explorer import ExpressionError, parse
 from explorer.content.lessons import LESSONS
 from explorer.language.expression import MAX_LENGTH
+from explorer.model.state import PageState
 
 from . import jobs
-from .session import keep_point, open_lesson
+from .session import chosen_state, keep_point, open_lesson, presenting, shown_page
 
 
 def sidebar_ui() -> None:
@@ -34,8 +35,8 @@ def sidebar_ui() -> None:
                    "link.")
 
 
-def inputs_ui() -> tuple[str, ...]:
-    """The function box and a point box for each variable it uses; returns those variables."""
+def inputs_ui() -> PageState:
+    """The function box, a point box for each variable it uses and the plot's range; returns the state chosen."""
     st.text_input("Function", key="function", placeholder="x**2 + 2*x + 1", max_chars=MAX_LENGTH,
                   help="Variables x y z u v w t; + - * / ** (or ^); sin cos tan asin acos atan sinh cosh tanh "
                        "exp log log2 log10 sqrt abs relu sigmoid softplus sum mean max min clamp where; pi, e; "
@@ -43,7 +44,7 @@ def inputs_ui() -> tuple[str, ...]:
     try:
         variables = parse(st.session_state.function).variables
     except ExpressionError:
-        last = st.session_state.last_good
+        last = shown_page()
         variables = last.result.variables if last else ()
     columns = st.columns(max(len(variables), 1) + 1)
     for column, variable in zip(columns, variables, strict=False):
@@ -53,13 +54,13 @@ def inputs_ui() -> tuple[str, ...]:
         column.text_input(f"{variable} =", key=key, on_change=keep_point, args=(variable,),
                           help="A number (2, -0.5, pi) or a range start:stop:count, like torch.linspace.")
     columns[-1].text_input("Plot range", key="window", help="start:stop:count for the plot's horizontal axis.")
-    return variables
+    return chosen_state()
 
 
 def style_ui() -> None:
     # trusted, static CSS: sizes for the legend, large type for a projector, tables (markdown) that scroll
     # sideways inside their column, with lines between rows only
-    size = "1.25rem" if st.session_state.presentation else "1rem"
+    size = "1.25rem" if presenting() else "1rem"
     st.markdown(
         f"""<style>
         .ae-legend {{ display:flex; flex-wrap:wrap; gap:.3rem 1.2rem; font-size:.9rem; margin:.3rem 0; }}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer.content.pitfalls import Outcome
-from explorer.errors import ExpressionError
+from explorer.errors import ExplorerError, OverQuota
 from explorer.language.functions import GradcheckResult
 from explorer.model.page import Further, Page, StepView
 from explorer.model.state import PageState
@@ -32,7 +32,7 @@ def devices() -> tuple[str, ...]:
     """The devices PyTorch can use on this server, as the workers see them (torch lives there, not here)."""
     try:
         return _devices()
-    except ExpressionError:  # no worker came up in time: the CPU is always there (and nothing is cached)
+    except ExplorerError:  # no worker came up in time: the CPU is always there (and nothing is cached)
         return ("cpu",)
 
 
@@ -45,8 +45,8 @@ def _work(task: str, *args):
     """One job for the workers, if this visitor's quota allows it; cached answers never get here."""
     quota = st.session_state.setdefault("quota", Quota())
     if not quota.take():
-        raise ExpressionError(f"You are changing things faster than the explorer computes them. Wait "
-                              f"{max(quota.wait(), 1):.0f} s and try again.")
+        raise OverQuota(f"You are changing things faster than the explorer computes them. Wait "
+                        f"{max(quota.wait(), 1):.0f} s and try again.")
     return pool().run(task, *args)
 
 
@@ -76,6 +76,16 @@ def step_view(state: PageState, hide_grads: bool, step: int) -> StepView:
     return _work("step", state, hide_grads, step)
 
 
-def refused(err: ExpressionError) -> None:
-    """A job the workers refused (too slow, too big, too many at once): said, and the page goes on."""
-    st.warning(escape_markdown(err.message))
+def say(err: ExplorerError) -> None:
+    """Why a job gave no result, in the words for its kind; the page goes on.
+
+    Bad input is an error to fix, capacity a warning to wait (the input was fine), and an internal failure an
+    error that says so.
+    """
+    message = escape_markdown(err.message + (f" (column {err.column})" if getattr(err, "column", None) else ""))
+    if err.kind == "capacity":
+        st.warning(message, icon=":material/hourglass_top:")
+    elif err.kind == "internal":
+        st.error(message + " The explorer failed here, not your function.", icon=":material/bug_report:")
+    else:
+        st.error(message)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import ExpressionError
 from explorer.content.lessons import check_answer, lesson
+from explorer.errors import ExplorerError
 from explorer.model.page import Page
 
 from . import jobs
@@ -30,8 +30,8 @@ def lesson_ui(page: Page) -> None:
             for name in ("SQ", "SQFixed"):
                 try:
                     check = jobs.gradcheck(name)
-                except ExpressionError as err:
-                    jobs.refused(err)
+                except ExplorerError as err:
+                    jobs.say(err)
                     break
                 verdict = "passes" if check.passed else "fails"
                 st.markdown(f"`torch.autograd.gradcheck({name}.apply, ...)` **{verdict}**")

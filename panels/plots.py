@@ -10,7 +10,7 @@ from explorer.model.page import Page
 from explorer.model.plot import Plot
 
 from .components import mount
-from .session import pick_point
+from .session import pick_point, presenting
 from .text import escape_markdown
 
 
@@ -44,7 +44,7 @@ PLOTLY_BUNDLE = "plotly-cartesian-4.1.1.min.js"
 def plot_ui(plot: Plot, prefix: str = "plot") -> None:
     key = f"{prefix}_{'_'.join(plot.variables)}"
     figure = plot.figure
-    if st.session_state.presentation:  # a new dict: the cached page's figure stays as it was
+    if presenting():  # a new dict: the cached page's figure stays as it was
         frame = figure["layout"]
         figure = {**figure, "layout": {**frame, "font": {**frame.get("font", {}), "size": 20}, "height": 520}}
     # not in a shadow root: Plotly puts its styles (hover labels, the mode bar) in the page's head; the figure's

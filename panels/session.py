@@ -1,17 +1,43 @@
 """The page's state in ``st.session_state``: copied from the link once, read back as a ``PageState``, and
-the callbacks that change it (lessons, points, the backward player, clicks on the graph and the plots)."""
+the callbacks that change it (lessons, points, the backward player, clicks on the graph and the plots).
+
+NOTE [the session's keys]
+Every key this app keeps in ``st.session_state`` is named here and nowhere else: ``STATE`` holds the page's own
+values (set once per session by ``init_state``), ``WIDGETS`` the keys of the widgets, and ``PER_ITEM`` the
+prefixes of keys made per lesson, variable, function or plot. Panels read and change the state through the
+functions below; ``tests/test_app.py`` checks that no visit leaves another key.
+"""
 
 from __future__ import annotations
 
 import math
 import time
+from dataclasses import replace
 
 import streamlit as st
 
 from explorer.content.lessons import lesson
+from explorer.model.page import Page
 from explorer.model.state import DEFAULT_POINTS, PageState, from_query
 
 from . import jobs
+
+STATE = {
+    "started": "the link has been read into this session",
+    "link_problems": "what the link asked for that was refused, said once",
+    "lesson": "the open lesson's key, or ''",
+    "points": "each variable's typed point, kept while its box is not drawn",
+    "step": "the backward player's step; 0 shows the finished backward",
+    "playing": "whether the player advances by itself",
+    "last_tick": "when the player last advanced",
+    "shown_function": "the function the player and the inspector belong to",
+    "last_good": "the last page built, shown below a refusal",
+    "quota": "this visitor's token bucket (explorer.serve.quota)",
+}
+WIDGETS = ("function", "window", "device", "dtype", "view", "presentation", "node", "speed", "further", "pitfall",
+           "graph_pick", "graph_text", "graph_text_big", "share_link", "step_slider", "step_first", "step_back",
+           "step_play", "step_next", "step_last", "step_done")
+PER_ITEM = ("point_", "lesson_", "answer_", "reveal_", "solved_", "compare_", "expand_", "plot_", "second_")
 
 
 def init_state() -> None:
@@ -26,6 +52,44 @@ def init_state() -> None:
         points={v: state.point(v) for v in DEFAULT_POINTS}, step=state.step, playing=False, speed=1.0,
         shown_function=state.function,
     )
+
+
+def link_problems() -> list[str]:
+    return st.session_state.link_problems
+
+
+def chosen_state() -> PageState:
+    """The state the visitor chose; a new function starts the player and the inspector afresh, and moving off a
+    lesson's function or point ends the lesson."""
+    s = st.session_state
+    if s.shown_function != s.function:  # a new function has new nodes
+        s.update(shown_function=s.function, step=0, playing=False, node="")
+    state = current_state()
+    chosen = lesson(state.lesson)
+    if chosen and (state.function not in (chosen.function, *chosen.compare)
+                   or any(state.point(v) != typed for v, typed in chosen.points)):
+        s.lesson = ""
+        state = replace(state, lesson="")
+    return state
+
+
+def remember_page(page: Page) -> Page:
+    st.session_state.last_good = page
+    return page
+
+
+def shown_page() -> Page | None:
+    """The last page built in this session, or None."""
+    return st.session_state.last_good
+
+
+def position() -> tuple[int, str]:
+    """The player's step and the inspected node."""
+    return st.session_state.step, st.session_state.get("node") or ""
+
+
+def presenting() -> bool:
+    return bool(st.session_state.presentation)
 
 
 def current_state() -> PageState:

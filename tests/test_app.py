@@ -280,7 +280,7 @@ def test_a_new_function_closes_the_player_and_the_link_follows():
     assert "step" not in app.query_params
 
 
-def test_a_visitor_past_the_quota_is_asked_to_wait_and_keeps_the_last_page():
+def test_a_visitor_past_the_quota_is_asked_to_wait_without_blaming_the_function_and_keeps_the_last_page():
     from explorer.serve.quota import Quota
 
     app = AppTest.from_file(APP, default_timeout=120)
@@ -290,8 +290,11 @@ def test_a_visitor_past_the_quota_is_asked_to_wait_and_keeps_the_last_page():
     assert summary(app).startswith("`y = x**2 + 11*x` → value")
     app.text_input(key="function").set_value("x**2 + 12*x").run()
     assert not app.exception
-    assert any("faster than the explorer computes them" in e.value for e in app.error)
-    assert any("last function that worked" in c.value for c in app.caption)
+    # capacity, not input: a warning to wait, and no word that the function was wrong
+    assert any("faster than the explorer computes them" in w.value for w in app.warning)
+    assert not app.error
+    assert not any("last function that worked" in c.value for c in app.caption)
+    assert any("the page shown before" in c.value for c in app.caption)
     assert summary(app).startswith("`y = x**2 + 11*x` → value"), "the last good page stays on screen"
 
 
@@ -374,3 +377,29 @@ def test_no_page_imports_pandas():
     headers = set(report["tables"])
     assert any("requires_grad" in h for h in headers) and any("backward (local derivative)" in h for h in headers)
     assert any("formula at the point" in h for h in headers) and any("tangent" in h for h in headers)
+
+
+def _undeclared_keys(app: AppTest) -> list[str]:
+    from panels.session import PER_ITEM, STATE, WIDGETS
+
+    return [key for key in app.session_state
+            if key not in STATE and key not in WIDGETS and not key.startswith(PER_ITEM)]
+
+
+def test_every_session_key_a_visit_leaves_is_named_in_panels_session():
+    """Lessons, a practice answer, the player, a deeper view and a two-variable page touch every panel's state."""
+    app = run_app({"f": "u*v + u**2"})
+    app.button(key="lesson_practice-cubic").click().run()
+    app.text_input(key="answer_practice-cubic").set_value("1").run()
+    app.button(key="lesson_polynomial").click().run()
+    app.button(key="step_first").click().run()
+    app.button(key="step_next").click().run()
+    choose(app, "pitfalls")
+    assert not app.exception
+    assert _undeclared_keys(app) == []
+
+
+def test_the_key_check_catches_a_key_named_nowhere():
+    app = run_app()
+    app.session_state["stray"] = 1
+    assert _undeclared_keys(app) == ["stray"]

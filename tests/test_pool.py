@@ -13,8 +13,9 @@ import pytest
 
 from explorer import ExpressionError, available_devices, parse
 from explorer.compute.build import build
+from explorer.errors import Busy, CapacityError, InternalError, OverLimit
 from explorer.model.state import PageState
-from explorer.serve.pool import Busy, Limits, Overrun, Pool, start_early, take_early
+from explorer.serve.pool import Limits, Pool, start_early, take_early
 
 # a job that takes seconds on any machine: sympy cannot differentiate sin nested 150 deep before the symbolic
 # step's own 2 s limit stops it (explorer/compute/symbols.py), and the worker waits for that answer
@@ -97,8 +98,9 @@ def test_a_job_past_its_time_is_stopped_and_its_worker_replaced():
     try:
         assert pool.ready(120)
         started = time.monotonic()
-        with pytest.raises(Overrun, match="longer than the 0.5 s"):
+        with pytest.raises(OverLimit, match="longer than the 0.5 s") as caught:
             pool.run(*SLOW)
+        assert isinstance(caught.value, CapacityError) and not isinstance(caught.value, ExpressionError)
         assert time.monotonic() - started < 5, "stopped at its limit, not when it finished"
         assert pool.replaced == 1
     finally:
@@ -111,8 +113,9 @@ def test_a_worker_that_dies_mid_job_is_replaced_and_the_next_visitor_is_served()
         pool.run("page", quick(), False)
         (worker,) = pool._all
         threading.Timer(0.3, worker.process.kill).start()  # a crash while it works on the slow page
-        with pytest.raises(Overrun):
+        with pytest.raises(InternalError, match="stopped before it answered") as caught:
             pool.run(*SLOW)
+        assert "memory" not in caught.value.message  # a crash is not reported as the visitor's memory
         assert pool.run("page", quick("4"), False).result.grad == {"x": 10.0}
         assert worker.process.poll() is not None and worker not in pool._all
     finally:
@@ -126,7 +129,7 @@ def test_when_every_worker_is_busy_the_visitor_is_asked_to_try_again():
         slow = threading.Thread(target=lambda: pool.run(*SLOW))
         slow.start()
         time.sleep(0.1)
-        with pytest.raises(Busy, match="Try again"):
+        with pytest.raises(Busy, match="Try again"):  # a CapacityError: the page must not blame the function
             pool.run("page", quick("7"), False)
         slow.join(120)
     finally:

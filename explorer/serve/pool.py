@@ -38,10 +38,10 @@ from pathlib import Path
 from typing import Any
 
 from explorer.child import Child
-from explorer.errors import ExpressionError
+from explorer.errors import Busy, ExpressionError, InternalError, OverLimit
 from explorer.serve import plain
 
-__all__ = ["Limits", "Pool", "Busy", "Overrun", "TASKS", "MAX_ANSWER_BYTES", "start_early", "take_early"]
+__all__ = ["Limits", "Pool", "TASKS", "MAX_ANSWER_BYTES", "start_early", "take_early"]
 
 _WORKER = Path(__file__).with_name("page_worker.py")
 
@@ -52,14 +52,6 @@ MAX_ANSWER_BYTES = 16_000_000
 # what a worker can be asked to do: the app's expensive calls, by name (see page_worker.TASKS), and what only
 # torch can say ("devices": this machine's, as explorer.available_devices lists them)
 TASKS = ("page", "step", "further", "pitfall", "gradcheck", "devices")
-
-
-class Busy(ExpressionError):
-    """Every worker stayed busy for ``wait_seconds``: too many visitors at once."""
-
-
-class Overrun(ExpressionError):
-    """A job ran past its time or memory, or its worker stopped: the worker was replaced."""
 
 
 @dataclass(frozen=True)
@@ -110,8 +102,9 @@ class Pool:
     def run(self, task: str, *args: Any) -> Any:
         """The result of ``task(*args)`` computed in a worker.
 
-        Raises ``ExpressionError`` as the task raised it, ``Overrun`` past the job's
-        limits, and ``Busy`` when no worker came free in time.
+        Raises ``ExpressionError`` as the task raised it (the input must change),
+        ``OverLimit`` past the job's time or memory, ``Busy`` when no worker came
+        free in time, and ``InternalError`` when the worker failed or stopped.
         """
         if task not in TASKS:
             raise KeyError(f"no task {task!r}")
@@ -123,23 +116,26 @@ class Pool:
             ran_out = time.monotonic() >= deadline
             self._replace(worker)
             if ran_out:
-                raise Overrun(f"This took longer than the {self.limits.job_seconds:g} s one function may take here, "
-                              "so it was stopped. Try fewer points, or a shorter function.")
-            raise Overrun("This function needed more memory than one visitor may use here, so it was stopped. "
-                          "Try fewer points, or a shorter function.")
+                raise OverLimit(f"This took longer than the {self.limits.job_seconds:g} s one function may take "
+                                "here, so it was stopped. Try fewer points, or a shorter function.")
+            raise InternalError("The worker computing this stopped before it answered; a new one has taken its "
+                                "place. Try again.")
         try:
             answer = plain.loads(line)
         except ValueError:
             self._replace(worker)
-            raise Overrun("The worker answered something unreadable, so it was replaced. Try again.") from None
+            raise InternalError("The worker answered something unreadable, so it was replaced. Try again.") from None
         if "refused" in answer:
             self._idle.put(worker)  # a refused input leaves the worker as it was
             message, column = answer["refused"]
             raise ExpressionError(message, column)
         if "failed" in answer:
             self._replace(worker)  # a worker that failed once (memory, a bug) is not trusted again
-            raise Overrun(f"This could not be computed here ({answer['failed']}). Try fewer points, "
-                          "or a shorter function.")
+            if answer["failed"] == "MemoryError":
+                raise OverLimit("This needed more memory than one job may use here, so it was stopped. Try fewer "
+                                "points, or a shorter function.")
+            raise InternalError(f"The explorer failed to compute this ({answer['failed']}); the worker was "
+                                "replaced. This is the explorer's fault, not your function's.")
         self._idle.put(worker)
         return answer["result"]
 
