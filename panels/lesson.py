@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer.content.lessons import check_answer, lesson
+from explorer.content.lessons import check_answer, lesson, told
+from explorer.draw.dot import format_value
 from explorer.errors import ExplorerError
 from explorer.model.page import Page
 
 from . import jobs
 from .session import show_function
 from .text import escape_markdown
+
+
+def lesson_numbers(page: Page) -> dict[str, str]:
+    """The numbers a lesson's text names, as autograd gave them on this page: ``x.grad``, a compared function's."""
+    grads = {f"{v}.grad": format_value(page.result.grad[v]) for v in page.result.variables}
+    return grads | {row.function: row.grad for row in page.comparisons}
 
 
 def lesson_ui(page: Page) -> None:
@@ -20,7 +27,8 @@ def lesson_ui(page: Page) -> None:
         return
     with st.container(border=True):
         st.subheader(current.title)
-        st.markdown(current.explanation)
+        numbers = lesson_numbers(page)
+        st.markdown(told(current.explanation, numbers))
         for row in page.comparisons:
             text, button = st.columns([4, 1], vertical_alignment="center")
             text.markdown(f"`{row.function}` → value **{row.value}**, x.grad **{row.grad}**")
@@ -53,5 +61,5 @@ def lesson_ui(page: Page) -> None:
             st.button("Show the worked answer", key=f"reveal_{current.key}",
                       on_click=lambda: st.session_state.update({solved_key: True}))
         else:
-            st.info(question.worked)
+            st.info(told(question.worked, numbers))
 

@@ -14,7 +14,9 @@ from explorer import explore
 from explorer.compute.notebook import record_tensor
 from explorer.content.lessons import LESSONS
 from explorer.draw.dot import to_dot
-from explorer.draw.folds import SHOWN_NODES, fold
+from explorer.draw.folds import KEEP_INPUT_STEPS, KEEP_OUTPUT_STEPS, SHOWN_NODES, fold
+
+KEPT = KEEP_OUTPUT_STEPS + KEEP_INPUT_STEPS  # repeated steps drawn at the two ends of a folded run
 from explorer.model.graph import Graph
 
 _EDGE = re.compile(r'^\s*"([^"]+)" -> "([^"]+)"', re.MULTILINE)
@@ -80,8 +82,8 @@ def test_a_1000_op_chain_folds_its_middle_steps_into_one_box_that_says_how_many(
     graph = _chain(1000)
     steps = Counter(n.name for n in graph.nodes)["SinBackward0"]
     (folded,) = fold(graph).folds
-    assert folded.text == f"… {steps - 5:,} more steps of {' → '.join(_STEP)} …"  # 3 kept at the output, 2 at x
-    assert Counter(n.name for n in graph.nodes if n.id in folded.nodes) == {name: steps - 5 for name in _STEP}
+    assert folded.text == f"… {steps - KEPT:,} more steps of {' → '.join(_STEP)} …"
+    assert Counter(n.name for n in graph.nodes if n.id in folded.nodes) == {name: steps - KEPT for name in _STEP}
     dot = to_dot(graph)
     declared = set(_NODE.findall(dot))
     assert folded.id in declared and not declared & {*folded.nodes, *folded.tensors}
@@ -114,9 +116,9 @@ def test_a_long_typed_sum_names_what_each_folded_term_computes():
     graph = explore("+".join(["exp(-x**2)"] * 80), {"x": 0.5}).graph
     adds = Counter(n.name for n in graph.nodes)["AddBackward0"]
     (folded,) = fold(graph).folds
-    assert folded.text == f"… {adds - 5} more steps of AddBackward0, each beside ExpBackward0, NegBackward0, " \
+    assert folded.text == f"… {adds - KEPT} more steps of AddBackward0, each beside ExpBackward0, NegBackward0, " \
                           "PowBackward0 …"
-    assert len(folded.nodes) == 4 * (adds - 5)
+    assert len(folded.nodes) == 4 * (adds - KEPT)
 
 
 def test_every_variable_stays_drawn_when_a_typed_product_folds():

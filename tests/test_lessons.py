@@ -128,3 +128,32 @@ def test_practice_asks_for_a_number_when_the_answer_is_not_one(typed):
     assert not feedback.correct
     assert "number" in feedback.message
     assert chosen.question.hint not in feedback.message
+
+
+@pytest.mark.parametrize("key", [chosen.key for chosen in LESSONS])
+def test_every_number_a_lessons_text_gives_is_autograds_own(key):
+    """The texts name numbers (``{x.grad}``) that the page fills from its own run: none is typed in."""
+    from explorer.compute.build import build
+    from explorer.content.lessons import named_numbers, told
+    from explorer.model.state import PageState
+    from panels.lesson import lesson_numbers
+
+    chosen = lesson(key)
+    page = build(PageState(function=chosen.function, points=chosen.points, lesson=key))
+    numbers = lesson_numbers(page)
+    texts = [chosen.explanation] + ([chosen.question.worked] if chosen.question else [])
+    for text in texts:
+        assert named_numbers(text) <= set(numbers), text
+        filled = told(text, numbers)
+        assert "{" not in filled
+        for name in named_numbers(text):
+            assert numbers[name] in filled
+    if chosen.question:  # the worked answer's number is what the answer box accepts
+        assert check_answer(chosen.question, numbers[f"{chosen.question.variable}.grad"], page.result.grad).correct
+
+
+def test_the_lessons_that_state_a_gradient_take_it_from_autograd():
+    from explorer.content.lessons import named_numbers
+
+    stating = {c.key for c in LESSONS if named_numbers(c.explanation + (c.question.worked if c.question else ""))}
+    assert {"polynomial", "practice-cubic", "custom-function", "partial", "practice-partial"} <= stating

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
 import json
 import pickle
+import pkgutil
+import types
 
 import pytest
 
@@ -67,6 +71,25 @@ def test_a_pickle_is_not_read():
         plain.loads(pickle.dumps(PageState()))
 
 
-def test_every_result_class_has_a_name_of_its_own():
-    names = [cls.__name__ for cls in plain.KINDS.values()]
-    assert len(names) == len(set(names)) and {"Page", "Further", "StepView", "Outcome"} <= set(names)
+def test_two_result_classes_with_one_name_are_refused():
+    """The JSON names a class by its name alone: a second class of the same name would be read as the first."""
+    first, second = types.ModuleType("first"), types.ModuleType("second")
+    for module in (first, second):
+        cls = dataclasses.make_dataclass("Result", [("value", int)], frozen=True)
+        cls.__module__ = module.__name__
+        module.Result = cls
+    with pytest.raises(TypeError, match="two result classes are named Result"):
+        plain.kinds((first, second))
+    assert list(plain.kinds((first,))) == ["Result"]
+
+
+def test_every_dataclass_of_the_model_layer_is_frozen_and_can_cross_between_processes():
+    """A result the app reads from a worker must be a frozen dataclass that the JSON can name."""
+    import explorer.model
+
+    for info in pkgutil.iter_modules(explorer.model.__path__, "explorer.model."):
+        module = importlib.import_module(info.name)
+        for cls in vars(module).values():
+            if isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == module.__name__:
+                assert cls.__dataclass_params__.frozen, cls
+                assert plain.KINDS.get(cls.__name__) is cls, f"{cls.__name__} is not in plain.KINDS"

@@ -3,6 +3,9 @@
 Each lesson is a function, its points and a short explanation in our own
 words. The practice lessons ask a question; the right answer is never typed in
 here: it is the gradient PyTorch computes for the lesson, read at check time.
+Nor is any number autograd gives: a text names it as ``{x.grad}`` (a
+variable's grad) or ``{3*SQ(x)}`` (x.grad of a function the lesson compares),
+and ``told`` fills it in from the lesson's own run.
 
 >>> [lesson.key for lesson in LESSONS][:3]
 ['derivative', 'attributes', 'polynomial']
@@ -11,12 +14,13 @@ here: it is the gradient PyTorch computes for the lesson, read at check time.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from explorer.language.points import NUMBER
 
-__all__ = ["Lesson", "Question", "Feedback", "LESSONS", "lesson", "check_answer"]
+__all__ = ["Lesson", "Question", "Feedback", "LESSONS", "lesson", "check_answer", "named_numbers", "told"]
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,7 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "polynomial", "3. A longer function: y = x² + 2x + 1", "y = x ** 2 + 2 * x + 1", (("x", "2"),),
         "Each operation adds a node. `x` is used twice (in `x ** 2` and in `2 * x`), so during backward two "
-        "gradients arrive at its AccumulateGrad node and are added: 2x + 2 = 4 + 2 = **6** at x = 2.",
+        "gradients arrive at its AccumulateGrad node and are added: 2x + 2 = 4 + 2 = **{x.grad}** at x = 2.",
     ),
     Lesson(
         "practice-cubic", "4. Practice: y = 2x³ + x at x = 1", "y = 2 * x ** 3 + x", (("x", "1"),),
@@ -72,23 +76,23 @@ LESSONS: tuple[Lesson, ...] = (
         question=Question(
             "What is dy/dx of y = 2x³ + x at x = 1?", "x",
             "Differentiate term by term: d(2x³)/dx = 6x², and d(x)/dx = 1.",
-            "dy/dx = 6x² + 1, so at x = 1: 6·1 + 1 = 7. In PyTorch: `x = torch.tensor(1.0, requires_grad=True); "
-            "y = 2 * x ** 3 + x; y.backward(); x.grad` gives `tensor(7.)`.",
+            "dy/dx = 6x² + 1, so at x = 1: 6·1 + 1 = {x.grad}. In PyTorch: `x = torch.tensor(1.0, requires_grad=True); "
+            "y = 2 * x ** 3 + x; y.backward(); x.grad` gives `tensor({x.grad}.)`.",
         ),
     ),
     Lesson(
         "custom-function", "5. A custom autograd Function: the lab's SQ", "y = SQ(x)", (("x", "2"),),
         "The lab writes its own square Function with a `forward` and a `backward`. Alone, `SQ(x)` gives the "
-        "right 4 at x = 2. But the lab's backward returns `2*i` and throws away `grad_output`, the gradient "
-        "arriving from above. Inside a bigger function the chain rule breaks: `3*SQ(x)` should give 12 and "
-        "gives 4. `SQFixed` returns `grad_output * 2*i`. `torch.autograd.gradcheck` catches the bug.",
+        "right {x.grad} at x = 2. But the lab's backward returns `2*i` and throws away `grad_output`, the gradient "
+        "arriving from above. Inside a bigger function the chain rule breaks: `3*SQ(x)` should give {3*SQFixed(x)} "
+        "and gives {3*SQ(x)}. `SQFixed` returns `grad_output * 2*i`. `torch.autograd.gradcheck` catches the bug.",
         compare=("SQ(x)", "3*SQ(x)", "3*SQFixed(x)"),
     ),
     Lesson(
         "partial", "6. Partial derivatives: f(u, v) = uv + u² at u = 1, v = 2", "f = u * v + u ** 2",
         (("u", "1"), ("v", "2")),
-        "With two leaves, one backward fills both grads: ∂f/∂u = v + 2u = **4** lands in `u.grad` and "
-        "∂f/∂v = u = **1** in `v.grad`.",
+        "With two leaves, one backward fills both grads: ∂f/∂u = v + 2u = **{u.grad}** lands in `u.grad` and "
+        "∂f/∂v = u = **{v.grad}** in `v.grad`.",
     ),
     Lesson(
         "sum-trick", "7. Many points at once: the sum trick", "Y = x ** 2", (("x", "-10:10:10"),),
@@ -108,8 +112,8 @@ LESSONS: tuple[Lesson, ...] = (
         question=Question(
             "What is ∂f/∂u of f = uv + (uv)² at u = 2, v = 1?", "u",
             "Treat v as a constant. d(uv)/du = v, and by the chain rule d((uv)²)/du = 2(uv)·v.",
-            "∂f/∂u = v + 2uv², so at u = 2, v = 1: 1 + 2·2·1 = 5. In PyTorch, after `f.backward()`, "
-            "`u.grad` is `tensor(5.)`.",
+            "∂f/∂u = v + 2uv², so at u = 2, v = 1: 1 + 2·2·1 = {u.grad}. In PyTorch, after `f.backward()`, "
+            "`u.grad` is `tensor({u.grad}.)`.",
         ),
     ),
 )
@@ -120,6 +124,23 @@ _BY_KEY = {lesson.key: lesson for lesson in LESSONS}
 def lesson(key: str) -> Lesson | None:
     """The lesson with this key, or None."""
     return _BY_KEY.get(key)
+
+
+def told(text: str, numbers: Mapping[str, str]) -> str:
+    """A lesson's text with each ``{name}`` replaced by ``numbers[name]``, the number autograd gave for it.
+
+    >>> told("2x + 2 = **{x.grad}**", {"x.grad": "6"})
+    '2x + 2 = **6**'
+    """
+    return _NAMED.sub(lambda found: numbers[found.group(1)], text)
+
+
+def named_numbers(text: str) -> set[str]:
+    """The names of the numbers a lesson's text takes from autograd."""
+    return set(_NAMED.findall(text))
+
+
+_NAMED = re.compile(r"\{([^{}]+)\}")
 
 
 def check_answer(question: Question, typed: str, grads: Mapping[str, object]) -> Feedback:

@@ -26,7 +26,7 @@ from collections import Counter, deque
 from explorer.model.folding import Fold, Folding
 from explorer.model.graph import Graph
 
-__all__ = ["SHOWN_NODES", "Fold", "Folding", "fold"]
+__all__ = ["KEEP_INPUT_STEPS", "KEEP_OUTPUT_STEPS", "SHOWN_NODES", "fold"]
 
 # NOTE [where folding starts]
 # Counted in drawn nodes: each autograd node, the tensor it made and what it saved. Measured with
@@ -35,8 +35,8 @@ __all__ = ["SHOWN_NODES", "Fold", "Folding", "fold"]
 # The lab's graphs and bench.py's 50-step chain (~500) are drawn whole; the typed language's biggest
 # functions (x*x*...*x, long sums, deep nests: up to ~1,000 drawn nodes) are folded.
 SHOWN_NODES = 600
-_KEEP_OUTPUT_STEPS = 3  # repeated steps still drawn next to the output
-_KEEP_INPUT_STEPS = 2  # and next to the inputs
+KEEP_OUTPUT_STEPS = 3  # repeated steps still drawn next to the output
+KEEP_INPUT_STEPS = 2  # and next to the inputs
 _LONGEST_STEP = 12  # autograd nodes in one repeated step, at most
 _LEAF = "AccumulateGrad"
 
@@ -84,10 +84,10 @@ def _repeated_run(root: str, inputs: dict, names: dict) -> tuple[str, set[str]] 
     if found is None:
         return None
     start, period, steps = found
-    folded = steps - _KEEP_OUTPUT_STEPS - _KEEP_INPUT_STEPS
+    folded = steps - KEEP_OUTPUT_STEPS - KEEP_INPUT_STEPS
     if folded < 2:
         return None
-    first = start + _KEEP_OUTPUT_STEPS * period
+    first = start + KEEP_OUTPUT_STEPS * period
     last = first + folded * period  # spine[last] is the first node kept at the input end
     inside = set(spine[first:last])
     kept_below = _reach([spine[last]], inputs) if last < len(spine) else set()

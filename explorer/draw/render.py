@@ -3,9 +3,6 @@
 ``dot`` runs as a separate program with a time limit, fed on stdin; nothing a
 user typed reaches its command line. SVG comes from one ``dot -Tsvg`` kept
 running for graph after graph (NOTE [one dot for many graphs]).
-
->>> has_dot() in (True, False)
-True
 """
 
 from __future__ import annotations
