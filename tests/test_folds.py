@@ -15,10 +15,9 @@ from explorer.compute.notebook import record_tensor
 from explorer.content.lessons import LESSONS
 from explorer.draw.dot import to_dot
 from explorer.draw.folds import KEEP_INPUT_STEPS, KEEP_OUTPUT_STEPS, SHOWN_NODES, fold
-
-KEPT = KEEP_OUTPUT_STEPS + KEEP_INPUT_STEPS  # repeated steps drawn at the two ends of a folded run
 from explorer.model.graph import Graph
 
+KEPT = KEEP_OUTPUT_STEPS + KEEP_INPUT_STEPS  # repeated steps drawn at the two ends of a folded run
 _EDGE = re.compile(r'^\s*"([^"]+)" -> "([^"]+)"', re.MULTILINE)
 _NODE = re.compile(r'^\s*"([^"]+)" \[id=', re.MULTILINE)
 _STEP = ("SinBackward0", "MulBackward0", "AddBackward0")  # y = sin(y)*1.01 + x, as values flow
