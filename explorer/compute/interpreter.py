@@ -50,7 +50,18 @@ from ..language.program import LIMITS, Limits, ProgramRefused, check
 from ..live import available_devices
 from ..model.program import PlotCall, ProgramError, ProgramGraph, ProgramRun, ProgramStep, TensorRow
 from ..recording import Labeled, node_ids, record
-from .program_api import Api, Ctx, LimitExceeded, Namespace, bounded, check_value, format_value, percent_format, power
+from .program_api import (
+    Api,
+    Ctx,
+    LimitExceeded,
+    Namespace,
+    bounded,
+    check_size,
+    check_value,
+    format_value,
+    percent_format,
+    power,
+)
 
 __all__ = ["run_program", "ProgramRefused", "Limits"]
 
@@ -166,6 +177,7 @@ class _Interpreter:
         self.last_graph: int | None = None
         self.shown: str | None = None
         self.handling: list[BaseException] = []  # the exceptions the except blocks now running handle
+        self.failed: tuple[BaseException, int] | None = None  # the exception unwinding, and the line it came from
         self._statements = {cls: getattr(self, f"_s_{cls.__name__}") for cls in _statement_types()}
         self._expressions = {cls: getattr(self, f"_e_{cls.__name__}") for cls in _expression_types()}
 
@@ -183,20 +195,26 @@ class _Interpreter:
                 if not (isinstance(last, ast.Expr) and self.steps and self.steps[-1].line == last.lineno):
                     self.shown = None
             except LimitExceeded as err:
-                error = ProgramError(self.line, "LimitExceeded", f"line {self.line}: {err.message}")
-            except RecursionError:
-                error = ProgramError(self.line, "LimitExceeded",
-                                     f"line {self.line}: calls nest too deeply; at most {self.limits.depth}")
+                line = self._raised_at(err)
+                error = ProgramError(line, "LimitExceeded", f"line {line}: {err.message}")
+            except RecursionError as err:
+                line = self._raised_at(err)
+                error = ProgramError(line, "LimitExceeded",
+                                     f"line {line}: calls nest too deeply; at most {self.limits.depth}")
             except Exception as err:  # the program's own error, shown as a notebook shows it
-                error = ProgramError(self.line, type(err).__name__, str(err))
+                error = ProgramError(self._raised_at(err), type(err).__name__, str(err))
             finally:
                 sys.setrecursionlimit(recursion)
             if error is not None:
-                self._keep(ProgramStep(self.line, "error", stdout=self.printed, scope=""))
+                self.sink = self.steps
+                self._keep(ProgramStep(error.line, "error", stdout=self.printed, scope=""))
             tensors = self._tensor_rows()
         return ProgramRun(source=self.source, stdout=self.out.getvalue(), tensors=tensors, graphs=tuple(self.graphs),
                           steps=tuple(self.steps), plots=tuple(self.plots), error=error, shown=self.shown,
                           graphs_skipped=self.graphs_skipped, steps_skipped=self.steps_skipped)
+
+    def _raised_at(self, err: BaseException) -> int:
+        return self.failed[1] if self.failed is not None and self.failed[0] is err else self.line
 
     def _tensor_rows(self) -> tuple[TensorRow, ...]:
         rows, first = [], {}
@@ -216,12 +234,17 @@ class _Interpreter:
         return None
 
     def _statement(self, node: ast.stmt, frame: _Frame) -> _Signal | None:
+        self.line = node.lineno
         self.steps_left -= 1
         if self.steps_left < 0:
             raise LimitExceeded(f"the program ran more than {self.limits.steps:,} steps")
-        self.line = node.lineno
-        signal = self._statements[node.__class__](node, frame)
-        if self.sink is not None and not self.quiet and not isinstance(node, _COMPOUND):
+        try:
+            signal = self._statements[node.__class__](node, frame)
+        except BaseException as err:
+            if self.failed is None or self.failed[0] is not err:
+                self.failed = (err, node.lineno)  # the innermost line, as a traceback's last line
+            raise
+        if self.sink is not None and not self.quiet and not isinstance(node, _COMPOUND) and not _docstring(node):
             self._keep(ProgramStep(node.lineno, "run", _bound(node, frame), frame.scope, self.shown,
                                    self.printed, self.last_graph))
         self.last_graph = None
@@ -694,6 +717,9 @@ class _Interpreter:
             return self.call_function(fn, tuple(args), kwargs)
         if isinstance(fn, Namespace):
             raise TypeError(f"'module' object is not callable: {fn.path}")
+        sized = self.api.sized.get(id(fn))
+        if sized is not None:
+            check_size(*sized, args, kwargs, self.limits)
         line = self.line
         result = fn(*args, **kwargs)
         self.line = line  # a call into the program's own code (a hook, a Function) moved it
@@ -943,6 +969,10 @@ def _summary(value: Any) -> str:
         return f"module {value.path}"
     text = " ".join(repr(value).split())
     return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _docstring(node: ast.stmt) -> bool:
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
 
 
 def _shown(value: Any) -> str | None:

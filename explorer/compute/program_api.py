@@ -267,15 +267,20 @@ _TENSOR_COUNTED = {"new_zeros": _size_arguments, "new_ones": _size_arguments, "n
                    "expand": _size_arguments}
 
 
+def check_size(name: str, count: Callable[[tuple, dict], int], args: tuple, kwargs: dict, limits: Limits) -> None:
+    """Refuse a call that would make more elements than a program's tensors hold, before it runs."""
+    try:
+        wanted = count(args, kwargs)
+    except (TypeError, ValueError, OverflowError, IndexError):
+        return  # arguments PyTorch will refuse with its own message
+    if wanted > limits.elements:
+        raise LimitExceeded(f"{name} would make {wanted:,} elements; a program's tensors and arrays "
+                            f"hold at most {limits.elements:,}")
+
+
 def _counted(fn: Callable, count: Callable[[tuple, dict], int], name: str, limits: Limits) -> Callable:
     def call(*args: Any, **kwargs: Any) -> Any:
-        try:
-            wanted = count(args, kwargs)
-        except (TypeError, ValueError, OverflowError):
-            wanted = 0  # arguments PyTorch will refuse with its own message
-        if wanted > limits.elements:
-            raise LimitExceeded(f"{name} would make {wanted:,} elements; a program's tensors and arrays "
-                                f"hold at most {limits.elements:,}")
+        check_size(name, count, args, kwargs, limits)
         return fn(*args, **kwargs)
 
     call.__name__ = name
@@ -370,6 +375,8 @@ class Api:
         self.hooks = hooks
         self.limits = limits
         self.namespaces: dict[str, Namespace] = {}
+        # the calls sized before they run, by the id of PyTorch's (or numpy's) own object, which lives all run
+        self.sized: dict[int, tuple[str, Callable[[tuple, dict], int]]] = {}
         for path in ("matplotlib.pyplot", "matplotlib.pylab"):
             self.namespaces[path] = Namespace(path, {n: self._plot_call(n) for n in MEMBERS[path]})
         for path in sorted(MEMBERS, key=lambda p: -p.count(".")):  # submodules first: parents hold them
@@ -385,7 +392,7 @@ class Api:
                 continue
             value = _member(_MODULE_OBJECTS[path], name)
             if (path, name) in _COUNTED:
-                value = _counted(value, _COUNTED[path, name], f"{path}.{name}", self.limits)
+                self.sized[id(value)] = (f"{path}.{name}", _COUNTED[path, name])
             members[name] = value
         if path == "torch.autograd":
             members["grad"] = self._autograd("autograd.grad", torch.autograd.grad)
