@@ -183,21 +183,19 @@ class _Checker(ast.NodeVisitor):
             raise _refuse(node, f"program mode has no '{node.id}'; it offers {', '.join(sorted(BUILTINS)[:12])}, ...")
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
+        self.visit(node.value)  # inner first: torch.hub.load is refused at 'hub'
         name = node.attr
-        owner = _dotted(node.value)
         if isinstance(node.value, ast.Name) and node.value.id in self.ctx_names and not name.startswith("_"):
-            self.generic_visit(node)  # a Function's ctx carries the program's own values too
-            return
+            return  # a Function's ctx carries the program's own values too
         if name.startswith("_") and name not in SAVED:
             raise _refuse(node, f"'.{name}' is private; program mode reads only public attributes "
                           f"(and an autograd node's saved values such as ._saved_self)")
-        module = self._module_of(owner)
+        module = self._module_of(_dotted(node.value))
         if module is not None and f"{module}.{name}" not in MODULES and name not in MEMBERS.get(module, ()):
             raise _refuse(node, f"program mode's {module} has no '{name}'; "
                           f"it offers {', '.join(sorted(MEMBERS.get(module, ()))[:15])}, ...")
         if module is None and name not in ALL_ATTRIBUTES and not any(name in m for m in MEMBERS.values()):
             raise _refuse(node, f"program mode does not offer '.{name}'")
-        self.generic_visit(node)
 
     def _module_of(self, dotted: str) -> str | None:
         """The import path a dotted name stands for (``F`` -> torch.nn.functional), if the program imported it."""
