@@ -463,6 +463,61 @@ print(torch.autograd.functional.hessian(lambda t: (t ** 3).sum(), x))
 double = torch.tensor([0.5, 1.5], dtype=torch.float64, requires_grad=True)
 print(torch.autograd.gradcheck(torch.sin, (double,)), torch.autograd.gradgradcheck(torch.sin, (double,)))
 """,
+    "nn.Module subclasses": """
+import torch
+import math
+
+
+class Polynomial3(torch.nn.Module):
+    def __init__(self):
+        \"\"\"
+        In the constructor we instantiate four parameters and assign them as
+        member parameters.
+        \"\"\"
+        super().__init__()
+        self.a = torch.nn.Parameter(torch.randn(()))
+        self.b = torch.nn.Parameter(torch.randn(()))
+        self.c = torch.nn.Parameter(torch.randn(()))
+        self.d = torch.nn.Parameter(torch.randn(()))
+
+    def forward(self, x):
+        return self.a + self.b * x + self.c * x ** 2 + self.d * x ** 3
+
+    def string(self):
+        return f'y = {self.a.item()} + {self.b.item()} x + {self.c.item()} x^2 + {self.d.item()} x^3'
+
+
+x = torch.linspace(-math.pi, math.pi, 2000)
+y = torch.sin(x)
+model = Polynomial3()
+criterion = torch.nn.MSELoss(reduction='sum')
+optimizer = torch.optim.SGD(model.parameters(), lr=1e-6)
+for t in range(300):
+    y_pred = model(x)
+    loss = criterion(y_pred, y)
+    if t % 100 == 99:
+        print(t, loss.item())
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+
+print(f'Result: {model.string()}')
+print(model)
+
+
+class Net(torch.nn.Module):
+    def __init__(self, n):
+        super(Net, self).__init__()
+        self.fc1 = torch.nn.Linear(n, 4)
+        self.act = torch.nn.ReLU()
+
+    def forward(self, x):
+        return self.act(self.fc1(x))
+
+
+net = Net(3)
+print(net, net(torch.ones(2, 3)).shape, len(list(net.parameters())), net.fc1.weight.shape)
+""",
     "errors stop the program": """
 import torch
 x = torch.tensor(3.0, requires_grad=True)
@@ -650,6 +705,19 @@ def test_what_the_allow_list_leaves_out_stays_out_at_run_time(source, kind):
         assert kind is None
         return
     assert run.error is not None and run.error.type == kind
+
+
+def test_a_modules_parameters_are_named_in_the_graph_as_the_program_writes_them():
+    run = run_program(_source("nn.Module subclasses"))
+    labels = {t.label for t in run.graphs[0].graph.tensors}
+    assert {"model.a", "model.b", "model.c", "model.d", "x", "y", "y_pred", "loss"} <= labels
+
+
+def test_a_programs_module_cannot_replace_nn_modules_own_methods():
+    source = ("import torch\nclass M(torch.nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+              "        self.parameters = 1\nm = M()\n")
+    run = run_program(source)
+    assert run.error.type == "AttributeError" and run.error.line == 5
 
 
 def test_a_with_block_takes_only_pytorchs_context_managers():

@@ -46,7 +46,7 @@ import torch
 
 from ..errors import ExpressionError
 from ..graph import Graph
-from ..language.program import LIMITS, Limits, ProgramRefused, check
+from ..language.program import LIMITS, Limits, ProgramRefused, check, is_super_init
 from ..live import available_devices
 from ..model.program import PlotCall, ProgramError, ProgramGraph, ProgramRun, ProgramStep, TensorRow
 from ..recording import Labeled, node_ids, record
@@ -67,7 +67,7 @@ __all__ = ["run_program", "ProgramRefused", "Limits"]
 
 _FIRST = 2  # iterations of a loop whose steps are kept from the start
 _LAST = 1  # ... and from the end
-_RECURSION = 20_000  # Python frames the walk may use: each of a program's calls takes a dozen or so
+_RECURSION = 8_000  # Python frames the walk may use: each of a program's calls takes a dozen or so
 
 
 def run_program(source: str, *, device: str = "cpu", dtype: str | None = None, limits: Limits = LIMITS) -> ProgramRun:
@@ -190,6 +190,7 @@ class _Interpreter:
             sys.setrecursionlimit(max(recursion, _RECURSION))
             try:
                 torch.manual_seed(0)  # a shared link shows everyone the same numbers
+                np.random.seed(0)  # numpy's too: a worker runs many programs, one after another
                 self._block(tree.body, self.globals)
                 last = tree.body[-1] if tree.body else None
                 if not (isinstance(last, ast.Expr) and self.steps and self.steps[-1].line == last.lineno):
@@ -471,11 +472,16 @@ class _Interpreter:
     def _s_ClassDef(self, node: ast.ClassDef, frame: _Frame) -> None:
         self.shown = None
         base = self._e(node.bases[0], frame)
-        if base is not torch.autograd.Function:
-            raise TypeError(f"class {node.name} must derive from torch.autograd.Function in program mode")
         methods = {item.name: self._function(item, frame, None) for item in node.body
                    if isinstance(item, ast.FunctionDef)}
-        frame.names[node.name] = _function_class(node.name, methods)
+        if base is torch.autograd.Function:
+            frame.names[node.name] = _function_class(node.name, methods)
+        elif base is torch.nn.Module:
+            cls = _module_class(node.name, methods)
+            self.api.module_names[cls] = {name for name in methods if not name.startswith("_")}
+            frame.names[node.name] = cls
+        else:
+            raise TypeError(f"class {node.name} must derive from torch.autograd.Function or torch.nn.Module")
 
     def _s_Import(self, node: ast.Import, frame: _Frame) -> None:
         self.shown = None
@@ -705,6 +711,8 @@ class _Interpreter:
     # -- calls
 
     def _e_Call(self, node: ast.Call, frame: _Frame) -> Any:
+        if node.func.__class__ is ast.Attribute and node.func.attr == "__init__" and is_super_init(node):
+            return None  # nn.Module.__init__ already ran: the class program mode builds calls it first
         fn = self._e(node.func, frame)
         args = self._items(node.args, frame)
         kwargs: dict[str, Any] = {}
@@ -793,9 +801,13 @@ class _Interpreter:
         scope: _Frame | None = self.frame
         while scope is not None:
             for name, value in scope.names.items():
-                if isinstance(value, torch.Tensor) and id(value) not in seen:
-                    seen.add(id(value))
-                    found.append(Labeled(value, name, name, _role(value)))
+                named = [(name, value)] if isinstance(value, torch.Tensor) else []
+                if isinstance(value, torch.nn.Module):  # its parameters, by the names the program would write
+                    named = [(f"{name}.{p}", t) for p, t in value.named_parameters()]
+                for label, tensor in named:
+                    if id(tensor) not in seen:
+                        seen.add(id(tensor))
+                        found.append(Labeled(tensor, label, label, _role(tensor)))
             scope = scope.parent
         return found
 
@@ -895,6 +907,35 @@ def _function_class(name: str, methods: dict[str, UserFunction]) -> type:
     if setup is not None:
         body["setup_context"] = staticmethod(lambda ctx, inputs, output: setup(Ctx(ctx), inputs, output))
     return type(name, (torch.autograd.Function,), body)
+
+
+def _module_class(name: str, methods: dict[str, UserFunction]) -> type:
+    """A real ``torch.nn.Module`` subclass whose methods run the program's bodies.
+
+    Its ``__init__`` runs ``nn.Module.__init__`` first, so the program's
+    ``super().__init__()`` has nothing left to do, and ``self.layer = nn.Linear(...)``
+    registers the layer as PyTorch would.
+    """
+    init = methods.get("__init__")
+
+    def run_init(self: torch.nn.Module, *args: Any, **kwargs: Any) -> None:
+        torch.nn.Module.__init__(self)
+        if init is not None:
+            init(self, *args, **kwargs)
+
+    body: dict[str, Any] = {"__init__": run_init, "__module__": "__main__", "__qualname__": name}
+    for method_name, fn in methods.items():
+        if method_name != "__init__":
+            body[method_name] = _method(fn)
+    return type(name, (torch.nn.Module,), body)
+
+
+def _method(fn: UserFunction) -> Callable:
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return fn(self, *args, **kwargs)
+
+    method.__name__ = fn.name
+    return method
 
 
 def _check_repeat(left: Any, right: Any, limits: Limits) -> None:

@@ -278,6 +278,35 @@ def check_size(name: str, count: Callable[[tuple, dict], int], args: tuple, kwar
                             f"hold at most {limits.elements:,}")
 
 
+def _padded(text: str, args: tuple) -> int:
+    return int(args[0]) if args and isinstance(args[0], int) else len(text)
+
+
+def _replaced(text: str, args: tuple) -> int:
+    if len(args) >= 2 and isinstance(args[0], str) and isinstance(args[1], str):
+        return len(text) + (text.count(args[0]) + (not args[0])) * len(args[1])
+    return len(text)
+
+
+def _joined_text(text: str, args: tuple) -> int:
+    items = args[0] if args and isinstance(args[0], list | tuple) else ()
+    return sum(len(item) for item in items if isinstance(item, str)) + len(text) * len(items)
+
+
+def _extended(items: list, args: tuple) -> int:
+    more = args[0] if args else ()
+    return len(items) + (len(more) if isinstance(more, Sized) else 0)
+
+
+# methods whose result's size follows from their arguments: (kind, name) -> characters or items they make
+_SIZED_METHODS: dict[tuple[str, str], Callable[[Any, tuple], int]] = {
+    **{("str", n): _padded for n in ("ljust", "rjust", "center", "zfill")},
+    ("str", "replace"): _replaced,
+    ("str", "join"): _joined_text,
+    ("list", "extend"): _extended,
+}
+
+
 def _counted(fn: Callable, count: Callable[[tuple, dict], int], name: str, limits: Limits) -> Callable:
     def call(*args: Any, **kwargs: Any) -> Any:
         check_size(name, count, args, kwargs, limits)
@@ -306,12 +335,12 @@ def check_value(value: Any, limits: Limits) -> Any:
 
 def bounded(items: Any, limits: Limits) -> Any:
     """``items`` itself if it has a length within the bounds, else its items as a list, counted as they come."""
-    if isinstance(items, Sized) and not isinstance(items, dict | torch.Tensor | np.ndarray):
+    if isinstance(items, torch.Tensor | np.ndarray) and items.ndim == 0:
+        return items  # iterating it raises PyTorch's (or numpy's) own error
+    if isinstance(items, Sized):
         if len(items) > limits.items:
             raise LimitExceeded(f"{len(items):,} items; a program's lists and loops over them hold at most "
                                 f"{limits.items:,}")
-        return items
-    if isinstance(items, torch.Tensor | np.ndarray | dict):
         return items
     found = []
     for item in items:
@@ -383,6 +412,8 @@ class Api:
             if path not in self.namespaces:
                 self.namespaces[path] = Namespace(path, self._members(path))
         self.builtins = self._builtins(print_)
+        # a program's own nn.Module classes -> the attributes their instances offer (methods, what self.x sets)
+        self.module_names: dict[type, set[str]] = {}
 
     def _members(self, path: str) -> dict[str, Any]:
         members = {}
@@ -449,13 +480,20 @@ class Api:
         if isinstance(value, Ctx):
             return value.get(name)
         kind = kind_of(value)
+        if kind == "module" and name in self.module_names.get(type(value), ()):
+            return getattr(value, name)  # a method or attribute the program's own class defines or sets
         if kind is None or name not in ATTRIBUTES[kind]:
             raise AttributeError(f"program mode does not offer '.{name}' on a {type(value).__name__}")
         if kind == "tensor":
             return self._tensor_attribute(value, name)
         if kind == "str" and name == "format":
             return lambda *args, **kwargs: str_format(value, args, kwargs, self.limits)
-        return getattr(value, name)  # ``name`` is in the allow-list for this kind of value
+        found = getattr(value, name)  # ``name`` is in the allow-list for this kind of value
+        sized = _SIZED_METHODS.get((kind, name))
+        if sized is not None:
+            return _counted(found, lambda args, kwargs: sized(value, args), f"{type(value).__name__}.{name}",
+                            self.limits)
+        return found
 
     def _tensor_attribute(self, tensor: torch.Tensor, name: str) -> Any:
         if name == "backward":
@@ -479,8 +517,14 @@ class Api:
             setattr(value, name, new)
         elif isinstance(value, torch.nn.Module) and name in ("weight", "bias"):
             setattr(value, name, new)
+        elif type(value) in self.module_names and not name.startswith("_") and name not in _MODULE_OWN:
+            self.module_names[type(value)].add(name)
+            setattr(value, name, new)  # a program's own module: nn.Module registers parameters and submodules
         else:
             raise AttributeError(f"program mode does not set '.{name}' on a {type(value).__name__}")
+
+
+_MODULE_OWN = frozenset(dir(torch.nn.Module))  # nn.Module's own methods, which a program may not replace
 
 
 def power(base: Any, exponent: Any, limits: Limits) -> Any:

@@ -53,7 +53,7 @@ MEMBERS: dict[str, frozenset[str]] = {
     "torch.nn": words("""
         Linear Sequential ReLU Tanh Sigmoid LeakyReLU GELU SiLU ELU Softplus Softmax LogSoftmax Identity
         Flatten Dropout MSELoss L1Loss CrossEntropyLoss NLLLoss BCELoss BCEWithLogitsLoss HuberLoss
-        SmoothL1Loss Parameter functional init
+        SmoothL1Loss Parameter Module functional init
     """),
     "torch.nn.functional": words("""
         relu relu6 leaky_relu elu selu gelu silu mish softplus softsign sigmoid tanh hardtanh logsigmoid
