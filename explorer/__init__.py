@@ -38,6 +38,7 @@ _HOMES = {
     "GradcheckResult": "language.functions",
     "GradNode": "model.graph", "Graph": "model.graph", "Saved": "model.graph", "TensorInfo": "model.graph",
     "MAX_ELEMENTS": "language.points", "MAX_POINTS": "language.points", "Range": "language.points",
+    "run_program": "compute.interpreter", "ProgramRun": "model.program_run", "ProgramRefused": "language.program",
 }
 
 __all__ = sorted(_HOMES)
