@@ -35,6 +35,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import io
+import math
 import operator
 import sys
 from collections import deque
@@ -48,6 +49,8 @@ from ..errors import ExpressionError
 from ..language.program import LIMITS, Limits, ProgramRefused, check, is_super_init
 from ..model.graph import Graph
 from ..model.program_run import PlotCall, ProgramError, ProgramGraph, ProgramRun, ProgramStep, TensorRow
+from .explore import _hook as hook_step
+from .explore import _steps as playback_steps
 from .explore import available_devices
 from .program_api import (
     Api,
@@ -770,10 +773,18 @@ class _Interpreter:
             return run()
         line = self.line
         live, graph = self._graph(output)
-        result = run()
+        events: list = []
+        # every node hooked, as the function mode's player does: the engine's own order and values
+        hooks = [hook_step(fn, i, events) for fn, i in node_ids(output).items()] if _playable(graph) else []
+        try:
+            result = run()
+        finally:
+            for handle in hooks:
+                handle.remove()
         self.line = line
         found = result if call == "autograd.grad" else None
-        self.graphs.append(ProgramGraph(line, call, _with_grads(graph, live, inputs, found)))
+        graph = _with_grads(graph, live, inputs, found)
+        self.graphs.append(ProgramGraph(line, call, graph, playback_steps(graph, events) if events else ()))
         self.last_graph = len(self.graphs) - 1
         return result
 
@@ -966,6 +977,16 @@ def _plain(tensor: torch.Tensor | None) -> Any:
 
 def _readable_grad(tensor: torch.Tensor) -> torch.Tensor | None:
     return tensor.grad if tensor.is_leaf or tensor.retains_grad else None  # a non-leaf's .grad warns
+
+
+# values a graph's backward steps may carry: each step holds its gradients, a few times over
+_PLAYED_VALUES = 20_000
+
+
+def _playable(graph: Graph) -> bool:
+    """Whether the player's steps over ``graph`` stay small: a few values per node, not whole big tensors."""
+    values = sum(math.prod(t.shape) for t in graph.tensors)
+    return values * 4 + len(graph.nodes) <= _PLAYED_VALUES
 
 
 def _with_grads(graph: Graph, live: list[torch.Tensor], inputs: Any, found: Any) -> Graph:

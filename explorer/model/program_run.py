@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .graph import Graph, Value
+from .playback import Step
 
 __all__ = ["TensorRow", "ProgramError", "ProgramStep", "ProgramGraph", "PlotCall", "ProgramRun", "to_json",
            "graph_json"]
@@ -74,6 +75,7 @@ class ProgramGraph:
     line: int
     call: str  # "backward", "autograd.grad" or "autograd.backward"
     graph: Graph
+    steps: tuple[Step, ...] = ()  # the engine's steps over it, in its order (the backward player); () past the cap
 
 
 @dataclass(frozen=True)
