@@ -20,7 +20,9 @@ from explorer.compute.build import build, further, step_view  # noqa: E402
 from explorer.compute.calls import gradcheck_function  # noqa: E402
 from explorer.compute.explore import available_devices, use_threads  # noqa: E402
 from explorer.compute.pitfall_demos import run as run_pitfall  # noqa: E402
-from explorer.model.page import Page  # noqa: E402
+from explorer.compute.program_build import build_program, program_view  # noqa: E402
+from explorer.model.page import Page, StepView  # noqa: E402
+from explorer.model.program_page import ProgramPage  # noqa: E402
 from explorer.model.state import PageState  # noqa: E402
 from explorer.serve.pool import TASKS, _answer  # noqa: E402
 
@@ -34,8 +36,17 @@ def _step(state: PageState, hide_grads: bool, step: int):
     return step_view(_page(state, hide_grads), step)
 
 
+@functools.lru_cache(maxsize=8)  # the line-by-line view asks for one program's steps one after another
+def _program(source: str) -> ProgramPage:
+    return build_program(source)
+
+
+def _program_view(source: str, view: str, index: int, step: int) -> StepView:
+    return program_view(_program(source), view, index, step)
+
+
 _TASKS = {"page": _page, "step": _step, "further": further, "pitfall": run_pitfall, "gradcheck": gradcheck_function,
-          "devices": available_devices}
+          "devices": available_devices, "program": _program, "program_view": _program_view}
 assert set(_TASKS) == set(TASKS), "the pool and its workers must agree on the tasks"
 
 

@@ -51,7 +51,7 @@ MAX_ANSWER_BYTES = 16_000_000
 
 # what a worker can be asked to do: the app's expensive calls, by name (see page_worker.TASKS), and what only
 # torch can say ("devices": this machine's, as explorer.available_devices lists them)
-TASKS = ("page", "step", "further", "pitfall", "gradcheck", "devices")
+TASKS = ("page", "step", "further", "pitfall", "gradcheck", "devices", "program", "program_view")
 
 
 @dataclass(frozen=True)
