@@ -10,8 +10,9 @@ import streamlit as st
 from explorer.content.glossary import explain
 from explorer.draw.dot import LEGEND, to_dot
 from explorer.draw.render import has_dot
+from explorer.model.graph import Graph
 from explorer.model.page import MAX_DRAWN_NODES, Page, StepView
-from explorer.model.playback import known_grads
+from explorer.model.playback import Step, known_grads
 from explorer.model.state import VIEWS
 
 from .components import mount
@@ -59,7 +60,7 @@ def graph_ui(page: Page, view_at_step: StepView | None) -> None:
     else:
         # Graphviz is not installed on this server: the browser lays the graph out instead
         st.graphviz_chart(dot)
-    player_ui(page)
+    player_ui(page.playback.steps)
     legend_ui()
     glossary_ui(page)
     with st.expander("The graph as text (nodes and edges)"):
@@ -80,9 +81,8 @@ def collapsed_ui(page: Page, view_at_step: StepView | None) -> tuple[dict[str, s
     return folding.owner(), to_dot(page.result.graph, show_grads=shown, expand=True)
 
 
-def player_ui(page: Page) -> None:
+def player_ui(steps: tuple[Step, ...]) -> None:
     """Step through backward as PyTorch's engine ran it, one autograd node at a time."""
-    steps = page.playback.steps
     if not steps:
         return
     last, step = len(steps), min(st.session_state.step, len(steps))
@@ -113,7 +113,12 @@ def player_ui(page: Page) -> None:
 
 
 def glossary_ui(page: Page) -> None:
-    names = sorted({node.name for node in page.result.graph.nodes})
+    grad_fns_ui(page.result.graph)
+
+
+def grad_fns_ui(graph: Graph) -> None:
+    """The glossary: what each kind of grad_fn in ``graph`` computes forward and backward."""
+    names = sorted({node.name for node in graph.nodes})
     if not names:
         return
     with st.expander(f"Glossary: the {len(names)} kinds of grad_fn in this graph"):

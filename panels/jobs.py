@@ -14,6 +14,7 @@ from explorer.content.pitfalls import Outcome
 from explorer.errors import ExplorerError, OverQuota
 from explorer.language.functions import GradcheckResult
 from explorer.model.page import Further, Page, StepView
+from explorer.model.program_page import ProgramPage
 from explorer.model.state import PageState
 from explorer.serve.pool import Limits, Pool, take_early
 from explorer.serve.quota import Quota
@@ -74,6 +75,16 @@ def pitfall(key: str) -> Outcome:
 @st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
 def step_view(state: PageState, hide_grads: bool, step: int) -> StepView:
     return _work("step", state, hide_grads, step)
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def program_page(source: str) -> ProgramPage:
+    return _work("program", source)
+
+
+@st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
+def program_view(source: str, view: str, index: int, step: int) -> StepView:
+    return _work("program_view", source, view, index, step)
 
 
 def say(err: ExplorerError) -> None:

@@ -1,0 +1,145 @@
+"""Program mode: a PyTorch program in a code editor, run in a worker, shown as a notebook shows it.
+
+The mode switch, the editor (CodeMirror, ``assets/editor.js``), the run (or why not), what the program printed
+and its error, every named tensor as the lab prints it, the plots its plt calls make, and its link and script.
+Stepping through it line by line is ``panels.program_steps``.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from explorer.draw.dot import format_value
+from explorer.errors import ExplorerError
+from explorer.language.program_link import MAX_ENCODED, encode
+from explorer.model.program_page import ProgramPage
+from explorer.model.program_run import ProgramRun
+
+from . import jobs
+from .components import mount
+from .copy_box import copyable
+from .plots import PLOTLY_BUNDLE
+from .session import keep_mode, keep_program, presenting
+from .text import escape_markdown, markdown_table
+
+# CodeMirror 6 bundled by esbuild (vendor/codemirror/), served from static/ like the plots' Plotly; a new version
+# gets a new name, so no browser keeps a stale copy
+CODEMIRROR_BUNDLE = "codemirror-6.0.2.min.js"
+
+MODES = {"function": "Function: one expression", "program": "Program: paste PyTorch code"}
+
+
+def mode_ui() -> str:
+    """The switch between function mode and program mode; returns the mode."""
+    st.segmented_control("Mode", tuple(MODES), key="mode_switch", format_func=MODES.__getitem__,
+                         on_change=keep_mode, label_visibility="collapsed")
+    if st.session_state.mode_switch is None:  # a click on the chosen mode deselects it: keep the mode
+        st.session_state.mode_switch = st.session_state.mode
+    return st.session_state.mode
+
+
+def run_ui(source: str) -> ProgramPage | None:
+    """The program run by a worker, or why not (in the words for its kind)."""
+    try:
+        with st.spinner("Running your program through PyTorch..."):
+            return jobs.program_page(source)
+    except ExplorerError as err:
+        jobs.say(err)
+        return None
+
+
+def editor_ui(source: str, line: int, error_line: int) -> None:
+    """The code editor: line numbers, Python's colours, Tab to indent; ``line`` is marked as the current step's,
+    ``error_line`` as the line that failed (0 for none)."""
+    mount("editor", {"doc": source, "line": line, "error": error_line, "bundle": f"app/static/{CODEMIRROR_BUNDLE}",
+                     "label": "the program (Python with PyTorch)", "large": presenting()},
+          key="editor", on_text_change=keep_program)
+
+
+def refusal_ui(page: ProgramPage) -> None:
+    """A program the static check refused: where, what, and what to write instead; nothing of it ran."""
+    refusal = page.refusal
+    if refusal is None:
+        return
+    st.error(escape_markdown(f"Line {refusal.line}, column {refusal.column}: {refusal.message}"),
+             icon=":material/block:")
+    lines = page.source.splitlines()
+    if 1 <= refusal.line <= len(lines):  # the line and a caret under the column, as Python's SyntaxError shows it
+        st.text(f"{refusal.line:>4} | {lines[refusal.line - 1]}\n       {' ' * (refusal.column - 1)}^")
+    st.caption("Nothing ran: program mode checks the whole program before it runs any of it.")
+
+
+def output_ui(run: ProgramRun, upto: int | None, shown: str | None, failed: bool) -> None:
+    """What the program printed (up to the ``upto``-th character while stepping), the value of a last bare
+    expression as a notebook's Out shows it, and the error where it stopped."""
+    printed = run.stdout if upto is None else run.stdout[:upto]
+    text = printed + (f"Out: {shown}\n" if shown is not None else "")
+    if text:
+        copyable(text.rstrip("\n"), "what the program printed", key="program_output")
+    else:
+        st.caption("Nothing printed yet." if upto is not None else "The program printed nothing.")
+    if failed and run.error is not None:
+        error = run.error
+        st.error(escape_markdown(f"Line {error.line}: {error.type}: {error.message}"), icon=":material/error:")
+        st.caption(f"Everything before line {error.line} ran; what it printed is above.")
+
+
+def tensors_ui(run: ProgramRun) -> None:
+    """Every name bound to a tensor when the program ended, with the lab's printout, and which names share one."""
+    if not run.tensors:
+        return
+    st.subheader("Every named tensor when the program ended")
+    rows = [{"name": escape_markdown(r.name), "data": escape_markdown(format_value(r.data)),
+             "grad": escape_markdown(format_value(r.grad)), "grad_fn": r.grad_fn or "None",
+             "is_leaf": str(r.is_leaf), "requires_grad": str(r.requires_grad), "shape": str(tuple(r.shape)),
+             "dtype": r.dtype, "same tensor as": escape_markdown(r.same_as or "")}
+            for r in run.tensors]
+    st.markdown(markdown_table(rows))
+    if any(r.same_as for r in run.tensors):
+        st.caption("Names in *same tensor as* hold the very same tensor object: a change through one shows "
+                   "through the other.")
+
+
+def plots_ui(page: ProgramPage) -> None:
+    """The figures the program's plt calls describe, where the notebook would show them."""
+    for index, figure in enumerate(page.figures):
+        if index == 0:
+            st.subheader("What plt.show() shows")
+        if presenting():
+            frame = figure["layout"]
+            figure = {**figure, "layout": {**frame, "font": {**frame.get("font", {}), "size": 20}, "height": 520}}
+        names = [t.get("name") for t in figure["data"] if t.get("name")]
+        label = "plot of " + (", ".join(names) if names else f"{len(figure['data'])} curves")
+        mount("plot", {"figure": figure, "bundle": f"app/static/{PLOTLY_BUNDLE}", "label": label},
+              isolate_styles=False, key=f"pplot_{index}", height=figure["layout"].get("height", 420))
+
+
+def link_query(source: str, step: int) -> tuple[dict[str, str], str]:
+    """The link's query for this program at this step, and a warning when the program is too long to carry."""
+    query = {"mode": "program"}
+    code = encode(source)
+    problem = ""
+    if len(code) <= MAX_ENCODED:
+        query["code"] = code
+    else:
+        problem = (f"This program is too long for a link ({len(code):,} characters compressed; a link carries "
+                   f"{MAX_ENCODED:,}). The link below opens program mode without it: share the script instead.")
+    if step:
+        query["pstep"] = str(step)
+    if presenting():
+        query["present"] = "1"
+    st.query_params.from_dict(query)
+    return query, problem
+
+
+def share_ui(source: str, query: dict[str, str], problem: str) -> None:
+    st.subheader("Share and take away")
+    if problem:
+        st.warning(problem)
+    st.caption("This link reopens this program at this step; add `&embed=true` to put it in a course page:")
+    copyable(f"{st.context.url or ''}?{urlencode(query)}", "the link to this program", key="program_link", wrap=True)
+    # the program as typed: it runs as it is in Python with PyTorch (and matplotlib for its plots)
+    st.download_button("Python script", lambda: source if source.endswith("\n") else source + "\n",
+                       "autograd_program.py", "text/x-python", on_click="ignore")

@@ -1,0 +1,140 @@
+"""Stepping through a program line by line, Python Tutor for autograd: the current line, the names as they were
+after that step, and the autograd graph as built so far; at a backward() call, that call's graph and its player.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from explorer.errors import ExplorerError
+from explorer.model.page import StepView
+from explorer.model.program_page import DrawnGraph, ProgramPage
+from explorer.model.program_run import ProgramRun, ProgramStep
+
+from . import jobs
+from .components import mount
+from .copy_box import copyable
+from .graph_panel import grad_fns_ui, legend_ui, player_ui
+from .session import chose_graph, go_program_step, keep_program_step, presenting
+from .text import escape_markdown, markdown_table
+
+
+def stepper_ui(run: ProgramRun, step: int) -> None:
+    """First, back, next, last and a slider over the program's steps; step 0 is the whole run."""
+    steps = run.steps
+    last = len(steps)
+    if not last:
+        return
+    with st.container(border=True):
+        st.markdown(f"**Step through it, line by line**: {last} steps, one per statement run (a loop's middle "
+                    "iterations are summarised). The editor marks each step's line.")
+        columns = st.columns([1, 1, 1, 1, 2.2], vertical_alignment="bottom")
+        columns[0].button("First", key="pstep_first", icon=":material/first_page:", on_click=go_program_step,
+                          args=(1,))
+        columns[1].button("Back", key="pstep_back", icon=":material/chevron_left:", on_click=go_program_step,
+                          args=(max(step - 1, 1),), disabled=step <= 1)
+        columns[2].button("Next", key="pstep_next", icon=":material/chevron_right:", type="primary",
+                          on_click=go_program_step, args=(min(step + 1, last),), disabled=step >= last)
+        columns[3].button("Last", key="pstep_last", icon=":material/last_page:", on_click=go_program_step,
+                          args=(last,))
+        if step:
+            columns[4].button("Show the whole run", key="pstep_done", on_click=go_program_step, args=(0,))
+            st.session_state.setdefault("pstep_slider", step)
+            st.slider("Step", 1, last, key="pstep_slider", on_change=keep_program_step)
+            st.markdown(_step_words(steps[step - 1], step, last))
+
+
+def _step_words(current: ProgramStep, step: int, last: int) -> str:
+    where = f" inside `{escape_markdown(current.scope)}`" if current.scope else ""
+    words = {"skipped": f"{current.skipped:,} iterations of the loop on this line are left out here (each ran)",
+             "error": "the program stopped here with an error"}.get(current.kind, "this line has run")
+    return f"**Step {step} of {last}: line {current.line}**{where}: {words}."
+
+
+def names_ui(run: ProgramRun, step: int) -> None:
+    """The names as they were after ``step``: each statement's bindings, folded in order."""
+    names: dict[str, str] = {}
+    for taken in run.steps[:step]:
+        if not taken.scope:
+            names.update(taken.bound)
+    current = run.steps[step - 1]
+    st.markdown("**Names after this step**")
+    if names:
+        st.markdown(markdown_table([{"name": escape_markdown(k), "value": escape_markdown(v)}
+                                    for k, v in names.items()]))
+    else:
+        st.caption("No names yet.")
+    if current.scope and current.bound:
+        st.caption(f"Inside {current.scope}: " + ", ".join(f"{k} = {v}" for k, v in current.bound))
+
+
+def graph_at_step_ui(page: ProgramPage, step: int) -> None:
+    """The graph for this step: a backward call's graph (with its player), else the forward graph so far."""
+    run = page.run
+    assert run is not None
+    current = run.steps[step - 1]
+    if current.graph is not None and current.graph < len(page.drawn):
+        backward_ui(page, current.graph, f"The graph {page.drawn[current.graph].call}() ran through")
+        return
+    index = next((s.forward for s in reversed(run.steps[:step]) if s.forward is not None), None)
+    st.subheader("The autograd graph so far")
+    if index is None:
+        st.caption("No operation on a tensor that requires grad has run yet: autograd has recorded nothing.")
+        return
+    view = _view(page.source, "forward", index, 0)
+    if view is not None:
+        _draw(view.svg, view.dot, "", (), "the autograd graph as built so far")
+        st.caption("The forward pass as autograd recorded it up to this line: each operation on a tensor that "
+                   "requires grad adds its grad_fn node.")
+
+
+def graphs_ui(page: ProgramPage) -> None:
+    """The whole run: each backward() or autograd.grad call's graph, one at a time, with its player."""
+    if not page.drawn:
+        if page.run is not None and page.run.graphs_skipped:
+            st.caption(f"{page.run.graphs_skipped} backward calls ran but were not recorded (a program records "
+                       "its first ones).")
+        return
+    index = 0
+    if len(page.drawn) > 1:
+        index = st.selectbox("Graph", range(len(page.drawn)), key="pgraph", on_change=chose_graph,
+                             format_func=lambda i: f"{page.drawn[i].call}() on line {page.drawn[i].line}")
+    drawn = page.drawn[index]
+    backward_ui(page, index, f"The graph {drawn.call}() on line {drawn.line} ran through")
+
+
+def backward_ui(page: ProgramPage, index: int, title: str) -> None:
+    drawn: DrawnGraph = page.drawn[index]
+    st.subheader(title)
+    playback = drawn.playback
+    step = min(st.session_state.step, len(playback.steps))
+    view = _view(page.source, "backward", index, step) if step else None
+    if view is not None:
+        _draw(view.svg, view.dot, view.running, view.targets, f"autograd graph of line {drawn.line}")
+    elif drawn.svg:
+        _draw(drawn.svg, drawn.dot, "", (), f"autograd graph of line {drawn.line}")
+    elif drawn.render_problem:
+        st.warning(escape_markdown(drawn.render_problem))
+    else:
+        st.graphviz_chart(drawn.dot)  # no dot program on this server: the browser lays it out
+    player_ui(playback.steps)
+    legend_ui()
+    grad_fns_ui(playback.graph)
+    with st.expander("The graph as text (nodes and edges)"):
+        copyable(drawn.text, "the graph as text", key="pgraph_text")
+
+
+def _view(source: str, view: str, index: int, step: int) -> StepView | None:
+    try:
+        return jobs.program_view(source, view, index, step)
+    except ExplorerError as err:
+        jobs.say(err)
+        return None
+
+
+def _draw(svg: str | None, dot: str, running: str, targets: tuple[str, ...], label: str) -> None:
+    if svg:
+        mount("graph", {"svg": svg, "selected": "", "running": running, "targets": sorted(targets),
+                        "large": presenting(), "label": label}, key="pgraph_pick")
+    else:
+        st.graphviz_chart(dot)
