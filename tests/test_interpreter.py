@@ -598,6 +598,22 @@ def test_autograd_grad_records_the_gradients_it_returns():
     assert next(t for t in graph.tensors if t.label == "x").grad == 27.0
 
 
+def test_the_forward_graph_grows_step_by_step():
+    run = run_program("import torch\nx = torch.tensor(2.0, requires_grad=True)\ny = x ** 2\nz = y * 3 + 1\n"
+                      "z.backward()\n")
+    grown = {s.line: [n.name for n in run.forward[s.forward].nodes] for s in run.steps if s.forward is not None}
+    assert grown == {3: ["PowBackward0", "AccumulateGrad"],
+                     4: ["AddBackward0", "MulBackward0", "PowBackward0", "AccumulateGrad"]}
+    assert next(s for s in run.steps if s.line == 5).graph == 0
+
+
+def test_a_backward_call_past_the_graphs_bound_still_runs_and_is_counted():
+    source = "import torch\nx = torch.ones(1, requires_grad=True)\nfor i in range(5):\n    (x * 2).backward()\n"
+    run = run_program(source, limits=Limits(graphs=2))
+    assert len(run.graphs) == 2 and run.graphs_skipped == 3
+    assert run.tensors[0].grad == [10.0]
+
+
 def test_a_long_loop_keeps_its_first_and_last_iterations_and_counts_the_rest():
     run = run_program("total = 0\nfor i in range(100):\n    total += i\nprint(total)\n")
     loop_steps = [s for s in run.steps if s.line == 3]

@@ -173,6 +173,8 @@ class _Interpreter:
         self.steps_skipped = 0
         self.graphs: list[ProgramGraph] = []
         self.graphs_skipped = 0
+        self.forward: list[Graph] = []
+        self.forward_of: tuple[Any, int] | None = None  # the grad_fn of the last forward graph, and its index
         self.plots: list[PlotCall] = []
         self.last_graph: int | None = None
         self.shown: str | None = None
@@ -212,6 +214,7 @@ class _Interpreter:
             tensors = self._tensor_rows()
         return ProgramRun(source=self.source, stdout=self.out.getvalue(), tensors=tensors, graphs=tuple(self.graphs),
                           steps=tuple(self.steps), plots=tuple(self.plots), error=error, shown=self.shown,
+                          forward=tuple(self.forward),
                           graphs_skipped=self.graphs_skipped, steps_skipped=self.steps_skipped)
 
     def _raised_at(self, err: BaseException) -> int:
@@ -246,10 +249,31 @@ class _Interpreter:
                 self.failed = (err, node.lineno)  # the innermost line, as a traceback's last line
             raise
         if self.sink is not None and not self.quiet and not isinstance(node, _COMPOUND) and not _docstring(node):
-            self._keep(ProgramStep(node.lineno, "run", _bound(node, frame), frame.scope, self.shown,
-                                   self.printed, self.last_graph))
+            names = _names_of(node)
+            if isinstance(node, ast.Expr):  # plt.plot(...) and torch.manual_seed(1) change no name of the program's
+                names = [name for name in names if not isinstance(_value_of(name, frame), Namespace)]
+            self._keep(ProgramStep(node.lineno, "run", _bound(names, frame), frame.scope, self.shown,
+                                   self.printed, self.last_graph, forward=self._forward(names, frame)))
         self.last_graph = None
         return signal
+
+    def _forward(self, names: list[str], frame: _Frame) -> int | None:
+        """The index of the graph behind the first tensor with a grad_fn that a step bound, recorded now."""
+        tensor = next((value for value in (_value_of(name, frame) for name in names)
+                       if isinstance(value, torch.Tensor) and value.grad_fn is not None), None)
+        if tensor is None or self.last_graph is not None:
+            return None
+        if self.forward_of is not None and self.forward_of[0] is tensor.grad_fn:
+            return self.forward_of[1]  # the same graph as the step before (y.retain_grad(), print(y))
+        if len(self.forward) >= self.limits.forward_graphs:
+            return None
+        try:
+            graph = self._graph(tensor)[1]
+        except RuntimeError:  # a graph whose saved tensors a backward call has freed: nothing to show
+            return None
+        self.forward.append(graph)
+        self.forward_of = (tensor.grad_fn, len(self.forward) - 1)
+        return len(self.forward) - 1
 
     def _keep(self, step: ProgramStep) -> None:
         if self.sink is None:
@@ -769,7 +793,10 @@ class _Interpreter:
             self.graphs_skipped += recordable
             return run()
         line = self.line
-        live, graph = self._graph(output)
+        try:
+            live, graph = self._graph(output)
+        except RuntimeError:  # freed by an earlier backward: the call itself raises PyTorch's own error
+            return run()
         result = run()
         self.line = line
         found = result if call == "autograd.grad" else None
@@ -1020,17 +1047,25 @@ def _shown(value: Any) -> str | None:
     return None if value is None else repr(value)
 
 
-def _bound(node: ast.stmt, frame: _Frame) -> tuple[tuple[str, str], ...]:
+_UNBOUND = object()
+
+
+def _value_of(name: str, frame: _Frame) -> Any:
+    scope: _Frame | None = frame
+    while scope is not None:
+        if name in scope.names:
+            return scope.names[name]
+        scope = scope.parent
+    return _UNBOUND
+
+
+def _bound(names: list[str], frame: _Frame) -> tuple[tuple[str, str], ...]:
     """The names a statement bound or changed, each with a short summary of its value now."""
-    names = _names_of(node)
     found = []
     for name in names:
-        scope: _Frame | None = frame
-        while scope is not None and name not in scope.names:
-            scope = scope.parent
-        if scope is not None:
-            if not isinstance(scope.names[name], Namespace) or isinstance(node, ast.Import | ast.ImportFrom):
-                found.append((name, _summary(scope.names[name])))
+        value = _value_of(name, frame)
+        if value is not _UNBOUND:
+            found.append((name, _summary(value)))
     return tuple(found)
 
 
