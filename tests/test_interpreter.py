@@ -739,3 +739,20 @@ def test_a_programs_module_cannot_replace_nn_modules_own_methods():
 def test_a_with_block_takes_only_pytorchs_context_managers():
     run = run_program("import torch\nwith torch.ones(1):\n    pass\n")
     assert run.error.type == "TypeError" and "torch.no_grad()" in run.error.message
+
+
+@pytest.mark.parametrize(("source", "words"), [
+    ("import torch\na = torch.ones(5000, 1)\nb = torch.ones(1, 5000)\nc = a @ b\n", "@ would make 25,000,000"),
+    ("import torch\na = torch.ones(5000, 1)\nc = torch.add(a, a.t())\n", "broadcasting shapes"),
+    ("import torch\nv = torch.ones(5000)\nd = torch.diag(v)\n", "torch.diag would make"),
+    ("import torch\nv = torch.ones(5000)\nd = torch.einsum('i,j->ij', v, v)\n", "torch.einsum would make"),
+    ("import torch\nimport torch.nn.functional as F\nd = F.one_hot(torch.arange(5000), 5000)\n", "one_hot"),
+    ("import torch\nv = torch.ones(5000, 1)\nd = v.mm(v.t())\n", "Tensor.mm would make"),
+    ("s = 'x'.ljust(10**9)\n", "str.ljust would make"),
+    ("xs = []\nxs.extend(range(10**9))\n", "list.extend would make"),
+    ("a = [0] * 1000\nb = [a] * 1000\nimport torch\nt = torch.tensor([b] * 1000)\n", "torch.tensor would make"),
+])
+def test_a_call_that_would_allocate_past_the_bound_is_refused_before_it_runs(source, words):
+    run = run_program(source, limits=Limits(elements=100_000))
+    assert run.error is not None and run.error.type == "LimitExceeded", run.error
+    assert words in run.error.message

@@ -56,9 +56,11 @@ from .program_api import (
     LimitExceeded,
     Namespace,
     bounded,
+    check_broadcast,
     check_size,
     check_value,
     format_value,
+    matmul_elements,
     percent_format,
     power,
 )
@@ -610,8 +612,11 @@ class _Interpreter:
                 raise LimitExceeded(f"{left} << {right} has more digits than a program may hold")
         elif kind is ast.Mod and isinstance(left, str):
             return percent_format(left, right, self.limits)
-        if type(left) is torch.Tensor and type(right) is torch.Tensor and left.shape != right.shape:
-            _check_broadcast(left.shape, right.shape, self.limits)
+        if isinstance(left, torch.Tensor | np.ndarray) and isinstance(right, torch.Tensor | np.ndarray):
+            if kind is ast.MatMult:
+                check_size("@", matmul_elements, (left, right), {}, self.limits)
+            elif left.shape != right.shape:
+                check_broadcast((left, right), self.limits)
         return check_value(fn(left, right), self.limits)
 
     def _e_UnaryOp(self, node: ast.UnaryOp, frame: _Frame) -> Any:
@@ -752,6 +757,8 @@ class _Interpreter:
         sized = self.api.sized.get(id(fn))
         if sized is not None:
             check_size(*sized, args, kwargs, self.limits)
+        if len(args) > 1:
+            check_broadcast(args, self.limits)
         line = self.line
         result = fn(*args, **kwargs)
         self.line = line  # a call into the program's own code (a hook, a Function) moved it
@@ -970,15 +977,6 @@ def _check_repeat(left: Any, right: Any, limits: Limits) -> None:
     for seq, n in ((left, right), (right, left)):
         if isinstance(seq, str | list | tuple) and isinstance(n, int) and len(seq) * n > limits.items * 10:
             raise LimitExceeded(f"repeating {len(seq):,} items {n:,} times makes more than a program may hold")
-
-
-def _check_broadcast(a: torch.Size, b: torch.Size, limits: Limits) -> None:
-    total = 1
-    for i in range(1, max(len(a), len(b)) + 1):
-        total *= max(a[-i] if i <= len(a) else 1, b[-i] if i <= len(b) else 1)
-    if total > limits.elements:
-        raise LimitExceeded(f"broadcasting {tuple(a)} with {tuple(b)} makes {total:,} elements; "
-                            f"at most {limits.elements:,}")
 
 
 def _role(tensor: torch.Tensor) -> str:

@@ -75,7 +75,7 @@ MEMBERS: dict[str, frozenset[str]] = {
     "torch.cuda": words("is_available device_count"),
     "math": words("""
         pi e inf nan tau sqrt exp expm1 log log1p log2 log10 sin cos tan asin acos atan atan2 sinh cosh tanh
-        floor ceil fabs trunc pow isclose isnan isinf isfinite factorial erf hypot degrees radians prod fsum
+        floor ceil fabs trunc pow isclose isnan isinf isfinite factorial erf hypot degrees radians fsum
         copysign
     """),
     "numpy": words("""
