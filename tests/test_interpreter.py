@@ -756,3 +756,26 @@ def test_a_call_that_would_allocate_past_the_bound_is_refused_before_it_runs(sou
     run = run_program(source, limits=Limits(elements=100_000))
     assert run.error is not None and run.error.type == "LimitExceeded", run.error
     assert words in run.error.message
+
+
+def test_a_warning_is_kept_with_its_line_as_a_notebook_shows_it():
+    run = run_program("import torch\nimport torch.nn.functional as F\nx = torch.ones(3)\n"
+                      "loss = F.mse_loss(x, torch.ones(3, 1))\n")
+    assert run.error is None
+    (warning,) = run.warnings
+    assert (warning.line, warning.type) == (4, "UserWarning") and "target size" in warning.message
+
+
+@pytest.mark.parametrize("decorator", ["@torch.no_grad()", "@torch.no_grad", "@torch.inference_mode()"])
+def test_a_def_decorated_with_a_grad_mode_runs_in_it(decorator):
+    run = run_program(f"import torch\n{decorator}\ndef f(t):\n    return t * 2\n"
+                      "y = f(torch.ones(1, requires_grad=True))\nprint(y.requires_grad)\n")
+    assert run.stdout == "False\n"
+
+
+def test_autograd_functions_take_their_arguments_by_keyword():
+    run = run_program("import torch\nx = torch.tensor(2.0, requires_grad=True)\n"
+                      "g = torch.autograd.grad(outputs=x ** 2, inputs=x)\n"
+                      "torch.autograd.backward(tensors=x ** 3)\nprint(g, x.grad)\n")
+    assert run.stdout == "(tensor(4.),) tensor(12.)\n"
+    assert [g.call for g in run.graphs] == ["autograd.grad", "autograd.backward"]

@@ -37,6 +37,7 @@ import dataclasses
 import io
 import operator
 import sys
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -48,7 +49,15 @@ from ..errors import ExpressionError
 from ..graph import Graph
 from ..language.program import LIMITS, Limits, ProgramRefused, check, is_super_init
 from ..live import available_devices
-from ..model.program import PlotCall, ProgramError, ProgramGraph, ProgramRun, ProgramStep, TensorRow
+from ..model.program import (
+    PlotCall,
+    ProgramError,
+    ProgramGraph,
+    ProgramRun,
+    ProgramStep,
+    ProgramWarning,
+    TensorRow,
+)
 from ..recording import Labeled, node_ids, record
 from .program_api import (
     Api,
@@ -113,7 +122,7 @@ class UserFunction:
     """A def or lambda of the program: called by the program, or by PyTorch (hooks, jacobian, gradcheck)."""
 
     def __init__(self, interpreter: _Interpreter, node: ast.FunctionDef | ast.Lambda, frame: _Frame,
-                 defaults: list, kw_defaults: list, grad_mode: bool | None = None) -> None:
+                 defaults: list, kw_defaults: list, grad_mode: Callable[[], Any] | None = None) -> None:
         self.interpreter = interpreter
         self.node = node
         self.name = node.name if isinstance(node, ast.FunctionDef) else "<lambda>"
@@ -147,11 +156,15 @@ _COMPARE = {
     ast.GtE: operator.ge, ast.Is: operator.is_, ast.IsNot: operator.is_not,
     ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b,
 }
-_GRAD_MODES = {"torch.no_grad()": False, "no_grad()": False, "torch.enable_grad()": True, "enable_grad()": True,
-               "torch.inference_mode()": False}
+# each decorator a def may carry, as written, and the grad mode its calls run in
+_GRAD_MODES: dict[str, Callable[[], Any]] = {
+    **{form: torch.no_grad for form in ("torch.no_grad()", "no_grad()", "torch.no_grad")},
+    **{form: torch.enable_grad for form in ("torch.enable_grad()", "enable_grad()", "torch.enable_grad")},
+    **{form: torch.inference_mode for form in ("torch.inference_mode()", "torch.inference_mode")},
+}
 # the context managers a with block may use: PyTorch's grad modes and saved-tensor hooks
 _CONTEXTS = (torch.no_grad, torch.enable_grad, torch.set_grad_enabled, torch.inference_mode,
-             torch.autograd.graph.saved_tensors_hooks, torch.autograd.detect_anomaly,
+             torch.autograd.graph.saved_tensors_hooks, torch.autograd.graph.save_on_cpu, torch.autograd.detect_anomaly,
              torch.autograd.set_detect_anomaly)
 
 
@@ -176,6 +189,7 @@ class _Interpreter:
         self.graphs: list[ProgramGraph] = []
         self.graphs_skipped = 0
         self.forward: list[Graph] = []
+        self.warned: list[ProgramWarning] = []
         self.forward_of: tuple[Any, int] | None = None  # the grad_fn of the last forward graph, and its index
         self.plots: list[PlotCall] = []
         self.last_graph: int | None = None
@@ -189,7 +203,10 @@ class _Interpreter:
 
     def run(self, tree: ast.Module, device: str, dtype: torch.dtype | None) -> ProgramRun:
         error = None
-        with _TorchState(device, dtype):
+        with _TorchState(device, dtype), warnings.catch_warnings():
+            # every warning is kept, with its line, as a notebook shows it under the cell; none is raised or printed
+            warnings.simplefilter("always")
+            warnings.showwarning = self._warned
             recursion = sys.getrecursionlimit()
             sys.setrecursionlimit(max(recursion, _RECURSION))
             try:
@@ -216,7 +233,7 @@ class _Interpreter:
             tensors = self._tensor_rows()
         return ProgramRun(source=self.source, stdout=self.out.getvalue(), tensors=tensors, graphs=tuple(self.graphs),
                           steps=tuple(self.steps), plots=tuple(self.plots), error=error, shown=self.shown,
-                          forward=tuple(self.forward),
+                          forward=tuple(self.forward), warnings=tuple(self.warned),
                           graphs_skipped=self.graphs_skipped, steps_skipped=self.steps_skipped)
 
     def _raised_at(self, err: BaseException) -> int:
@@ -490,7 +507,8 @@ class _Interpreter:
         modes = [_GRAD_MODES[ast.unparse(d)] for d in node.decorator_list]
         frame.names[node.name] = self._function(node, frame, modes[0] if modes else None)
 
-    def _function(self, node: ast.FunctionDef | ast.Lambda, frame: _Frame, grad_mode: bool | None) -> UserFunction:
+    def _function(self, node: ast.FunctionDef | ast.Lambda, frame: _Frame,
+                  grad_mode: Callable[[], Any] | None) -> UserFunction:
         defaults = [self._e(d, frame) for d in node.args.defaults]
         kw_defaults = [self._e(d, frame) if d is not None else _MISSING for d in node.args.kw_defaults]
         return UserFunction(self, node, frame, defaults, kw_defaults, grad_mode)
@@ -778,7 +796,7 @@ class _Interpreter:
             self.frame = frame
             if fn.grad_mode is None:
                 return self._body(fn, frame)
-            with torch.set_grad_enabled(fn.grad_mode):
+            with fn.grad_mode():
                 return self._body(fn, frame)
         finally:
             self.depth -= 1
@@ -848,6 +866,10 @@ class _Interpreter:
     def plot(self, name: str, args: tuple, kwargs: dict) -> None:
         self.plots.append(PlotCall(self.line, name, tuple(_plot_value(a) for a in args),
                                    tuple((k, _plot_value(v)) for k, v in kwargs.items())))
+
+    def _warned(self, message: Warning | str, category: type[Warning], *rest: Any, **more: Any) -> None:
+        if len(self.warned) < 100 and not self.quiet:
+            self.warned.append(ProgramWarning(self.line, category.__name__, str(message)))
 
     def _print(self, *args: Any, sep: str | None = " ", end: str | None = "\n", flush: bool = False) -> None:
         if self.quiet:

@@ -383,8 +383,8 @@ def broadcast_elements(shapes: Iterable[tuple[int, ...]]) -> int:
 
 def check_broadcast(values: Iterable[Any], limits: Limits) -> None:
     """Refuse an elementwise call whose tensors (or arrays) broadcast past the bound, before it allocates."""
-    shapes = [tuple(v.shape) for v in values if isinstance(v, torch.Tensor | np.ndarray)]
-    if len(shapes) > 1 and len(set(shapes)) > 1:
+    shapes = [v.shape for v in values if isinstance(v, torch.Tensor | np.ndarray)]
+    if len(shapes) > 1 and any(shape != shapes[0] for shape in shapes):
         total = broadcast_elements(shapes)
         if total > limits.elements:
             raise LimitExceeded(f"broadcasting shapes {', '.join(map(str, shapes))} makes {total:,} elements; "
@@ -506,10 +506,10 @@ class Api:
         return members
 
     def _autograd(self, call: str, fn: Callable) -> Callable:
-        def run(outputs: Any, inputs: Any = None, *args: Any, **kwargs: Any) -> Any:
-            if call == "autograd.backward":
-                return self.hooks.autograd_call(call, outputs, inputs, lambda: fn(outputs, inputs, *args, **kwargs))
-            return self.hooks.autograd_call(call, outputs, inputs, lambda: fn(outputs, inputs, *args, **kwargs))
+        def run(*args: Any, **kwargs: Any) -> Any:
+            outputs = args[0] if args else kwargs.get("outputs", kwargs.get("tensors"))
+            inputs = args[1] if len(args) > 1 and call == "autograd.grad" else kwargs.get("inputs")
+            return self.hooks.autograd_call(call, outputs, inputs, lambda: fn(*args, **kwargs))
 
         run.__name__ = call.rpartition(".")[2]
         return run

@@ -153,7 +153,10 @@ ATTRIBUTES: dict[str, frozenset[str]] = {
 ALL_ATTRIBUTES: frozenset[str] = frozenset().union(*ATTRIBUTES.values())
 
 # the decorators a def may carry, as written
-DECORATORS = words("torch.no_grad() torch.enable_grad() torch.inference_mode() no_grad() enable_grad()")
+DECORATORS = words("""
+    torch.no_grad() torch.enable_grad() torch.inference_mode() no_grad() enable_grad() torch.no_grad
+    torch.enable_grad torch.inference_mode
+""")
 # the methods a ``class Name(torch.autograd.Function)`` may define, each a @staticmethod
 FUNCTION_METHODS = words("forward backward setup_context")
 # ctx attributes a program may not set: PyTorch's own
