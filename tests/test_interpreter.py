@@ -518,6 +518,157 @@ class Net(torch.nn.Module):
 net = Net(3)
 print(net, net(torch.ones(2, 3)).shape, len(list(net.parameters())), net.fc1.weight.shape)
 """,
+    "hooks and saved tensors": """
+import torch
+a = torch.tensor([2., 3.], requires_grad=True)
+b = a * 2
+b.register_hook(lambda grad: print("grad of b:", grad))
+c = b.sum()
+c.backward()
+def tensor_hook(grad):
+    return grad * 10
+x = torch.tensor(1.0, requires_grad=True)
+y = x * 3
+h = y.register_hook(tensor_hook)
+y.backward()
+print(x.grad)
+h.remove()
+x.grad = None
+y = x * 3
+y.backward()
+print(x.grad)
+fn = (x * x).grad_fn
+print(fn.name(), fn.next_functions, len(fn.next_functions))
+print(fn._saved_self is x, fn._saved_other is x, torch.equal(fn._saved_self, x))
+s = torch.sigmoid(x)
+print(s.grad_fn._saved_result, s.grad_fn._saved_result is s)
+e = torch.exp(x)
+print(e.grad_fn._saved_result.equal(e))
+def pack_hook(t):
+    print("Packing", t)
+    return t
+def unpack_hook(t):
+    print("Unpacking", t)
+    return t
+a = torch.ones(5, requires_grad=True)
+b = torch.ones(5, requires_grad=True) * 2
+with torch.autograd.graph.saved_tensors_hooks(pack_hook, unpack_hook):
+    y = a * b
+y.sum().backward()
+print(a.grad)
+x = torch.randn(5, requires_grad=True)
+y = x.pow(2)
+print(y.grad_fn._saved_self.equal(x))
+print(y.grad_fn._saved_exponent)
+try:
+    y.sum().backward()
+    y.sum().backward()
+except RuntimeError as err:
+    print("second backward fails")
+z = torch.zeros(3, requires_grad=True)
+with torch.autograd.set_detect_anomaly(False):
+    w = z * 2
+print(w)
+print(torch.is_grad_enabled())
+""",
+    "custom Functions with ctx": """
+import torch
+from torch.autograd import Function
+
+class MyReLU(Function):
+    @staticmethod
+    def forward(ctx, input):
+        ctx.save_for_backward(input)
+        return input.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        input, = ctx.saved_tensors
+        grad_input = grad_output.clone()
+        grad_input[input < 0] = 0
+        return grad_input
+
+class MulConstant(Function):
+    @staticmethod
+    def forward(ctx, tensor, constant):
+        ctx.constant = constant
+        return tensor * constant
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        print("needs:", ctx.needs_input_grad)
+        return grad_output * ctx.constant, None
+
+class Exp(Function):
+    @staticmethod
+    def forward(i):
+        return i.exp()
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(output)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        result, = ctx.saved_tensors
+        return grad_output * result
+
+x = torch.linspace(-2, 2, 5, requires_grad=True)
+relu = MyReLU.apply
+y = relu(x)
+y.sum().backward()
+print(y, x.grad)
+x.grad.zero_()
+m = MulConstant.apply(x, 3.0)
+m.sum().backward()
+print(m.grad_fn, x.grad)
+e = Exp.apply(x)
+e.sum().backward()
+print(e, x.grad)
+d = torch.randn(4, dtype=torch.double, requires_grad=True)
+print(torch.autograd.gradcheck(MyReLU.apply, (d,), eps=1e-6, atol=1e-4))
+print(torch.autograd.gradcheck(lambda t: MulConstant.apply(t, 2.0), (d,)))
+print(MyReLU, Exp.apply)
+""",
+    "linear regression by hand": """
+import torch
+import numpy as np
+import matplotlib.pyplot as plt
+torch.manual_seed(42)
+X = torch.arange(-3, 3, 0.1).view(-1, 1)
+f = -3 * X
+Y = f + 0.1 * torch.randn(X.size())
+w = torch.tensor(-10.0, requires_grad=True)
+b = torch.tensor(-20.0, requires_grad=True)
+def forward(x):
+    return w * x + b
+def criterion(yhat, y):
+    return torch.mean((yhat - y) ** 2)
+lr = 0.1
+LOSS = []
+for epoch in range(15):
+    Yhat = forward(X)
+    loss = criterion(Yhat, Y)
+    LOSS.append(loss.item())
+    loss.backward()
+    w.data = w.data - lr * w.grad.data
+    b.data = b.data - lr * b.grad.data
+    w.grad.data.zero_()
+    b.grad.data.zero_()
+print(LOSS[:3], LOSS[-1])
+plt.plot(LOSS)
+plt.xlabel("Epochs/Iterations")
+plt.ylabel("Cost")
+plt.figure(figsize=(6, 4))
+plt.plot(X.numpy(), Y.numpy(), 'rx', label='y')
+plt.show()
+print("w = %.3f, b = %.3f" % (w.item(), b.item()))
+print("{0:.2f} and {1:.2f}".format(w.item(), b.item()))
+print(np.round(np.array(LOSS[:2]), 2))
+x_np = np.array([1.0, 2.0, 3.0])
+t = torch.from_numpy(x_np)
+print(t, t.dtype, t.numpy(), x_np.mean())
+""",
     "errors stop the program": """
 import torch
 x = torch.tensor(3.0, requires_grad=True)

@@ -830,22 +830,26 @@ class _Interpreter:
         return result
 
     def _graph(self, output: torch.Tensor) -> tuple[list[torch.Tensor], Graph]:
-        known = self._labeled()
-        named = {id(entry.tensor) for entry in known}
-        for fn in node_ids(output):
-            leaf = getattr(fn, "variable", None)  # AccumulateGrad's leaf: PyTorch's own attribute
-            if leaf is not None and id(leaf) not in named:
-                named.add(id(leaf))
-                known.append(Labeled(leaf, f"leaf {len(known)}", "", "input"))
-        live = [entry.tensor for entry in known]
-        if id(output) not in named:
-            live.append(output)
+        """The graph behind ``output`` with the tensors the program named, and those tensors, in the graph's order.
+
+        Reading a node's saved tensors runs the unpack hook of any saved_tensors_hooks the program set, so the
+        program's own code runs quietly here: its prints and steps belong to the program, not to the recording.
+        """
         self.quiet += 1
         try:
-            graph = record(output, known, backward="none")
+            known = self._labeled()
+            named = {id(entry.tensor) for entry in known}
+            for fn in node_ids(output):
+                leaf = getattr(fn, "variable", None)  # AccumulateGrad's leaf: PyTorch's own attribute
+                if leaf is not None and id(leaf) not in named:
+                    named.add(id(leaf))
+                    known.append(Labeled(leaf, f"leaf {len(known)}", "", "input"))
+            live = [entry.tensor for entry in known]
+            if id(output) not in named:
+                live.append(output)
+            return live, record(output, known, backward="none")
         finally:
             self.quiet -= 1
-        return live, graph
 
     def _labeled(self) -> list[Labeled]:
         """The tensors the program has named, innermost scope first, each once."""
