@@ -930,3 +930,10 @@ def test_autograd_functions_take_their_arguments_by_keyword():
                       "torch.autograd.backward(tensors=x ** 3)\nprint(g, x.grad)\n")
     assert run.stdout == "(tensor(4.),) tensor(12.)\n"
     assert [g.call for g in run.graphs] == ["autograd.grad", "autograd.backward"]
+
+
+def test_reading_a_non_leafs_grad_gives_none_and_pytorchs_warning_as_a_notebook_shows():
+    run = run_program(textwrap.dedent(LAB_CELLS["lab derivative"]).lstrip("\n"))
+    assert "grad: None\n" in run.stdout
+    assert [(w.line, w.type) for w in run.warnings] == [(16, "UserWarning")]
+    assert ".grad attribute of a Tensor that is not a leaf" in run.warnings[0].message

@@ -577,8 +577,6 @@ class Api:
                 return self.hooks.autograd_call("backward", tensor, inputs, lambda: tensor.backward(
                     gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs))
             return backward
-        if name == "grad" and not (tensor.is_leaf or tensor.retains_grad):
-            return None  # PyTorch warns here, and warnings are not what a notebook shows as output
         found = getattr(tensor, name)  # ``name`` is in the allow-list for tensors
         if name in _TENSOR_COUNTED:
             count = _TENSOR_COUNTED[name]
