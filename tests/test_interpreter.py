@@ -519,6 +519,157 @@ class Net(torch.nn.Module):
 net = Net(3)
 print(net, net(torch.ones(2, 3)).shape, len(list(net.parameters())), net.fc1.weight.shape)
 """,
+    "hooks and saved tensors": """
+import torch
+a = torch.tensor([2., 3.], requires_grad=True)
+b = a * 2
+b.register_hook(lambda grad: print("grad of b:", grad))
+c = b.sum()
+c.backward()
+def tensor_hook(grad):
+    return grad * 10
+x = torch.tensor(1.0, requires_grad=True)
+y = x * 3
+h = y.register_hook(tensor_hook)
+y.backward()
+print(x.grad)
+h.remove()
+x.grad = None
+y = x * 3
+y.backward()
+print(x.grad)
+fn = (x * x).grad_fn
+print(fn.name(), fn.next_functions, len(fn.next_functions))
+print(fn._saved_self is x, fn._saved_other is x, torch.equal(fn._saved_self, x))
+s = torch.sigmoid(x)
+print(s.grad_fn._saved_result, s.grad_fn._saved_result is s)
+e = torch.exp(x)
+print(e.grad_fn._saved_result.equal(e))
+def pack_hook(t):
+    print("Packing", t)
+    return t
+def unpack_hook(t):
+    print("Unpacking", t)
+    return t
+a = torch.ones(5, requires_grad=True)
+b = torch.ones(5, requires_grad=True) * 2
+with torch.autograd.graph.saved_tensors_hooks(pack_hook, unpack_hook):
+    y = a * b
+y.sum().backward()
+print(a.grad)
+x = torch.randn(5, requires_grad=True)
+y = x.pow(2)
+print(y.grad_fn._saved_self.equal(x))
+print(y.grad_fn._saved_exponent)
+try:
+    y.sum().backward()
+    y.sum().backward()
+except RuntimeError as err:
+    print("second backward fails")
+z = torch.zeros(3, requires_grad=True)
+with torch.autograd.set_detect_anomaly(False):
+    w = z * 2
+print(w)
+print(torch.is_grad_enabled())
+""",
+    "custom Functions with ctx": """
+import torch
+from torch.autograd import Function
+
+class MyReLU(Function):
+    @staticmethod
+    def forward(ctx, input):
+        ctx.save_for_backward(input)
+        return input.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        input, = ctx.saved_tensors
+        grad_input = grad_output.clone()
+        grad_input[input < 0] = 0
+        return grad_input
+
+class MulConstant(Function):
+    @staticmethod
+    def forward(ctx, tensor, constant):
+        ctx.constant = constant
+        return tensor * constant
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        print("needs:", ctx.needs_input_grad)
+        return grad_output * ctx.constant, None
+
+class Exp(Function):
+    @staticmethod
+    def forward(i):
+        return i.exp()
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(output)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        result, = ctx.saved_tensors
+        return grad_output * result
+
+x = torch.linspace(-2, 2, 5, requires_grad=True)
+relu = MyReLU.apply
+y = relu(x)
+y.sum().backward()
+print(y, x.grad)
+x.grad.zero_()
+m = MulConstant.apply(x, 3.0)
+m.sum().backward()
+print(m.grad_fn, x.grad)
+e = Exp.apply(x)
+e.sum().backward()
+print(e, x.grad)
+d = torch.randn(4, dtype=torch.double, requires_grad=True)
+print(torch.autograd.gradcheck(MyReLU.apply, (d,), eps=1e-6, atol=1e-4))
+print(torch.autograd.gradcheck(lambda t: MulConstant.apply(t, 2.0), (d,)))
+print(MyReLU, Exp.apply)
+""",
+    "linear regression by hand": """
+import torch
+import numpy as np
+import matplotlib.pyplot as plt
+torch.manual_seed(42)
+X = torch.arange(-3, 3, 0.1).view(-1, 1)
+f = -3 * X
+Y = f + 0.1 * torch.randn(X.size())
+w = torch.tensor(-10.0, requires_grad=True)
+b = torch.tensor(-20.0, requires_grad=True)
+def forward(x):
+    return w * x + b
+def criterion(yhat, y):
+    return torch.mean((yhat - y) ** 2)
+lr = 0.1
+LOSS = []
+for epoch in range(15):
+    Yhat = forward(X)
+    loss = criterion(Yhat, Y)
+    LOSS.append(loss.item())
+    loss.backward()
+    w.data = w.data - lr * w.grad.data
+    b.data = b.data - lr * b.grad.data
+    w.grad.data.zero_()
+    b.grad.data.zero_()
+print(LOSS[:3], LOSS[-1])
+plt.plot(LOSS)
+plt.xlabel("Epochs/Iterations")
+plt.ylabel("Cost")
+plt.figure(figsize=(6, 4))
+plt.plot(X.numpy(), Y.numpy(), 'rx', label='y')
+plt.show()
+print("w = %.3f, b = %.3f" % (w.item(), b.item()))
+print("{0:.2f} and {1:.2f}".format(w.item(), b.item()))
+print(np.round(np.array(LOSS[:2]), 2))
+x_np = np.array([1.0, 2.0, 3.0])
+t = torch.from_numpy(x_np)
+print(t, t.dtype, t.numpy(), x_np.mean())
+""",
     "errors stop the program": """
 import torch
 x = torch.tensor(3.0, requires_grad=True)
@@ -597,6 +748,22 @@ def test_autograd_grad_records_the_gradients_it_returns():
     graph = run.graphs[0].graph
     assert run.graphs[0].call == "autograd.grad"
     assert next(t for t in graph.tensors if t.label == "x").grad == 27.0
+
+
+def test_the_forward_graph_grows_step_by_step():
+    run = run_program("import torch\nx = torch.tensor(2.0, requires_grad=True)\ny = x ** 2\nz = y * 3 + 1\n"
+                      "z.backward()\n")
+    grown = {s.line: [n.name for n in run.forward[s.forward].nodes] for s in run.steps if s.forward is not None}
+    assert grown == {3: ["PowBackward0", "AccumulateGrad"],
+                     4: ["AddBackward0", "MulBackward0", "PowBackward0", "AccumulateGrad"]}
+    assert next(s for s in run.steps if s.line == 5).graph == 0
+
+
+def test_a_backward_call_past_the_graphs_bound_still_runs_and_is_counted():
+    source = "import torch\nx = torch.ones(1, requires_grad=True)\nfor i in range(5):\n    (x * 2).backward()\n"
+    run = run_program(source, limits=Limits(graphs=2))
+    assert len(run.graphs) == 2 and run.graphs_skipped == 3
+    assert run.tensors[0].grad == [10.0]
 
 
 def test_a_long_loop_keeps_its_first_and_last_iterations_and_counts_the_rest():
@@ -724,3 +891,50 @@ def test_a_programs_module_cannot_replace_nn_modules_own_methods():
 def test_a_with_block_takes_only_pytorchs_context_managers():
     run = run_program("import torch\nwith torch.ones(1):\n    pass\n")
     assert run.error.type == "TypeError" and "torch.no_grad()" in run.error.message
+
+
+@pytest.mark.parametrize(("source", "words"), [
+    ("import torch\na = torch.ones(5000, 1)\nb = torch.ones(1, 5000)\nc = a @ b\n", "@ would make 25,000,000"),
+    ("import torch\na = torch.ones(5000, 1)\nc = torch.add(a, a.t())\n", "broadcasting shapes"),
+    ("import torch\nv = torch.ones(5000)\nd = torch.diag(v)\n", "torch.diag would make"),
+    ("import torch\nv = torch.ones(5000)\nd = torch.einsum('i,j->ij', v, v)\n", "torch.einsum would make"),
+    ("import torch\nimport torch.nn.functional as F\nd = F.one_hot(torch.arange(5000), 5000)\n", "one_hot"),
+    ("import torch\nv = torch.ones(5000, 1)\nd = v.mm(v.t())\n", "Tensor.mm would make"),
+    ("s = 'x'.ljust(10**9)\n", "str.ljust would make"),
+    ("xs = []\nxs.extend(range(10**9))\n", "list.extend would make"),
+    ("a = [0] * 1000\nb = [a] * 1000\nimport torch\nt = torch.tensor([b] * 1000)\n", "torch.tensor would make"),
+])
+def test_a_call_that_would_allocate_past_the_bound_is_refused_before_it_runs(source, words):
+    run = run_program(source, limits=Limits(elements=100_000))
+    assert run.error is not None and run.error.type == "LimitExceeded", run.error
+    assert words in run.error.message
+
+
+def test_a_warning_is_kept_with_its_line_as_a_notebook_shows_it():
+    run = run_program("import torch\nimport torch.nn.functional as F\nx = torch.ones(3)\n"
+                      "loss = F.mse_loss(x, torch.ones(3, 1))\n")
+    assert run.error is None
+    (warning,) = run.warnings
+    assert (warning.line, warning.type) == (4, "UserWarning") and "target size" in warning.message
+
+
+@pytest.mark.parametrize("decorator", ["@torch.no_grad()", "@torch.no_grad", "@torch.inference_mode()"])
+def test_a_def_decorated_with_a_grad_mode_runs_in_it(decorator):
+    run = run_program(f"import torch\n{decorator}\ndef f(t):\n    return t * 2\n"
+                      "y = f(torch.ones(1, requires_grad=True))\nprint(y.requires_grad)\n")
+    assert run.stdout == "False\n"
+
+
+def test_autograd_functions_take_their_arguments_by_keyword():
+    run = run_program("import torch\nx = torch.tensor(2.0, requires_grad=True)\n"
+                      "g = torch.autograd.grad(outputs=x ** 2, inputs=x)\n"
+                      "torch.autograd.backward(tensors=x ** 3)\nprint(g, x.grad)\n")
+    assert run.stdout == "(tensor(4.),) tensor(12.)\n"
+    assert [g.call for g in run.graphs] == ["autograd.grad", "autograd.backward"]
+
+
+def test_reading_a_non_leafs_grad_gives_none_and_pytorchs_warning_as_a_notebook_shows():
+    run = run_program(textwrap.dedent(LAB_CELLS["lab derivative"]).lstrip("\n"))
+    assert "grad: None\n" in run.stdout
+    assert [(w.line, w.type) for w in run.warnings] == [(16, "UserWarning")]
+    assert ".grad attribute of a Tensor that is not a leaf" in run.warnings[0].message

@@ -38,6 +38,7 @@ import io
 import math
 import operator
 import sys
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -48,7 +49,15 @@ import torch
 from ..errors import ExpressionError
 from ..language.program import LIMITS, Limits, ProgramRefused, check, is_super_init
 from ..model.graph import Graph
-from ..model.program_run import PlotCall, ProgramError, ProgramGraph, ProgramRun, ProgramStep, TensorRow
+from ..model.program_run import (
+    PlotCall,
+    ProgramError,
+    ProgramGraph,
+    ProgramRun,
+    ProgramStep,
+    ProgramWarning,
+    TensorRow,
+)
 from .explore import _hook as hook_step
 from .explore import _steps as playback_steps
 from .explore import available_devices
@@ -58,9 +67,11 @@ from .program_api import (
     LimitExceeded,
     Namespace,
     bounded,
+    check_broadcast,
     check_size,
     check_value,
     format_value,
+    matmul_elements,
     percent_format,
     power,
 )
@@ -114,7 +125,7 @@ class UserFunction:
     """A def or lambda of the program: called by the program, or by PyTorch (hooks, jacobian, gradcheck)."""
 
     def __init__(self, interpreter: _Interpreter, node: ast.FunctionDef | ast.Lambda, frame: _Frame,
-                 defaults: list, kw_defaults: list, grad_mode: bool | None = None) -> None:
+                 defaults: list, kw_defaults: list, grad_mode: Callable[[], Any] | None = None) -> None:
         self.interpreter = interpreter
         self.node = node
         self.name = node.name if isinstance(node, ast.FunctionDef) else "<lambda>"
@@ -148,11 +159,15 @@ _COMPARE = {
     ast.GtE: operator.ge, ast.Is: operator.is_, ast.IsNot: operator.is_not,
     ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b,
 }
-_GRAD_MODES = {"torch.no_grad()": False, "no_grad()": False, "torch.enable_grad()": True, "enable_grad()": True,
-               "torch.inference_mode()": False}
+# each decorator a def may carry, as written, and the grad mode its calls run in
+_GRAD_MODES: dict[str, Callable[[], Any]] = {
+    **{form: torch.no_grad for form in ("torch.no_grad()", "no_grad()", "torch.no_grad")},
+    **{form: torch.enable_grad for form in ("torch.enable_grad()", "enable_grad()", "torch.enable_grad")},
+    **{form: torch.inference_mode for form in ("torch.inference_mode()", "torch.inference_mode")},
+}
 # the context managers a with block may use: PyTorch's grad modes and saved-tensor hooks
 _CONTEXTS = (torch.no_grad, torch.enable_grad, torch.set_grad_enabled, torch.inference_mode,
-             torch.autograd.graph.saved_tensors_hooks, torch.autograd.detect_anomaly,
+             torch.autograd.graph.saved_tensors_hooks, torch.autograd.graph.save_on_cpu, torch.autograd.detect_anomaly,
              torch.autograd.set_detect_anomaly)
 
 
@@ -176,6 +191,9 @@ class _Interpreter:
         self.steps_skipped = 0
         self.graphs: list[ProgramGraph] = []
         self.graphs_skipped = 0
+        self.forward: list[Graph] = []
+        self.warned: list[ProgramWarning] = []
+        self.forward_of: tuple[Any, int] | None = None  # the grad_fn of the last forward graph, and its index
         self.plots: list[PlotCall] = []
         self.last_graph: int | None = None
         self.shown: str | None = None
@@ -188,7 +206,10 @@ class _Interpreter:
 
     def run(self, tree: ast.Module, device: str, dtype: torch.dtype | None) -> ProgramRun:
         error = None
-        with _TorchState(device, dtype):
+        with _TorchState(device, dtype), warnings.catch_warnings():
+            # every warning is kept, with its line, as a notebook shows it under the cell; none is raised or printed
+            warnings.simplefilter("always")
+            warnings.showwarning = self._warned
             recursion = sys.getrecursionlimit()
             sys.setrecursionlimit(max(recursion, _RECURSION))
             try:
@@ -215,6 +236,7 @@ class _Interpreter:
             tensors = self._tensor_rows()
         return ProgramRun(source=self.source, stdout=self.out.getvalue(), tensors=tensors, graphs=tuple(self.graphs),
                           steps=tuple(self.steps), plots=tuple(self.plots), error=error, shown=self.shown,
+                          forward=tuple(self.forward), warnings=tuple(self.warned),
                           graphs_skipped=self.graphs_skipped, steps_skipped=self.steps_skipped)
 
     def _raised_at(self, err: BaseException) -> int:
@@ -249,10 +271,31 @@ class _Interpreter:
                 self.failed = (err, node.lineno)  # the innermost line, as a traceback's last line
             raise
         if self.sink is not None and not self.quiet and not isinstance(node, _COMPOUND) and not _docstring(node):
-            self._keep(ProgramStep(node.lineno, "run", _bound(node, frame), frame.scope, self.shown,
-                                   self.printed, self.last_graph))
+            names = _names_of(node)
+            if isinstance(node, ast.Expr):  # plt.plot(...) and torch.manual_seed(1) change no name of the program's
+                names = [name for name in names if not isinstance(_value_of(name, frame), Namespace)]
+            self._keep(ProgramStep(node.lineno, "run", _bound(names, frame), frame.scope, self.shown,
+                                   self.printed, self.last_graph, forward=self._forward(names, frame)))
         self.last_graph = None
         return signal
+
+    def _forward(self, names: list[str], frame: _Frame) -> int | None:
+        """The index of the graph behind the first tensor with a grad_fn that a step bound, recorded now."""
+        tensor = next((value for value in (_value_of(name, frame) for name in names)
+                       if isinstance(value, torch.Tensor) and value.grad_fn is not None), None)
+        if tensor is None or self.last_graph is not None:
+            return None
+        if self.forward_of is not None and self.forward_of[0] is tensor.grad_fn:
+            return self.forward_of[1]  # the same graph as the step before (y.retain_grad(), print(y))
+        if len(self.forward) >= self.limits.forward_graphs:
+            return None
+        try:
+            graph = self._graph(tensor)[1]
+        except RuntimeError:  # a graph whose saved tensors a backward call has freed: nothing to show
+            return None
+        self.forward.append(graph)
+        self.forward_of = (tensor.grad_fn, len(self.forward) - 1)
+        return len(self.forward) - 1
 
     def _keep(self, step: ProgramStep) -> None:
         if self.sink is None:
@@ -467,7 +510,8 @@ class _Interpreter:
         modes = [_GRAD_MODES[ast.unparse(d)] for d in node.decorator_list]
         frame.names[node.name] = self._function(node, frame, modes[0] if modes else None)
 
-    def _function(self, node: ast.FunctionDef | ast.Lambda, frame: _Frame, grad_mode: bool | None) -> UserFunction:
+    def _function(self, node: ast.FunctionDef | ast.Lambda, frame: _Frame,
+                  grad_mode: Callable[[], Any] | None) -> UserFunction:
         defaults = [self._e(d, frame) for d in node.args.defaults]
         kw_defaults = [self._e(d, frame) if d is not None else _MISSING for d in node.args.kw_defaults]
         return UserFunction(self, node, frame, defaults, kw_defaults, grad_mode)
@@ -589,8 +633,11 @@ class _Interpreter:
                 raise LimitExceeded(f"{left} << {right} has more digits than a program may hold")
         elif kind is ast.Mod and isinstance(left, str):
             return percent_format(left, right, self.limits)
-        if type(left) is torch.Tensor and type(right) is torch.Tensor and left.shape != right.shape:
-            _check_broadcast(left.shape, right.shape, self.limits)
+        if isinstance(left, torch.Tensor | np.ndarray) and isinstance(right, torch.Tensor | np.ndarray):
+            if kind is ast.MatMult:
+                check_size("@", matmul_elements, (left, right), {}, self.limits)
+            elif left.shape != right.shape:
+                check_broadcast((left, right), self.limits)
         return check_value(fn(left, right), self.limits)
 
     def _e_UnaryOp(self, node: ast.UnaryOp, frame: _Frame) -> Any:
@@ -731,6 +778,8 @@ class _Interpreter:
         sized = self.api.sized.get(id(fn))
         if sized is not None:
             check_size(*sized, args, kwargs, self.limits)
+        if len(args) > 1:
+            check_broadcast(args, self.limits)
         line = self.line
         result = fn(*args, **kwargs)
         self.line = line  # a call into the program's own code (a hook, a Function) moved it
@@ -750,7 +799,7 @@ class _Interpreter:
             self.frame = frame
             if fn.grad_mode is None:
                 return self._body(fn, frame)
-            with torch.set_grad_enabled(fn.grad_mode):
+            with fn.grad_mode():
                 return self._body(fn, frame)
         finally:
             self.depth -= 1
@@ -772,7 +821,10 @@ class _Interpreter:
             self.graphs_skipped += recordable
             return run()
         line = self.line
-        live, graph = self._graph(output)
+        try:
+            live, graph = self._graph(output)
+        except RuntimeError:  # freed by an earlier backward: the call itself raises PyTorch's own error
+            return run()
         events: list = []
         # every node hooked, as the function mode's player does: the engine's own order and values
         hooks = [hook_step(fn, i, events) for fn, i in node_ids(output).items()] if _playable(graph) else []
@@ -789,22 +841,26 @@ class _Interpreter:
         return result
 
     def _graph(self, output: torch.Tensor) -> tuple[list[torch.Tensor], Graph]:
-        known = self._labeled()
-        named = {id(entry.tensor) for entry in known}
-        for fn in node_ids(output):
-            leaf = getattr(fn, "variable", None)  # AccumulateGrad's leaf: PyTorch's own attribute
-            if leaf is not None and id(leaf) not in named:
-                named.add(id(leaf))
-                known.append(Labeled(leaf, f"leaf {len(known)}", "", "input"))
-        live = [entry.tensor for entry in known]
-        if id(output) not in named:
-            live.append(output)
+        """The graph behind ``output`` with the tensors the program named, and those tensors, in the graph's order.
+
+        Reading a node's saved tensors runs the unpack hook of any saved_tensors_hooks the program set, so the
+        program's own code runs quietly here: its prints and steps belong to the program, not to the recording.
+        """
         self.quiet += 1
         try:
-            graph = record(output, known, backward="none")
+            known = self._labeled()
+            named = {id(entry.tensor) for entry in known}
+            for fn in node_ids(output):
+                leaf = getattr(fn, "variable", None)  # AccumulateGrad's leaf: PyTorch's own attribute
+                if leaf is not None and id(leaf) not in named:
+                    named.add(id(leaf))
+                    known.append(Labeled(leaf, f"leaf {len(known)}", "", "input"))
+            live = [entry.tensor for entry in known]
+            if id(output) not in named:
+                live.append(output)
+            return live, record(output, known, backward="none")
         finally:
             self.quiet -= 1
-        return live, graph
 
     def _labeled(self) -> list[Labeled]:
         """The tensors the program has named, innermost scope first, each once."""
@@ -825,6 +881,10 @@ class _Interpreter:
     def plot(self, name: str, args: tuple, kwargs: dict) -> None:
         self.plots.append(PlotCall(self.line, name, tuple(_plot_value(a) for a in args),
                                    tuple((k, _plot_value(v)) for k, v in kwargs.items())))
+
+    def _warned(self, message: Warning | str, category: type[Warning], *rest: Any, **more: Any) -> None:
+        if len(self.warned) < 100 and not self.quiet:
+            self.warned.append(ProgramWarning(self.line, category.__name__, str(message)))
 
     def _print(self, *args: Any, sep: str | None = " ", end: str | None = "\n", flush: bool = False) -> None:
         if self.quiet:
@@ -956,15 +1016,6 @@ def _check_repeat(left: Any, right: Any, limits: Limits) -> None:
             raise LimitExceeded(f"repeating {len(seq):,} items {n:,} times makes more than a program may hold")
 
 
-def _check_broadcast(a: torch.Size, b: torch.Size, limits: Limits) -> None:
-    total = 1
-    for i in range(1, max(len(a), len(b)) + 1):
-        total *= max(a[-i] if i <= len(a) else 1, b[-i] if i <= len(b) else 1)
-    if total > limits.elements:
-        raise LimitExceeded(f"broadcasting {tuple(a)} with {tuple(b)} makes {total:,} elements; "
-                            f"at most {limits.elements:,}")
-
-
 def _role(tensor: torch.Tensor) -> str:
     if tensor.grad_fn is not None:
         return "intermediate"
@@ -1041,17 +1092,25 @@ def _shown(value: Any) -> str | None:
     return None if value is None else repr(value)
 
 
-def _bound(node: ast.stmt, frame: _Frame) -> tuple[tuple[str, str], ...]:
+_UNBOUND = object()
+
+
+def _value_of(name: str, frame: _Frame) -> Any:
+    scope: _Frame | None = frame
+    while scope is not None:
+        if name in scope.names:
+            return scope.names[name]
+        scope = scope.parent
+    return _UNBOUND
+
+
+def _bound(names: list[str], frame: _Frame) -> tuple[tuple[str, str], ...]:
     """The names a statement bound or changed, each with a short summary of its value now."""
-    names = _names_of(node)
     found = []
     for name in names:
-        scope: _Frame | None = frame
-        while scope is not None and name not in scope.names:
-            scope = scope.parent
-        if scope is not None:
-            if not isinstance(scope.names[name], Namespace) or isinstance(node, ast.Import | ast.ImportFrom):
-                found.append((name, _summary(scope.names[name])))
+        value = _value_of(name, frame)
+        if value is not _UNBOUND:
+            found.append((name, _summary(value)))
     return tuple(found)
 
 

@@ -164,6 +164,9 @@ def _size_arguments(args: tuple, kwargs: dict, at: int = 0) -> int:
     return _product(n for n in size if isinstance(n, int | torch.Tensor | np.integer))
 
 
+_COUNT_MOST = 10_000_000  # counting stops here: any count past it is refused anyway
+
+
 def _nested(data: Any, most: int) -> int:
     """Elements in nested lists or tuples, counting no further than ``most`` (an explicit stack)."""
     count, stack = 0, [data]
@@ -207,12 +210,52 @@ def _data(args: tuple, kwargs: dict) -> int:
     data = args[0] if args else kwargs.get("data", kwargs.get("object", ()))
     if args and all(isinstance(a, int) for a in args) and not isinstance(data, bool):
         return _product(args)  # torch.Tensor(2, 3): a size, as the legacy constructor reads it
-    return _nested(data, 10**12)
+    return _nested(data, _COUNT_MOST)
 
 
 def _joined(args: tuple, kwargs: dict) -> int:
     items = args[0] if args else kwargs.get("tensors", ())
     return sum(_numel(t) for t in items) if isinstance(items, list | tuple) else 0
+
+
+def matmul_elements(args: tuple, kwargs: dict) -> int:
+    """Elements of ``a @ b``: a's rows (and batches) times b's columns."""
+    if len(args) < 2 or not all(isinstance(t, torch.Tensor | np.ndarray) for t in args[:2]):
+        return 0
+    a, b = args[0], args[1]
+    if a.ndim < 1 or b.ndim < 2:
+        return 0
+    return _product(a.shape[:-1]) * int(b.shape[-1])
+
+
+def _one_hot(args: tuple, kwargs: dict) -> int:
+    classes = args[1] if len(args) > 1 else kwargs.get("num_classes", -1)
+    tensor = args[0] if args else kwargs.get("tensor")
+    if not isinstance(tensor, torch.Tensor):
+        return 0
+    if classes < 0 and tensor.numel():
+        classes = int(tensor.max()) + 1
+    return tensor.numel() * max(int(classes), 0)
+
+
+def _diag(args: tuple, kwargs: dict) -> int:
+    tensor = args[0] if args else kwargs.get("input")
+    return _numel(tensor) ** 2 if isinstance(tensor, torch.Tensor) and tensor.ndim == 1 else 0
+
+
+def _einsum(args: tuple, kwargs: dict) -> int:
+    """Elements of einsum's output: the product of the output letters' sizes (``...`` is left to PyTorch)."""
+    if not args or not isinstance(args[0], str) or "." in args[0]:
+        return 0
+    operands = args[1] if len(args) == 2 and isinstance(args[1], list | tuple) else args[1:]
+    inputs, _, output = args[0].replace(" ", "").partition("->")
+    sizes: dict[str, int] = {}
+    for letters, operand in zip(inputs.split(","), operands, strict=False):
+        for letter, size in zip(letters, getattr(operand, "shape", ()), strict=False):
+            sizes[letter] = max(sizes.get(letter, 1), int(size))
+    if not output:
+        output = "".join(sorted(c for c in sizes if inputs.count(c) == 1))
+    return _product(sizes.get(c, 1) for c in output)
 
 
 def _outer(args: tuple, kwargs: dict) -> int:
@@ -250,6 +293,11 @@ _COUNTED: dict[tuple[str, str], Callable[[tuple, dict], int]] = {
     **{("torch", n): _data for n in ("tensor", "as_tensor", "Tensor", "FloatTensor", "DoubleTensor", "LongTensor")},
     **{("torch", n): _joined for n in ("cat", "concat", "stack", "hstack", "vstack")},
     ("torch", "outer"): _outer,
+    **{("torch", n): matmul_elements for n in ("matmul", "mm", "bmm")},
+    ("torch", "diag"): _diag,
+    ("torch", "einsum"): _einsum,
+    ("torch.nn.functional", "one_hot"): _one_hot,
+    **{("numpy", n): matmul_elements for n in ("dot", "matmul")},
     ("torch", "meshgrid"): _meshgrid,
     **{("numpy", n): lambda a, k: _size_arguments(a[:1], k) for n in ("zeros", "ones", "full")},
     ("numpy", "linspace"): _steps("num", 50),
@@ -263,8 +311,13 @@ _COUNTED: dict[tuple[str, str], Callable[[tuple, dict], int]] = {
     ("numpy.random", "random"): _random_size(0),
     ("math", "factorial"): lambda a, k: int(a[0]) * 10 if a else 0,  # 1000! is 2,568 digits
 }
-_TENSOR_COUNTED = {"new_zeros": _size_arguments, "new_ones": _size_arguments, "new_tensor": _data,
-                   "expand": _size_arguments}
+# tensor methods sized before they run; each count sees the tensor first, then the arguments
+_TENSOR_COUNTED: dict[str, Callable[[torch.Tensor, tuple, dict], int]] = {
+    **{n: lambda t, a, k: _size_arguments(a, k) for n in ("new_zeros", "new_ones", "expand")},
+    "new_tensor": lambda t, a, k: _data(a, k),
+    **{n: lambda t, a, k: matmul_elements((t, *a), k) for n in ("matmul", "mm", "bmm")},
+    "diag": lambda t, a, k: _diag((t,), k),
+}
 
 
 def check_size(name: str, count: Callable[[tuple, dict], int], args: tuple, kwargs: dict, limits: Limits) -> None:
@@ -314,6 +367,28 @@ def _counted(fn: Callable, count: Callable[[tuple, dict], int], name: str, limit
 
     call.__name__ = name
     return call
+
+
+def broadcast_elements(shapes: Iterable[tuple[int, ...]]) -> int:
+    """Elements of the shape these shapes broadcast to (each dimension the largest), or 0 if they do not."""
+    shapes = list(shapes)
+    total = 1
+    for i in range(1, max(map(len, shapes), default=0) + 1):
+        sizes = {shape[-i] for shape in shapes if i <= len(shape)} - {1}
+        if len(sizes) > 1:
+            return 0  # not broadcastable: the call raises its own error
+        total *= max(sizes, default=1)
+    return total
+
+
+def check_broadcast(values: Iterable[Any], limits: Limits) -> None:
+    """Refuse an elementwise call whose tensors (or arrays) broadcast past the bound, before it allocates."""
+    shapes = [v.shape for v in values if isinstance(v, torch.Tensor | np.ndarray)]
+    if len(shapes) > 1 and any(shape != shapes[0] for shape in shapes):
+        total = broadcast_elements(shapes)
+        if total > limits.elements:
+            raise LimitExceeded(f"broadcasting shapes {', '.join(map(str, shapes))} makes {total:,} elements; "
+                                f"at most {limits.elements:,}")
 
 
 def check_value(value: Any, limits: Limits) -> Any:
@@ -431,10 +506,10 @@ class Api:
         return members
 
     def _autograd(self, call: str, fn: Callable) -> Callable:
-        def run(outputs: Any, inputs: Any = None, *args: Any, **kwargs: Any) -> Any:
-            if call == "autograd.backward":
-                return self.hooks.autograd_call(call, outputs, inputs, lambda: fn(outputs, inputs, *args, **kwargs))
-            return self.hooks.autograd_call(call, outputs, inputs, lambda: fn(outputs, inputs, *args, **kwargs))
+        def run(*args: Any, **kwargs: Any) -> Any:
+            outputs = args[0] if args else kwargs.get("outputs", kwargs.get("tensors"))
+            inputs = args[1] if len(args) > 1 and call == "autograd.grad" else kwargs.get("inputs")
+            return self.hooks.autograd_call(call, outputs, inputs, lambda: fn(*args, **kwargs))
 
         run.__name__ = call.rpartition(".")[2]
         return run
@@ -502,11 +577,10 @@ class Api:
                 return self.hooks.autograd_call("backward", tensor, inputs, lambda: tensor.backward(
                     gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs))
             return backward
-        if name == "grad" and not (tensor.is_leaf or tensor.retains_grad):
-            return None  # PyTorch warns here, and warnings are not what a notebook shows as output
         found = getattr(tensor, name)  # ``name`` is in the allow-list for tensors
         if name in _TENSOR_COUNTED:
-            return _counted(found, _TENSOR_COUNTED[name], f"Tensor.{name}", self.limits)
+            count = _TENSOR_COUNTED[name]
+            return _counted(found, lambda args, kwargs: count(tensor, args, kwargs), f"Tensor.{name}", self.limits)
         return found
 
     def set_attribute(self, value: Any, name: str, new: Any) -> None:

@@ -53,6 +53,7 @@ class Limits:
     string: int = 100_000  # characters per string
     output: int = 200_000  # characters printed in all
     graphs: int = 20  # backward calls recorded as graphs; later calls are counted, not recorded
+    forward_graphs: int = 100  # graphs of the forward pass as it grows, one per kept step that makes a tensor
     recorded_steps: int = 3_000  # steps kept for the line-by-line view
 
 

@@ -18,8 +18,8 @@ from typing import Any
 from .graph import Graph, Value
 from .playback import Step
 
-__all__ = ["TensorRow", "ProgramError", "ProgramStep", "ProgramGraph", "PlotCall", "ProgramRun", "to_json",
-           "graph_json"]
+__all__ = ["TensorRow", "ProgramError", "ProgramWarning", "ProgramStep", "ProgramGraph", "PlotCall", "ProgramRun",
+           "to_json", "graph_json", "json_safe"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,15 @@ class ProgramError:
 
     line: int
     type: str  # the exception's class name: "RuntimeError", "NameError", or "LimitExceeded" for a bound
+    message: str
+
+
+@dataclass(frozen=True)
+class ProgramWarning:
+    """A warning the program's run raised (PyTorch's, numpy's), which a notebook shows under the cell."""
+
+    line: int
+    type: str  # the warning's class name: "UserWarning"
     message: str
 
 
@@ -101,6 +110,7 @@ class ProgramRun:
     plots: tuple[PlotCall, ...] = ()
     error: ProgramError | None = None
     shown: str | None = None  # the last statement's value if it is a bare expression, as a notebook shows it
+    warnings: tuple[ProgramWarning, ...] = ()
     forward: tuple[Graph, ...] = ()  # the forward pass as it grew: the graph behind a tensor a step made
     graphs_skipped: int = 0  # backward calls past Limits.graphs, not recorded
     steps_skipped: int = field(default=0)  # steps past Limits.recorded_steps, not kept
@@ -146,6 +156,7 @@ def to_json(run: ProgramRun) -> dict:
         "plots": [{"line": p.line, "name": p.name, "args": list(p.args), "kwargs": dict(p.kwargs)}
                   for p in run.plots],
         "forward": [graph_json(g) for g in run.forward],
+        "warnings": [{"line": w.line, "type": w.type, "message": w.message} for w in run.warnings],
         "shown": run.shown,
         "graphs_skipped": run.graphs_skipped,
         "steps_skipped": run.steps_skipped,
