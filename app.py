@@ -34,7 +34,7 @@ from panels.program_mode import link_query as program_link
 from panels.program_mode import plots_ui as program_plots_ui
 from panels.program_mode import share_ui as program_share_ui
 from panels.program_mode import tensors_ui as program_tensors_ui
-from panels.program_steps import graph_at_step_ui, graphs_ui, names_ui, stepper_ui
+from panels.program_steps import backward_at, backward_ui, forward_graph_ui, graphs_ui, names_ui, stepper_ui
 from panels.result import link_ui, page_ui, step_view_ui, summary_ui
 from panels.session import (
     current_program,
@@ -89,7 +89,7 @@ def main() -> None:
 def program_main() -> None:
     """Program mode: the editor beside what the program printed, the steps, its graphs, tensors and plots."""
     source = current_program()
-    code, out = st.columns([1, 1])
+    code, out = st.columns([5, 4])  # Python Tutor's layout: the code and its controls, beside what it did
     with out:
         page = run_ui(source)
     run = page.run if page is not None else None
@@ -109,10 +109,12 @@ def program_main() -> None:
             output_ui(run, current.stdout if current else None, current.shown if current else run.shown, failed)
             if step:
                 names_ui(run, step)
+                if page is not None and backward_at(run, step) is None:
+                    forward_graph_ui(page, step)  # beside the code: the graph growing as the lines run
     if page is not None and run is not None:
-        if step:
-            graph_at_step_ui(page, step)
-        else:
+        if step and backward_at(run, step) is not None:
+            backward_ui(page, backward_at(run, step))  # a backward call: its graph and the player, full width
+        elif not step:
             graphs_ui(page)
         program_tensors_ui(run)
         program_plots_ui(page)

@@ -55,6 +55,7 @@ function makeView(CM, root, parentElement) {
         CM.basicSetup,
         CM.python(),
         CM.indentUnit.of("    "),
+        CM.EditorView.lineWrapping, // a projected line is read whole, not scrolled
         CM.keymap.of([
           { key: "Mod-Enter", run: () => { send(); return true; } },
           CM.indentWithTab,

@@ -53,6 +53,9 @@ export default function (component) {
     });
     applyZoom(root);
   }
+  const hint = root.querySelector(".ae-hint");
+  const said = data.hint === undefined ? "click a node (or Tab to it and press Enter) to inspect it" : data.hint;
+  if (hint.textContent !== said) hint.textContent = said; // text, never HTML
   if (root.dataset.large !== String(Boolean(data.large))) {
     root.dataset.large = String(Boolean(data.large));
     applyZoom(root);

@@ -89,20 +89,22 @@ def player_ui(steps: tuple[Step, ...]) -> None:
     with st.container(border=True):
         st.markdown(f"**Watch backward run**: {last} steps, one per autograd node, in the order PyTorch's engine "
                     "ran them. Tensors show `grad ?` until backward reaches them.")
-        columns = st.columns([1, 1, 1.2, 1, 1, 1.6, 2], vertical_alignment="bottom")
+        # a row that wraps where it is narrow (a phone, a column beside the code), instead of clipping the labels
+        columns = st.container(horizontal=True, vertical_alignment="bottom")
         playing = st.session_state.playing
-        columns[0].button("First", key="step_first", icon=":material/first_page:", on_click=go_step, args=(1,))
-        columns[1].button("Back", key="step_back", icon=":material/chevron_left:", on_click=go_step,
+        columns.button("First", key="step_first", icon=":material/first_page:", on_click=go_step, args=(1,))
+        columns.button("Back", key="step_back", icon=":material/chevron_left:", on_click=go_step,
                           args=(max(step - 1, 1),), disabled=step <= 1)
-        columns[2].button("Pause" if playing else "Play", key="step_play", type="primary",
+        columns.button("Pause" if playing else "Play", key="step_play", type="primary",
                           icon=":material/pause:" if playing else ":material/play_arrow:",
                           on_click=toggle_play, args=(last,))
-        columns[3].button("Next", key="step_next", icon=":material/chevron_right:", on_click=go_step,
+        columns.button("Next", key="step_next", icon=":material/chevron_right:", on_click=go_step,
                           args=(min(step + 1, last),), disabled=step >= last)
-        columns[4].button("Last", key="step_last", icon=":material/last_page:", on_click=go_step, args=(last,))
-        columns[5].selectbox("Speed", (2.0, 1.0, 0.5), key="speed", format_func=lambda s: f"{s:g} s a step")
+        columns.button("Last", key="step_last", icon=":material/last_page:", on_click=go_step, args=(last,))
+        columns.selectbox("Speed", (2.0, 1.0, 0.5), key="speed", format_func=lambda s: f"{s:g} s a step",
+                          width=130)
         if step:
-            columns[6].button("Show the finished graph", key="step_done", on_click=go_step, args=(0,))
+            columns.button("Show the finished graph", key="step_done", on_click=go_step, args=(0,))
             st.session_state.setdefault("step_slider", step)
             st.slider("Step", 1, last, key="step_slider", on_change=keep_step)
             current = steps[step - 1]

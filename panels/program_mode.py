@@ -77,7 +77,7 @@ def output_ui(run: ProgramRun, upto: int | None, shown: str | None, failed: bool
     printed = run.stdout if upto is None else run.stdout[:upto]
     text = printed + (f"Out: {shown}\n" if shown is not None else "")
     if text:
-        copyable(text.rstrip("\n"), "what the program printed", key="program_output")
+        copyable(text.rstrip("\n"), "what the program printed", key="program_output", wrap=True)
     else:
         st.caption("Nothing printed yet." if upto is not None else "The program printed nothing.")
     if failed and run.error is not None:

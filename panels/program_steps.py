@@ -28,20 +28,20 @@ def stepper_ui(run: ProgramRun, step: int) -> None:
     with st.container(border=True):
         st.markdown(f"**Step through it, line by line**: {last} steps, one per statement run (a loop's middle "
                     "iterations are summarised). The editor marks each step's line.")
-        columns = st.columns([1, 1, 1, 1, 2.2], vertical_alignment="bottom")
-        columns[0].button("First", key="pstep_first", icon=":material/first_page:", on_click=go_program_step,
+        columns = st.container(horizontal=True)  # the four buttons in a row that wraps on a phone, not a column
+        columns.button("First", key="pstep_first", icon=":material/first_page:", on_click=go_program_step,
                           args=(1,))
-        columns[1].button("Back", key="pstep_back", icon=":material/chevron_left:", on_click=go_program_step,
+        columns.button("Back", key="pstep_back", icon=":material/chevron_left:", on_click=go_program_step,
                           args=(max(step - 1, 1),), disabled=step <= 1)
-        columns[2].button("Next", key="pstep_next", icon=":material/chevron_right:", type="primary",
+        columns.button("Next", key="pstep_next", icon=":material/chevron_right:", type="primary",
                           on_click=go_program_step, args=(min(step + 1, last),), disabled=step >= last)
-        columns[3].button("Last", key="pstep_last", icon=":material/last_page:", on_click=go_program_step,
+        columns.button("Last", key="pstep_last", icon=":material/last_page:", on_click=go_program_step,
                           args=(last,))
         if step:
-            columns[4].button("Show the whole run", key="pstep_done", on_click=go_program_step, args=(0,))
             st.session_state.setdefault("pstep_slider", step)
             st.slider("Step", 1, last, key="pstep_slider", on_change=keep_program_step)
             st.markdown(_step_words(steps[step - 1], step, last))
+            st.button("Show the whole run", key="pstep_done", on_click=go_program_step, args=(0,))
 
 
 def _step_words(current: ProgramStep, step: int, last: int) -> str:
@@ -68,16 +68,18 @@ def names_ui(run: ProgramRun, step: int) -> None:
         st.caption(f"Inside {current.scope}: " + ", ".join(f"{k} = {v}" for k, v in current.bound))
 
 
-def graph_at_step_ui(page: ProgramPage, step: int) -> None:
-    """The graph for this step: a backward call's graph (with its player), else the forward graph so far."""
+def backward_at(run: ProgramRun, step: int) -> int | None:
+    """The recorded graph of the backward() or autograd.grad call this step made, if it made one."""
+    index = run.steps[step - 1].graph
+    return index if index is not None and index < len(run.graphs) else None
+
+
+def forward_graph_ui(page: ProgramPage, step: int) -> None:
+    """The forward graph as autograd had recorded it after ``step``: it grows node by node as the lines run."""
     run = page.run
     assert run is not None
-    current = run.steps[step - 1]
-    if current.graph is not None and current.graph < len(page.drawn):
-        backward_ui(page, current.graph, f"The graph {page.drawn[current.graph].call}() ran through")
-        return
     index = next((s.forward for s in reversed(run.steps[:step]) if s.forward is not None), None)
-    st.subheader("The autograd graph so far")
+    st.markdown("**The autograd graph so far**")
     if index is None:
         st.caption("No operation on a tensor that requires grad has run yet: autograd has recorded nothing.")
         return
@@ -99,13 +101,13 @@ def graphs_ui(page: ProgramPage) -> None:
     if len(page.drawn) > 1:
         index = st.selectbox("Graph", range(len(page.drawn)), key="pgraph", on_change=chose_graph,
                              format_func=lambda i: f"{page.drawn[i].call}() on line {page.drawn[i].line}")
-    drawn = page.drawn[index]
-    backward_ui(page, index, f"The graph {drawn.call}() on line {drawn.line} ran through")
+    backward_ui(page, index)
 
 
-def backward_ui(page: ProgramPage, index: int, title: str) -> None:
+def backward_ui(page: ProgramPage, index: int) -> None:
+    """A backward call's graph, as recorded when it ran, with the backward player over it."""
     drawn: DrawnGraph = page.drawn[index]
-    st.subheader(title)
+    st.subheader(f"The graph {drawn.call}() on line {drawn.line} ran through")
     playback = drawn.playback
     step = min(st.session_state.step, len(playback.steps))
     view = _view(page.source, "backward", index, step) if step else None
@@ -135,6 +137,6 @@ def _view(source: str, view: str, index: int, step: int) -> StepView | None:
 def _draw(svg: str | None, dot: str, running: str, targets: tuple[str, ...], label: str) -> None:
     if svg:
         mount("graph", {"svg": svg, "selected": "", "running": running, "targets": sorted(targets),
-                        "large": presenting(), "label": label}, key="pgraph_pick")
+                        "large": presenting(), "label": label, "hint": ""}, key="pgraph_pick")
     else:
         st.graphviz_chart(dot)
