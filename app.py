@@ -89,7 +89,8 @@ def main() -> None:
 def program_main() -> None:
     """Program mode: the editor beside what the program printed, the steps, its graphs, tensors and plots."""
     source = current_program()
-    code, out = st.columns([5, 4])  # Python Tutor's layout: the code and its controls, beside what it did
+    # Python Tutor's layout: the code and its controls, beside what it did (one above the other where narrow)
+    code, out = st.container(key="program_columns").columns([5, 4])
     with out:
         page = run_ui(source)
     run = page.run if page is not None else None

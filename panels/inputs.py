@@ -73,6 +73,8 @@ def style_ui() -> None:
         .stApp button {{ font-size:{size}; }}
         .stMarkdown table {{ display:block; max-width:100%; overflow-x:auto; border:none; }}
         .stMarkdown :is(th, td) {{ border-width:0 0 1px 0; }}
+        .st-key-program_columns [data-testid=stHorizontalBlock] {{ flex-wrap:wrap; }}
+        .st-key-program_columns [data-testid=stColumn] {{ min-width:min(100%, 20rem); }}
         </style>""",
         unsafe_allow_html=True,
     )

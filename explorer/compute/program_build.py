@@ -50,7 +50,7 @@ def program_view(page: ProgramPage, view: str, index: int, step: int) -> StepVie
         if not 0 <= index < len(run.forward):
             raise ExpressionError("no such step of the program")
         graph: Graph = run.forward[index]
-        dot = to_dot(graph, show_grads=False, folding=fold(graph))
+        dot = to_dot(graph, folding=fold(graph))  # grads as they are: None before any backward
         svg, _, _ = _svgs(dot, None)
         return StepView(0, dot, svg, "", ())
     if not 0 <= index < len(run.graphs) or not 1 <= step <= len(run.graphs[index].steps):
