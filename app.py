@@ -108,10 +108,10 @@ def program_main() -> None:
         if run is not None:
             st.markdown("**What it printed**" + (f" (up to step {step})" if step else ""))
             output_ui(run, current.stdout if current else None, current.shown if current else run.shown, failed)
+            if step and page is not None and backward_at(run, step) is None:
+                forward_graph_ui(page, step)  # beside the code: the graph growing as the lines run
             if step:
                 names_ui(run, step)
-                if page is not None and backward_at(run, step) is None:
-                    forward_graph_ui(page, step)  # beside the code: the graph growing as the lines run
     if page is not None and run is not None:
         if step and backward_at(run, step) is not None:
             backward_ui(page, backward_at(run, step))  # a backward call: its graph and the player, full width

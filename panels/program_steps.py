@@ -85,9 +85,10 @@ def forward_graph_ui(page: ProgramPage, step: int) -> None:
         return
     view = _view(page.source, "forward", index, 0)
     if view is not None:
-        _draw(view.svg, view.dot, "", (), "the autograd graph as built so far")
-        st.caption("The forward pass as autograd recorded it up to this line: each operation on a tensor that "
-                   "requires grad adds its grad_fn node.")
+        # the whole graph at once beside the code, the page staying where the teacher has it
+        _draw(view.svg, view.dot, view.running, (), "the autograd graph as built so far", fit_height=460)
+        st.caption("The forward pass as autograd has recorded it so far: each operation on a tensor that requires "
+                   "grad adds its grad_fn node (the newest is outlined); backward() will walk it from the bottom up.")
 
 
 def graphs_ui(page: ProgramPage) -> None:
@@ -134,9 +135,10 @@ def _view(source: str, view: str, index: int, step: int) -> StepView | None:
         return None
 
 
-def _draw(svg: str | None, dot: str, running: str, targets: tuple[str, ...], label: str) -> None:
+def _draw(svg: str | None, dot: str, running: str, targets: tuple[str, ...], label: str, fit_height: int = 0) -> None:
     if svg:
         mount("graph", {"svg": svg, "selected": "", "running": running, "targets": sorted(targets),
-                        "large": presenting(), "label": label, "hint": ""}, key="pgraph_pick")
+                        "large": presenting(), "label": label, "hint": "", "fitHeight": fit_height},
+              key="pgraph_pick")
     else:
         st.graphviz_chart(dot)

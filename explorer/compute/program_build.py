@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from explorer.compute.build import _svgs
 from explorer.compute.interpreter import run_program
-from explorer.draw.dot import to_dot, to_text
+from explorer.draw.dot import to_dot, to_text, top_down
 from explorer.draw.folds import fold
 from explorer.draw.program_plot import figures
 from explorer.errors import ExpressionError
@@ -50,9 +50,10 @@ def program_view(page: ProgramPage, view: str, index: int, step: int) -> StepVie
         if not 0 <= index < len(run.forward):
             raise ExpressionError("no such step of the program")
         graph: Graph = run.forward[index]
-        dot = to_dot(graph, folding=fold(graph))  # grads as they are: None before any backward
+        # grads as they are (None before any backward); top to bottom: it grows downwards beside the code
+        dot = top_down(to_dot(graph, folding=fold(graph)))
         svg, _, _ = _svgs(dot, None)
-        return StepView(0, dot, svg, "", ())
+        return StepView(0, dot, svg, graph.root or "", ())  # the newest grad_fn lit up: what this line added
     if not 0 <= index < len(run.graphs) or not 1 <= step <= len(run.graphs[index].steps):
         raise ExpressionError("no such step of the backward player")
     recorded = run.graphs[index]
