@@ -45,6 +45,7 @@ scaleout: $(STAMP)
 
 screenshots: $(STAMP)
 	SCREENSHOT_DIR=assets $(BIN)/python -m pytest tests/test_app_browser.py -k screenshots
+	SCREENSHOT_DIR=assets $(BIN)/python -m pytest tests/test_app_program_browser.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -142,12 +142,14 @@ function appBase() {
   return document.baseURI;
 }
 
-// Streamlit's theme is dark when its text is light.
+// Streamlit's theme is dark when its text is light: the theme's colour as the browser computes it (rgb).
 function isDark(element) {
-  const host = element.host || element;
-  const style = getComputedStyle(host.nodeType === 1 ? host : document.body);
-  const colour = style.getPropertyValue("--st-text-color").trim();
-  const match = colour.match(/\d+(\.\d+)?/g);
+  const probe = document.createElement("span");
+  probe.style.color = "var(--st-text-color, #31333f)";
+  probe.style.display = "none";
+  element.appendChild(probe);
+  const match = getComputedStyle(probe).color.match(/\d+(\.\d+)?/g);
+  probe.remove();
   if (!match || match.length < 3) return false;
   const [r, g, b] = match.map(Number);
   return 0.299 * r + 0.587 * g + 0.114 * b > 128;

@@ -28,7 +28,7 @@ from .text import escape_markdown, markdown_table
 # gets a new name, so no browser keeps a stale copy
 CODEMIRROR_BUNDLE = "codemirror-6.0.2.min.js"
 
-MODES = {"function": "Function: one expression", "program": "Program: paste PyTorch code"}
+MODES = {"function": "Function", "program": "Program (PyTorch code)"}
 
 
 def mode_ui() -> str:
