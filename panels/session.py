@@ -20,6 +20,7 @@ import streamlit as st
 from explorer.content.lab_cells import lab_program
 from explorer.content.lessons import lesson
 from explorer.errors import ExpressionError
+from explorer.language.program import LIMITS
 from explorer.language.program_link import decode
 from explorer.model.page import Page
 from explorer.model.state import DEFAULT_POINTS, PageState, from_query
@@ -251,8 +252,10 @@ def keep_mode() -> None:
 def keep_program() -> None:
     """The editor sent its text (on leaving it, Ctrl+Enter or Run)."""
     text = st.session_state.editor.text
-    if isinstance(text, str):
-        show_program(text)
+    if isinstance(text, str):  # the browser sends it: anything a client may send is input
+        # one character past the cap is enough for the static check to refuse it with its message, and keeps a
+        # huge paste out of the link, the caches and the editor's echo
+        show_program(text[:LIMITS.characters + 1])
 
 
 def show_program(text: str) -> None:
