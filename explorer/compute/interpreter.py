@@ -827,7 +827,7 @@ class _Interpreter:
             return run()
         events: list = []
         # every node hooked, as the function mode's player does: the engine's own order and values
-        hooks = [hook_step(fn, i, events) for fn, i in node_ids(output).items()] if _playable(graph) else []
+        hooks = self._hooked(output, events) if _playable(graph) else []
         try:
             result = run()
         finally:
@@ -839,6 +839,15 @@ class _Interpreter:
         self.graphs.append(ProgramGraph(line, call, graph, playback_steps(graph, events) if events else ()))
         self.last_graph = len(self.graphs) - 1
         return result
+
+    def _hooked(self, output: torch.Tensor, events: list) -> list:
+        """Every node behind ``output`` hooked for the player; quietly: the walk reads saved tensors, which runs a
+        program's unpack hooks, and those must print only what the program's own backward makes them print."""
+        self.quiet += 1
+        try:
+            return [hook_step(fn, node_id, events) for fn, node_id in node_ids(output).items()]
+        finally:
+            self.quiet -= 1
 
     def _graph(self, output: torch.Tensor) -> tuple[list[torch.Tensor], Graph]:
         """The graph behind ``output`` with the tensors the program named, and those tensors, in the graph's order.
