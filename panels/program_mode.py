@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from explorer.draw.dot import format_value
+from explorer.draw.program_notebook import notebook
 from explorer.errors import ExplorerError
 from explorer.language.program_link import MAX_ENCODED, encode
 from explorer.model.program_page import ProgramPage
@@ -141,5 +142,8 @@ def share_ui(source: str, query: dict[str, str], problem: str) -> None:
     st.caption("This link reopens this program at this step; add `&embed=true` to put it in a course page:")
     copyable(f"{st.context.url or ''}?{urlencode(query)}", "the link to this program", key="program_link", wrap=True)
     # the program as typed: it runs as it is in Python with PyTorch (and matplotlib for its plots)
-    st.download_button("Python script", lambda: source if source.endswith("\n") else source + "\n",
-                       "autograd_program.py", "text/x-python", on_click="ignore")
+    row = st.container(horizontal=True)
+    row.download_button("Python script", lambda: source if source.endswith("\n") else source + "\n",
+                        "autograd_program.py", "text/x-python", on_click="ignore")
+    row.download_button("Notebook", lambda: notebook(source), "autograd_program.ipynb", "application/x-ipynb+json",
+                        on_click="ignore")

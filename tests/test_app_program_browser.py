@@ -7,6 +7,8 @@ of program mode go to $SCREENSHOT_DIR (``make screenshots`` writes them into ``a
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from test_app_browser import SHOTS, browser, page, server, settle  # noqa: F401 (the fixtures are used by name)
 
@@ -93,6 +95,10 @@ def test_program_paste_step_play_backward_share_and_refuse(browser, server):  # 
     assert "x.grad = 13" in tab.locator("[data-testid=stMarkdown]", has_text="AccumulateGrad writes").inner_text()
     assert tab.locator(".ae-graph g.node.ae-running", has_text="AccumulateGrad").count() == 1
     tab.screenshot(path=str(SHOTS / "program-mode-backward.png"))
+
+    with tab.expect_download() as download:
+        tab.get_by_role("button", name="Python script").click()
+    assert Path(download.value.path()).read_text(encoding="utf-8") == PROGRAM  # the program back, to run as it is
 
     link = tab.locator(".ae-copy pre", has_text="mode=program").inner_text().replace("\n", "").strip()
     assert "code=" in link and "pstep=5" in link

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from explorer import run_program
 from explorer.content.lab_cells import CELLS, LESSON_CELLS, lab_program
 from explorer.content.lessons import LESSONS
+from explorer.draw.program_notebook import notebook
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_321deb01af88aff3.txt"
 
@@ -57,3 +59,9 @@ def test_the_plotting_lessons_record_the_labs_plt_calls(lesson):
     run = run_program(lab_program(lesson))
     assert run.error is None
     assert [call.name for call in run.plots] == ["plot", "plot", "xlabel", "legend", "show"]
+
+
+@pytest.mark.parametrize("lesson", list(LESSON_CELLS))
+def test_the_notebook_download_gives_back_the_labs_cells(lesson):
+    cells = json.loads(notebook(lab_program(lesson)))["cells"]
+    assert ["".join(cell["source"]) for cell in cells] == [CELLS[key] for key in LESSON_CELLS[lesson]]

@@ -162,5 +162,5 @@ LESSON_CELLS: dict[str, tuple[str, ...]] = {
 
 
 def lab_program(lesson: str) -> str:
-    """The lesson's cells as one program, a blank line between cells (as a notebook exported to a script)."""
-    return "\n\n".join(CELLS[key] for key in LESSON_CELLS[lesson]) + "\n"
+    """The lesson's cells as one program, two blank lines between cells: the notebook download splits it there."""
+    return "\n\n\n".join(CELLS[key] for key in LESSON_CELLS[lesson]) + "\n"
