@@ -937,3 +937,44 @@ def test_reading_a_non_leafs_grad_gives_none_and_pytorchs_warning_as_a_notebook_
     assert "grad: None\n" in run.stdout
     assert [(w.line, w.type) for w in run.warnings] == [(16, "UserWarning")]
     assert ".grad attribute of a Tensor that is not a leaf" in run.warnings[0].message
+
+
+def test_recorded_values_are_bounded_across_graphs_and_the_table():
+    source = ("import torch\nx = torch.ones(400, requires_grad=True)\nfor i in range(4):\n    y = (x * i).sum()\n"
+              "    y.backward()\nz = torch.ones(600)\n")
+    run = run_program(source, limits=Limits(recorded_values=2_000))
+    assert len(run.graphs) + run.graphs_skipped == 4 and run.graphs_skipped >= 2
+    assert {row.name: row.kept for row in run.tensors}["z"] is False
+    assert {row.name: row.data for row in run.tensors}["z"] is None
+
+
+@pytest.mark.parametrize(("source", "words"), [
+    ("import torch\nl = torch.nn.Linear(10**4, 10**4)\n", "torch.nn.Linear would make"),
+    ("import torch\nx = torch.ones(2000)\nh = torch.autograd.functional.hessian(lambda t: t.sum(), x)\n", "hessian"),
+    ("import torch\nx = torch.ones(100, 100)\ni = torch.zeros(1001, dtype=torch.long)\ny = x[i]\n", "indexing"),
+    ("import torch\nx = torch.ones(2000, 1)\ny = x.add(x.t())\n", "broadcasting"),
+    ("import torch\nx = torch.ones(2000)\ny = x.outer(x)\n", "Tensor.outer"),
+    ("import numpy as np\na = np.array(range(10**9))\n", "numpy.array would make"),
+])
+def test_more_calls_that_would_allocate_past_the_bound_are_refused_before_they_run(source, words):
+    run = run_program(source, limits=Limits(elements=100_000))
+    assert run.error is not None and run.error.type == "LimitExceeded", run.error
+    assert words in run.error.message
+
+
+@pytest.mark.parametrize("source", [
+    "s = ''.join(map(str, iter(int, 1)))\n",  # iter with a sentinel: refused, it could run without end
+    "n = pow(2 ** 50_000, 2 ** 50_000, 2 ** 50_000 + 1)\n",
+    "x = 2\nfor i in range(40):\n    x = x * x\n",
+    "f = lambda: f()\nf()\n",
+])
+def test_work_without_end_in_c_is_refused(source):
+    run = run_program(source, limits=Limits(steps=10_000))
+    assert run.error is not None and run.error.type in ("LimitExceeded", "TypeError")
+
+
+def test_plot_labels_and_odd_arguments_are_kept_as_plain_data():
+    run = run_program("import matplotlib.pyplot as plt\nplt.legend(['f', 'g'])\nplt.title({'a': 1})\n")
+    assert run.error is None
+    assert [p.args for p in run.plots] == [(["f", "g"],), ("{'a': 1}",)]
+    plain.loads(plain.dumps(run))

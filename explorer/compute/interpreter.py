@@ -69,6 +69,7 @@ from .program_api import (
     check_size,
     check_value,
     format_value,
+    index_elements,
     matmul_elements,
     percent_format,
     power,
@@ -189,6 +190,7 @@ class _Interpreter:
         self.graphs: list[ProgramGraph] = []
         self.graphs_skipped = 0
         self.forward: list[Graph] = []
+        self.recorded = 0  # numbers kept in graphs and the tensors table so far
         self.warned: list[ProgramWarning] = []
         self.forward_of: tuple[Any, int] | None = None  # the grad_fn of the last forward graph, and its index
         self.plots: list[PlotCall] = []
@@ -243,7 +245,12 @@ class _Interpreter:
         rows, first = [], {}
         for name, value in self.globals.names.items():
             if isinstance(value, torch.Tensor):
-                rows.append(_tensor_row(name, value, first.get(id(value))))
+                try:
+                    self._spend(2 * value.numel())
+                    kept = True
+                except _Unrecorded:
+                    kept = False
+                rows.append(_tensor_row(name, value, first.get(id(value)), kept))
                 first.setdefault(id(value), name)
         return tuple(rows)
 
@@ -288,7 +295,7 @@ class _Interpreter:
             return None
         try:
             graph = self._graph(tensor)[1]
-        except RuntimeError:  # a graph whose saved tensors a backward call has freed: nothing to show
+        except (RuntimeError, _Unrecorded):  # saved tensors a backward call freed, or past the values' bound
             return None
         self.forward.append(graph)
         self.forward_of = (tensor.grad_fn, len(self.forward) - 1)
@@ -604,7 +611,10 @@ class _Interpreter:
         return self.api.attribute(self._e(node.value, frame), node.attr)
 
     def _e_Subscript(self, node: ast.Subscript, frame: _Frame) -> Any:
-        return check_value(self._e(node.value, frame)[self._index(node.slice, frame)], self.limits)
+        value, index = self._e(node.value, frame), self._index(node.slice, frame)
+        if isinstance(value, torch.Tensor):
+            check_size("indexing", lambda a, k: index_elements(value, index), (), {}, self.limits)
+        return check_value(value[index], self.limits)
 
     def _index(self, node: ast.expr, frame: _Frame) -> Any:
         if isinstance(node, ast.Tuple):
@@ -626,7 +636,7 @@ class _Interpreter:
         elif kind is ast.Pow or kind is ast.LShift:
             if kind is ast.Pow and type(left) is int:
                 return check_value(power(left, right, self.limits), self.limits)
-            if kind is ast.LShift and type(left) is int and type(right) is int and right > 64 * self.limits.items:
+            if kind is ast.LShift and type(left) is int and type(right) is int and right > self.limits.int_bits:
                 raise LimitExceeded(f"{left} << {right} has more digits than a program may hold")
         elif kind is ast.Mod and isinstance(left, str):
             return percent_format(left, right, self.limits)
@@ -775,7 +785,10 @@ class _Interpreter:
         sized = self.api.sized.get(id(fn))
         if sized is not None:
             check_size(*sized, args, kwargs, self.limits)
-        if len(args) > 1:
+        owner = getattr(fn, "__self__", None)  # a tensor method broadcasts its tensor with its arguments
+        if isinstance(owner, torch.Tensor) and args:
+            check_broadcast((owner, *args), self.limits)
+        elif len(args) > 1:
             check_broadcast(args, self.limits)
         line = self.line
         result = fn(*args, **kwargs)
@@ -790,6 +803,8 @@ class _Interpreter:
             if self.depth > self.limits.depth:
                 raise LimitExceeded(f"calls nest more than {self.limits.depth} deep (recursion without an end?)")
             self.steps_left -= 1
+            if self.steps_left < 0:
+                raise LimitExceeded(f"the program ran more than {self.limits.steps:,} steps")
             frame = _Frame(fn.frame, fn.name if fn.frame is self.globals or not fn.frame.scope
                            else f"{fn.frame.scope}.{fn.name}")
             frame.names.update(_bind(fn, args, kwargs))
@@ -822,6 +837,9 @@ class _Interpreter:
             live, graph = self._graph(output)
         except RuntimeError:  # freed by an earlier backward: the call itself raises PyTorch's own error
             return run()
+        except _Unrecorded:
+            self.graphs_skipped += 1
+            return run()
         result = run()
         self.line = line
         found = result if call == "autograd.grad" else None
@@ -838,6 +856,7 @@ class _Interpreter:
         self.quiet += 1
         try:
             known = self._labeled()
+            self._spend(sum(2 * entry.tensor.numel() for entry in known))
             named = {id(entry.tensor) for entry in known}
             for fn in node_ids(output):
                 leaf = getattr(fn, "variable", None)  # AccumulateGrad's leaf: PyTorch's own attribute
@@ -850,6 +869,12 @@ class _Interpreter:
             return live, record(output, known, backward="none")
         finally:
             self.quiet -= 1
+
+    def _spend(self, values: int) -> None:
+        """Count ``values`` numbers against Limits.recorded_values; _Unrecorded once they would pass it."""
+        if self.recorded + values > self.limits.recorded_values:
+            raise _Unrecorded
+        self.recorded += values
 
     def _labeled(self) -> list[Labeled]:
         """The tensors the program has named, innermost scope first, each once."""
@@ -890,6 +915,10 @@ class _Interpreter:
 # -- helpers -------------------------------------------------------------------------------------------------
 
 _MISSING = object()
+
+
+class _Unrecorded(Exception):
+    """A graph or a table row that would keep more numbers than Limits.recorded_values allows."""
 _COMPOUND = (ast.If, ast.For, ast.While, ast.With, ast.Try)
 
 
@@ -1032,20 +1061,26 @@ def _with_grads(graph: Graph, live: list[torch.Tensor], inputs: Any, found: Any)
     return dataclasses.replace(graph, tensors=tuple(tensors) + graph.tensors[len(tensors):])
 
 
-def _tensor_row(name: str, tensor: torch.Tensor, same_as: str | None) -> TensorRow:
+def _tensor_row(name: str, tensor: torch.Tensor, same_as: str | None, kept: bool) -> TensorRow:
     return TensorRow(
-        name=name, shape=tuple(tensor.shape), dtype=str(tensor.dtype), data=_plain(tensor),
-        grad=_plain(_readable_grad(tensor)), requires_grad=tensor.requires_grad, is_leaf=tensor.is_leaf,
-        grad_fn=type(tensor.grad_fn).__name__ if tensor.grad_fn is not None else None,
-        retains_grad=tensor.retains_grad, device=str(tensor.device), same_as=same_as,
+        name=name, shape=tuple(tensor.shape), dtype=str(tensor.dtype), data=_plain(tensor) if kept else None,
+        grad=_plain(_readable_grad(tensor)) if kept else None, requires_grad=tensor.requires_grad,
+        is_leaf=tensor.is_leaf, grad_fn=type(tensor.grad_fn).__name__ if tensor.grad_fn is not None else None,
+        retains_grad=tensor.retains_grad, device=str(tensor.device), same_as=same_as, kept=kept,
     )
 
 
 def _plot_value(value: Any) -> Any:
+    """A plot call's argument as plain data: numbers, strings, or (nested) lists of them."""
     if isinstance(value, str | int | float | bool) or value is None:
         return value
-    # np.asarray, as matplotlib does: a tensor that requires grad is refused with PyTorch's own message
-    return np.asarray(value, dtype=float).tolist()
+    if isinstance(value, list | tuple) and value and all(isinstance(v, str) for v in value):
+        return list(value)  # legend labels
+    try:
+        # np.asarray, as matplotlib does: a tensor that requires grad is refused with PyTorch's own message
+        return np.asarray(value, dtype=float).tolist()
+    except (TypeError, ValueError):
+        return _summary(value)
 
 
 def _summary(value: Any) -> str:
@@ -1067,8 +1102,14 @@ def _docstring(node: ast.stmt) -> bool:
     return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
 
 
+_SHOWN = 10_000  # characters of a bare expression's value kept; a notebook, too, shows long values cut
+
+
 def _shown(value: Any) -> str | None:
-    return None if value is None else repr(value)
+    if value is None:
+        return None
+    text = repr(value)
+    return text if len(text) <= _SHOWN else text[:_SHOWN] + "..."
 
 
 _UNBOUND = object()
