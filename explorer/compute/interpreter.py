@@ -196,6 +196,7 @@ class _Interpreter:
         self.plots: list[PlotCall] = []
         self.last_graph: int | None = None
         self.shown: str | None = None
+        self.last: ast.stmt | None = None  # the program's last top-level statement
         self.handling: list[BaseException] = []  # the exceptions the except blocks now running handle
         self.failed: tuple[BaseException, int] | None = None  # the exception unwinding, and the line it came from
         self._statements = {cls: getattr(self, f"_s_{cls.__name__}") for cls in _statement_types()}
@@ -214,9 +215,9 @@ class _Interpreter:
             try:
                 torch.manual_seed(0)  # a shared link shows everyone the same numbers
                 np.random.seed(0)  # numpy's too: a worker runs many programs, one after another
+                self.last = tree.body[-1] if tree.body else None
                 self._block(tree.body, self.globals)
-                last = tree.body[-1] if tree.body else None
-                if not (isinstance(last, ast.Expr) and self.steps and self.steps[-1].line == last.lineno):
+                if not isinstance(self.last, ast.Expr):
                     self.shown = None
             except LimitExceeded as err:
                 line = self._raised_at(err)
@@ -311,9 +312,9 @@ class _Interpreter:
 
     def _s_Expr(self, node: ast.Expr, frame: _Frame) -> None:
         value = self._e(node.value, frame)
-        # a docstring is no output; a notebook shows any other bare expression's value
-        docstring = isinstance(node.value, ast.Constant) and isinstance(value, str)
-        self.shown = _shown(value) if not docstring and (self.sink is not None or frame is self.globals) else None
+        # a notebook shows a bare expression's value (a docstring is none); kept for the steps and the cell's end
+        wanted = self.sink is not None or node is self.last
+        self.shown = _shown(value) if wanted and not _docstring(node) else None
 
     def _s_Assign(self, node: ast.Assign, frame: _Frame) -> None:
         value = self._e(node.value, frame)
