@@ -978,3 +978,10 @@ def test_plot_labels_and_odd_arguments_are_kept_as_plain_data():
     assert run.error is None
     assert [p.args for p in run.plots] == [(["f", "g"],), ("{'a': 1}",)]
     plain.loads(plain.dumps(run))
+
+
+def test_a_local_read_before_it_is_assigned_is_unbound_as_in_python():
+    source = "x = 1\ndef f():\n    print(x)\n    x = 2\nf()\n"
+    run = run_program(source)
+    assert (run.error.line, run.error.type) == (3, "UnboundLocalError")
+    assert run_program("x = 1\ndef f():\n    return [x for _ in range(2)]\nprint(f())\n").stdout == "[1, 1]\n"

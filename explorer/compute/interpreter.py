@@ -111,12 +111,13 @@ _CONTINUE = _Signal("continue")
 class _Frame:
     """A scope: the names one call (or the top level, or a comprehension) binds, and the scope it sits in."""
 
-    __slots__ = ("names", "parent", "scope")
+    __slots__ = ("names", "parent", "scope", "local")
 
-    def __init__(self, parent: _Frame | None, scope: str) -> None:
+    def __init__(self, parent: _Frame | None, scope: str, local: frozenset[str] = frozenset()) -> None:
         self.names: dict[str, Any] = {}
         self.parent = parent
         self.scope = scope
+        self.local = local  # the names a def's body assigns: read before assigned, they are unbound, not global
 
 
 class UserFunction:
@@ -131,6 +132,7 @@ class UserFunction:
         self.defaults = defaults
         self.kw_defaults = kw_defaults
         self.grad_mode = grad_mode
+        self.local = _local_names(node)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.interpreter.call_function(self, args, kwargs)
@@ -557,6 +559,9 @@ class _Interpreter:
         while scope is not None:
             if name in scope.names:
                 return scope.names[name]
+            if name in scope.local:
+                raise UnboundLocalError(f"cannot access local variable '{name}' where it is not associated "
+                                        "with a value")
             scope = scope.parent
         if name in self.api.builtins:
             return self.api.builtins[name]
@@ -807,7 +812,7 @@ class _Interpreter:
             if self.steps_left < 0:
                 raise LimitExceeded(f"the program ran more than {self.limits.steps:,} steps")
             frame = _Frame(fn.frame, fn.name if fn.frame is self.globals or not fn.frame.scope
-                           else f"{fn.frame.scope}.{fn.name}")
+                           else f"{fn.frame.scope}.{fn.name}", fn.local)
             frame.names.update(_bind(fn, args, kwargs))
             self.frame = frame
             if fn.grad_mode is None:
@@ -938,6 +943,29 @@ def _expression_types() -> list[type]:
 
 def _where(node: ast.AST) -> tuple[int, int]:
     return getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1
+
+
+def _local_names(node: ast.FunctionDef | ast.Lambda) -> frozenset[str]:
+    """The names a def's body binds (not inside nested defs, lambdas or comprehensions), as Python decides them."""
+    if isinstance(node, ast.Lambda):
+        return frozenset()
+    found: set[str] = set()
+    stack: list[ast.AST] = list(node.body)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ast.FunctionDef | ast.ClassDef):
+            found.add(item.name)
+            continue
+        if isinstance(item, ast.Lambda | ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp):
+            continue
+        if isinstance(item, ast.Name) and isinstance(item.ctx, ast.Store | ast.Del):
+            found.add(item.id)
+        elif isinstance(item, ast.ExceptHandler) and item.name:
+            found.add(item.name)
+        elif isinstance(item, ast.Import | ast.ImportFrom):
+            found.update(a.asname or a.name.partition(".")[0] for a in item.names)
+        stack.extend(ast.iter_child_nodes(item))
+    return frozenset(found)
 
 
 def _bind(fn: UserFunction, args: tuple, kwargs: dict) -> dict[str, Any]:
