@@ -985,3 +985,8 @@ def test_a_local_read_before_it_is_assigned_is_unbound_as_in_python():
     run = run_program(source)
     assert (run.error.line, run.error.type) == (3, "UnboundLocalError")
     assert run_program("x = 1\ndef f():\n    return [x for _ in range(2)]\nprint(f())\n").stdout == "[1, 1]\n"
+
+
+def test_and_or_return_their_last_operand_untested_as_python_does():
+    run = run_program("import torch\nx = 2 and torch.ones(3)\ny = 0 or torch.zeros(2)\nprint(x, y)\n")
+    assert run.stdout == "tensor([1., 1., 1.]) tensor([0., 0.])\n"

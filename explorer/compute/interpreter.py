@@ -657,12 +657,12 @@ class _Interpreter:
         return _UNARY[node.op.__class__](self._e(node.operand, frame))
 
     def _e_BoolOp(self, node: ast.BoolOp, frame: _Frame) -> Any:
-        value = None
-        for operand in node.values:
+        is_and = isinstance(node.op, ast.And)
+        for operand in node.values[:-1]:
             value = self._e(operand, frame)
-            if (not value) if isinstance(node.op, ast.And) else value:
+            if (not value) if is_and else value:
                 return value
-        return value
+        return self._e(node.values[-1], frame)  # the last operand is the value, never tested, as in Python
 
     def _e_Compare(self, node: ast.Compare, frame: _Frame) -> Any:
         left = self._e(node.left, frame)
