@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 import re
 import subprocess
 import sys
@@ -692,7 +693,57 @@ m = mix(torch.ones(2, 3), torch.ones(2, 3))
 """,
 }
 
-PROGRAMS = {**LAB_CELLS, **COURSE_PROGRAMS}
+
+
+def _random_programs(seed: int, count: int) -> dict[str, str]:
+    """Small programs drawn from program mode's grammar: names, tensors, calls, loops, try, f-strings, backward."""
+    draw = random.Random(seed)
+    names = ["a", "b", "c", "v", "w"]
+
+    def atom(depth: int) -> str:
+        forms = [
+            lambda: draw.choice(names), lambda: str(draw.randint(-3, 5)),
+            lambda: f"torch.arange({draw.randint(1, 4)}.0, requires_grad={draw.choice(['True', 'False'])})",
+            lambda: f"[{', '.join(str(draw.randint(0, 5)) for _ in range(draw.randint(0, 4)))}]",
+            lambda: f"f({expression(depth + 1)})", lambda: f"g({expression(depth + 1)}, k={expression(depth + 1)})",
+            lambda: f"[q * 2 for q in range({draw.randint(0, 4)}) if q != {draw.randint(0, 3)}]",
+            lambda: f"{draw.choice(names)}[{draw.choice(['0', '-1', '1:', '::2', ':1'])}]",
+            lambda: f"len({expression(depth + 1)})",
+            lambda: f"{draw.choice(names)}.{draw.choice(['sum()', 'shape', 'tolist()', 'item()', 'T', 'grad'])}",
+        ]
+        return draw.choice(forms[:2] if depth > 2 else forms)()
+
+    def expression(depth: int = 0) -> str:
+        if depth > 2 or draw.random() < 0.45:
+            return atom(depth)
+        op = draw.choice(["+", "-", "*", "/", "@", "<", "==", "and", "or", "in"])
+        return f"({expression(depth + 1)} {op} {expression(depth + 1)})"
+
+    def statement(depth: int = 0, indent: str = "") -> str:
+        body = lambda: "".join(statement(depth + 1, indent + "    ") for _ in range(draw.randint(1, 2)))  # noqa: E731
+        name = draw.choice(names)
+        forms = [
+            lambda: f"{indent}{name} = {expression()}\n",
+            lambda: f"{indent}{name}, {draw.choice(names)} = {expression()}, {expression()}\n",
+            lambda: f"{indent}print({expression()}, {name!r}, sep={draw.choice(['None', repr(':')])})\n",
+            lambda: f"{indent}print(f'{{{expression()}}}|{{{name}!r:>5}}', '%s' % ({expression()},))\n",
+            lambda: (f"{indent}if isinstance({name}, torch.Tensor) and {name}.requires_grad and {name}.numel() == 1:\n"
+                     f"{indent}    {name}.backward()\n"),
+            lambda: f"{indent}with torch.no_grad():\n{indent}    {name} = {expression()}\n",
+            lambda: f"{indent}for j, e in enumerate({expression()}):\n{body()}",
+            lambda: f"{indent}k = 0\n{indent}while k < {draw.randint(0, 3)}:\n{indent}    k += 1\n{body()}",
+            lambda: (f"{indent}try:\n{body()}{indent}except (TypeError, RuntimeError, ValueError) as err:\n"
+                     f"{indent}    print('error', str(err)[:20])\n"),
+        ]
+        return draw.choice(forms[:6] if depth > 1 else forms)()
+
+    head = ("import torch\ndef f(x, y=2):\n    return x * y\ndef g(x, k=1, *rest):\n    s = x\n    for r in rest:\n"
+            "        s = s + r\n    return s - k\n")
+    return {f"random program {seed}.{i}": head + "".join(f"{n} = {draw.randint(1, 3)}\n" for n in names)
+            + "".join(statement() for _ in range(draw.randint(2, 9))) for i in range(count)}
+
+
+PROGRAMS = {**LAB_CELLS, **COURSE_PROGRAMS, **_random_programs(seed=14, count=40)}
 
 
 def _source(name: str) -> str:
@@ -985,6 +1036,11 @@ def test_a_local_read_before_it_is_assigned_is_unbound_as_in_python():
     run = run_program(source)
     assert (run.error.line, run.error.type) == (3, "UnboundLocalError")
     assert run_program("x = 1\ndef f():\n    return [x for _ in range(2)]\nprint(f())\n").stdout == "[1, 1]\n"
+
+
+def test_an_attribute_a_value_lacks_is_pythons_own_attribute_error():
+    run = run_program("x = 1\ny = x.item()\n")
+    assert (run.error.type, run.error.message) == ("AttributeError", "'int' object has no attribute 'item'")
 
 
 def test_and_or_return_their_last_operand_untested_as_python_does():

@@ -602,6 +602,8 @@ class Api:
         if kind == "module" and name in self.module_names.get(type(value), ()):
             return getattr(value, name)  # a method or attribute the program's own class defines or sets
         if kind is None or name not in ATTRIBUTES[kind]:
+            if name not in dir(type(value)):  # the type's own names, listed without reaching any of them
+                raise AttributeError(f"'{type(value).__name__}' object has no attribute '{name}'")
             raise AttributeError(f"program mode does not offer '.{name}' on a {type(value).__name__}")
         if kind == "tensor":
             return self._tensor_attribute(value, name)
