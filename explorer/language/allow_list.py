@@ -110,7 +110,8 @@ SAVED = words("""
     _saved_tensors _saved_beta _saved_reduction _saved_scalar
 """)
 
-_SHARED_MODULE = "parameters named_parameters zero_grad train eval children modules to float double requires_grad_"
+_SHARED_MODULE = ("parameters named_parameters zero_grad train eval children modules named_children to float double "
+                  "requires_grad_ state_dict training")
 
 # attribute names per kind of value; ``explorer.compute.program_api`` decides the kind of each value
 ATTRIBUTES: dict[str, frozenset[str]] = {
