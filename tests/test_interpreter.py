@@ -1095,3 +1095,11 @@ def test_an_attribute_a_value_lacks_is_pythons_own_attribute_error():
 def test_and_or_return_their_last_operand_untested_as_python_does():
     run = run_program("import torch\nx = 2 and torch.ones(3)\ny = 0 or torch.zeros(2)\nprint(x, y)\n")
     assert run.stdout == "tensor([1., 1., 1.]) tensor([0., 0.])\n"
+
+
+def test_each_cells_last_bare_expression_is_kept_as_a_notebook_shows_it():
+    source = ("import torch\nx = torch.tensor(2.0, requires_grad=True)\nx\n# %%\ny = x ** 2\ny.backward()\n"
+              "x.grad\n#%% a third cell\nprint(y)\n")
+    run = run_program(source)
+    assert run.outputs == ((3, "tensor(2., requires_grad=True)"), (7, "tensor(4.)"))
+    assert run.shown is None  # the last cell ends with print, which shows nothing

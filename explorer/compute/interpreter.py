@@ -36,6 +36,7 @@ import ast
 import dataclasses
 import io
 import operator
+import re
 import sys
 import warnings
 from collections import deque
@@ -199,6 +200,8 @@ class _Interpreter:
         self.last_graph: int | None = None
         self.shown: str | None = None
         self.last: ast.stmt | None = None  # the program's last top-level statement
+        self.cell_ends: set[ast.stmt] = set()  # each notebook cell's last top-level statement
+        self.outputs: list[tuple[int, str]] = []  # what each cell's last bare expression showed, by line
         self.handling: list[BaseException] = []  # the exceptions the except blocks now running handle
         self.failed: tuple[BaseException, int] | None = None  # the exception unwinding, and the line it came from
         self._statements = {cls: getattr(self, f"_s_{cls.__name__}") for cls in _statement_types()}
@@ -218,6 +221,7 @@ class _Interpreter:
                 torch.manual_seed(0)  # a shared link shows everyone the same numbers
                 np.random.seed(0)  # numpy's too: a worker runs many programs, one after another
                 self.last = tree.body[-1] if tree.body else None
+                self.cell_ends = _cell_ends(tree, self.source)
                 self._block(tree.body, self.globals)
                 if not isinstance(self.last, ast.Expr):
                     self.shown = None
@@ -238,7 +242,7 @@ class _Interpreter:
             tensors = self._tensor_rows()
         return ProgramRun(source=self.source, stdout=self.out.getvalue(), tensors=tensors, graphs=tuple(self.graphs),
                           steps=tuple(self.steps), plots=tuple(self.plots), error=error, shown=self.shown,
-                          forward=tuple(self.forward), warnings=tuple(self.warned),
+                          forward=tuple(self.forward), warnings=tuple(self.warned), outputs=tuple(self.outputs),
                           graphs_skipped=self.graphs_skipped, steps_skipped=self.steps_skipped)
 
     def _raised_at(self, err: BaseException) -> int:
@@ -315,8 +319,10 @@ class _Interpreter:
     def _s_Expr(self, node: ast.Expr, frame: _Frame) -> None:
         value = self._e(node.value, frame)
         # a notebook shows a bare expression's value (a docstring is none); kept for the steps and the cell's end
-        wanted = self.sink is not None or node is self.last
+        wanted = self.sink is not None or node is self.last or node in self.cell_ends
         self.shown = _shown(value) if wanted and not _docstring(node) else None
+        if node in self.cell_ends and self.shown is not None and frame is self.globals:
+            self.outputs.append((node.lineno, self.shown))
 
     def _s_Assign(self, node: ast.Assign, frame: _Frame) -> None:
         value = self._e(node.value, frame)
@@ -1125,6 +1131,19 @@ def _summary(value: Any) -> str:
         return f"module {value.path}"
     text = " ".join(repr(value).split())
     return text if len(text) <= 120 else text[:117] + "..."
+
+
+_CELL = re.compile(r"^\s*#\s*%%")  # a cell marker, as Jupytext, VS Code and Spyder write it
+
+
+def _cell_ends(tree: ast.Module, source: str) -> set[ast.stmt]:
+    """The last top-level statement of each cell; cells are divided by '# %%' lines (one cell without any)."""
+    markers = [i + 1 for i, line in enumerate(source.splitlines()) if _CELL.match(line)]
+    ends = set()
+    for statement, after in zip(tree.body, [*tree.body[1:], None], strict=True):
+        if after is None or any(statement.end_lineno < m < after.lineno for m in markers):
+            ends.add(statement)
+    return ends
 
 
 def _docstring(node: ast.stmt) -> bool:
