@@ -1103,3 +1103,10 @@ def test_each_cells_last_bare_expression_is_kept_as_a_notebook_shows_it():
     run = run_program(source)
     assert run.outputs == ((3, "tensor(2., requires_grad=True)"), (7, "tensor(4.)"))
     assert run.shown is None  # the last cell ends with print, which shows nothing
+
+
+def test_a_notebook_cell_with_magics_and_matplotlib_use_runs():
+    run = run_program("%matplotlib inline\nimport matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n"
+                      "plt.plot([1, 2], [3, 4])\nprint('ok')\n")
+    assert run.error is None and run.stdout == "ok\n"
+    assert [(p.line, p.name) for p in run.plots] == [(3, "use"), (5, "plot")]

@@ -526,6 +526,10 @@ class Api:
         self.sized: dict[int, tuple[str, Callable[[tuple, dict], int]]] = {}
         for path in ("matplotlib.pyplot", "matplotlib.pylab"):
             self.namespaces[path] = Namespace(path, {n: self._plot_call(n) for n in MEMBERS[path]})
+        # matplotlib.use("Agg") chooses a backend; nothing is drawn here, so it is kept as a call like the rest
+        self.namespaces["matplotlib"] = Namespace("matplotlib", {
+            "pyplot": self.namespaces["matplotlib.pyplot"], "pylab": self.namespaces["matplotlib.pylab"],
+            "use": self._plot_call("use")})
         for path in sorted(MEMBERS, key=lambda p: -p.count(".")):  # submodules first: parents hold them
             if path not in self.namespaces:
                 self.namespaces[path] = Namespace(path, self._members(path))

@@ -86,7 +86,7 @@ MEMBERS: dict[str, frozenset[str]] = {
         meshgrid newaxis random
     """),
     "numpy.random": words("seed rand randn uniform normal randint random"),
-    "matplotlib": words("pyplot pylab"),
+    "matplotlib": words("pyplot pylab use"),
 }
 # the figure calls program mode records for a figure instead of drawing
 _PLOT_CALLS = words("""

@@ -35,7 +35,7 @@ from ..errors import ExpressionError
 from .allow_list import ALL_ATTRIBUTES, BUILTINS, DECORATORS, FUNCTION_METHODS, MEMBERS, MODULES, SAVED
 
 __all__ = ["Limits", "LIMITS", "MODULE_BASES", "ProgramRefused", "check", "is_super_init", "plain_format_spec",
-           "check_percent_format", "format_fields"]
+           "check_percent_format", "format_fields", "without_magics"]
 
 
 @dataclass(frozen=True)
@@ -132,15 +132,31 @@ def is_super_init(node: ast.AST) -> bool:
 
 
 def check(source: str, limits: Limits = LIMITS) -> ast.Module:
-    """The parsed program, if program mode can run it; raises ``ProgramRefused`` otherwise."""
+    """The parsed program, if program mode can run it; raises ``ProgramRefused`` otherwise.
+
+    A notebook cell's IPython lines (``%matplotlib inline``, ``!pip install torch``) are read as blank
+    lines: they set up the notebook, not the program, and the lines after them keep their numbers.
+    """
     _check_size(source, limits)
     try:
-        tree = ast.parse(source, mode="exec")
+        tree = ast.parse(without_magics(source), mode="exec")
     except SyntaxError as err:
         raise ProgramRefused(f"Python cannot read this: {err.msg}", err.lineno or 1, err.offset or 1) from None
     _check_nesting(tree, limits.nesting)
     _Checker(tree).visit(tree)
     return tree
+
+
+_MAGIC = re.compile(r"^[%!].*$", re.MULTILINE)
+
+
+def without_magics(source: str) -> str:
+    """``source`` with each IPython magic or shell line (``%...``, ``!...`` at the start of a line) left blank.
+
+    >>> without_magics("%matplotlib inline\nx = 1")
+    '\nx = 1'
+    """
+    return _MAGIC.sub("", source)
 
 
 def _check_size(source: str, limits: Limits) -> None:
