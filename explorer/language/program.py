@@ -151,7 +151,7 @@ _MAGIC = re.compile(r"^[%!].*$", re.MULTILINE)
 
 
 def without_magics(source: str) -> str:
-    """``source`` with each IPython magic or shell line (``%...``, ``!...`` at the start of a line) left blank.
+    r"""``source`` with each IPython magic or shell line (``%...``, ``!...`` at the start of a line) left blank.
 
     >>> without_magics("%matplotlib inline\nx = 1")
     '\nx = 1'
