@@ -1110,3 +1110,12 @@ def test_a_notebook_cell_with_magics_and_matplotlib_use_runs():
                       "plt.plot([1, 2], [3, 4])\nprint('ok')\n")
     assert run.error is None and run.stdout == "ok\n"
     assert [(p.line, p.name) for p in run.plots] == [(3, "use"), (5, "plot")]
+
+
+def test_a_complex_tensor_is_kept_as_real_and_imaginary_pairs_and_the_run_stays_plain():
+    run = run_program("import torch\nz = torch.tensor((-4.0) ** 0.5, requires_grad=True)\nw = (z * z).abs()\n"
+                      "w.backward()\nprint(z.grad)\n")
+    assert run.error is None
+    assert {row.name: row.data for row in run.tensors}["z"] == pytest.approx([0.0, 2.0])
+    assert json.loads(json.dumps(to_json(run)))["tensors"]["z"]["dtype"] == "torch.complex64"
+    plain.loads(plain.dumps(run))

@@ -78,6 +78,8 @@ class Recorder:
         self.quiet += 1
         try:
             known = self.labeled()
+            if output.is_complex() or any(entry.tensor.is_complex() for entry in known):
+                raise Unrecorded  # the recorded graph holds plain real numbers only
             self.spend(sum(2 * entry.tensor.numel() for entry in known))
             named = {id(entry.tensor) for entry in known}
             for fn in node_ids(output):

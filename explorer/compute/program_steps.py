@@ -31,7 +31,11 @@ def role(tensor: torch.Tensor) -> str:
 
 
 def plain_values(tensor: torch.Tensor | None) -> Any:
-    return None if tensor is None else tensor.detach().cpu().tolist()
+    """A tensor's numbers as nested lists; a complex tensor's as [real, imaginary] pairs (JSON has no complex)."""
+    if tensor is None:
+        return None
+    tensor = tensor.detach().cpu()
+    return (torch.view_as_real(tensor) if tensor.is_complex() else tensor).tolist()
 
 
 def readable_grad(tensor: torch.Tensor) -> torch.Tensor | None:
