@@ -118,7 +118,7 @@ ATTRIBUTES: dict[str, frozenset[str]] = {
     "tensor": words(_TENSOR_MATH + """
         data grad grad_fn requires_grad is_leaf shape dtype device T mT ndim is_cuda retains_grad real imag
         backward retain_grad requires_grad_ detach detach_ zero_ item tolist numpy size dim view view_as
-        reshape_as expand expand_as contiguous clone to cpu float double half long int bool type type_as
+        reshape_as expand expand_as contiguous clone to cpu cuda float double half long int bool type type_as
         register_hook add_ sub_ mul_ div_ fill_ copy_ uniform_ normal_ clamp_ masked_fill abs_ exp_ sqrt_
         sigmoid_ tanh_ relu_ pow_ neg_ square_ t_ squeeze_ unsqueeze_ is_contiguous is_floating_point
         new_tensor new_zeros new_ones narrow select element_size nelement

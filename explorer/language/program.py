@@ -32,6 +32,7 @@ import string
 from dataclasses import dataclass
 
 from ..errors import ExpressionError
+from ..points import MAX_ELEMENTS
 from .allow_list import ALL_ATTRIBUTES, BUILTINS, DECORATORS, FUNCTION_METHODS, MEMBERS, MODULES, SAVED
 
 __all__ = ["Limits", "LIMITS", "MODULE_BASES", "ProgramRefused", "check", "is_super_init", "plain_format_spec",
@@ -48,7 +49,7 @@ class Limits:
     steps: int = 2_000_000  # statements and expressions evaluated in the whole run
     iterations: int = 100_000  # per loop: a 2,000-step training loop fits with room to spare
     depth: int = 40  # calls of the program's own functions inside each other
-    elements: int = 1_000_000  # per tensor or array: 25 times a function-mode tensor (points.MAX_ELEMENTS)
+    elements: int = 25 * MAX_ELEMENTS  # per tensor or array: a program's batch, 25 times a function-mode tensor
     items: int = 100_000  # per list, tuple, dict or range turned into a list
     string: int = 100_000  # characters per string
     int_bits: int = 100_000  # bits per integer: 2 ** 100_000 fits; arithmetic on such integers stays quick
