@@ -1119,3 +1119,41 @@ def test_a_complex_tensor_is_kept_as_real_and_imaginary_pairs_and_the_run_stays_
     assert {row.name: row.data for row in run.tensors}["z"] == pytest.approx([0.0, 2.0])
     assert json.loads(json.dumps(to_json(run)))["tensors"]["z"]["dtype"] == "torch.complex64"
     plain.loads(plain.dumps(run))
+
+
+_FUNCTION_PEEKING = """
+import torch
+class Peek(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        print(ctx.{name})
+        return x * 2
+    @staticmethod
+    def backward(ctx, g):
+        return g * 2
+y = Peek.apply(torch.ones(1, requires_grad=True))
+"""
+
+
+@pytest.mark.parametrize("name", ["real", "values", "get", "set", "saved_variables", "to_save", "apply"])
+def test_a_functions_ctx_reaches_nothing_but_pytorchs_listed_attributes_and_the_programs_values(name):
+    run = run_program(_FUNCTION_PEEKING.format(name=name))
+    assert run.error is not None and run.error.type == "AttributeError" and run.stdout == ""
+
+
+@pytest.mark.parametrize("name", ["saved_tensors", "needs_input_grad"])
+def test_a_functions_ctx_reads_pytorchs_own_attributes(name):
+    assert run_program(_FUNCTION_PEEKING.format(name=name)).error is None
+
+
+@pytest.mark.parametrize("source", [
+    "import torch\nclass M(torch.nn.Module):\n    def f(self):\n        return self.real\nprint(M().f())\n",
+    "import torch\nclass M(torch.nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+    "        self.forward = print\nM()\n",
+    "import torch\nm = torch.nn.Linear(1, 1)\nm.training = 1\n",
+    "import torch\nx = torch.ones(1, requires_grad=True)\n(x * x).grad_fn._saved_self = x\n",
+    "import torch\nx = torch.ones(1)\nx.shape = None\n",
+])
+def test_attributes_a_program_may_not_set_or_read_at_run_time_stay_out(source):
+    run = run_program(source)
+    assert run.error is not None and run.error.type == "AttributeError", run.error
