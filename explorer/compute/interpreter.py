@@ -46,11 +46,7 @@ import torch
 from ..errors import ExpressionError
 from ..language.program import LIMITS, Limits, ProgramRefused, check, is_super_init
 from ..live import available_devices
-from ..model.program import (
-    ProgramError,
-    ProgramRun,
-    ProgramStep,
-)
+from ..model.program import ProgramError, ProgramRun, ProgramStep
 from .program_api import (
     Api,
     LimitExceeded,
@@ -67,14 +63,7 @@ from .program_api import (
 )
 from .program_functions import MISSING, Frame, UserFunction, bind, function_class, module_class
 from .program_record import Recorder
-from .program_steps import (
-    bound_names,
-    cell_ends,
-    is_docstring,
-    names_of,
-    shown_text,
-    value_of,
-)
+from .program_steps import bound_names, cell_ends, is_docstring, names_of, shown_text, value_of
 
 __all__ = ["run_program", "ProgramRefused", "Limits"]
 
@@ -208,7 +197,6 @@ class _Interpreter:
     def _raised_at(self, err: BaseException) -> int:
         return self.failed[1] if self.failed is not None and self.failed[0] is err else self.line
 
-
     # -- statements
 
     def _block(self, body: list[ast.stmt], frame: Frame) -> _Signal | None:
@@ -238,7 +226,6 @@ class _Interpreter:
                                    record.printed, record.last_graph, forward=record.forward_graph(names, frame)))
         record.last_graph = None
         return signal
-
 
     def _keep(self, step: ProgramStep) -> None:
         if self.sink is None:
@@ -338,6 +325,8 @@ class _Interpreter:
         items = self._e(node.iter, frame)
         if not isinstance(items, torch.Tensor | np.ndarray | range | list | tuple | str | dict):
             items = bounded(items, self.limits)
+        if isinstance(items, torch.Tensor | np.ndarray) and items.ndim == 0:
+            iter(items)  # raises PyTorch's (or numpy's) own "iteration over a 0-d" error
         count = len(items)
         if count > self.limits.iterations:
             raise LimitExceeded(f"a loop of {count:,} iterations; a loop runs at most {self.limits.iterations:,}")
@@ -766,8 +755,6 @@ class _Interpreter:
             return self._e(fn.node.body, frame)
         signal = self._block(fn.node.body, frame)
         return signal.value if signal is not None and signal.kind == "return" else None
-
-    # -- what the interpreter records: backward calls and plots (the hooks program_api calls)
 
 
 # -- helpers -------------------------------------------------------------------------------------------------
