@@ -1157,3 +1157,12 @@ def test_a_functions_ctx_reads_pytorchs_own_attributes(name):
 def test_attributes_a_program_may_not_set_or_read_at_run_time_stay_out(source):
     run = run_program(source)
     assert run.error is not None and run.error.type == "AttributeError", run.error
+
+
+def test_a_training_loop_records_the_graphs_of_the_iterations_its_steps_keep():
+    source = ("import torch\nw = torch.ones(1, requires_grad=True)\nfor i in range(10):\n    loss = (w * i).sum()\n"
+              "    loss.backward()\n")
+    run = run_program(source)
+    assert len(run.graphs) == _FIRST + _LAST and run.graphs_skipped == 10 - _FIRST - _LAST
+    kept = [s.graph for s in run.steps if s.line == 5]
+    assert kept == list(range(_FIRST + _LAST))

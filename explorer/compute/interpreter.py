@@ -134,7 +134,7 @@ class _Interpreter:
     def __init__(self, source: str, limits: Limits) -> None:
         self.source = source
         self.limits = limits
-        self.record = Recorder(limits, lambda: (self.line, self.frame))
+        self.record = Recorder(limits, lambda: (self.line, self.frame), lambda: self.sink is not None)
         self.api = Api(self.record, limits, self.record.print_)
         self.globals = Frame(None, "")
         self.frame = self.globals  # the scope of the statement running now

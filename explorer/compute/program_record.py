@@ -31,11 +31,16 @@ class Unrecorded(Exception):
 
 
 class Recorder:
-    """One run's record; ``place`` gives the line running now and its scope."""
+    """One run's record; ``place`` gives the line running now and its scope, ``keeping`` whether its step is kept.
 
-    def __init__(self, limits: Limits, place: Callable[[], tuple[int, Frame]]) -> None:
+    A backward call's graph is recorded only where its step is kept (see the interpreter's NOTE [how a step is
+    kept]): a training loop's first and last iterations show their graphs, the iterations between are counted.
+    """
+
+    def __init__(self, limits: Limits, place: Callable[[], tuple[int, Frame]], keeping: Callable[[], bool]) -> None:
         self.limits = limits
         self.place = place
+        self.keeping = keeping
         self.out = io.StringIO()
         self.printed = 0  # characters printed so far
         self.quiet = 0  # above 0 while recording a graph: hooks a program set must not print twice
@@ -52,7 +57,7 @@ class Recorder:
         """Run a backward() or autograd.grad call, recording the graph behind its first output as it was."""
         output = outputs[0] if isinstance(outputs, list | tuple) and outputs else outputs
         recordable = isinstance(output, torch.Tensor) and output.grad_fn is not None
-        if not recordable or len(self.graphs) >= self.limits.graphs:
+        if not recordable or len(self.graphs) >= self.limits.graphs or not self.keeping():
             self.graphs_skipped += recordable
             return run()
         line = self.place()[0]

@@ -57,7 +57,7 @@ class Limits:
     graphs: int = 20  # backward calls recorded as graphs; later calls are counted, not recorded
     forward_graphs: int = 100  # graphs of the forward pass as it grows, one per kept step that makes a tensor
     recorded_steps: int = 3_000  # steps kept for the line-by-line view
-    recorded_values: int = 2_000_000  # numbers kept in all recorded graphs and the tensors table together
+    recorded_values: int = 1_000_000  # numbers kept in all recorded graphs and the tensors table together
 
 
 LIMITS = Limits()  # the bounds a program runs within unless a caller sets others
