@@ -1166,3 +1166,15 @@ def test_a_training_loop_records_the_graphs_of_the_iterations_its_steps_keep():
     assert len(run.graphs) == _FIRST + _LAST and run.graphs_skipped == 10 - _FIRST - _LAST
     kept = [s.graph for s in run.steps if s.line == 5]
     assert kept == list(range(_FIRST + _LAST))
+
+
+def test_subplots_axes_calls_are_kept_with_the_axes_they_were_made_on():
+    source = ("import matplotlib.pyplot as plt\nfig, ax = plt.subplots(figsize=(6, 3))\nax.plot([1, 2], label='f')\n"
+              "ax.set_xlabel('x')\nfig, (left, right) = plt.subplots(1, 2)\nright.set_title('g')\n"
+              "fig, grid = plt.subplots(2, 2)\ngrid[1, 0].grid(True)\nfig.tight_layout()\nplt.show()\n")
+    run = run_program(source)
+    assert run.error is None
+    assert [(p.name, p.axes) for p in run.plots] == [
+        ("subplots", None), ("plot", 0), ("set_xlabel", 0), ("subplots", None), ("set_title", 1),
+        ("subplots", None), ("grid", 2), ("tight_layout", None), ("show", None)]
+    plain.loads(plain.dumps(run))

@@ -139,10 +139,10 @@ class Recorder:
         self.forward_of = (tensor.grad_fn, len(self.forward) - 1)
         return len(self.forward) - 1
 
-    def plot(self, name: str, args: tuple, kwargs: dict) -> None:
-        """A matplotlib call, kept as data for a figure instead of drawn."""
+    def plot(self, name: str, args: tuple, kwargs: dict, axes: int | None = None) -> None:
+        """A matplotlib call, kept as data for a figure instead of drawn (``axes``: which of plt.subplots')."""
         self.plots.append(PlotCall(self.place()[0], name, tuple(plot_value(a) for a in args),
-                                   tuple((k, plot_value(v)) for k, v in kwargs.items())))
+                                   tuple((k, plot_value(v)) for k, v in kwargs.items()), axes))
 
     def warned(self, message: Warning | str, category: type[Warning], *rest: Any, **more: Any) -> None:
         """``warnings.showwarning`` for the run: the warning kept with its line (the first 100)."""
