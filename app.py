@@ -34,7 +34,6 @@ from panels.program_mode import link_query as program_link
 from panels.program_mode import plots_ui as program_plots_ui
 from panels.program_mode import share_ui as program_share_ui
 from panels.program_mode import tensors_ui as program_tensors_ui
-from panels.program_steps import backward_at, backward_ui, forward_graph_ui, graphs_ui, names_ui, stepper_ui
 from panels.result import link_ui, page_ui, step_view_ui, summary_ui
 from panels.session import (
     current_program,
@@ -46,6 +45,7 @@ from panels.session import (
     program_position,
 )
 from panels.share import share_ui
+from panels.stepping import backward_at, backward_ui, forward_graph_ui, graphs_ui, names_ui, stepper_ui
 from panels.tensors import node_ui, tensors_ui
 from panels.text import escape_markdown
 

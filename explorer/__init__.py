@@ -22,7 +22,10 @@ Data flows down this list; each subpackage imports only from those after it
 The app's process never imports torch: every visitor's function runs in a
 worker process, whose answer comes back as JSON and is read into ``model``'s
 dataclasses. The names below are loaded on first use (PEP 562) from a fixed
-table, so ``from explorer import parse`` does not import torch either.
+table, so ``from explorer import parse`` does not import torch either. Program mode
+follows the same layers: ``language.program`` checks a pasted program without
+torch, ``compute.interpreter`` (``run_program``) runs it, and
+``model.program_run`` holds its ``ProgramRun``.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The mode switch, the editor (CodeMirror, ``assets/editor.js``), the run (or why not), what the program printed
 and its error, every named tensor as the lab prints it, the plots its plt calls make, and its link and script.
-Stepping through it line by line is ``panels.program_steps``.
+Stepping through it line by line is ``panels.stepping``.
 """
 
 from __future__ import annotations

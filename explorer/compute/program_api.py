@@ -30,7 +30,7 @@ import torch.utils.hooks
 from ..language.allow_list import ATTRIBUTES, BUILTINS, CTX_RESERVED, MEMBERS
 from ..language.program import Limits, check_percent_format, format_fields, plain_format_spec
 
-__all__ = ["LimitExceeded", "Namespace", "Hooks", "Ctx", "Api", "kind_of"]
+__all__ = ["LimitExceeded", "Namespace", "Hooks", "Ctx", "Axes", "Figure", "Api", "kind_of"]
 
 
 class LimitExceeded(BaseException):
@@ -63,7 +63,31 @@ class Hooks(Protocol):
 
     def autograd_call(self, call: str, outputs: Any, inputs: Any, run: Callable[[], Any]) -> Any: ...
 
-    def plot(self, name: str, args: tuple, kwargs: dict) -> None: ...
+    def plot(self, name: str, args: tuple, kwargs: dict, axes: int | None = None) -> None: ...
+
+
+class Axes:
+    """One axes of ``plt.subplots()``: its calls are kept as data, numbered row by row."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+    def __repr__(self) -> str:
+        return f"<Axes {self.index}>"
+
+
+class Figure:
+    """The figure of ``plt.subplots()``: its calls are kept as data."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<Figure>"
+
+
+_MOST_AXES = 16  # subplots in one figure
 
 
 class Ctx:
@@ -121,6 +145,8 @@ _KINDS: tuple[tuple[type, str], ...] = (
     (set, "set"),
     (frozenset, "set"),
     (range, "range"),
+    (Axes, "axes"),
+    (Figure, "figure"),
 )
 _KIND_OF_TYPE: dict[type, str | None] = {}
 
@@ -174,6 +200,8 @@ def _nested(data: Any, most: int) -> int:
         item = stack.pop()
         if isinstance(item, list | tuple):
             stack.extend(item)
+        elif isinstance(item, range):
+            count += len(item)
         else:
             count += _numel(item)
     return count
@@ -258,6 +286,19 @@ def _einsum(args: tuple, kwargs: dict) -> int:
     return _product(sizes.get(c, 1) for c in output)
 
 
+def _linear(args: tuple, kwargs: dict) -> int:
+    n_in = args[0] if args else kwargs.get("in_features", 0)
+    n_out = args[1] if len(args) > 1 else kwargs.get("out_features", 0)
+    return (int(n_in) + 1) * int(n_out)
+
+
+def _squared_inputs(args: tuple, kwargs: dict) -> int:
+    """A Jacobian's or Hessian's elements, at most: (the inputs' elements) squared."""
+    inputs = args[1] if len(args) > 1 else kwargs.get("inputs", ())
+    inputs = inputs if isinstance(inputs, list | tuple) else (inputs,)
+    return sum(_numel(t) for t in inputs) ** 2
+
+
 def _outer(args: tuple, kwargs: dict) -> int:
     return _product(_numel(a) for a in args[:2])
 
@@ -297,6 +338,9 @@ _COUNTED: dict[tuple[str, str], Callable[[tuple, dict], int]] = {
     ("torch", "diag"): _diag,
     ("torch", "einsum"): _einsum,
     ("torch.nn.functional", "one_hot"): _one_hot,
+    ("torch.nn", "Linear"): _linear,
+    **{("torch.autograd.functional", n): _squared_inputs for n in ("jacobian", "hessian")},
+    **{("torch.autograd", n): _squared_inputs for n in ("gradcheck", "gradgradcheck")},
     **{("numpy", n): matmul_elements for n in ("dot", "matmul")},
     ("torch", "meshgrid"): _meshgrid,
     **{("numpy", n): lambda a, k: _size_arguments(a[:1], k) for n in ("zeros", "ones", "full")},
@@ -317,7 +361,20 @@ _TENSOR_COUNTED: dict[str, Callable[[torch.Tensor, tuple, dict], int]] = {
     "new_tensor": lambda t, a, k: _data(a, k),
     **{n: lambda t, a, k: matmul_elements((t, *a), k) for n in ("matmul", "mm", "bmm")},
     "diag": lambda t, a, k: _diag((t,), k),
+    "outer": lambda t, a, k: _outer((t, *a), k),
+    "index_select": lambda t, a, k: index_elements(t, a[1] if len(a) > 1 else k.get("index")),
 }
+
+
+def index_elements(tensor: Any, index: Any) -> int:
+    """Elements of ``tensor[index]`` for an index tensor or list along the first dimension, else 0."""
+    if not isinstance(tensor, torch.Tensor) or tensor.ndim == 0:
+        return 0
+    if isinstance(index, torch.Tensor) and index.dtype != torch.bool:
+        return index.numel() * _product(tensor.shape[1:])
+    if isinstance(index, list):
+        return _nested(index, _COUNT_MOST) * _product(tensor.shape[1:])
+    return 0
 
 
 def check_size(name: str, count: Callable[[tuple, dict], int], args: tuple, kwargs: dict, limits: Limits) -> None:
@@ -358,6 +415,18 @@ _SIZED_METHODS: dict[tuple[str, str], Callable[[Any, tuple], int]] = {
     ("str", "join"): _joined_text,
     ("list", "extend"): _extended,
 }
+
+
+# methods that consume an iterable in C: it is first made a list, counted as it comes (bounded)
+_TAKES_ITERABLE = {("str", "join"), ("list", "extend"), ("dict", "update"), ("set", "union"),
+                   ("set", "intersection"), ("set", "difference")}
+
+
+def _first_bounded(fn: Callable, limits: Limits) -> Callable:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return fn(*(bounded(a, limits) if not isinstance(a, dict) else a for a in args), **kwargs)
+
+    return call
 
 
 def _counted(fn: Callable, count: Callable[[tuple, dict], int], name: str, limits: Limits) -> Callable:
@@ -403,8 +472,8 @@ def check_value(value: Any, limits: Limits) -> Any:
     elif isinstance(value, list | tuple | dict | set):
         if len(value) > limits.items:
             raise LimitExceeded(f"a {type(value).__name__} of {len(value):,} items; at most {limits.items:,}")
-    elif type(value) is int and value.bit_length() > 64 * limits.items:
-        raise LimitExceeded(f"an integer of {value.bit_length():,} bits; at most {64 * limits.items:,}")
+    elif type(value) is int and value.bit_length() > limits.int_bits:
+        raise LimitExceeded(f"an integer of {value.bit_length():,} bits; at most {limits.int_bits:,}")
     return value
 
 
@@ -483,6 +552,10 @@ class Api:
         self.sized: dict[int, tuple[str, Callable[[tuple, dict], int]]] = {}
         for path in ("matplotlib.pyplot", "matplotlib.pylab"):
             self.namespaces[path] = Namespace(path, {n: self._plot_call(n) for n in MEMBERS[path]})
+        # matplotlib.use("Agg") chooses a backend; nothing is drawn here, so it is kept as a call like the rest
+        self.namespaces["matplotlib"] = Namespace("matplotlib", {
+            "pyplot": self.namespaces["matplotlib.pyplot"], "pylab": self.namespaces["matplotlib.pylab"],
+            "use": self._plot_call("use")})
         for path in sorted(MEMBERS, key=lambda p: -p.count(".")):  # submodules first: parents hold them
             if path not in self.namespaces:
                 self.namespaces[path] = Namespace(path, self._members(path))
@@ -514,12 +587,27 @@ class Api:
         run.__name__ = call.rpartition(".")[2]
         return run
 
-    def _plot_call(self, name: str) -> Callable:
+    def _plot_call(self, name: str, axes: int | None = None) -> Callable:
+        if name == "subplots":
+            return self._subplots
+
         def record(*args: Any, **kwargs: Any) -> None:
-            self.hooks.plot(name, args, kwargs)
+            self.hooks.plot(name, args, kwargs, axes)
 
         record.__name__ = name
         return record
+
+    def _subplots(self, nrows: int = 1, ncols: int = 1, **kwargs: Any) -> tuple[Figure, Any]:
+        """``plt.subplots``: the call kept, and stand-ins for the figure and its axes, shaped as matplotlib's."""
+        if not (isinstance(nrows, int) and isinstance(ncols, int) and 1 <= nrows * ncols <= _MOST_AXES):
+            raise ValueError(f"program mode's plt.subplots makes 1 to {_MOST_AXES} axes, not {nrows} x {ncols}")
+        self.hooks.plot("subplots", (nrows, ncols), kwargs)
+        if nrows * ncols == 1:
+            return Figure(), Axes(0)
+        grid = np.empty((nrows, ncols), dtype=object)
+        for i in range(nrows * ncols):
+            grid[divmod(i, ncols)] = Axes(i)
+        return Figure(), grid.reshape(-1) if 1 in (nrows, ncols) else grid
 
     # -- builtins
 
@@ -531,7 +619,8 @@ class Api:
         table["print"] = print_
         table["format"] = lambda value, spec="": format_value(value, spec, limits)
         table["pow"] = lambda base, exp, mod=None: check_value(
-            pow(base, exp, mod) if mod is not None else power(base, exp, limits), limits)
+            power(base, exp, limits) if mod is None else modular_power(base, exp, mod, limits), limits)
+        table["iter"] = lambda items: iter(items)  # one argument: iter(f, sentinel) could call f without end
         return table
 
     @staticmethod
@@ -558,12 +647,18 @@ class Api:
         if kind == "module" and name in self.module_names.get(type(value), ()):
             return getattr(value, name)  # a method or attribute the program's own class defines or sets
         if kind is None or name not in ATTRIBUTES[kind]:
+            if name not in dir(type(value)):  # the type's own names, listed without reaching any of them
+                raise AttributeError(f"'{type(value).__name__}' object has no attribute '{name}'")
             raise AttributeError(f"program mode does not offer '.{name}' on a {type(value).__name__}")
         if kind == "tensor":
             return self._tensor_attribute(value, name)
+        if kind in ("axes", "figure"):
+            return self._plot_call(name, value.index if isinstance(value, Axes) else None)
         if kind == "str" and name == "format":
             return lambda *args, **kwargs: str_format(value, args, kwargs, self.limits)
         found = getattr(value, name)  # ``name`` is in the allow-list for this kind of value
+        if (kind, name) in _TAKES_ITERABLE:
+            found = _first_bounded(found, self.limits)
         sized = _SIZED_METHODS.get((kind, name))
         if sized is not None:
             return _counted(found, lambda args, kwargs: sized(value, args), f"{type(value).__name__}.{name}",
@@ -601,9 +696,17 @@ class Api:
 _MODULE_OWN = frozenset(dir(torch.nn.Module))  # nn.Module's own methods, which a program may not replace
 
 
+def modular_power(base: Any, exponent: Any, modulus: Any, limits: Limits) -> Any:
+    """``pow(base, exponent, modulus)`` for integers of at most ``limits.int_bits`` bits each."""
+    for n in (base, exponent, modulus):
+        if type(n) is int and n.bit_length() > limits.int_bits // 10:
+            raise LimitExceeded(f"pow with a modulus takes integers of at most {limits.int_bits // 10:,} bits")
+    return pow(base, exponent, modulus)
+
+
 def power(base: Any, exponent: Any, limits: Limits) -> Any:
     """``base ** exponent``, refusing integer powers too large to hold."""
     if type(base) is int and type(exponent) is int and exponent > 0 and abs(base) > 1:
-        if abs(base).bit_length() * exponent > 64 * limits.items:
+        if abs(base).bit_length() * exponent > limits.int_bits:
             raise LimitExceeded(f"{base} ** {exponent} has more digits than a program may hold")
     return base ** exponent

@@ -37,6 +37,7 @@ class TensorRow:
     retains_grad: bool = False
     device: str = "cpu"
     same_as: str | None = None  # an earlier name bound to this very tensor
+    kept: bool = True  # False past Limits.recorded_values: data and grad are left out (None)
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ class PlotCall:
     name: str
     args: tuple[Any, ...]  # numbers, strings, or lists of numbers
     kwargs: tuple[tuple[str, Any], ...]
+    axes: int | None = None  # for a call on an axes from plt.subplots: which one (row by row), else None
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,7 @@ class ProgramRun:
     error: ProgramError | None = None
     shown: str | None = None  # the last statement's value if it is a bare expression, as a notebook shows it
     warnings: tuple[ProgramWarning, ...] = ()
+    outputs: tuple[tuple[int, str], ...] = ()  # (line, text): each cell's last bare expression, as Out[n] shows it
     forward: tuple[Graph, ...] = ()  # the forward pass as it grew: the graph behind a tensor a step made
     graphs_skipped: int = 0  # backward calls past Limits.graphs, not recorded
     steps_skipped: int = field(default=0)  # steps past Limits.recorded_steps, not kept
@@ -144,7 +147,8 @@ def to_json(run: ProgramRun) -> dict:
         "tensors": {
             row.name: {"shape": list(row.shape), "dtype": row.dtype, "data": row.data, "grad": row.grad,
                        "requires_grad": row.requires_grad, "is_leaf": row.is_leaf, "grad_fn": row.grad_fn,
-                       "retains_grad": row.retains_grad, "device": row.device, "same_as": row.same_as}
+                       "retains_grad": row.retains_grad, "device": row.device, "same_as": row.same_as,
+                       "kept": row.kept}
             for row in run.tensors
         },
         "graphs": [{"line": g.line, "call": g.call, **graph_json(g.graph)} for g in run.graphs],
@@ -153,9 +157,10 @@ def to_json(run: ProgramRun) -> dict:
              "stdout": s.stdout, "graph": s.graph, "skipped": s.skipped, "forward": s.forward}
             for s in run.steps
         ],
-        "plots": [{"line": p.line, "name": p.name, "args": list(p.args), "kwargs": dict(p.kwargs)}
+        "plots": [{"line": p.line, "name": p.name, "args": list(p.args), "kwargs": dict(p.kwargs), "axes": p.axes}
                   for p in run.plots],
         "forward": [graph_json(g) for g in run.forward],
+        "outputs": [{"line": line, "text": text} for line, text in run.outputs],
         "warnings": [{"line": w.line, "type": w.type, "message": w.message} for w in run.warnings],
         "shown": run.shown,
         "graphs_skipped": run.graphs_skipped,
