@@ -32,8 +32,8 @@ import string
 from dataclasses import dataclass
 
 from ..errors import ExpressionError
-from ..points import MAX_ELEMENTS
 from .allow_list import ALL_ATTRIBUTES, BUILTINS, DECORATORS, FUNCTION_METHODS, MEMBERS, MODULES, SAVED
+from .points import MAX_ELEMENTS
 
 __all__ = ["Limits", "LIMITS", "MODULE_BASES", "ProgramRefused", "check", "is_super_init", "plain_format_spec",
            "check_percent_format", "format_fields", "without_magics"]
