@@ -29,7 +29,7 @@ from panels.graph_panel import graph_ui
 from panels.inputs import inputs_ui, sidebar_ui, style_ui
 from panels.lesson import lesson_ui
 from panels.plots import plots_ui
-from panels.program_mode import editor_ui, mode_ui, output_ui, refusal_ui, run_ui
+from panels.program_mode import editor_ui, mode_ui, output_ui, refusal_ui, run_ui, warnings_ui
 from panels.program_mode import link_query as program_link
 from panels.program_mode import plots_ui as program_plots_ui
 from panels.program_mode import share_ui as program_share_ui
@@ -108,6 +108,7 @@ def program_main() -> None:
         if run is not None:
             st.markdown("**What it printed**" + (f" (up to step {step})" if step else ""))
             output_ui(run, current.stdout if current else None, current.shown if current else run.shown, failed)
+            warnings_ui(run, step)
             if step and page is not None and backward_at(run, step) is None:
                 forward_graph_ui(page, step)  # beside the code: the graph growing as the lines run
             if step:

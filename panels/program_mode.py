@@ -87,6 +87,16 @@ def output_ui(run: ProgramRun, upto: int | None, shown: str | None, failed: bool
         st.caption(f"Everything before line {error.line} ran; what it printed is above.")
 
 
+def warnings_ui(run: ProgramRun, step: int) -> None:
+    """The warnings the run raised, under its output as a notebook shows them (while stepping, those of the lines
+    run so far)."""
+    ran = {s.line for s in run.steps[:step]} if step else None
+    for warning in run.warnings:
+        if ran is None or warning.line in ran:
+            st.warning(escape_markdown(f"Line {warning.line}: {warning.type}: {warning.message}"),
+                       icon=":material/warning:")
+
+
 def tensors_ui(run: ProgramRun) -> None:
     """Every name bound to a tensor when the program ended, with the lab's printout, and which names share one."""
     if not run.tensors:

@@ -128,3 +128,11 @@ def test_every_session_key_program_mode_leaves_is_named_in_panels_session():
     app.segmented_control(key="mode_switch").set_value("function").run()
     assert not app.exception
     assert _undeclared_keys(app) == []
+
+
+def test_pytorchs_warning_shows_under_the_output_as_a_notebook_shows_it():
+    app = run_app({"mode": "program"})
+    app.button(key="lesson_attributes").click().run()
+    (warning,) = [w.value for w in app.warning]
+    assert warning.startswith("Line 34: UserWarning: The \\.grad attribute of a Tensor that is not a leaf Tensor")
+    assert "grad: None" in printed(app)
