@@ -4,6 +4,7 @@ program, stepping line by line, the lab's cells, and the session's keys."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -136,3 +137,17 @@ def test_pytorchs_warning_shows_under_the_output_as_a_notebook_shows_it():
     (warning,) = [w.value for w in app.warning]
     assert warning.startswith("Line 34: UserWarning: The \\.grad attribute of a Tensor that is not a leaf Tensor")
     assert "grad: None" in printed(app)
+
+
+def test_a_long_loop_stays_steppable_with_its_middle_iterations_summarised():
+    app = run_program_app("import torch\nw = torch.tensor(1.0, requires_grad=True)\nfor i in range(500):\n"
+                          "    loss = (w * 2 - 1) ** 2\n    loss.backward()\n    w.grad = None\nprint(i)\n")
+    assert printed(app) == "499"
+    steps = next(m.value for m in app.markdown if m.value.startswith("**Step through it"))
+    count = int(re.search(r"\*\*: (\d+) steps", steps).group(1))
+    assert count < 40  # 500 iterations, a handful of them kept
+    words = []
+    for _ in range(count):
+        app.button(key="pstep_next").click().run()
+        words += [m.value for m in app.markdown if m.value.startswith("**Step ")]
+    assert any("iterations of the loop on this line are left out" in w for w in words)
