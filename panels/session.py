@@ -47,7 +47,7 @@ WIDGETS = ("function", "window", "device", "dtype", "view", "presentation", "nod
            "graph_pick", "graph_text", "graph_text_big", "share_link", "step_slider", "step_first", "step_back",
            "step_play", "step_next", "step_last", "step_done", "mode_switch", "editor", "pstep_slider", "pstep_first",
            "pstep_back", "pstep_next", "pstep_last", "pstep_done", "pgraph", "pgraph_pick", "pgraph_text",
-           "program_output", "program_link")
+           "program_output", "program_link", "pnode_values")
 PER_ITEM = ("point_", "lesson_", "answer_", "reveal_", "solved_", "compare_", "expand_", "plot_", "second_",
             "pplot_")
 
@@ -281,6 +281,13 @@ def go_program_step(step: int) -> None:
 
 def keep_program_step() -> None:
     st.session_state.update(pstep=st.session_state.pstep_slider, step=0, playing=False)
+
+
+def pick_program_node() -> None:
+    """A click on a node of a program's graph: the inspector shows it."""
+    picked = st.session_state.pgraph_pick.selected
+    if isinstance(picked, str) and picked:
+        st.session_state.node = picked.split(".")[0]  # a saved value selects the node that saved it
 
 
 def chose_graph() -> None:

@@ -4,9 +4,12 @@ after that step, and the autograd graph as built so far; at a backward() call, t
 
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
 from explorer.errors import ExplorerError
+from explorer.model.graph import Graph
 from explorer.model.page import StepView
 from explorer.model.program_page import DrawnGraph, ProgramPage
 from explorer.model.program_run import ProgramRun, ProgramStep
@@ -15,7 +18,7 @@ from . import jobs
 from .components import mount
 from .copy_box import copyable
 from .graph_panel import grad_fns_ui, legend_ui, player_ui
-from .session import chose_graph, go_program_step, keep_program_step, presenting
+from .session import chose_graph, go_program_step, keep_program_step, pick_program_node, presenting
 from .text import escape_markdown, markdown_table
 
 
@@ -113,14 +116,16 @@ def backward_ui(page: ProgramPage, index: int) -> None:
     step = min(st.session_state.step, len(playback.steps))
     view = _view(page.source, "backward", index, step) if step else None
     if view is not None:
-        _draw(view.svg, view.dot, view.running, view.targets, f"autograd graph of line {drawn.line}")
+        _draw(view.svg, view.dot, view.running, view.targets, f"autograd graph of line {drawn.line}", inspect=True)
     elif drawn.svg:
-        _draw(drawn.svg, drawn.dot, "", (), f"autograd graph of line {drawn.line}")
+        _draw(drawn.svg, drawn.dot, "", (), f"autograd graph of line {drawn.line}", inspect=True)
     elif drawn.render_problem:
         st.warning(escape_markdown(drawn.render_problem))
     else:
         st.graphviz_chart(drawn.dot)  # no dot program on this server: the browser lays it out
     player_ui(playback.steps)
+    with st.container(border=True):
+        inspector_ui(playback.graph)
     legend_ui()
     grad_fns_ui(playback.graph)
     with st.expander("The graph as text (nodes and edges)"):
@@ -135,10 +140,50 @@ def _view(source: str, view: str, index: int, step: int) -> StepView | None:
         return None
 
 
-def _draw(svg: str | None, dot: str, running: str, targets: tuple[str, ...], label: str, fit_height: int = 0) -> None:
+def _draw(svg: str | None, dot: str, running: str, targets: tuple[str, ...], label: str, fit_height: int = 0,
+          inspect: bool = False) -> None:
+    """The graph component; ``inspect`` makes a click choose the node for the inspector below it."""
     if svg:
-        mount("graph", {"svg": svg, "selected": "", "running": running, "targets": sorted(targets),
-                        "large": presenting(), "label": label, "hint": "", "fitHeight": fit_height},
-              key="pgraph_pick")
+        picked = st.session_state.get("node") or "" if inspect else ""
+        hint = "click a node (or Tab to it and press Enter) to inspect it below" if inspect else ""
+        mount("graph", {"svg": svg, "selected": picked, "running": running, "targets": sorted(targets),
+                        "large": presenting(), "label": label, "hint": hint, "fitHeight": fit_height},
+              key="pgraph_pick", on_selected_change=pick_program_node if inspect else None)
     else:
         st.graphviz_chart(dot)
+
+
+def inspector_ui(graph: Graph) -> None:
+    """The node clicked in a program's graph: a tensor's printout with its values whole, or a grad_fn's inputs and
+    what it saved (the graph abbreviates a vector to its ends and its shape)."""
+    tensors = {t.id: t for t in graph.tensors}
+    nodes = {n.id: n for n in graph.nodes}
+    chosen = st.session_state.get("node") or ""
+    if chosen not in tensors and chosen not in nodes:
+        st.caption("Click a node of the graph to inspect it here.")
+        return
+    if chosen in tensors:
+        t = tensors[chosen]
+        made = f"made by `{nodes[t.node].name}` ({t.node})" if t.node in nodes else "made by no autograd node"
+        st.markdown(f"**tensor `{escape_markdown(t.label)}`** · {made} · shape `{tuple(t.shape)}` · `{t.dtype}` · "
+                    f"is_leaf `{t.is_leaf}` · requires_grad `{t.requires_grad}` · grad_fn `{t.grad_fn or 'None'}`")
+        copyable(f"data = {_whole(t.data)}\ngrad = {_whole(t.grad)}", f"the values of {t.label}", key="pnode_values",
+                 wrap=True)
+        return
+    node = nodes[chosen]
+    lines = [f"**`{node.name}`** ({node.id})"]
+    if node.tensor in tensors:
+        verb = "accumulates into" if node.name == "AccumulateGrad" else "made"
+        lines.append(f"- {verb} tensor `{escape_markdown(tensors[node.tensor].label)}`")
+    inputs = ", ".join(f"`{nodes[i].name}` ({i})" if i in nodes else "None (no grad needed)" for i in node.inputs)
+    lines.append(f"- next_functions: {inputs or 'none: a leaf ends the walk'}")
+    for saved in node.saved:
+        kind = "saved tensor" if saved.is_tensor else "saved attribute"
+        shown = _whole(saved.value) if saved.is_tensor else str(saved.value)
+        lines.append(f"- {kind} `{escape_markdown(saved.name)}` = `{shown[:2000]}`")
+    st.markdown("\n".join(lines))
+
+
+def _whole(value: object) -> str:
+    """A recorded value whole, as nested lists (a number alone as itself); None where PyTorch has none."""
+    return "None" if value is None else json.dumps(value, allow_nan=True).replace("NaN", "nan")

@@ -151,3 +151,15 @@ def test_a_long_loop_stays_steppable_with_its_middle_iterations_summarised():
         app.button(key="pstep_next").click().run()
         words += [m.value for m in app.markdown if m.value.startswith("**Step ")]
     assert any("iterations of the loop on this line are left out" in w for w in words)
+
+
+def test_a_node_clicked_in_a_programs_graph_is_inspected_with_its_values_whole():
+    app = run_program_app("import torch\nx = torch.linspace(-1, 1, 9, requires_grad=True)\ny = (x ** 2).sum()\n"
+                          "y.backward()\n")
+    app.session_state["node"] = "t0"  # what a click on x sends (panels.session.pick_program_node)
+    app.run()
+    values = next(d["text"] for d in sent(app, "copy") if d["label"] == "the values of x")
+    assert values.startswith("data = [-1.0, -0.75, -0.5,") and "grad = [-2.0, -1.5, -1.0," in values
+    app.session_state["node"] = "n1"
+    app.run()
+    assert any("PowBackward0" in m.value and "saved tensor" in m.value for m in app.markdown)

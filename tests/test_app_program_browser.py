@@ -95,6 +95,10 @@ def test_program_paste_step_play_backward_share_and_refuse(browser, server):  # 
     assert "x.grad = 13" in tab.locator("[data-testid=stMarkdown]", has_text="AccumulateGrad writes").inner_text()
     assert tab.locator(".ae-graph g.node.ae-running", has_text="AccumulateGrad").count() == 1
     tab.screenshot(path=str(SHOTS / "program-mode-backward.png"))
+    tab.locator(".ae-graph g.node", has_text="PowBackward0").click()  # the inspector below the player
+    settle(tab)
+    details = tab.locator("[data-testid=stMarkdown]", has_text="next_functions").inner_text()
+    assert "PowBackward0" in details and "saved tensor self" in details
 
     with tab.expect_download() as download:
         tab.get_by_role("button", name="Python script").click()
