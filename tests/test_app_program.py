@@ -4,6 +4,7 @@ program, stepping line by line, the lab's cells, and the session's keys."""
 from __future__ import annotations
 
 import json
+import random
 import re
 
 import pytest
@@ -163,3 +164,14 @@ def test_a_node_clicked_in_a_programs_graph_is_inspected_with_its_values_whole()
     app.session_state["node"] = "n1"
     app.run()
     assert any("PowBackward0" in m.value and "saved tensor" in m.value for m in app.markdown)
+
+
+def test_a_program_too_long_for_a_link_says_so_and_still_runs():
+    rng = random.Random(0)
+    program = "".join(f"# {rng.getrandbits(128):032x}\n" for _ in range(400)) + "print('still runs')\n"
+    app = run_app({"mode": "program"})
+    app.session_state["program"] = program  # what the editor sends (panels.session.keep_program)
+    app.run()
+    assert printed(app) == "still runs"
+    assert any("too long for a link" in w.value for w in app.warning)
+    assert "code" not in app.query_params and app.query_params["mode"] == "program"
