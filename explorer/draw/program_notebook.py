@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 __all__ = ["notebook"]
 
@@ -23,7 +24,7 @@ def notebook(source: str) -> str:
     """``source`` as an .ipynb file's text: one code cell per part between runs of two or more blank lines."""
     # not before an indented line: a class's body may follow two blank lines (the lab's SQ does)
     parts = [part.strip("\n") for part in re.split(r"\n[ \t]*\n(?:[ \t]*\n)+(?=\S)", source)]
-    cells = [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+    cells: list[dict[str, Any]] = [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
               "source": _lines(part)} for part in parts if part.strip()]
     document = {
         "cells": cells or [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],

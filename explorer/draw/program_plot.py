@@ -47,18 +47,19 @@ def figures(calls: Sequence[PlotCall]) -> tuple[dict, ...]:
     return tuple(done)
 
 
-def _new() -> dict:
+def _new() -> dict[str, Any]:
     frame = layout("", "")
     frame["clickmode"] = "none"  # a program's plot has no point to move
-    return {"data": [], "layout": frame, "legend": False}
+    figure: dict[str, Any] = {"data": [], "layout": frame, "legend": False}
+    return figure
 
 
 def _plot(figure: dict, args: tuple, kwargs: dict, mode: str = "lines") -> None:
-    args = list(args)
-    while args:  # plt.plot(x1, y1, fmt, x2, y2, ...): each run of one or two arrays and a format
-        first = args.pop(0)
-        second = args.pop(0) if args and not isinstance(args[0], str) else None
-        fmt = args.pop(0) if args and isinstance(args[0], str) else ""
+    rest = list(args)
+    while rest:  # plt.plot(x1, y1, fmt, x2, y2, ...): each run of one or two arrays and a format
+        first = rest.pop(0)
+        second = rest.pop(0) if rest and not isinstance(rest[0], str) else None
+        fmt = rest.pop(0) if rest and isinstance(rest[0], str) else ""
         xs, ys = (first, second) if second is not None else (list(range(len(_flat(first)))), first)
         _trace(figure, _flat(xs), _flat(ys), fmt, kwargs, mode)
 
@@ -73,7 +74,7 @@ def _trace(figure: dict, xs: list, ys: list, fmt: str, kwargs: dict, mode: str) 
     colour = colour if isinstance(colour, str) else _COLOURS[len(figure["data"]) % len(_COLOURS)]
     dash = next((d for f, d in sorted(_DASHES.items(), key=lambda i: -len(i[0])) if f in fmt), "solid")
     markers = any(m in fmt for m in "o.x*s^+") or mode == "markers"
-    trace = {"type": "scatter", "x": _numbers(xs), "y": _numbers(ys),
+    trace: dict[str, Any] = {"type": "scatter", "x": _numbers(xs), "y": _numbers(ys),
              "mode": "markers" if markers and not any(f in fmt for f in _DASHES) else "lines",
              "line": {"color": colour, "dash": dash, "width": 2.5}, "marker": {"color": colour, "size": 6}}
     if isinstance(kwargs.get("label"), str):
@@ -112,7 +113,7 @@ def _line(axis: str) -> Callable[[dict, tuple, dict], None]:
     def step(figure: dict, args: tuple, kwargs: dict) -> None:
         at = args[0] if args else kwargs.get("y" if axis == "h" else "x", 0)
         if _finite(at):
-            shape = {"type": "line", "line": {"color": "#888", "dash": "dash"}}
+            shape: dict[str, Any] = {"type": "line", "line": {"color": "#888", "dash": "dash"}}
             if axis == "h":
                 shape.update(xref="paper", x0=0, x1=1, y0=at, y1=at)
             else:
@@ -139,7 +140,8 @@ _STEPS: dict[str, Callable[[dict, tuple, dict], None]] = {
 
 def _flat(value: Any) -> list:
     """A recorded argument as a flat list of numbers (a number alone is a list of one)."""
-    found, stack = [], [value]
+    found: list[float] = []
+    stack = [value]
     while stack and len(found) <= MAX_POINTS:
         item = stack.pop()
         if isinstance(item, list | tuple):
