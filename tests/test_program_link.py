@@ -50,3 +50,13 @@ def test_a_program_past_the_cap_is_said_to_be_too_long_for_a_link():
     rng = random.Random(0)
     varied = "".join(f"# {rng.getrandbits(64):016x}\n" for _ in range(600))  # 12,000 characters zlib cannot shrink
     assert len(varied) <= LIMITS.characters and too_long(varied) and not too_long("import torch\n")
+
+
+@given(st.text(max_size=300) | st.binary(max_size=300).map(lambda b: base64.urlsafe_b64encode(b).decode()))
+def test_any_link_text_gives_a_program_within_the_cap_or_a_refusal_never_a_crash(code):
+    try:
+        source = decode(code)
+    except ExpressionError as err:
+        assert err.message.startswith("the link's program")
+    else:
+        assert isinstance(source, str) and len(source) <= LIMITS.characters
