@@ -107,7 +107,7 @@ def program_main() -> None:
     with out:
         if run is not None:
             st.markdown("**What it printed**" + (f" (up to step {step})" if step else ""))
-            output_ui(run, current.stdout if current else None, current.shown if current else run.shown, failed)
+            output_ui(run, step, failed)
             warnings_ui(run, step)
             if step and page is not None and backward_at(run, step) is None:
                 forward_graph_ui(page, step)  # beside the code: the graph growing as the lines run

@@ -7,6 +7,7 @@ Stepping through it line by line is ``panels.stepping``.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -72,15 +73,45 @@ def refusal_ui(page: ProgramPage) -> None:
     st.caption("Nothing ran: program mode checks the whole program before it runs any of it.")
 
 
-def output_ui(run: ProgramRun, upto: int | None, shown: str | None, failed: bool) -> None:
-    """What the program printed (up to the ``upto``-th character while stepping), the value of a last bare
-    expression as a notebook's Out shows it, and the error where it stopped."""
-    printed = run.stdout if upto is None else run.stdout[:upto]
-    text = printed + (f"Out: {shown}\n" if shown is not None else "")
+def transcript(run: ProgramRun, step: int) -> str:
+    """What a notebook shows under the cells run so far (all of them at step 0): what they printed, and each
+    cell's last bare expression as its ``Out``, where it came (cells are divided by ``# %%`` lines)."""
+    kept = run.steps[:step] if step else run.steps
+    ends = _cell_ends(run)
+    parts, at = [], 0
+    for index, taken in enumerate(kept):
+        if taken.shown is not None and index in ends:
+            parts += [run.stdout[at:taken.stdout], f"Out: {taken.shown}\n"]
+            at = taken.stdout
+    parts.append(run.stdout[at:kept[-1].stdout] if step and kept else run.stdout[at:])
+    if not step and run.shown is not None and not (kept and kept[-1].shown is not None):
+        parts.append(f"Out: {run.shown}\n")  # a last expression whose step was past the steps kept
+    return "".join(parts)
+
+
+_CELL = re.compile(r"^\s*#\s*%%")  # a cell marker, as explorer.compute.program_steps reads one
+
+
+def _cell_ends(run: ProgramRun) -> set[int]:
+    """The indexes of the steps that end a cell at the top level: a notebook shows their bare expression's value."""
+    markers = [n for n, line in enumerate(run.source.splitlines(), start=1) if _CELL.match(line)]
+    top = [i for i, s in enumerate(run.steps) if not s.scope and s.kind == "run"]
+    ends = set()
+    for here, after in zip(top, [*top[1:], None], strict=True):
+        line = run.steps[here].line
+        if after is None or any(line < m < run.steps[after].line for m in markers):
+            ends.add(here)
+    return ends
+
+
+def output_ui(run: ProgramRun, step: int, failed: bool) -> None:
+    """What the program printed and showed, as a notebook's output (up to ``step`` while stepping), and the
+    error where it stopped."""
+    text = transcript(run, step)
     if text:
         copyable(text.rstrip("\n"), "what the program printed", key="program_output", wrap=True)
     else:
-        st.caption("Nothing printed yet." if upto is not None else "The program printed nothing.")
+        st.caption("Nothing printed yet." if step else "The program printed nothing.")
     if failed and run.error is not None:
         error = run.error
         st.error(escape_markdown(f"Line {error.line}: {error.type}: {error.message}"), icon=":material/error:")

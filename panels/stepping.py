@@ -41,9 +41,12 @@ def stepper_ui(run: ProgramRun, step: int) -> None:
         columns.button("Last", key="pstep_last", icon=":material/last_page:", on_click=go_program_step,
                           args=(last,))
         if step:
-            st.session_state.setdefault("pstep_slider", step)
-            st.slider("Step", 1, last, key="pstep_slider", on_change=keep_program_step)
+            if last > 1:  # a slider needs two ends
+                st.session_state.setdefault("pstep_slider", step)
+                st.slider("Step", 1, last, key="pstep_slider", on_change=keep_program_step)
             st.markdown(_step_words(steps[step - 1], step, last))
+            if steps[step - 1].shown is not None:  # a bare expression: its value, as the REPL would echo it
+                st.text(f"= {steps[step - 1].shown}")
             st.button("Show the whole run", key="pstep_done", on_click=go_program_step, args=(0,))
 
 

@@ -136,7 +136,8 @@ def test_pytorchs_warning_shows_under_the_output_as_a_notebook_shows_it():
     app = run_app({"mode": "program"})
     app.button(key="lesson_attributes").click().run()
     (warning,) = [w.value for w in app.warning]
-    assert warning.startswith("Line 34: UserWarning: The \\.grad attribute of a Tensor that is not a leaf Tensor")
+    line = lab_program("attributes").splitlines().index("print('grad:',y.grad)") + 1
+    assert warning.startswith(f"Line {line}: UserWarning: The \\.grad attribute of a Tensor that is not a leaf Tensor")
     assert "grad: None" in printed(app)
 
 
@@ -175,3 +176,11 @@ def test_a_program_too_long_for_a_link_says_so_and_still_runs():
     assert printed(app) == "still runs"
     assert any("too long for a link" in w.value for w in app.warning)
     assert "code" not in app.query_params and app.query_params["mode"] == "program"
+
+
+def test_the_labs_custom_function_lesson_shows_what_its_notebook_shows():
+    app = run_app({"mode": "program"})
+    app.button(key="lesson_custom-function").click().run()
+    shown = printed(app).splitlines()
+    # the cell prints y.grad_fn, and the notebook shows its last expression, x.grad; not the y in its middle
+    assert shown[0].startswith("<torch.autograd.function.SQBackward object at") and shown[1:] == ["Out: tensor(4.)"]

@@ -6,7 +6,7 @@ The cells are copied character for character (trailing spaces, the lab's typos a
 checks each against that text. ``LESSON_CELLS`` says which cells make each lesson's program: the imports cell,
 then the cells of that part of the lab, in the notebook's order, so each program runs on its own.
 
->>> print(lab_program("derivative").splitlines()[3])
+>>> print(lab_program("derivative").splitlines()[4])
 import matplotlib.pylab as plt
 """
 
@@ -162,5 +162,7 @@ LESSON_CELLS: dict[str, tuple[str, ...]] = {
 
 
 def lab_program(lesson: str) -> str:
-    """The lesson's cells as one program, two blank lines between cells: the notebook download splits it there."""
-    return "\n\n\n".join(CELLS[key] for key in LESSON_CELLS[lesson]) + "\n"
+    """The lesson's cells as one program, each after a ``# %%`` line: the cell marker of Jupytext, VS Code and
+    Spyder, where program mode shows a cell's last expression as the notebook does and the notebook download
+    starts a new cell."""
+    return "".join(f"# %%\n{CELLS[key]}\n\n" for key in LESSON_CELLS[lesson]).rstrip("\n") + "\n"

@@ -1,12 +1,14 @@
 """A program as a Jupyter notebook: the cells it was pasted as, ready to run.
 
-A program pasted from a notebook keeps its cells apart with blank lines, so
-two blank lines or more before an unindented line start a new cell (as
-``lab_cells`` joins the lab's cells); a program with none is one cell. The notebook is nbformat 4 JSON,
-written here without nbformat: code cells, no outputs, Python 3 as the kernel.
+Cells are divided as Jupytext, VS Code and Spyder divide a script: at ``# %%``
+lines (``lab_cells`` writes the lab's cells so). A program without them is
+divided where two blank lines or more come before an unindented line, the way a
+notebook's cells often arrive pasted one after another; a program with neither
+is one cell. The notebook is nbformat 4 JSON, written here without nbformat:
+code cells, no outputs, Python 3 as the kernel.
 
 >>> import json
->>> cells = json.loads(notebook("import torch\\n\\n\\nx = torch.ones(2)\\n"))["cells"]
+>>> cells = json.loads(notebook("# %%\\nimport torch\\n\\n# %%\\nx = torch.ones(2)\\n"))["cells"]
 >>> [cell["source"] for cell in cells]
 [['import torch'], ['x = torch.ones(2)']]
 """
@@ -19,16 +21,17 @@ from typing import Any
 
 __all__ = ["notebook"]
 
+_MARKER = re.compile(r"^[ \t]*#[ \t]*%%.*$", re.M)  # as explorer.compute.program_steps reads a cell marker
+# not before an indented line: a class's body may follow two blank lines (the lab's SQ does)
+_GAP = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+(?=\S)")
+
 
 def notebook(source: str) -> str:
-    """``source`` as an .ipynb file's text: one code cell per part between runs of two or more blank lines."""
-    # not before an indented line: a class's body may follow two blank lines (the lab's SQ does)
-    parts = [part.strip("\n") for part in re.split(r"\n[ \t]*\n(?:[ \t]*\n)+(?=\S)", source)]
-    cells: list[dict[str, Any]] = [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
-              "source": _lines(part)} for part in parts if part.strip()]
+    """``source`` as an .ipynb file's text, one code cell per part."""
+    parts = _MARKER.split(source) if _MARKER.search(source) else _GAP.split(source)
+    cells: list[dict[str, Any]] = [_cell(part.strip("\n")) for part in parts if part.strip()]
     document = {
-        "cells": cells or [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
-                            "source": []}],
+        "cells": cells or [_cell("")],
         "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
                      "language_info": {"name": "python"}},
         "nbformat": 4,
@@ -37,7 +40,8 @@ def notebook(source: str) -> str:
     return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
 
 
-def _lines(text: str) -> list[str]:
+def _cell(text: str) -> dict[str, Any]:
     # nbformat keeps a cell's source as its lines, each with its newline but the last
-    lines = text.split("\n")
-    return [line + "\n" for line in lines[:-1]] + [lines[-1]]
+    lines = text.split("\n") if text else []
+    source = [line + "\n" for line in lines[:-1]] + lines[-1:]
+    return {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": source}
