@@ -100,6 +100,9 @@ function update(CM, root, parentElement) {
   }
   const lines = view.state.doc.lines;
   const wanted = [];
+  for (let n = 1; n <= lines; n++) { // a "# %%" line starts a notebook cell: a rule above it, as between cells
+    if (/^\s*#\s*%%/.test(view.state.doc.line(n).text) && n > 1) wanted.push([n, "cm-ae-cell"]);
+  }
   if (data.line >= 1 && data.line <= lines) wanted.push([data.line, "cm-ae-current"]);
   if (data.error >= 1 && data.error <= lines) wanted.push([data.error, "cm-ae-error"]);
   wanted.sort((a, b) => a[0] - b[0]);
