@@ -110,7 +110,11 @@ _IN_PLACE: dict[type, Callable[[Any, Any], Any]] = {
     ast.LShift: operator.ilshift, ast.RShift: operator.irshift, ast.BitOr: operator.ior,
     ast.BitXor: operator.ixor, ast.BitAnd: operator.iand,
 }
-_UNARY = {ast.UAdd: operator.pos, ast.USub: operator.neg, ast.Not: operator.not_, ast.Invert: operator.invert}
+_UNARY: dict[type, Callable[[Any], Any]] = {
+    ast.UAdd: operator.pos, ast.USub: operator.neg, ast.Not: operator.not_, ast.Invert: operator.invert,
+}
+# an f-string field's conversion: none, !s, !r, !a
+_CONVERSIONS: dict[int, Callable[[Any], Any]] = {-1: lambda v: v, 115: str, 114: repr, 97: ascii}
 _COMPARE = {
     ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt,
     ast.GtE: operator.ge, ast.Is: operator.is_, ast.IsNot: operator.is_not,
@@ -360,7 +364,8 @@ class _Interpreter:
 
     def _s_While(self, node: ast.While, frame: Frame) -> _Signal | None:
         self._keep_compound(node, frame)
-        recording, last, i, result = self.sink, deque(maxlen=_LAST), 0, None
+        recording, i, result = self.sink, 0, None
+        last: deque[list[ProgramStep]] = deque(maxlen=_LAST)
         try:
             while self._e(node.test, frame):
                 i += 1
@@ -475,7 +480,7 @@ class _Interpreter:
 
     def _s_ImportFrom(self, node: ast.ImportFrom, frame: Frame) -> None:
         self.shown = None
-        namespace = self.api.namespaces[node.module]
+        namespace = self.api.namespaces[node.module or ""]  # the check refused relative imports
         for alias in node.names:
             frame.names[alias.asname or alias.name] = namespace.members[alias.name]
 
@@ -642,7 +647,7 @@ class _Interpreter:
 
     def _e_FormattedValue(self, node: ast.FormattedValue, frame: Frame) -> str:
         value = self._e(node.value, frame)
-        value = {-1: lambda v: v, 115: str, 114: repr, 97: ascii}[node.conversion](value)
+        value = _CONVERSIONS[node.conversion](value)
         spec = self._e(node.format_spec, frame) if node.format_spec is not None else ""
         return format_value(value, spec, self.limits)
 
@@ -717,7 +722,7 @@ class _Interpreter:
             raise TypeError(f"'module' object is not callable: {fn.path}")
         sized = self.api.sized.get(id(fn))
         if sized is not None:
-            check_size(*sized, args, kwargs, self.limits)
+            check_size(*sized, tuple(args), kwargs, self.limits)
         owner = getattr(fn, "__self__", None)  # a tensor method broadcasts its tensor with its arguments
         if isinstance(owner, torch.Tensor) and args:
             check_broadcast((owner, *args), self.limits)

@@ -496,7 +496,7 @@ def bounded(items: Any, limits: Limits) -> Any:
 
 # -- formatting without reaching attributes ------------------------------------------------------------------
 
-_CONVERT = {None: lambda v: v, "s": str, "r": repr, "a": ascii}
+_CONVERT: dict[str | None, Callable[[Any], Any]] = {None: lambda v: v, "s": str, "r": repr, "a": ascii}
 
 
 def format_value(value: Any, spec: str, limits: Limits) -> str:
@@ -564,7 +564,7 @@ class Api:
         self.module_names: dict[type, set[str]] = {}
 
     def _members(self, path: str) -> dict[str, Any]:
-        members = {}
+        members: dict[str, Any] = {}
         for name in MEMBERS[path]:
             if name in _SUBMODULES.get(path, ()):
                 members[name] = self.namespaces[f"{path}.{name}"]

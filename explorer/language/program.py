@@ -352,6 +352,7 @@ class _Checker(ast.NodeVisitor):
         if is_super_init(node):
             if not self.in_module_class:
                 raise _refuse(node, "super().__init__() belongs in an nn.Module's __init__")
+            assert isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Call)
             for part in [*node.func.value.args, *node.args, *node.keywords]:
                 self.visit(part)
             return
@@ -381,8 +382,8 @@ class _Checker(ast.NodeVisitor):
         for child in node.body:
             self.visit(child)
         self.loops -= 1
-        for child in [node.test] if isinstance(node, ast.While) else [node.target, node.iter]:
-            self.visit(child)
+        for part in [node.test] if isinstance(node, ast.While) else [node.target, node.iter]:
+            self.visit(part)
         for child in node.orelse:
             self.visit(child)
 
