@@ -1178,3 +1178,18 @@ def test_subplots_axes_calls_are_kept_with_the_axes_they_were_made_on():
         ("subplots", None), ("plot", 0), ("set_xlabel", 0), ("subplots", None), ("set_title", 1),
         ("subplots", None), ("grid", 2), ("tight_layout", None), ("show", None)]
     plain.loads(plain.dumps(run))
+
+
+@pytest.mark.parametrize(("source", "line"), [
+    ("import torch\nclass F(torch.autograd.Function):\n    @staticmethod\n    def forward(ctx, x):\n"
+     "        return x * 2\n    @staticmethod\n    def backward(ctx, g):\n        while True:\n            pass\n"
+     "y = F.apply(torch.ones(1, requires_grad=True))\ny.backward()\n", 8),
+    ("import torch\nx = torch.ones(1, requires_grad=True)\ndef hook(g):\n    while True:\n        pass\n"
+     "x.register_hook(hook)\n(x * 2).backward()\n", 4),
+    ("import torch\ndef pack(t):\n    while True:\n        pass\nx = torch.ones(1, requires_grad=True)\n"
+     "with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):\n    y = x * x\n", 3),
+])
+def test_a_bound_holds_inside_code_pytorch_calls_back(source, line):
+    run = run_program(source, limits=Limits(iterations=1_000))
+    assert (run.error.type, run.error.line) == ("LimitExceeded", line)
+    assert torch.is_grad_enabled()
