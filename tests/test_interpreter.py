@@ -1193,3 +1193,9 @@ def test_a_bound_holds_inside_code_pytorch_calls_back(source, line):
     run = run_program(source, limits=Limits(iterations=1_000))
     assert (run.error.type, run.error.line) == ("LimitExceeded", line)
     assert torch.is_grad_enabled()
+
+
+def test_a_program_that_runs_past_its_time_is_stopped_between_statements():
+    run = run_program("import torch\nx = torch.ones(300, 300)\nwhile True:\n    y = x @ x\n",
+                      limits=Limits(seconds=0.5, iterations=10**9, steps=10**9))
+    assert run.error.type == "LimitExceeded" and "longer than 0.5 seconds" in run.error.message

@@ -35,6 +35,7 @@ from __future__ import annotations
 import ast
 import operator
 import sys
+import time
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -144,6 +145,7 @@ class _Interpreter:
         self.frame = self.globals  # the scope of the statement running now
         self.line = 1
         self.steps_left = limits.steps
+        self.deadline = time.monotonic() + limits.seconds
         self.depth = 0
         self.steps: list[ProgramStep] = []
         self.sink: list[ProgramStep] | None = self.steps  # where steps go now; None while not recording
@@ -215,6 +217,8 @@ class _Interpreter:
         self.steps_left -= 1
         if self.steps_left < 0:
             raise LimitExceeded(f"the program ran more than {self.limits.steps:,} steps")
+        if not self.steps_left % 256 and time.monotonic() > self.deadline:  # the clock read now and then: cheap
+            raise LimitExceeded(f"the program ran longer than {self.limits.seconds:g} seconds")
         try:
             signal = self._statements[node.__class__](node, frame)
         except BaseException as err:

@@ -46,7 +46,8 @@ class Limits:
     characters: int = 20_000  # a few notebook cells, not a library
     lines: int = 600
     nesting: int = 60  # how deep expressions and blocks nest (the interpreter walks them recursively)
-    steps: int = 2_000_000  # statements and expressions evaluated in the whole run
+    steps: int = 2_000_000  # statements and calls of the program's functions in the whole run
+    seconds: float = 60.0  # wall-clock time, checked between statements (a worker's own limit stops the rest)
     iterations: int = 100_000  # per loop: a 2,000-step training loop fits with room to spare
     depth: int = 40  # calls of the program's own functions inside each other
     elements: int = 25 * MAX_ELEMENTS  # per tensor or array: a program's batch, 25 times a function-mode tensor
