@@ -142,6 +142,7 @@ class _Interpreter:
         self.record = Recorder(limits, lambda: (self.line, self.frame), lambda: self.sink is not None)
         self.api = Api(self.record, limits, self.record.print_)
         self.globals = Frame(None, "")
+        self.globals.names["__name__"] = "__main__"  # a script's main guard reads it
         self.frame = self.globals  # the scope of the statement running now
         self.line = 1
         self.steps_left = limits.steps

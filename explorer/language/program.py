@@ -227,6 +227,8 @@ class _Checker(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Name(self, node: ast.Name) -> None:
+        if node.id == "__name__" and isinstance(node.ctx, ast.Load):
+            return  # if __name__ == "__main__": as a script ends; it reads "__main__"
         if node.id.startswith("__"):
             raise _refuse(node, f"names beginning with '__' are Python's own; rename '{node.id}'")
         if (isinstance(node.ctx, ast.Load) and node.id in _PYTHON_BUILTINS and node.id not in BUILTINS
