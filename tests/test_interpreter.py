@@ -1204,3 +1204,7 @@ def test_a_program_that_runs_past_its_time_is_stopped_between_statements():
 def test_a_scripts_main_guard_runs_its_body():
     run = run_program("def main():\n    print('main')\n\nif __name__ == '__main__':\n    main()\n")
     assert run.stdout == "main\n"
+
+
+def test_an_old_tutorials_future_import_is_read_as_python_3():
+    assert run_program("from __future__ import print_function, division\nprint(7 / 2)\n").stdout == "3.5\n"

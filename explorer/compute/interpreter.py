@@ -485,6 +485,8 @@ class _Interpreter:
 
     def _s_ImportFrom(self, node: ast.ImportFrom, frame: Frame) -> None:
         self.shown = None
+        if node.module == "__future__":
+            return
         namespace = self.api.namespaces[node.module or ""]  # the check refused relative imports
         for alias in node.names:
             frame.names[alias.asname or alias.name] = namespace.members[alias.name]

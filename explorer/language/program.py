@@ -104,6 +104,8 @@ _INSTEAD = {
 }
 
 _PYTHON_BUILTINS = frozenset(dir(builtins))
+_FUTURE = frozenset({"print_function", "division", "absolute_import", "unicode_literals", "annotations",
+                     "generators", "with_statement", "nested_scopes"})
 _FUNCTION_BASES = ("torch.autograd.Function", "autograd.Function", "Function")
 MODULE_BASES = ("torch.nn.Module", "nn.Module", "Module")
 
@@ -284,6 +286,8 @@ class _Checker(ast.NodeVisitor):
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         module = node.module or ""
+        if module == "__future__" and all(alias.name in _FUTURE for alias in node.names):
+            return  # old tutorials' first line; each feature is already Python 3's behaviour
         if node.level or module not in MODULES:
             raise _refuse(node, f"program mode cannot import from '{module}'; it imports from "
                           f"{', '.join(sorted(MODULES))}")
