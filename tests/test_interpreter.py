@@ -1208,3 +1208,8 @@ def test_a_scripts_main_guard_runs_its_body():
 
 def test_an_old_tutorials_future_import_is_read_as_python_3():
     assert run_program("from __future__ import print_function, division\nprint(7 / 2)\n").stdout == "3.5\n"
+
+
+def test_builtin_types_stay_types_for_isinstance():
+    run = run_program("print(isinstance([1], (list, tuple)), isinstance({}, dict), isinstance(1, int))\n")
+    assert run.stdout == "True True True\n"
