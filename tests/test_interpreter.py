@@ -719,6 +719,26 @@ print(w.grad.shape, model)
 sd = model.state_dict()
 print(list(sd.keys()))
 """,
+    "ModuleList, repeat, logical ops": """
+import torch
+import torch.nn as nn
+x = torch.tensor([[1.0, -2.0], [3.0, 0.5]], requires_grad=True)
+r = x.repeat(2, 3)
+print(r.shape, x.ndimension(), torch.logical_not(x > 0), (x > 0).logical_and(x < 2), x.roll(1, 0))
+class Stack(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.ModuleList([nn.Linear(2, 2) for _ in range(3)])
+    def forward(self, h):
+        for layer in self.layers:
+            h = torch.tanh(layer(h))
+        return h
+torch.manual_seed(3)
+net = Stack()
+out = net(x).sum()
+out.backward()
+print(out, x.grad, len(net.layers), net.layers[0].weight.grad.shape)
+""",
     "errors stop the program": """
 import torch
 x = torch.tensor(3.0, requires_grad=True)
@@ -1054,6 +1074,7 @@ def test_recorded_values_are_bounded_across_graphs_and_the_table():
     ("import torch\nx = torch.ones(100, 100)\ni = torch.zeros(1001, dtype=torch.long)\ny = x[i]\n", "indexing"),
     ("import torch\nx = torch.ones(2000, 1)\ny = x.add(x.t())\n", "broadcasting"),
     ("import torch\nx = torch.ones(2000)\ny = x.outer(x)\n", "Tensor.outer"),
+    ("import torch\nx = torch.ones(2000)\ny = x.repeat(100, 1)\n", "Tensor.repeat"),
     ("import numpy as np\na = np.array(range(10**9))\n", "numpy.array would make"),
 ])
 def test_more_calls_that_would_allocate_past_the_bound_are_refused_before_they_run(source, words):
