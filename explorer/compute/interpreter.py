@@ -6,6 +6,9 @@ module, every call goes to an object the allow-list names
 (``explorer.compute.program_api``), and the program's text is never handed to
 ``eval``, ``exec`` or ``compile``. What comes back is a ``ProgramRun`` of plain
 values: what it printed, its tensors, a graph per backward call, its steps.
+Beside it: ``program_functions`` (what a program defines: scopes, functions,
+its Function and Module classes), ``program_record`` (what a run keeps as it
+goes) and ``program_steps`` (live values turned into plain text and numbers).
 
 >>> run = run_program("import torch\\nx = torch.tensor(2.0, requires_grad=True)\\ny = x ** 2\\ny.backward()\\n"
 ...                   "print(x.grad)")
