@@ -1243,3 +1243,10 @@ def test_a_run_decodes_in_a_process_without_torch(repo_root):
     done = subprocess.run([sys.executable, "-c", code], input=text, cwd=repo_root, capture_output=True, text=True,
                           timeout=60, check=False)
     assert done.stdout.split() == ["ProgramRun", "SQBackward", "False"], done.stderr
+
+
+def test_a_for_loops_header_is_a_step_per_kept_iteration_with_its_variable():
+    run = run_program("total = 0\nfor i in range(5):\n    total += i\n")
+    assert [(s.line, s.kind, dict(s.bound)) for s in run.steps] == [
+        (1, "run", {"total": "0"}), (2, "run", {"i": "0"}), (3, "run", {"total": "0"}), (2, "run", {"i": "1"}),
+        (3, "run", {"total": "1"}), (2, "skipped", {}), (2, "run", {"i": "4"}), (3, "run", {"total": "10"})]

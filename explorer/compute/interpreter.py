@@ -326,14 +326,15 @@ class _Interpreter:
         self._keep_compound(node, frame)
         return self._block(node.body if self._e(node.test, frame) else node.orelse, frame)
 
-    def _keep_compound(self, node: ast.stmt, frame: Frame) -> None:
-        """A step for the header line of an if, for, while, with or try, as it is reached."""
+    def _keep_compound(self, node: ast.stmt, frame: Frame, names: list[str] | None = None) -> None:
+        """A step for the header line of an if, for, while, with or try, as it is reached (a for: each iteration)."""
         self.shown = None
         if self.sink is not None and not self.record.quiet:
-            self._keep(ProgramStep(node.lineno, "run", (), frame.scope, None, self.record.printed))
+            bound = bound_names(names, frame) if names else ()
+            self._keep(ProgramStep(node.lineno, "run", bound, frame.scope, None, self.record.printed))
 
     def _s_For(self, node: ast.For, frame: Frame) -> _Signal | None:
-        self._keep_compound(node, frame)
+        self.shown = None
         items = self._e(node.iter, frame)
         if not isinstance(items, torch.Tensor | np.ndarray | range | list | tuple | str | dict):
             items = bounded(items, self.limits)
@@ -352,6 +353,7 @@ class _Interpreter:
                     skipped = 0
                 skipped += not kept
                 self._assign(node.target, item, frame)
+                self._keep_compound(node, frame, names_of(node))  # the header, as each iteration begins
                 signal = self._block(node.body, frame)
                 if signal is _BREAK:
                     break
