@@ -415,6 +415,7 @@ _SIZED_METHODS: dict[tuple[str, str], Callable[[Any, tuple], int]] = {
     ("str", "replace"): _replaced,
     ("str", "join"): _joined_text,
     ("list", "extend"): _extended,
+    ("ndarray", "dot"): lambda a, args: matmul_elements((a, *args), {}),
 }
 
 
