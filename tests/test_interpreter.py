@@ -1250,3 +1250,9 @@ def test_a_for_loops_header_is_a_step_per_kept_iteration_with_its_variable():
     assert [(s.line, s.kind, dict(s.bound)) for s in run.steps] == [
         (1, "run", {"total": "0"}), (2, "run", {"i": "0"}), (3, "run", {"total": "0"}), (2, "run", {"i": "1"}),
         (3, "run", {"total": "1"}), (2, "skipped", {}), (2, "run", {"i": "4"}), (3, "run", {"total": "10"})]
+
+
+def test_a_comprehension_keeps_the_steps_of_its_first_and_last_calls_only():
+    run = run_program("def f(v):\n    return v * 2\nys = [f(i) for i in range(50)]\nprint(sum(ys))\n")
+    assert run.stdout == "2450\n"
+    assert len([s for s in run.steps if s.scope == "f"]) == _FIRST + _LAST

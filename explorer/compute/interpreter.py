@@ -675,15 +675,20 @@ class _Interpreter:
                        frame: Frame, add: Callable[[Frame], None]) -> None:
         inner = Frame(frame, frame.scope)
         count = [0]
+        recording = self.sink
 
         def loop(level: int) -> None:
             generator = node.generators[level]
             source = self._e(generator.iter, inner if level else frame)
-            for item in bounded(source, self.limits) if not isinstance(source, range) else source:
+            items = bounded(source, self.limits) if not isinstance(source, range) else source
+            total = len(items) if level == 0 and hasattr(items, "__len__") else 0
+            for i, item in enumerate(items):
                 count[0] += 1
                 self.steps_left -= 1
                 if count[0] > self.limits.items or self.steps_left < 0:
                     raise LimitExceeded(f"a comprehension of more than {self.limits.items:,} items")
+                if level == 0 and recording is not None:  # the steps of calls it makes: as a loop keeps them
+                    self.sink = recording if i < _FIRST or i >= total - _LAST else None
                 self._assign(generator.target, item, inner)
                 if all(self._e(test, inner) for test in generator.ifs):
                     if level + 1 < len(node.generators):
@@ -691,7 +696,10 @@ class _Interpreter:
                     else:
                         add(inner)
 
-        loop(0)
+        try:
+            loop(0)
+        finally:
+            self.sink = recording
 
     def _e_ListComp(self, node: ast.ListComp, frame: Frame) -> list:
         found: list = []
