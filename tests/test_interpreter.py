@@ -1256,3 +1256,8 @@ def test_a_comprehension_keeps_the_steps_of_its_first_and_last_calls_only():
     run = run_program("def f(v):\n    return v * 2\nys = [f(i) for i in range(50)]\nprint(sum(ys))\n")
     assert run.stdout == "2450\n"
     assert len([s for s in run.steps if s.scope == "f"]) == _FIRST + _LAST
+
+
+def test_the_error_step_names_the_function_the_error_came_from():
+    run = run_program("import torch\ndef mix(u, v):\n    return u @ v\nm = mix(torch.ones(2, 3), torch.ones(2, 3))\n")
+    assert (run.steps[-1].kind, run.steps[-1].line, run.steps[-1].scope) == ("error", 3, "mix")

@@ -159,7 +159,8 @@ class _Interpreter:
         self.cell_ends: set[ast.stmt] = set()  # each notebook cell's last top-level statement
         self.outputs: list[tuple[int, str]] = []  # what each cell's last bare expression showed, by line
         self.handling: list[BaseException] = []  # the exceptions the except blocks now running handle
-        self.failed: tuple[BaseException, int] | None = None  # the exception unwinding, and the line it came from
+        # the exception unwinding, and the line and scope it came from
+        self.failed: tuple[BaseException, int, str] | None = None
         self._statements = {cls: getattr(self, f"_s_{cls.__name__}") for cls in _statement_types()}
         self._expressions = {cls: getattr(self, f"_e_{cls.__name__}") for cls in _expression_types()}
 
@@ -194,7 +195,8 @@ class _Interpreter:
                 sys.setrecursionlimit(recursion)
             if error is not None:
                 self.sink = self.steps
-                self._keep(ProgramStep(error.line, "error", stdout=self.record.printed, scope=""))
+                scope = self.failed[2] if self.failed is not None and self.failed[1] == error.line else ""
+                self._keep(ProgramStep(error.line, "error", stdout=self.record.printed, scope=scope))
             tensors = self.record.tensor_rows(self.globals)
         record = self.record
         return ProgramRun(
@@ -227,7 +229,7 @@ class _Interpreter:
             signal = self._statements[node.__class__](node, frame)
         except BaseException as err:
             if self.failed is None or self.failed[0] is not err:
-                self.failed = (err, node.lineno)  # the innermost line, as a traceback's last line
+                self.failed = (err, node.lineno, frame.scope)  # the innermost line, as a traceback's last line
             raise
         record = self.record
         if self.sink is not None and not record.quiet and not isinstance(node, _COMPOUND) and not is_docstring(node):
