@@ -249,9 +249,6 @@ class _Checker(ast.NodeVisitor):
 
     # -- names and attributes
 
-    def visit_arguments(self, node: ast.arguments) -> None:
-        self.generic_visit(node)
-
     def visit_Name(self, node: ast.Name) -> None:
         if node.id == "__name__" and isinstance(node.ctx, ast.Load):
             return  # if __name__ == "__main__": as a script ends; it reads "__main__"
