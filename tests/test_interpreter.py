@@ -720,6 +720,26 @@ print(w.grad.shape, model)
 sd = model.state_dict()
 print(list(sd.keys()))
 """,
+    "ModuleList, repeat, logical ops": """
+import torch
+import torch.nn as nn
+x = torch.tensor([[1.0, -2.0], [3.0, 0.5]], requires_grad=True)
+r = x.repeat(2, 3)
+print(r.shape, x.ndimension(), torch.logical_not(x > 0), (x > 0).logical_and(x < 2), x.roll(1, 0))
+class Stack(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.ModuleList([nn.Linear(2, 2) for _ in range(3)])
+    def forward(self, h):
+        for layer in self.layers:
+            h = torch.tanh(layer(h))
+        return h
+torch.manual_seed(3)
+net = Stack()
+out = net(x).sum()
+out.backward()
+print(out, x.grad, len(net.layers), net.layers[0].weight.grad.shape)
+""",
     "errors stop the program": """
 import torch
 x = torch.tensor(3.0, requires_grad=True)
@@ -1055,6 +1075,7 @@ def test_recorded_values_are_bounded_across_graphs_and_the_table():
     ("import torch\nx = torch.ones(100, 100)\ni = torch.zeros(1001, dtype=torch.long)\ny = x[i]\n", "indexing"),
     ("import torch\nx = torch.ones(2000, 1)\ny = x.add(x.t())\n", "broadcasting"),
     ("import torch\nx = torch.ones(2000)\ny = x.outer(x)\n", "Tensor.outer"),
+    ("import torch\nx = torch.ones(2000)\ny = x.repeat(100, 1)\n", "Tensor.repeat"),
     ("import numpy as np\na = np.array(range(10**9))\n", "numpy.array would make"),
 ])
 def test_more_calls_that_would_allocate_past_the_bound_are_refused_before_they_run(source, words):
@@ -1179,3 +1200,65 @@ def test_subplots_axes_calls_are_kept_with_the_axes_they_were_made_on():
         ("subplots", None), ("plot", 0), ("set_xlabel", 0), ("subplots", None), ("set_title", 1),
         ("subplots", None), ("grid", 2), ("tight_layout", None), ("show", None)]
     plain.loads(plain.dumps(run))
+
+
+@pytest.mark.parametrize(("source", "line"), [
+    ("import torch\nclass F(torch.autograd.Function):\n    @staticmethod\n    def forward(ctx, x):\n"
+     "        return x * 2\n    @staticmethod\n    def backward(ctx, g):\n        while True:\n            pass\n"
+     "y = F.apply(torch.ones(1, requires_grad=True))\ny.backward()\n", 8),
+    ("import torch\nx = torch.ones(1, requires_grad=True)\ndef hook(g):\n    while True:\n        pass\n"
+     "x.register_hook(hook)\n(x * 2).backward()\n", 4),
+    ("import torch\ndef pack(t):\n    while True:\n        pass\nx = torch.ones(1, requires_grad=True)\n"
+     "with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):\n    y = x * x\n", 3),
+])
+def test_a_bound_holds_inside_code_pytorch_calls_back(source, line):
+    run = run_program(source, limits=Limits(iterations=1_000))
+    assert (run.error.type, run.error.line) == ("LimitExceeded", line)
+    assert torch.is_grad_enabled()
+
+
+def test_a_program_that_runs_past_its_time_is_stopped_between_statements():
+    run = run_program("import torch\nx = torch.ones(300, 300)\nwhile True:\n    y = x @ x\n",
+                      limits=Limits(seconds=0.5, iterations=10**9, steps=10**9))
+    assert run.error.type == "LimitExceeded" and "longer than 0.5 seconds" in run.error.message
+
+
+def test_a_scripts_main_guard_runs_its_body():
+    run = run_program("def main():\n    print('main')\n\nif __name__ == '__main__':\n    main()\n")
+    assert run.stdout == "main\n"
+
+
+def test_an_old_tutorials_future_import_is_read_as_python_3():
+    assert run_program("from __future__ import print_function, division\nprint(7 / 2)\n").stdout == "3.5\n"
+
+
+def test_builtin_types_stay_types_for_isinstance():
+    run = run_program("print(isinstance([1], (list, tuple)), isinstance({}, dict), isinstance(1, int))\n")
+    assert run.stdout == "True True True\n"
+
+
+def test_a_run_decodes_in_a_process_without_torch(repo_root):
+    text = plain.dumps(run_program(_source("lab custom function")))
+    code = ("import sys\nfrom explorer import plain\nrun = plain.loads(sys.stdin.read())\n"
+            "print(type(run).__name__, run.graphs[0].graph.nodes[0].name, 'torch' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], input=text, cwd=repo_root, capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.stdout.split() == ["ProgramRun", "SQBackward", "False"], done.stderr
+
+
+def test_a_for_loops_header_is_a_step_per_kept_iteration_with_its_variable():
+    run = run_program("total = 0\nfor i in range(5):\n    total += i\n")
+    assert [(s.line, s.kind, dict(s.bound)) for s in run.steps] == [
+        (1, "run", {"total": "0"}), (2, "run", {"i": "0"}), (3, "run", {"total": "0"}), (2, "run", {"i": "1"}),
+        (3, "run", {"total": "1"}), (2, "skipped", {}), (2, "run", {"i": "4"}), (3, "run", {"total": "10"})]
+
+
+def test_a_comprehension_keeps_the_steps_of_its_first_and_last_calls_only():
+    run = run_program("def f(v):\n    return v * 2\nys = [f(i) for i in range(50)]\nprint(sum(ys))\n")
+    assert run.stdout == "2450\n"
+    assert len([s for s in run.steps if s.scope == "f"]) == _FIRST + _LAST
+
+
+def test_the_error_step_names_the_function_the_error_came_from():
+    run = run_program("import torch\ndef mix(u, v):\n    return u @ v\nm = mix(torch.ones(2, 3), torch.ones(2, 3))\n")
+    assert (run.steps[-1].kind, run.steps[-1].line, run.steps[-1].scope) == ("error", 3, "mix")

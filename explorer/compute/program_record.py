@@ -193,7 +193,8 @@ class Recorder:
 
     def tensor_rows(self, top: Frame) -> tuple[TensorRow, ...]:
         """Every top-level name bound to a tensor, in the order the names were first bound."""
-        rows, first = [], {}
+        rows: list[TensorRow] = []
+        first: dict[int, str] = {}  # id of a tensor -> the first name bound to it
         for name, value in top.names.items():
             if isinstance(value, torch.Tensor):
                 try:

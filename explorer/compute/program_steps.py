@@ -102,7 +102,8 @@ def cell_ends(tree: ast.Module, source: str) -> set[ast.stmt]:
     markers = [i + 1 for i, line in enumerate(source.splitlines()) if CELL.match(line)]
     ends = set()
     for statement, after in zip(tree.body, [*tree.body[1:], None], strict=True):
-        if after is None or any(statement.end_lineno < m < after.lineno for m in markers):
+        last = statement.end_lineno or statement.lineno
+        if after is None or any(last < m < after.lineno for m in markers):
             ends.add(statement)
     return ends
 
@@ -144,10 +145,11 @@ def bound_names(names: list[str], frame: Frame) -> tuple[tuple[str, str], ...]:
 
 
 def names_of(node: ast.stmt) -> list[str]:
+    """The names a statement binds or changes (at most 8): its targets, a def's name, a method call's receiver."""
     targets: list[ast.AST] = []
     if isinstance(node, ast.Assign):
         targets = list(node.targets)
-    elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+    elif isinstance(node, ast.AugAssign | ast.AnnAssign | ast.For):
         targets = [node.target]
     elif isinstance(node, ast.FunctionDef | ast.ClassDef):
         return [node.name]

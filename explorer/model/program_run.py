@@ -29,7 +29,7 @@ class TensorRow:
     name: str
     shape: tuple[int, ...]
     dtype: str  # as PyTorch prints it: "torch.float32"
-    data: Value
+    data: Value | None  # None only where kept is False
     grad: Value | None  # None where PyTorch has no .grad (never set, or a non-leaf that does not retain it)
     requires_grad: bool
     is_leaf: bool
