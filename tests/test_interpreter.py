@@ -1239,7 +1239,7 @@ def test_builtin_types_stay_types_for_isinstance():
 
 def test_a_run_decodes_in_a_process_without_torch(repo_root):
     text = plain.dumps(run_program(_source("lab custom function")))
-    code = ("import sys\nfrom explorer import plain\nrun = plain.loads(sys.stdin.read())\n"
+    code = ("import sys\nfrom explorer.serve import plain\nrun = plain.loads(sys.stdin.read())\n"
             "print(type(run).__name__, run.graphs[0].graph.nodes[0].name, 'torch' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], input=text, cwd=repo_root, capture_output=True, text=True,
                           timeout=60, check=False)
