@@ -57,6 +57,13 @@ def drawn_nodes(tab) -> int:
     return tab.locator(".ae-graph g.node").count()
 
 
+def clipped_labels(tab) -> list[str]:
+    """Button labels the browser cut short ("Ba..."): their text is wider than their box."""
+    return tab.evaluate("""() => [...document.querySelectorAll('button, button *')].filter(el =>
+        el.textContent.trim() && el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1)
+        .map(el => el.textContent)""")
+
+
 def press(tab, key: str) -> None:
     """Click the button whose widget key is ``key`` (Streamlit marks its element with the class st-key-<key>)."""
     tab.locator(f".st-key-{key} button").click()
@@ -95,6 +102,7 @@ def test_program_paste_step_play_backward_share_and_refuse(browser, server):  # 
     assert "x.grad = 13" in tab.locator("[data-testid=stMarkdown]", has_text="AccumulateGrad writes").inner_text()
     assert tab.locator(".ae-graph g.node.ae-running", has_text="AccumulateGrad").count() == 1
     tab.screenshot(path=str(SHOTS / "program-mode-backward.png"))
+    assert clipped_labels(tab) == []  # the player's buttons too, at a projector's width
     tab.locator(".ae-graph g.node", has_text="PowBackward0").click()  # the inspector below the player
     settle(tab)
     details = tab.locator("[data-testid=stMarkdown]", has_text="next_functions").inner_text()
@@ -129,10 +137,7 @@ def test_program_mode_at_a_course_pages_and_a_phones_width(browser, server, widt
     tab = context.new_page()
     open_program(tab, server + "/?mode=program&pstep=5" + query)
     tab.locator(".ae-graph g.node", has_text="PowBackward0").wait_for()
-    clipped = tab.evaluate("""() => [...document.querySelectorAll('button, button *')].filter(el =>
-        el.textContent.trim() && el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1)
-        .map(el => el.textContent)""")
-    assert clipped == []
+    assert clipped_labels(tab) == []
     SHOTS.mkdir(parents=True, exist_ok=True)
     tab.screenshot(path=str(SHOTS / name))
     context.close()
