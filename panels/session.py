@@ -17,7 +17,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from explorer.content.lab_cells import lab_program
+from explorer.content.lab_cells import LESSON_CELLS, lab_program
 from explorer.content.lessons import lesson
 from explorer.errors import ExpressionError
 from explorer.language.program import LIMITS
@@ -247,6 +247,9 @@ def keep_mode() -> None:
     """The mode switch changed: each mode's player starts closed."""
     s = st.session_state
     s.update(mode=s.mode_switch or s.mode, step=0, playing=False, node="")
+    untouched = s.program in {lab_program(key) for key in LESSON_CELLS}
+    if s.mode == "program" and s.lesson and untouched:  # the lesson open in function mode, as the lab's cells
+        show_program(lab_program(s.lesson))
 
 
 def keep_program() -> None:

@@ -184,3 +184,11 @@ def test_the_labs_custom_function_lesson_shows_what_its_notebook_shows():
     shown = printed(app).splitlines()
     # the cell prints y.grad_fn, and the notebook shows its last expression, x.grad; not the y in its middle
     assert shown[0].startswith("<torch.autograd.function.SQBackward object at") and shown[1:] == ["Out: tensor(4.)"]
+
+
+def test_switching_to_program_mode_opens_the_lesson_open_in_function_mode_as_the_labs_cells():
+    app = run_app()
+    app.button(key="lesson_partial").click().run()
+    app.segmented_control(key="mode_switch").set_value("program").run()
+    assert editor(app)["doc"] == lab_program("partial")
+    assert "The partial derivative with respect to u:  tensor(4.)" in printed(app)
