@@ -29,7 +29,7 @@ from panels.graph_panel import graph_ui
 from panels.inputs import inputs_ui, sidebar_ui, style_ui
 from panels.lesson import lesson_ui
 from panels.plots import plots_ui
-from panels.program_mode import editor_ui, mode_ui, output_ui, refusal_ui, run_ui, warnings_ui
+from panels.program_mode import editor_ui, marks, mode_ui, output_ui, refusal_ui, run_ui, warnings_ui
 from panels.program_mode import link_query as program_link
 from panels.program_mode import plots_ui as program_plots_ui
 from panels.program_mode import share_ui as program_share_ui
@@ -95,11 +95,10 @@ def program_main() -> None:
         page = run_ui(source)
     run = page.run if page is not None else None
     source, step = program_position(len(run.steps) if run else 0)
-    current = run.steps[step - 1] if run and step else None
-    failed = run is not None and run.error is not None and (current is None or current.kind == "error")
-    error_line = run.error.line if failed and run and run.error else page.refusal.line if page and page.refusal else 0
+    marked = marks(page, step)
+    backward = backward_at(run, step) if run is not None and step else None  # the step ran backward()
     with code:
-        editor_ui(source, current.line if current else 0, error_line)
+        editor_ui(source, marked.line, marked.error)
         if page is not None:
             refusal_ui(page)
         if run is not None:
@@ -107,15 +106,15 @@ def program_main() -> None:
     with out:
         if run is not None:
             st.markdown("**What it printed**" + (f" (up to step {step})" if step else ""))
-            output_ui(run, step, failed)
+            output_ui(run, step, marked.failed)
             warnings_ui(run, step)
-            if step and page is not None and backward_at(run, step) is None:
+            if step and page is not None and backward is None:
                 forward_graph_ui(page, step)  # beside the code: the graph growing as the lines run
             if step:
                 names_ui(run, step)
     if page is not None and run is not None:
-        if step and backward_at(run, step) is not None:
-            backward_ui(page, backward_at(run, step))  # a backward call: its graph and the player, full width
+        if backward is not None:
+            backward_ui(page, backward)  # a backward call: its graph and the player, full width
         elif not step:
             graphs_ui(page)
         program_tensors_ui(run)

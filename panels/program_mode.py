@@ -8,6 +8,7 @@ Stepping through it line by line is ``panels.stepping``.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -50,6 +51,26 @@ def run_ui(source: str) -> ProgramPage | None:
     except ExplorerError as err:
         jobs.say(err)
         return None
+
+
+class Marks(NamedTuple):
+    """What the editor marks at a step: the step's line, the line that failed (0 for none), and whether the error
+    is reached (the whole run, or the step where the program stopped)."""
+
+    line: int
+    error: int
+    failed: bool
+
+
+def marks(page: ProgramPage | None, step: int) -> Marks:
+    if page is None:
+        return Marks(0, 0, False)
+    if page.refusal is not None:
+        return Marks(0, page.refusal.line, False)
+    run = page.run
+    current = run.steps[step - 1] if run and step else None
+    failed = run is not None and run.error is not None and (current is None or current.kind == "error")
+    return Marks(current.line if current else 0, run.error.line if failed and run and run.error else 0, failed)
 
 
 def editor_ui(source: str, line: int, error_line: int) -> None:
