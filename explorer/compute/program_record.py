@@ -21,6 +21,7 @@ from ..model.graph import Graph
 from ..model.program_run import PlotCall, ProgramGraph, ProgramWarning, TensorRow
 from .explore import _hook as hook_step
 from .explore import _steps as playback_steps
+from .explore import _torchviz as torchviz_dot
 from .program_api import LimitExceeded
 from .program_functions import Frame
 from .program_steps import plot_value, role, tensor_row, value_of, with_grads
@@ -37,6 +38,9 @@ def _playable(graph: Graph) -> bool:
     """Whether the player's steps over ``graph`` stay small: a few values per node, not whole big tensors."""
     values = sum(math.prod(t.shape) for t in graph.tensors)
     return values * 4 + len(graph.nodes) <= _PLAYED_VALUES
+
+
+_TORCHVIZ_GRAPHS = 3  # a run's first backward calls also get torchviz's drawing: make_dot is slow on long graphs
 
 
 class Unrecorded(Exception):
@@ -81,6 +85,7 @@ class Recorder:
         except Unrecorded:
             self.graphs_skipped += 1
             return run()
+        torchviz = self.torchviz(output) if len(self.graphs) < _TORCHVIZ_GRAPHS and _playable(graph) else None
         events: list = []
         # every node hooked, as the function mode's player does: the engine's own order and values
         hooks = self.hooked(output, events) if _playable(graph) else []
@@ -91,9 +96,19 @@ class Recorder:
                 handle.remove()
         found = result if call == "autograd.grad" else None
         graph = with_grads(graph, live, inputs, found)
-        self.graphs.append(ProgramGraph(line, call, graph, playback_steps(graph, events) if events else ()))
+        self.graphs.append(ProgramGraph(line, call, graph, playback_steps(graph, events) if events else (), torchviz))
         self.last_graph = len(self.graphs) - 1
         return result
+
+    def torchviz(self, output: torch.Tensor) -> str | None:
+        """What ``torchviz.make_dot(output, params=..., show_attrs=True, show_saved=True)`` draws, the program's named
+        leaves as its params; read before backward frees the saved tensors, quietly (it reads them too)."""
+        self.quiet += 1
+        try:
+            leaves = {e.label: e.tensor for e in self.labeled() if e.tensor.is_leaf and e.tensor.requires_grad}
+            return torchviz_dot(output, leaves)
+        finally:
+            self.quiet -= 1
 
     def hooked(self, output: torch.Tensor, events: list) -> list:
         """Every node behind ``output`` hooked for the player; quietly: the walk reads saved tensors, which runs a

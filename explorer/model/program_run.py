@@ -87,6 +87,7 @@ class ProgramGraph:
     call: str  # "backward", "autograd.grad" or "autograd.backward"
     graph: Graph
     steps: tuple[Step, ...] = ()  # the engine's steps over it, in its order (the backward player); () past the cap
+    torchviz_dot: str | None = None  # what torchviz.make_dot draws for it (the first few small graphs of a run)
 
 
 @dataclass(frozen=True)
