@@ -115,6 +115,15 @@ def backward_ui(page: ProgramPage, index: int) -> None:
     """A backward call's graph, as recorded when it ran, with the backward player over it."""
     drawn: DrawnGraph = page.drawn[index]
     st.subheader(f"The graph {drawn.call}() on line {drawn.line} ran through")
+    if page.run is not None and page.run.graphs[index].torchviz_dot is not None and torchviz_chosen():
+        st.caption("Exactly what `torchviz.make_dot(y, params=..., show_attrs=True, show_saved=True)` draws in a "
+                   "notebook: blue leaves, grey grad_fns, orange saved tensors, green output.")
+        view = _view(page.source, "torchviz", index, 0)
+        if view is not None and view.svg:
+            st.image(view.svg)
+        elif view is not None:
+            st.graphviz_chart(view.dot)  # no dot program on this server: the browser lays it out
+        return
     playback = drawn.playback
     step = min(st.session_state.step, len(playback.steps))
     view = _view(page.source, "backward", index, step) if step else None
@@ -133,6 +142,13 @@ def backward_ui(page: ProgramPage, index: int) -> None:
     grad_fns_ui(playback.graph)
     with st.expander("The graph as text (nodes and edges)"):
         copyable(drawn.text, "the graph as text", key="pgraph_text")
+
+
+def torchviz_chosen() -> bool:
+    """The switch between the explorer's drawing and torchviz's, for a backward call's graph."""
+    choice = st.segmented_control("Graph view", ("explorer", "torchviz"), key="pview", format_func=lambda v: {
+        "explorer": "Explorer (values and grads)", "torchviz": "torchviz make_dot"}[v])
+    return choice == "torchviz"
 
 
 def _view(source: str, view: str, index: int, step: int) -> StepView | None:

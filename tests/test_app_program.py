@@ -192,3 +192,11 @@ def test_switching_to_program_mode_opens_the_lesson_open_in_function_mode_as_the
     app.segmented_control(key="mode_switch").set_value("program").run()
     assert editor(app)["doc"] == lab_program("partial")
     assert "The partial derivative with respect to u:  tensor(4.)" in printed(app)
+
+
+def test_a_backward_calls_graph_also_shows_as_torchviz_draws_it():
+    app = run_program_app("import torch\nx = torch.tensor(2.0, requires_grad=True)\ny = x ** 2\ny.backward()\n")
+    app.segmented_control(key="pview").set_value("torchviz").run()
+    assert any("torchviz.make_dot" in c.value for c in app.caption)
+    assert [e for e in app.main if type(e).__name__ == "Image"], "the torchviz SVG is shown as an image"
+    assert not sent(app, "graph")  # torchviz's picture instead of ours

@@ -52,3 +52,11 @@ def test_the_backward_view_shows_grads_only_where_backward_has_reached():
 def test_a_view_that_does_not_exist_is_refused(view, index, step):
     with pytest.raises(ExpressionError):
         program_view(build_program(PROGRAM), view, index, step)
+
+
+def test_a_runs_first_backward_calls_keep_torchviz_drawing_and_the_view_draws_it():
+    calls = "".join(f"y = x * {i}\ny.backward()\n" for i in range(5))
+    page = build_program("import torch\nx = torch.tensor(2.0, requires_grad=True)\n" + calls)
+    assert [g.torchviz_dot is not None for g in page.run.graphs] == [True, True, True, False, False]
+    view = program_view(page, "torchviz", 0, 0)
+    assert view.dot.startswith("digraph") and "MulBackward0" in view.dot

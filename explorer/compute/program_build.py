@@ -22,7 +22,8 @@ from explorer.model.program_page import DrawnGraph, ProgramPage, ProgramRefusal
 
 __all__ = ["build_program", "program_view", "VIEWS"]
 
-VIEWS = ("forward", "backward")  # the graph as the program built it so far; a backward call's player
+# the graph as the program built it so far; a backward call's player; torchviz's drawing of a backward call's graph
+VIEWS = ("forward", "backward", "torchviz")
 
 
 def build_program(source: str) -> ProgramPage:
@@ -42,7 +43,8 @@ def build_program(source: str) -> ProgramPage:
 
 def program_view(page: ProgramPage, view: str, index: int, step: int) -> StepView:
     """One picture of the line-by-line view: ``view`` "forward" draws ``run.forward[index]`` (the graph behind what
-    a step made); "backward" draws graph ``index`` after ``step`` steps of its backward player."""
+    a step made); "backward" draws graph ``index`` after ``step`` steps of its backward player; "torchviz" draws
+    what torchviz.make_dot draws for graph ``index``."""
     run = page.run
     if run is None or view not in VIEWS:
         raise ExpressionError("there is nothing to draw for this program")
@@ -54,6 +56,12 @@ def program_view(page: ProgramPage, view: str, index: int, step: int) -> StepVie
         dot = top_down(to_dot(graph, folding=fold(graph)))
         svg, _, _ = _svgs(dot, None)
         return StepView(0, dot, svg, graph.root or "", ())  # the newest grad_fn lit up: what this line added
+    if view == "torchviz":
+        torchviz = run.graphs[index].torchviz_dot if 0 <= index < len(run.graphs) else None
+        if torchviz is None:
+            raise ExpressionError("torchviz's drawing was kept for a run's first few small graphs only")
+        svg, _, _ = _svgs(torchviz, None)
+        return StepView(0, torchviz, svg, "", ())
     if not 0 <= index < len(run.graphs) or not 1 <= step <= len(run.graphs[index].steps):
         raise ExpressionError("no such step of the backward player")
     recorded = run.graphs[index]
