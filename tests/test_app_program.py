@@ -200,3 +200,12 @@ def test_a_backward_calls_graph_also_shows_as_torchviz_draws_it():
     assert any("torchviz.make_dot" in c.value for c in app.caption)
     assert [e for e in app.main if type(e).__name__ == "Image"], "the torchviz SVG is shown as an image"
     assert not sent(app, "graph")  # torchviz's picture instead of ours
+
+
+@pytest.mark.parametrize(("pstep", "line"), [("abc", 0), ("99999", 3), ("2", 2)])
+def test_a_links_step_is_a_whole_number_within_the_programs_steps(pstep, line):
+    source = "import torch\nx = torch.ones(2)\nprint(x)\n"
+    app = run_app({"mode": "program", "code": encode(source), "pstep": pstep})
+    assert not app.exception
+    assert editor(app)["line"] == line  # a refused step opens the whole run; one past the end, the last step
+    assert (pstep == "abc") == any("pstep=" in w.value for w in app.warning)
