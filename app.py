@@ -98,7 +98,7 @@ def program_main() -> None:
     marked = marks(page, step)
     backward = backward_at(run, step) if run is not None and step else None  # the step ran backward()
     with code:
-        editor_ui(source, marked.line, marked.error)
+        editor_ui(source, marked.line, marked.error, len(run.steps) if run else 0)
         if page is not None:
             refusal_ui(page)
         if run is not None:

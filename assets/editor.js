@@ -4,7 +4,7 @@
 // data: { doc, line, error, bundle, label, large }. The doc replaces what the editor holds only when Python
 // sends a new one (a lesson opened, a link): a rerun for any other reason leaves the visitor's typing alone.
 export default function (component) {
-  const { parentElement, setStateValue } = component;
+  const { parentElement, setStateValue, setTriggerValue } = component;
   const [data] = component.data; // one item: see panels/components.py
   let root = parentElement.querySelector(".ae-editor");
   if (!root) {
@@ -18,6 +18,8 @@ export default function (component) {
   }
   root.aeSend = setStateValue; // the latest: an edit answers through this run's component
   root.aeData = data;
+  window.aeStep = data.steps ? setTriggerValue : null; // the arrow keys step through the program (listenForSteps)
+  listenForSteps();
   loadCodeMirror(data.bundle).then((CM) => {
     if (!root.aeView) root.aeView = makeView(CM, root, parentElement);
     update(CM, root, parentElement);
@@ -116,6 +118,24 @@ function update(CM, root, parentElement) {
     }
   }
   if (effects.length) view.dispatch({ effects });
+}
+
+// A presenter's clicker sends PageDown and PageUp (or the arrow keys): they step through the program, unless the
+// focus is somewhere they mean something else (the editor, a text box, a slider, a select).
+function listenForSteps() {
+  if (window.aeListening) return;
+  window.aeListening = true;
+  const keys = { ArrowRight: "next", PageDown: "next", ArrowLeft: "back", PageUp: "back" };
+  window.addEventListener("keydown", (event) => {
+    const way = keys[event.key];
+    if (!way || !window.aeStep || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    let focused = document.activeElement;
+    while (focused && focused.shadowRoot && focused.shadowRoot.activeElement) focused = focused.shadowRoot.activeElement;
+    if (focused && focused.closest && focused.closest('input, textarea, select, [contenteditable="true"], ' +
+        '[role="slider"], [role="listbox"], [role="combobox"], .cm-editor')) return;
+    event.preventDefault();
+    window.aeStep("step", way);
+  });
 }
 
 // One script tag per page, however many reruns: every mount waits on the same promise.

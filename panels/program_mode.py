@@ -7,6 +7,7 @@ Stepping through it line by line is ``panels.stepping``.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import NamedTuple
 from urllib.parse import urlencode
@@ -24,7 +25,7 @@ from . import jobs
 from .components import mount
 from .copy_box import copyable
 from .plots import PLOTLY_BUNDLE
-from .session import keep_mode, keep_program, presenting
+from .session import keep_mode, keep_program, key_step, presenting
 from .text import escape_markdown, markdown_table
 
 # CodeMirror 6 bundled by esbuild (vendor/codemirror/), served from static/ like the plots' Plotly; a new version
@@ -73,12 +74,13 @@ def marks(page: ProgramPage | None, step: int) -> Marks:
     return Marks(current.line if current else 0, run.error.line if failed and run and run.error else 0, failed)
 
 
-def editor_ui(source: str, line: int, error_line: int) -> None:
+def editor_ui(source: str, line: int, error_line: int, steps: int) -> None:
     """The code editor: line numbers, Python's colours, Tab to indent; ``line`` is marked as the current step's,
-    ``error_line`` as the line that failed (0 for none)."""
+    ``error_line`` as the line that failed (0 for none). With ``steps`` to step through, the arrow keys and
+    PageDown/PageUp (a presenter's clicker) step through them while the focus is not in a box."""
     mount("editor", {"doc": source, "line": line, "error": error_line, "bundle": f"app/static/{CODEMIRROR_BUNDLE}",
-                     "label": "the program (Python with PyTorch)", "large": presenting()},
-          key="editor", on_text_change=keep_program)
+                     "label": "the program (Python with PyTorch)", "large": presenting(), "steps": steps},
+          key="editor", on_text_change=keep_program, on_step_change=functools.partial(key_step, steps))
 
 
 def refusal_ui(page: ProgramPage) -> None:

@@ -278,6 +278,16 @@ def program_position(step_count: int) -> tuple[str, int]:
     return s.program, s.pstep
 
 
+def key_step(last: int) -> None:
+    """A key (an arrow, a clicker's PageDown) stepped the program: "next" or "back", anything else ignored."""
+    way = st.session_state.editor.step
+    step = st.session_state.pstep
+    if way == "next" and step < last:
+        go_program_step(step + 1)
+    elif way == "back" and step > 1:
+        go_program_step(step - 1)
+
+
 def go_program_step(step: int) -> None:
     st.session_state.update(pstep=step, pstep_slider=max(step, 1), step=0, playing=False)
 

@@ -30,7 +30,8 @@ def stepper_ui(run: ProgramRun, step: int) -> None:
         return
     with st.container(border=True):
         st.markdown(f"**Step through it, line by line**: {last} steps, one per statement run (a loop's middle "
-                    "iterations are summarised). The editor marks each step's line.")
+                    "iterations are summarised). The editor marks each step's line; → and ← (or a presenter's "
+                    "clicker) step too.")
         columns = st.container(horizontal=True)  # the four buttons in a row that wraps on a phone, not a column
         columns.button("First", key="pstep_first", icon=":material/first_page:", on_click=go_program_step,
                           args=(1,))

@@ -83,6 +83,16 @@ def test_program_paste_step_play_backward_share_and_refuse(browser, server):  # 
     assert printed(tab) == "dz/dx = tensor(13.)"
     assert editor_lines(tab) == [line for line in PROGRAM.splitlines() if line]
 
+    tab.get_by_role("heading", name="Autograd Explorer").click()  # the focus out of the editor
+    tab.keyboard.press("PageDown")  # what a presenter's clicker sends
+    settle(tab)
+    assert current_line(tab) == "import torch"
+    tab.keyboard.press("ArrowRight")
+    settle(tab)
+    assert current_line(tab) == "x = torch.tensor(2.0, requires_grad=True)"
+    tab.keyboard.press("ArrowLeft")
+    settle(tab)
+    assert current_line(tab) == "import torch"
     step(tab, "First")
     assert current_line(tab) == "import torch"
     step(tab, "Next")
