@@ -29,7 +29,16 @@ from panels.graph_panel import graph_ui
 from panels.inputs import inputs_ui, sidebar_ui, style_ui
 from panels.lesson import lesson_ui
 from panels.plots import plots_ui
-from panels.program_mode import editor_ui, marks, mode_ui, output_ui, refusal_ui, run_ui, warnings_ui
+from panels.program_mode import (
+    editor_ui,
+    lesson_caption_ui,
+    marks,
+    mode_ui,
+    output_ui,
+    refusal_ui,
+    run_ui,
+    warnings_ui,
+)
 from panels.program_mode import link_query as program_link
 from panels.program_mode import plots_ui as program_plots_ui
 from panels.program_mode import share_ui as program_share_ui
@@ -89,6 +98,7 @@ def main() -> None:
 def program_main() -> None:
     """Program mode: the editor beside what the program printed, the steps, its graphs, tensors and plots."""
     source = current_program()
+    lesson_caption_ui(source)
     # Python Tutor's layout: the code and its controls, beside what it did (one above the other where narrow)
     code, out = st.container(key="program_columns").columns([5, 4])
     with out:

@@ -14,6 +14,8 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from explorer.content.lab_cells import lab_program
+from explorer.content.lessons import lesson
 from explorer.draw.dot import format_value
 from explorer.draw.program_notebook import notebook
 from explorer.errors import ExplorerError
@@ -25,7 +27,7 @@ from . import jobs
 from .components import mount
 from .copy_box import copyable
 from .plots import PLOTLY_BUNDLE
-from .session import keep_mode, keep_program, key_step, presenting
+from .session import keep_mode, keep_program, key_step, open_lesson_key, presenting
 from .text import escape_markdown, markdown_table
 
 # CodeMirror 6 bundled by esbuild (vendor/codemirror/), served from static/ like the plots' Plotly; a new version
@@ -42,6 +44,16 @@ def mode_ui() -> str:
     if st.session_state.mode_switch is None:  # a click on the chosen mode deselects it: keep the mode
         st.session_state.mode_switch = st.session_state.mode
     return st.session_state.mode
+
+
+def lesson_caption_ui(source: str) -> None:
+    """Which lesson of the lab the editor holds, while it holds that lesson's cells as the lab has them."""
+    key = open_lesson_key()
+    if key and source == lab_program(key):
+        chosen = lesson(key)
+        if chosen is not None:
+            st.markdown(f"**{escape_markdown(chosen.title)}**: the lab's own cells, as the notebook has them. "
+                        "Edit them, or paste your own program.")
 
 
 def run_ui(source: str) -> ProgramPage | None:

@@ -239,6 +239,11 @@ def program_mode() -> bool:
     return st.session_state.mode == "program"
 
 
+def open_lesson_key() -> str:
+    """The open lesson's key, or ''."""
+    return st.session_state.lesson
+
+
 def current_program() -> str:
     return st.session_state.program
 

@@ -209,3 +209,12 @@ def test_a_links_step_is_a_whole_number_within_the_programs_steps(pstep, line):
     assert not app.exception
     assert editor(app)["line"] == line  # a refused step opens the whole run; one past the end, the last step
     assert (pstep == "abc") == any("pstep=" in w.value for w in app.warning)
+
+
+def test_a_lessons_cells_are_named_until_they_are_edited():
+    app = run_app({"mode": "program"})
+    app.button(key="lesson_polynomial").click().run()
+    assert any(m.value.startswith("**3\\. A longer function") for m in app.markdown)
+    app.session_state["program"] = lab_program("polynomial") + "print(1)\n"
+    app.run()
+    assert not any("the lab's own cells" in m.value for m in app.markdown)
