@@ -20,23 +20,20 @@ Arrows run forward, the way values flow (x -> PowBackward0 -> x**2), so the
 graph reads like the function; backward visits the same arrows in reverse.
 
 NOTE [layout speed]
-Graphviz's ``dot`` (2.43 measured: callgrind's instruction counts, and
-benchmarks/dot_features.py) spends its time on four things this DOT keeps
-small. (1) Long arrows: a leaf used in every step of a chain sent arrows
-across the whole graph, and dot routed each one through every rank between
-(the 25-deep nest took 5 s, the 50-step chain minutes); now a busy leaf keeps
-one short arrow and its other uses are rows. (2) Its classic ranking ends
-with a cleanup that is quadratic in the edges; ``newrank=true`` ranks
-without it. (3) Its search for connected components keeps a stack that, once
-it outgrows a small buffer, allocates and clears megabytes; declaring nodes
-from the output inwards keeps that stack short. (4) Every node and arrow
-(~0.4 M instructions each: ranked, placed, routed, written as SVG numbers)
-and every line of text (~60 k each plus ~3 k a character: Pango shapes it to
+Graphviz's ``dot`` spends its time on four things this DOT keeps small
+(``benchmarks/dot_features.py`` measures each). (1) Long arrows: dot routes an
+arrow through every rank it crosses, and a leaf used in every step of a chain
+would send arrows across the whole graph; so a busy leaf keeps one short
+arrow and its other uses are rows. (2) Its classic ranking ends with a cleanup
+that is quadratic in the edges; ``newrank=true`` ranks without it. (3) Its
+search for connected components keeps a stack that, once it outgrows a small
+buffer, allocates and clears megabytes; declaring nodes from the output
+inwards keeps that stack short. (4) Every node and arrow (ranked, placed,
+routed, written as SVG numbers) and every line of text (Pango shapes it to
 measure it). So what a node saved is a row of its record, not a node and an
-arrow of its own (the nest: 152 nodes instead of 303), and a long label loses
-its middle. Records are measured and drawn faster than HTML-like tables, and
-square ones faster than rounded (a rounded corner is written as curves).
-What is left is dot's own start (~20 ms with fonts).
+arrow of its own, and a long label loses its middle. Records are measured and
+drawn faster than HTML-like tables, and square ones faster than rounded (a
+rounded corner is written as curves).
 """
 
 from __future__ import annotations
