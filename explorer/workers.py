@@ -29,6 +29,7 @@ worker, then the visitor is asked to try again (``Busy``).
 
 from __future__ import annotations
 
+import atexit
 import os
 import queue
 import threading
@@ -40,7 +41,7 @@ from typing import Any
 from .child import Child
 from .errors import ExpressionError
 
-__all__ = ["Limits", "Pool", "Busy", "Overrun", "TASKS", "MAX_ANSWER_BYTES", "start_early", "take_early"]
+__all__ = ["Limits", "Pool", "Busy", "Overrun", "TASKS", "MAX_ANSWER_BYTES", "shared", "start_early", "close_shared"]
 
 _WORKER = Path(__file__).with_name("_page_worker.py")
 
@@ -191,20 +192,40 @@ class Pool:
         worker.stop()
 
 
-_early: Pool | None = None
+# NOTE [one pool per server process]
+# The pool is a module-level singleton, not an ``st.cache_resource``: any visitor can send Streamlit's
+# ``clear_cache`` message (the toolbar only hides the menu item), which releases every cached resource for
+# every session at once. Nothing a visitor sends reaches this one; it stops when the process exits.
+_shared: Pool | None = None
+_shared_lock = threading.Lock()
 
 
-def start_early(limits: Limits | None = None) -> None:
+def shared() -> Pool:
+    """This process's pool, started on the first call (``EXPLORER_*`` limits), the same one ever after."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = Pool(Limits.from_environment())
+        return _shared
+
+
+def start_early() -> None:
     """Start the pool before the app's server, so that its workers import torch while the server starts."""
-    global _early
-    _early = Pool(limits or Limits.from_environment())
+    shared()
 
 
-def take_early() -> Pool | None:
-    """The pool ``start_early`` started, once; None if there is none."""
-    global _early
-    pool, _early = _early, None
-    return pool
+def close_shared() -> None:
+    """Stop this process's pool; the next ``shared()`` starts a fresh one (for tests: a server never needs it)."""
+    global _shared
+    with _shared_lock:
+        pool, _shared = _shared, None
+    if pool is not None:
+        pool.close()
+
+
+@atexit.register
+def _close_at_exit() -> None:
+    close_shared()
 
 
 def _answer(line: bytes, tasks: dict) -> str:

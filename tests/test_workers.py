@@ -14,7 +14,7 @@ import pytest
 from explorer import ExpressionError, available_devices, parse
 from explorer.page import build
 from explorer.state import PageState
-from explorer.workers import Busy, Limits, Overrun, Pool, start_early, take_early
+from explorer.workers import Busy, Limits, Overrun, Pool, close_shared, shared, start_early
 
 # a job that takes seconds on any machine: sympy cannot differentiate sin nested 150 deep before the symbolic
 # step's own 2 s limit stops it (explorer/symbolic.py), and the worker waits for that answer
@@ -138,15 +138,17 @@ def test_only_the_pools_own_tasks_can_be_asked_for(pool):
         pool.run("exec", "print(1)")
 
 
-def test_a_pool_started_before_the_server_is_taken_by_the_page_once():
-    # `python app.py` starts the workers before Streamlit; the page's cached pool is that one, and only once
-    start_early(Limits(workers=1))
+def test_the_server_has_one_pool_started_before_it_and_used_by_every_page(monkeypatch):
+    # `python app.py` starts the workers before Streamlit; every page of every visitor uses that pool
+    monkeypatch.setenv("EXPLORER_WORKERS", "1")
+    close_shared()
     try:
-        early = take_early()
-        assert early is not None and take_early() is None
+        start_early()
+        early = shared()
+        assert shared() is early and early.limits.workers == 1
         assert early.run("page", quick(), False).result.grad == {"x": 6.0}
     finally:
-        early.close()
+        close_shared()
 
 
 def test_closing_the_pool_leaves_no_process():

@@ -1,0 +1,75 @@
+"""The page's jobs and their cache: outcomes kept for every visitor, out of reach of Streamlit's clear_cache."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+
+from explorer.errors import ExpressionError
+from explorer.workers import Busy, Overrun
+from panels.jobs import Answers, Throttled
+
+
+class Counted:
+    """A job that counts its runs and answers (or raises) what it is given."""
+
+    def __init__(self, outcome: object) -> None:
+        self.outcome = outcome
+        self.runs = 0
+
+    def __call__(self) -> object:
+        self.runs += 1
+        if isinstance(self.outcome, Exception):
+            raise self.outcome
+        return self.outcome
+
+
+def test_an_answer_is_computed_once_and_kept():
+    answers, job = Answers(4), Counted("page")
+    assert [answers.get("f", job) for _ in range(3)] == ["page"] * 3
+    assert job.runs == 1
+
+
+@pytest.mark.parametrize("refusal", [ExpressionError("unknown name 'q'", 5), Overrun("took longer than 10 s")])
+def test_a_refused_or_failed_job_is_kept_like_an_answer_so_repeating_it_costs_nothing(refusal):
+    answers, job = Answers(4), Counted(refusal)
+    for _ in range(3):
+        with pytest.raises(type(refusal)) as raised:
+            answers.get("f", job)
+        assert (raised.value.message, raised.value.column) == (refusal.message, refusal.column)
+    assert job.runs == 1
+
+
+@pytest.mark.parametrize("transient", [Busy("busy"), Throttled("slow down")])
+def test_busy_workers_and_a_spent_quota_say_nothing_about_the_job_and_are_not_kept(transient):
+    answers, job = Answers(4), Counted(transient)
+    for _ in range(2):
+        with pytest.raises(type(transient)):
+            answers.get("f", job)
+    assert job.runs == 2
+
+
+def test_the_cache_is_bounded_and_forgets_the_least_recently_used():
+    answers = Answers(2)
+    jobs = {key: Counted(key) for key in "abc"}
+    for key in "abac":  # "a" used again, so "b" is the one forgotten
+        answers.get(key, jobs[key])
+    answers.get("a", jobs["a"])
+    answers.get("b", jobs["b"])
+    assert {key: job.runs for key, job in jobs.items()} == {"a": 1, "b": 2, "c": 1}
+
+
+def test_answers_expire():
+    answers, job = Answers(4, ttl=0.0), Counted("page")
+    answers.get("f", job)
+    answers.get("f", job)
+    assert job.runs == 2
+
+
+def test_streamlits_clear_cache_which_any_visitor_can_send_leaves_the_kept_answers():
+    answers, job = Answers(4), Counted("page")
+    answers.get("f", job)
+    st.cache_data.clear()  # what Streamlit does on a visitor's clear_cache message
+    st.cache_resource.clear()
+    answers.get("f", job)
+    assert job.runs == 1
