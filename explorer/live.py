@@ -39,7 +39,7 @@ from .functions import FUNCTIONS, operator_for
 from .glossary import explain
 from .graph import Graph, Value, flat
 from .points import Point, Range, grid_shape, read_points
-from .recording import Labeled, node_ids, record
+from .recording import Labeled, dense, node_ids, record
 
 __all__ = ["Live", "available_devices", "evaluate", "explore", "make_leaves", "play", "run_live"]
 
@@ -323,7 +323,7 @@ def _hook(fn, node_id: str, events: list):
 
 def _plain(grads: tuple) -> tuple:
     # each is a tensor, or None where no gradient flows
-    return tuple(None if g is None else g.detach().cpu().tolist() for g in grads)
+    return tuple(None if g is None else dense(g).cpu().tolist() for g in grads)
 
 
 def _steps(graph: Graph, events: list) -> tuple[Step, ...]:
