@@ -181,7 +181,7 @@ class Pool:
             self._start()
 
     def _start(self) -> None:
-        worker = Child(_WORKER, str(self.limits.memory_mb), env=_environment())
+        worker = Child(_WORKER, str(self.limits.memory_mb), env=_environment(), group=True)
         ready = worker.started(self.limits.start_seconds)
         with self._lock:
             if ready and not self._closed:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
 import threading
 import time
 from dataclasses import replace
@@ -22,6 +24,12 @@ DEEP = "x"
 for _ in range(150):
     DEEP = f"sin({DEEP})"
 SLOW = ("further", PageState(function=DEEP, points=(("x", "0.5"),)), "symbols")
+
+# a job that keeps a worker's dot busy for seconds: torchviz's drawing of a 95-step chain
+CHAIN = "x"
+for _ in range(95):
+    CHAIN = f"sin({CHAIN})*1.01 + x"
+LAYOUT = ("page", PageState(function=CHAIN, points=(("x", "0.5"),), view="torchviz"), False)
 
 
 @pytest.fixture(scope="module")
@@ -157,3 +165,47 @@ def test_closing_the_pool_leaves_no_process():
     processes = [w.process for w in pool._all]
     pool.close()
     assert all(p.poll() is not None for p in processes)
+
+
+def running() -> dict[int, tuple[str, int, float]]:
+    """Every process on the machine that has not ended (zombies left out): pid -> (program name, parent's pid,
+    CPU seconds used)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError):
+            stat = (entry / "stat").read_text() if entry.name.isdigit() else ""
+            if stat:
+                fields = stat[stat.rindex(")") + 2:].split()
+                if fields[0] not in ("Z", "X"):
+                    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+                    found[int(entry.name)] = (stat[stat.index("(") + 1:stat.rindex(")")], int(fields[1]), cpu)
+    return found
+
+
+def wait_for(condition, seconds: float):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if found := condition():
+            return found
+        time.sleep(0.05)
+    return condition()
+
+
+@pytest.mark.parametrize("killed_by", ["the pool, past its time", "something outside, as the OOM killer would"])
+def test_a_worker_killed_mid_layout_leaves_no_dot_running(killed_by):
+    outside = killed_by.startswith("something outside")
+    pool = Pool(Limits(workers=1, job_seconds=30 if outside else 2.0))
+    try:
+        assert pool.ready(120)
+        (worker,) = pool._all
+        job = threading.Thread(target=lambda: pytest.raises(ExpressionError, pool.run, *LAYOUT))
+        job.start()
+        dots = wait_for(lambda: [pid for pid, (name, parent, cpu) in running().items()
+                                 if name == "dot" and parent == worker.process.pid and cpu > 0.5], 30)
+        assert dots, "the worker's dot is laying the graph out"
+        if outside:
+            os.kill(worker.process.pid, signal.SIGKILL)
+        job.join(60)
+        assert wait_for(lambda: not set(dots) & set(running()), 1), "the worker's dot ended with it"
+    finally:
+        pool.close()
