@@ -18,7 +18,7 @@ import streamlit as st
 
 from explorer.errors import ExpressionError
 from explorer.quota import Quota
-from explorer.workers import Busy, shared
+from explorer.workers import Busy, Lost, shared
 
 from .text import escape_markdown
 
@@ -40,12 +40,13 @@ class Answers:
     Any visitor can send Streamlit's ``clear_cache`` message, which empties ``st.cache_data`` and
     ``st.cache_resource`` for every session at once; nothing a visitor sends reaches this cache (nor the worker
     pool, ``explorer.workers.shared``). An outcome is what the job itself came to: its answer, or its refusal
-    (bad input, past its time or memory), so a failing job repeated costs nothing either. What says nothing
-    about the job (every worker busy, this visitor's quota spent) is not kept. Answers are frozen dataclasses
+    (bad input, past its time or memory, a bug), so a failing job repeated costs nothing either. What says
+    nothing about the job (every worker busy, its workers killed from outside, this visitor's quota spent) is
+    not kept. Answers are frozen dataclasses
     of plain values, handed to every session as they are.
     """
 
-    _NOT_KEPT = (Busy, Throttled)
+    _NOT_KEPT = (Busy, Lost, Throttled)
 
     def __init__(self, size: int, ttl: float = float("inf")) -> None:
         self.size = size

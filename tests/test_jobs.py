@@ -6,7 +6,7 @@ import pytest
 import streamlit as st
 
 from explorer.errors import ExpressionError
-from explorer.workers import Busy, Overrun
+from explorer.workers import Busy, Failed, Lost, Overrun
 from panels.jobs import Answers, Throttled
 
 
@@ -30,7 +30,8 @@ def test_an_answer_is_computed_once_and_kept():
     assert job.runs == 1
 
 
-@pytest.mark.parametrize("refusal", [ExpressionError("unknown name 'q'", 5), Overrun("took longer than 10 s")])
+@pytest.mark.parametrize("refusal", [ExpressionError("unknown name 'q'", 5), Overrun("took longer than 10 s"),
+                                     Failed("an internal error (RuntimeError)")])
 def test_a_refused_or_failed_job_is_kept_like_an_answer_so_repeating_it_costs_nothing(refusal):
     answers, job = Answers(4), Counted(refusal)
     for _ in range(3):
@@ -40,7 +41,7 @@ def test_a_refused_or_failed_job_is_kept_like_an_answer_so_repeating_it_costs_no
     assert job.runs == 1
 
 
-@pytest.mark.parametrize("transient", [Busy("busy"), Throttled("slow down")])
+@pytest.mark.parametrize("transient", [Busy("busy"), Lost("killed"), Throttled("slow down")])
 def test_busy_workers_and_a_spent_quota_say_nothing_about_the_job_and_are_not_kept(transient):
     answers, job = Answers(4), Counted(transient)
     for _ in range(2):

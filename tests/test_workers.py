@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import re
 import signal
 import threading
@@ -16,7 +17,7 @@ import pytest
 from explorer import ExpressionError, available_devices, parse
 from explorer.page import build
 from explorer.state import PageState
-from explorer.workers import Busy, Limits, Overrun, Pool, close_shared, shared, start_early
+from explorer.workers import Busy, Limits, Lost, Overrun, Pool, close_shared, shared, start_early
 
 # a job that takes seconds on any machine: sympy cannot differentiate sin nested 150 deep before the symbolic
 # step's own 2 s limit stops it (explorer/symbolic.py), and the worker waits for that answer
@@ -108,22 +109,48 @@ def test_a_job_past_its_time_is_stopped_and_its_worker_replaced():
         with pytest.raises(Overrun, match="longer than the 0.5 s"):
             pool.run(*SLOW)
         assert time.monotonic() - started < 5, "stopped at its limit, not when it finished"
-        assert pool.replaced == 1
+        assert wait_for(lambda: pool.replaced == 1, 5)
     finally:
         pool.close()
 
 
-def test_a_worker_that_dies_mid_job_is_replaced_and_the_next_visitor_is_served():
+def test_a_busy_worker_killed_from_outside_is_replaced_and_its_job_runs_again_elsewhere():
     pool = Pool(Limits(workers=1, wait_seconds=120))
     try:
         pool.run("page", quick(), False)
         (worker,) = pool._all
-        threading.Timer(0.3, worker.process.kill).start()  # a crash while it works on the slow page
-        with pytest.raises(Overrun):
-            pool.run(*SLOW)
+        threading.Timer(0.3, worker.process.kill).start()  # killed while it works on the slow page
+        answer = pool.run(*SLOW)
+        assert answer.symbolic is not None, "the visitor got the answer, from the worker that replaced it"
         assert pool.run("page", quick("4"), False).result.grad == {"x": 10.0}
-        assert worker.process.poll() is not None and worker not in pool._all
+        assert not worker.alive() and worker not in pool._all
     finally:
+        pool.close()
+
+
+def test_a_job_whose_workers_keep_being_killed_says_what_happened_not_that_it_needed_more_memory():
+    pool = Pool(Limits(workers=1, wait_seconds=120))
+    stop = threading.Event()
+
+    def kill_whoever_works() -> None:  # every worker is killed a moment after it takes a job
+        while not stop.is_set():
+            for worker in list(pool._all):
+                if worker.alive() and worker.process.pid not in killed and worker in pool._busy:
+                    time.sleep(0.3)
+                    killed.add(worker.process.pid)
+                    worker.process.kill()
+            time.sleep(0.05)
+
+    killed: set[int] = set()
+    try:
+        assert pool.ready(120)
+        threading.Thread(target=kill_whoever_works, daemon=True).start()
+        with pytest.raises(Lost) as lost:
+            pool.run(*SLOW)
+        assert "memory" not in lost.value.message
+        assert "stopped before it answered (killed by SIGKILL)" in lost.value.message
+    finally:
+        stop.set()
         pool.close()
 
 
@@ -191,6 +218,13 @@ def wait_for(condition, seconds: float):
     return condition()
 
 
+def answer_or_refusal(pool: Pool, *job):
+    try:
+        return pool.run(*job)
+    except ExpressionError as err:
+        return err
+
+
 @pytest.mark.parametrize("killed_by", ["the pool, past its time", "something outside, as the OOM killer would"])
 def test_a_worker_killed_mid_layout_leaves_no_dot_running(killed_by):
     outside = killed_by.startswith("something outside")
@@ -198,7 +232,7 @@ def test_a_worker_killed_mid_layout_leaves_no_dot_running(killed_by):
     try:
         assert pool.ready(120)
         (worker,) = pool._all
-        job = threading.Thread(target=lambda: pytest.raises(ExpressionError, pool.run, *LAYOUT))
+        job = threading.Thread(target=answer_or_refusal, args=(pool, *LAYOUT))
         job.start()
         dots = wait_for(lambda: [pid for pid, (name, parent, cpu) in running().items()
                                  if name == "dot" and parent == worker.process.pid and cpu > 0.5], 30)
@@ -209,3 +243,54 @@ def test_a_worker_killed_mid_layout_leaves_no_dot_running(killed_by):
         assert wait_for(lambda: not set(dots) & set(running()), 1), "the worker's dot ended with it"
     finally:
         pool.close()
+
+
+def page_workers_of(pool: Pool) -> set[int]:
+    """The pool's worker processes that are running now, ready or starting."""
+    return {pid for pid, (name, parent, _) in running().items() if parent == os.getpid()
+            and b"_page_worker.py" in Path(f"/proc/{pid}/cmdline").read_bytes()} & pool.pids()
+
+
+def test_a_worker_that_dies_while_idle_is_replaced_before_anyone_needs_it():
+    pool = Pool(Limits(workers=2))
+    try:
+        assert wait_for(lambda: pool.size() == 2, 180)
+        first = pool.pids()
+        os.kill(min(first), signal.SIGKILL)
+        assert wait_for(lambda: pool.size() == 2 and len(page_workers_of(pool)) == 2 and pool.pids() != first, 180)
+        assert pool.run("page", quick(), False).result.grad == {"x": 6.0}
+    finally:
+        pool.close()
+
+
+def test_the_pool_keeps_its_size_whatever_dies_and_whenever():
+    # workers killed at random moments: idle, busy, or still importing torch; the pool ends as large as it began
+    pool, rng = Pool(Limits(workers=2, wait_seconds=120)), random.Random(15)
+    answered, unexpected, stop = [], [], threading.Event()
+
+    def visitor() -> None:
+        while not stop.is_set():
+            try:
+                answered.append(pool.run("page", quick(str(rng.randint(1, 9))), False).result.grad["x"])
+            except (Busy, Lost):  # what a visitor may read while everything dies around them
+                pass
+            except Exception as err:  # anything else is a failure of the pool
+                unexpected.append(err)
+
+    try:
+        assert pool.ready(180)
+        threading.Thread(target=visitor, daemon=True).start()
+        for _ in range(6):
+            time.sleep(rng.uniform(0, 2))
+            if victims := sorted(pool.pids()):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(rng.choice(victims), signal.SIGKILL)
+        assert wait_for(lambda: pool.size() == 2 and len(page_workers_of(pool)) == 2, 240), "back to its size"
+        stop.set()
+        assert not unexpected, unexpected
+        assert [pool.run("page", quick(x), False).result.grad["x"] for x in ("1", "2")] == [4.0, 6.0]
+        last = pool.pids()
+    finally:
+        stop.set()
+        pool.close()
+    assert wait_for(lambda: not last & set(running()), 5), "closing the pool leaves none of its workers"
