@@ -9,6 +9,7 @@ but the pool's pipe, and its answers are plain JSON (``explorer.plain``).
 
 from __future__ import annotations
 
+import base64
 import functools
 import resource
 import sys
@@ -19,9 +20,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout
 import torch  # noqa: E402
 
 from explorer.calls import gradcheck_function  # noqa: E402
+from explorer.errors import ExpressionError  # noqa: E402
+from explorer.figure import html  # noqa: E402
 from explorer.live import available_devices  # noqa: E402
 from explorer.page import Page, build, further, step_view  # noqa: E402
 from explorer.pitfalls import run as run_pitfall  # noqa: E402
+from explorer.render import RenderError, png  # noqa: E402
 from explorer.state import PageState  # noqa: E402
 from explorer.workers import TASKS, _answer  # noqa: E402
 
@@ -35,8 +39,16 @@ def _step(state: PageState, hide_grads: bool, step: int):
     return step_view(_page(state, hide_grads), step)
 
 
+def _png(dot: str) -> str:
+    """The page's graph as PNG (the download), base64: JSON carries text."""
+    try:
+        return base64.b64encode(png(dot)).decode("ascii")
+    except RenderError as err:
+        raise ExpressionError(f"The graph's PNG could not be made: {err}.") from None
+
+
 _TASKS = {"page": _page, "step": _step, "further": further, "pitfall": run_pitfall, "gradcheck": gradcheck_function,
-          "devices": available_devices}
+          "devices": available_devices, "png": _png, "plot_html": html}
 assert set(_TASKS) == set(TASKS), "the pool and its workers must agree on the tasks"
 
 

@@ -34,7 +34,7 @@ import numpy as np
 
 from .points import Point, Range
 
-__all__ = ["Plot", "TOLERANCE", "curve_traces", "derivative_name", "held_points", "layout"]
+__all__ = ["Plot", "TOLERANCE", "curve_traces", "derivative_name", "held_points", "html", "layout"]
 
 
 TOLERANCE = 1e-4
@@ -52,6 +52,17 @@ class Plot:
     variables: tuple[str, ...]
     figure: dict
     notes: tuple[str, ...]
+
+
+def html(plots: Sequence[Plot]) -> str:
+    """The plots as one HTML fragment that loads plotly.js from its CDN: the page's "Plot HTML" download.
+
+    A worker writes it (plotly.py's import and the writing cost the app's process nothing); only the figures'
+    JSON goes in, as ``to_html`` escapes it for a script element.
+    """
+    import plotly.graph_objects as go  # only the workers that are asked for one pay its ~0.1 s import
+
+    return "\n".join(go.Figure(plot.figure).to_html(include_plotlyjs="cdn", full_html=False) for plot in plots)
 
 
 @dataclass(frozen=True)

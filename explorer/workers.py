@@ -75,9 +75,10 @@ _WORKER = Path(__file__).with_name("_page_worker.py")
 # bigger than this is refused in the worker instead (page.MAX_PAGE_VALUES keeps pages near 9 MB at most).
 MAX_ANSWER_BYTES = 16_000_000
 
-# what a worker can be asked to do: the app's expensive calls, by name (see _page_worker.TASKS), and what only
-# torch can say ("devices": this machine's, as explorer.available_devices lists them)
-TASKS = ("page", "step", "further", "pitfall", "gradcheck", "devices")
+# what a worker can be asked to do: the app's expensive calls, by name (see _page_worker.TASKS), the downloads
+# whose cost follows the page's ("png", "plot_html"), and what only torch can say ("devices": this machine's, as
+# explorer.available_devices lists them)
+TASKS = ("page", "step", "further", "pitfall", "gradcheck", "devices", "png", "plot_html")
 
 
 class Busy(ExpressionError):

@@ -8,6 +8,7 @@ take from the visitor's quota.
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
 from collections import OrderedDict
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
+from explorer import plain
 from explorer.errors import ExpressionError
 from explorer.quota import Quota
 from explorer.workers import Busy, Lost, shared
@@ -24,6 +26,7 @@ from .text import escape_markdown
 
 if TYPE_CHECKING:  # only the answers' types: this module hands them on and never builds one
     from explorer import GradcheckResult
+    from explorer.figure import Plot
     from explorer.page import Further, Page, StepView
     from explorer.pitfalls import Outcome
     from explorer.state import PageState
@@ -92,7 +95,9 @@ _FURTHER = Answers(64, ttl=3600)
 _STEPS = Answers(256, ttl=3600)
 _PITFALLS = Answers(16)
 _GRADCHECKS = Answers(2)
-CACHES = (_PAGES, _FURTHER, _STEPS, _PITFALLS, _GRADCHECKS)
+_PNGS = Answers(8, ttl=3600)  # a PNG can be a few MB: few are kept
+_PLOT_HTML = Answers(8, ttl=3600)
+CACHES = (_PAGES, _FURTHER, _STEPS, _PITFALLS, _GRADCHECKS, _PNGS, _PLOT_HTML)
 _devices: tuple[str, ...] = ()
 
 
@@ -107,17 +112,22 @@ def devices() -> tuple[str, ...]:
     return _devices
 
 
-def _work(task: str, *args):
+def quota() -> Quota:
+    """This visitor's quota (one per browser session)."""
+    return st.session_state.setdefault("quota", Quota())
+
+
+def _work(task: str, *args, spend: Quota | None = None):
     """One job for the workers, if this visitor's quota allows it; cached answers never get here.
 
     The pool is the server's one (``explorer.workers.shared``): a visitor's function never runs in the app's
     own process (SECURITY.md); ``python app.py`` starts it before the server, ``streamlit run app.py`` when the
-    first visitor comes.
+    first visitor comes. ``spend``: the visitor's quota, for a job made outside the page's run (a download).
     """
-    quota = st.session_state.setdefault("quota", Quota())
-    if not quota.take():
+    spend = spend or quota()
+    if not spend.take():
         raise Throttled(f"You are changing things faster than the explorer computes them. Wait "
-                        f"{max(quota.wait(), 1):.0f} s and try again.")
+                        f"{max(spend.wait(), 1):.0f} s and try again.")
     return shared().run(task, *args)
 
 
@@ -139,6 +149,20 @@ def pitfall(key: str) -> Outcome:
 
 def step_view(state: PageState, hide_grads: bool, step: int) -> StepView:
     return _STEPS.get((state, hide_grads, step), lambda: _work("step", state, hide_grads, step))
+
+
+# Downloads are made when their button is pressed, by Streamlit in a thread of its own, outside the page's run
+# (so st.session_state is not there): the visitor's quota is handed in. They are jobs like the others: made in a
+# worker, under its limits, and kept.
+
+def png(dot: str, spend: Quota) -> bytes:
+    """The graph as PNG, laid out by a worker's ``dot``."""
+    return base64.b64decode(_PNGS.get(dot, lambda: _work("png", dot, spend=spend)))
+
+
+def plot_html(plots: tuple[Plot, ...], spend: Quota) -> str:
+    """The plots as one HTML fragment, written by a worker."""
+    return _PLOT_HTML.get(plain.dumps(plots), lambda: _work("plot_html", plots, spend=spend))
 
 
 def refused(err: ExpressionError) -> None:

@@ -37,7 +37,7 @@ from explorer.glossary import explain
 from explorer.lessons import LESSONS, check_answer, lesson
 from explorer.page import MAX_DRAWN_NODES, TOPICS, Further, Page, StepView
 from explorer.pitfalls import PITFALLS, Outcome
-from explorer.render import RenderError, has_dot, png
+from explorer.render import has_dot
 from explorer.state import DEFAULT_POINTS, VIEWS, PageState, from_query, to_query
 from explorer.symbolic import Symbolic
 from explorer import plain

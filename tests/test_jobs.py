@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import ast
+import base64
+from pathlib import Path
+
 import pytest
 import streamlit as st
 
 from explorer.errors import ExpressionError
+from explorer.figure import Plot
+from explorer.quota import Quota
 from explorer.workers import Busy, Failed, Lost, Overrun
+from panels import jobs
 from panels.jobs import Answers, Throttled
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class Counted:
@@ -74,3 +83,42 @@ def test_streamlits_clear_cache_which_any_visitor_can_send_leaves_the_kept_answe
     st.cache_resource.clear()
     answers.get("f", job)
     assert job.runs == 1
+
+
+# -- downloads: jobs for the workers, under the visitor's quota -----------------------------------------------
+
+class FakePool:
+    def __init__(self) -> None:
+        self.asked: list[tuple] = []
+
+    def run(self, task: str, *args):
+        self.asked.append((task, *args))
+        return base64.b64encode(b"\x89PNG fake").decode() if task == "png" else "<div>plot</div>"
+
+
+def test_the_graphs_png_and_the_plots_html_are_made_by_a_worker_on_the_visitors_quota(monkeypatch):
+    pool = FakePool()
+    monkeypatch.setattr(jobs, "shared", lambda: pool)
+    for cache in jobs.CACHES:
+        cache.clear()
+    spend = Quota(rate=1e-9, burst=2)
+    assert jobs.png("digraph { a }", spend) == b"\x89PNG fake"
+    assert jobs.png("digraph { a }", spend) == b"\x89PNG fake", "pressed again: kept, and free"
+    plot = Plot("curve", ("x",), {"data": [], "layout": {}}, ())
+    assert jobs.plot_html((plot,), spend) == "<div>plot</div>"
+    assert pool.asked == [("png", "digraph { a }"), ("plot_html", (plot,))]
+    with pytest.raises(Throttled):
+        jobs.png("digraph { b }", spend)
+
+
+def test_the_page_never_lays_out_a_graph_or_writes_plot_html_in_the_apps_process():
+    # the panels hand downloads to panels.jobs; neither Graphviz nor plotly.py runs in the app's threads
+    imported = set()
+    for path in (ROOT / "panels").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported |= {f"{node.module}.{alias.name}" for alias in node.names} | {node.module}
+            elif isinstance(node, ast.Import):
+                imported |= {alias.name for alias in node.names}
+    assert not {"explorer.render.png", "explorer.render.svg", "plotly"} & imported
+    assert not {name for name in imported if name.startswith("plotly.")}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import random
@@ -87,6 +88,15 @@ def test_the_backward_player_and_deeper_views_run_in_workers_too(pool):
     state = quick()
     assert pool.run("step", state, False, 1).running
     assert pool.run("further", state, "forward").forward[0].derivative == 6.0
+
+
+def test_the_downloads_are_made_by_a_worker(pool):
+    page = pool.run("page", quick(), False)
+    assert base64.b64decode(pool.run("png", page.dot)).startswith(b"\x89PNG\r\n\x1a\n")
+    html = pool.run("plot_html", page.plots)
+    assert html.count('class="plotly-graph-div"') == len(page.plots) == 1
+    with pytest.raises(ExpressionError, match="PNG could not be made"):
+        pool.run("png", "digraph { a -> }")
 
 
 def test_each_worker_limits_the_memory_it_allocates():
