@@ -131,3 +131,48 @@ def test_clear_cache_from_a_visitor_stops_no_worker_and_the_next_page_builds(ser
     before, after, (line, problems) = asyncio.run(visit())
     assert len(before) == 2 and after == before, "every worker is still the one that served the page"
     assert "value `1026`" in line and not problems, "the next page builds, with no error shown"
+
+
+async def press_download(ws, url: str, label: str) -> bytes:
+    """Run the page, press its download button ``label`` as a browser does (Streamlit's deferred-file request),
+    and fetch the file it made."""
+    await ws.send(rerun({"f": "u*v + u**2 + 3"}))
+    session, file_id = "", ""
+    while True:
+        message = ForwardMsg()
+        message.ParseFromString(await asyncio.wait_for(ws.recv(), 120))
+        kind = message.WhichOneof("type")
+        if kind == "new_session":
+            session = message.new_session.initialize.session_id
+        elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
+            button = message.delta.new_element
+            if button.WhichOneof("type") == "download_button" and button.download_button.label == label:
+                file_id = button.download_button.deferred_file_id
+        elif kind == "script_finished":
+            break
+    press = BackMsg()
+    press.backend_operation_request.request_id = "press-1"
+    press.backend_operation_request.session_id = session
+    press.backend_operation_request.deferred_file.file_id = file_id
+    await ws.send(press.SerializeToString())
+    while True:
+        message = ForwardMsg()
+        message.ParseFromString(await asyncio.wait_for(ws.recv(), 120))
+        if message.WhichOneof("type") == "backend_operation_response":
+            answer = message.backend_operation_response
+            assert not answer.error_msg, answer.error_msg
+            with urllib.request.urlopen(url + answer.deferred_file.url, timeout=30) as made:
+                return made.read()
+
+
+@pytest.mark.parametrize(("label", "starts"), [("Graph PNG", b"\x89PNG\r\n\x1a\n"), ("Plot HTML", b"<div")])
+def test_a_pressed_download_is_made_by_the_workers_and_served(server, label, starts):
+    # made outside the page's run, in Streamlit's own thread: the job reaches the pool with the session's quota
+    url, _ = server
+
+    async def download() -> bytes:
+        async with connect(url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"],
+                           max_size=None, ping_interval=None) as ws:
+            return await press_download(ws, url, label)
+
+    assert asyncio.run(download()).startswith(starts)
