@@ -15,7 +15,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from explorer.content.lessons import LESSONS
-from panels import session
+from explorer.serve.pool import close_shared
+from panels import jobs, session
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -162,11 +163,17 @@ def test_torchviz_view_shows_torchviz_drawing():
 @pytest.fixture
 def fresh_server():
     """Caches and worker pool dropped before and after: as if the server had just started."""
-    st.cache_data.clear()
-    st.cache_resource.clear()
+
+    def drop() -> None:
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        for cache in jobs.CACHES:
+            cache.clear()
+        close_shared()
+
+    drop()
     yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    drop()
 
 
 def test_without_graphviz_installed_the_browser_draws_the_graph(monkeypatch, fresh_server):

@@ -26,9 +26,7 @@ import numpy as np
 import torch
 
 from explorer.compute.explore import Live, run_live
-
-# figure's own pieces: this module is figure's PyTorch side, split off so that the app's process reads a Plot
-# without torch
+from explorer.compute.recording import dense
 from explorer.draw.figure import Line, derivative_name, held_points, layout, line_traces, rounded_list, rounded_lists
 from explorer.language.points import Point, Range
 from explorer.model.plot import Plot
@@ -266,6 +264,7 @@ def _arrows(axis: np.ndarray, grad_a: np.ndarray, grad_b: np.ndarray, window: Ra
 
 def _arrow_trace(arrows: np.ndarray, scale: float, colour: str, name: str, width: float) -> dict:
     """Arrows (x, y, dx, dy in each row) as one trace: tail, head, and a break before the next arrow."""
+    arrows = arrows[np.isfinite(arrows).all(axis=1)]  # an infinite or undefined gradient has no head to draw
     x, y, g, h = arrows.T
     gap = np.full_like(x, np.nan)
     xs, ys = np.stack([x, x + scale * g, gap], 1).ravel(), np.stack([y, y + scale * h, gap], 1).ravel()
@@ -286,7 +285,7 @@ def _window_for(point: Point, window: Range) -> Range:
 
 def as_float64(values: torch.Tensor) -> np.ndarray:
     """A tensor's values, flat, as the numbers ``explorer.draw.figure`` draws (it never imports torch)."""
-    return values.detach().to("cpu", torch.float64).numpy().reshape(-1)
+    return dense(values).to("cpu", torch.float64).numpy().reshape(-1)
 
 
 def _nice_between(a: float, b: float) -> float:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 import torch
 
 from explorer.compute.calls import CALLS
-from explorer.compute.recording import Labeled, node_ids, record
+from explorer.compute.recording import Labeled, dense, node_ids, record
 from explorer.content.glossary import explain
 from explorer.draw.dot import format_value
 from explorer.errors import ExpressionError
@@ -339,7 +339,7 @@ def _hook(fn, node_id: str, events: list):
 
 def _plain(grads: tuple) -> tuple:
     # each is a tensor, or None where no gradient flows
-    return tuple(None if g is None else g.detach().cpu().tolist() for g in grads)
+    return tuple(None if g is None else dense(g).cpu().tolist() for g in grads)
 
 
 def _steps(graph: Graph, events: list) -> tuple[Step, ...]:

@@ -31,7 +31,7 @@ import torch
 
 from explorer.model.graph import GradNode, Graph, Saved, TensorInfo, Value
 
-__all__ = ["Labeled", "record", "node_ids"]
+__all__ = ["Labeled", "dense", "record", "node_ids"]
 
 _SAVED_PREFIX = "_saved_"
 
@@ -235,4 +235,20 @@ def _tensor_info(tensor_id: str, entry: Labeled, grad, node: str | None, operand
 
 
 def _plain(tensor: torch.Tensor) -> Value:
-    return tensor.detach().cpu().tolist()
+    return dense(tensor).cpu().tolist()
+
+
+def dense(tensor: torch.Tensor) -> torch.Tensor:
+    """The tensor's values, detached, in real memory: a zero derivative is zeros.
+
+    A derivative PyTorch knows to be zero may come back as a ZeroTensor (``abs``'s
+    second derivative in float64), which allocates nothing: ``tolist()`` and
+    ``numpy()`` refuse it. It is a real answer, so it is read as the zeros it stands for.
+
+    >>> dense(torch._efficientzerotensor(2)).tolist()
+    [0.0, 0.0]
+    """
+    tensor = tensor.detach()
+    if tensor._is_zerotensor():
+        return torch.zeros(tensor.shape, dtype=tensor.dtype, device=tensor.device)
+    return tensor

@@ -33,8 +33,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from explorer.language.points import Point, Range
+from explorer.model.plot import Plot
 
-__all__ = ["Line", "TOLERANCE", "curve_traces", "derivative_name", "held_points", "layout", "line_traces",
+__all__ = ["Line", "TOLERANCE", "curve_traces", "derivative_name", "held_points", "html", "layout", "line_traces",
            "rounded_list", "rounded_lists"]
 
 
@@ -43,6 +44,17 @@ TOLERANCE = 1e-4
 # drawn as one marker ("maxdisplayed"): Plotly answers from the data, and each drawn marker is an SVG element
 # the browser redraws on every change
 _HOVER_POINTS = 201
+
+
+def html(plots: Sequence[Plot]) -> str:
+    """The plots as one HTML fragment that loads plotly.js from its CDN: the page's "Plot HTML" download.
+
+    A worker writes it (plotly.py's import and the writing cost the app's process nothing); only the figures'
+    JSON goes in, as ``to_html`` escapes it for a script element.
+    """
+    import plotly.graph_objects as go  # only the workers that are asked for one pay its import
+
+    return "\n".join(go.Figure(plot.figure).to_html(include_plotlyjs="cdn", full_html=False) for plot in plots)
 
 
 @dataclass(frozen=True)

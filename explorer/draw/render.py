@@ -93,6 +93,7 @@ class _RunningDot:
         try:
             deadline = time.monotonic() + timeout
             if self._child is None or not self._child.alive():
+                self._stop()  # reaped, if it ended on its own
                 self._child, self._served = Child.program([program, "-Tsvg"]), 0
             if not self._child.send(source + _SENTINEL):  # dot has gone: a one-shot run takes this graph
                 self._stop()

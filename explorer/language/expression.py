@@ -334,6 +334,10 @@ def _shown(text: str) -> str:
     return text if len(text) <= _SHOWN else f"{text[:_SHOWN]}..."
 
 
+def _dunder(name: str) -> bool:
+    return len(name) > 4 and name.startswith("__") and name.endswith("__")
+
+
 def _read_prefix(text: str) -> tuple[str, int]:
     match = _PREFIX.match(text)
     if not match:
@@ -341,8 +345,9 @@ def _read_prefix(text: str) -> tuple[str, int]:
     name, params = match.group(1), match.group(2)
     if name in SPELLINGS or name in CONSTANTS or name in _MODULES:
         raise ExpressionError(f"'{name}' is a function or constant and cannot name the output", match.start(1) + 1)
-    if keyword.iskeyword(name) or name in _RESERVED_OUTPUTS:
-        # the downloadable script assigns the output to this name, next to Python's own words
+    if keyword.iskeyword(name) or name in _RESERVED_OUTPUTS or _dunder(name):
+        # the downloadable script assigns the output to this name, next to Python's own words (and a dunder is
+        # Python's: __builtins__ rebound in a notebook's namespace breaks every cell after it)
         raise ExpressionError(f"'{name}' is a word Python or the script already uses: name the output y or f",
                               match.start(1) + 1)
     if params is not None:

@@ -9,6 +9,7 @@ but the pool's pipe, and its answers are plain JSON (``explorer.serve.plain``).
 
 from __future__ import annotations
 
+import base64
 import functools
 import resource
 import sys
@@ -20,6 +21,9 @@ from explorer.compute.build import build, further, step_view  # noqa: E402
 from explorer.compute.calls import gradcheck_function  # noqa: E402
 from explorer.compute.explore import available_devices, use_threads  # noqa: E402
 from explorer.compute.pitfall_demos import run as run_pitfall  # noqa: E402
+from explorer.draw.figure import html  # noqa: E402
+from explorer.draw.render import RenderError, png  # noqa: E402
+from explorer.errors import InternalError, OverLimit  # noqa: E402
 from explorer.model.page import Page  # noqa: E402
 from explorer.model.state import PageState  # noqa: E402
 from explorer.serve.pool import TASKS, _answer  # noqa: E402
@@ -34,8 +38,18 @@ def _step(state: PageState, hide_grads: bool, step: int):
     return step_view(_page(state, hide_grads), step)
 
 
+def _png(dot: str) -> str:
+    """The page's graph as PNG (the download), base64: JSON carries text."""
+    try:
+        return base64.b64encode(png(dot)).decode("ascii")
+    except RenderError as err:
+        # past dot's time limit the graph is too big for a picture; anything else is a fault in our DOT
+        kind = OverLimit if "took longer" in str(err) else InternalError
+        raise kind(f"The graph's PNG could not be made: {err}.") from None
+
+
 _TASKS = {"page": _page, "step": _step, "further": further, "pitfall": run_pitfall, "gradcheck": gradcheck_function,
-          "devices": available_devices}
+          "devices": available_devices, "png": _png, "plot_html": html}
 assert set(_TASKS) == set(TASKS), "the pool and its workers must agree on the tasks"
 
 
