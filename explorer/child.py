@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import IO
 
 __all__ = ["Child", "READY"]
 
@@ -45,8 +46,8 @@ class Child:
     def send(self, line: bytes) -> bool:
         """Write one line; False if the child has gone."""
         try:
-            self.process.stdin.write(line)
-            self.process.stdin.flush()
+            self._stdin.write(line)
+            self._stdin.flush()
             return True
         except (BrokenPipeError, ValueError):
             return False
@@ -59,12 +60,12 @@ class Child:
         """What the child writes until ``complete(what came so far)``, or None past ``deadline`` or at its end."""
         received = bytearray()
         with selectors.DefaultSelector() as selector:
-            selector.register(self.process.stdout, selectors.EVENT_READ)
+            selector.register(self._stdout, selectors.EVENT_READ)
             while not complete(received):
                 left = deadline - time.monotonic()
                 if left <= 0 or not selector.select(left):
                     return None
-                chunk = os.read(self.process.stdout.fileno(), 1 << 20)
+                chunk = os.read(self._stdout.fileno(), 1 << 20)
                 if not chunk:
                     return None
                 received += chunk
@@ -77,10 +78,25 @@ class Child:
         """Kill and reap: no process and no zombie is left."""
         self.process.kill()
         self.process.wait()
-        for pipe in (self.process.stdin, self.process.stdout):
+        for pipe in (self._stdin, self._stdout):
             pipe.close()
 
+    # _start opens both pipes, so Popen's ``IO[bytes] | None`` is never None here.
+    @property
+    def _stdin(self) -> IO[bytes]:
+        return _opened(self.process.stdin)
 
-def _start(command: list[str], env: dict[str, str] | None) -> subprocess.Popen:
+    @property
+    def _stdout(self) -> IO[bytes]:
+        return _opened(self.process.stdout)
+
+
+def _start(command: list[str], env: dict[str, str] | None) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             env=env)
+
+
+def _opened(pipe: IO[bytes] | None) -> IO[bytes]:
+    if pipe is None:
+        raise RuntimeError("the child was started without a pipe on this stream")
+    return pipe

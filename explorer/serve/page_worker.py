@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import resource
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # this checkout's explorer, not another
@@ -20,7 +21,7 @@ from explorer.compute.build import build, further, step_view  # noqa: E402
 from explorer.compute.calls import gradcheck_function  # noqa: E402
 from explorer.compute.explore import available_devices, use_threads  # noqa: E402
 from explorer.compute.pitfall_demos import run as run_pitfall  # noqa: E402
-from explorer.model.page import Page  # noqa: E402
+from explorer.model.page import Page, StepView  # noqa: E402
 from explorer.model.state import PageState  # noqa: E402
 from explorer.serve.pool import TASKS, _answer  # noqa: E402
 
@@ -30,12 +31,12 @@ def _page(state: PageState, hide_grads: bool) -> Page:
     return build(state, hide_grads)
 
 
-def _step(state: PageState, hide_grads: bool, step: int):
+def _step(state: PageState, hide_grads: bool, step: int) -> StepView:
     return step_view(_page(state, hide_grads), step)
 
 
-_TASKS = {"page": _page, "step": _step, "further": further, "pitfall": run_pitfall, "gradcheck": gradcheck_function,
-          "devices": available_devices}
+_TASKS: dict[str, Callable[..., object]] = {"page": _page, "step": _step, "further": further, "pitfall": run_pitfall,
+                                           "gradcheck": gradcheck_function, "devices": available_devices}
 assert set(_TASKS) == set(TASKS), "the pool and its workers must agree on the tasks"
 
 

@@ -33,6 +33,7 @@ import os
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -202,7 +203,7 @@ def take_early() -> Pool | None:
     return pool
 
 
-def _answer(line: bytes, tasks: dict) -> str:
+def _answer(line: bytes, tasks: dict[str, Callable[..., object]]) -> str:
     """A worker's reply to one request line (used by ``page_worker``)."""
     try:
         request = plain.loads(line)
