@@ -46,8 +46,11 @@ scaleout: $(STAMP)
 screenshots: $(STAMP)
 	SCREENSHOT_DIR=assets $(BIN)/python -m pytest tests/test_app_browser.py -k screenshots
 
+# ruff, the layers' import contracts and the types of explorer/ (pyproject.toml configures all three)
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/python -m mypy
 
 clean:
 	rm -rf $(VENV)

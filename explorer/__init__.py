@@ -28,6 +28,28 @@ table, so ``from explorer import parse`` does not import torch either.
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # what type checkers see for the names loaded on first use below ("X as X": re-exported)
+    from explorer.compute.calls import SQ as SQ
+    from explorer.compute.calls import SQFixed as SQFixed
+    from explorer.compute.calls import gradcheck_function as gradcheck_function
+    from explorer.compute.explore import available_devices as available_devices
+    from explorer.compute.explore import explore as explore
+    from explorer.errors import ExpressionError as ExpressionError
+    from explorer.language.expression import VARIABLES as VARIABLES
+    from explorer.language.expression import Expression as Expression
+    from explorer.language.expression import parse as parse
+    from explorer.language.functions import GradcheckResult as GradcheckResult
+    from explorer.language.points import MAX_ELEMENTS as MAX_ELEMENTS
+    from explorer.language.points import MAX_POINTS as MAX_POINTS
+    from explorer.language.points import Range as Range
+    from explorer.model.exploration import DTYPES as DTYPES
+    from explorer.model.exploration import Exploration as Exploration
+    from explorer.model.graph import GradNode as GradNode
+    from explorer.model.graph import Graph as Graph
+    from explorer.model.graph import Saved as Saved
+    from explorer.model.graph import TensorInfo as TensorInfo
 
 _HOMES = {
     "ExpressionError": "errors",

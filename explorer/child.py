@@ -29,6 +29,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import IO
 
 __all__ = ["Child", "READY"]
 
@@ -61,8 +62,8 @@ class Child:
     def send(self, line: bytes) -> bool:
         """Write one line; False if the child has gone."""
         try:
-            self.process.stdin.write(line)
-            self.process.stdin.flush()
+            self._stdin.write(line)
+            self._stdin.flush()
             return True
         except (BrokenPipeError, ValueError):
             return False
@@ -75,12 +76,12 @@ class Child:
         """What the child writes until ``complete(what came so far)``, or None past ``deadline`` or at its end."""
         received = bytearray()
         with selectors.DefaultSelector() as selector:
-            selector.register(self.process.stdout, selectors.EVENT_READ)
+            selector.register(self._stdout, selectors.EVENT_READ)
             while not complete(received):
                 left = deadline - time.monotonic()
                 if left <= 0 or not selector.select(left):
                     return None
-                chunk = os.read(self.process.stdout.fileno(), 1 << 20)
+                chunk = os.read(self._stdout.fileno(), 1 << 20)
                 if not chunk:
                     return None
                 received += chunk
@@ -104,9 +105,24 @@ class Child:
                 os.killpg(self.process.pid, signal.SIGKILL)
         self.process.kill()  # nothing, once it has been reaped
         self.process.wait()
-        for pipe in (self.process.stdin, self.process.stdout):
+        for pipe in (self._stdin, self._stdout):
             with contextlib.suppress(OSError):  # a line still buffered for a child that is gone: BrokenPipeError
                 pipe.close()
+
+    # _start opens both pipes, so Popen's ``IO[bytes] | None`` is never None here.
+    @property
+    def _stdin(self) -> IO[bytes]:
+        return _opened(self.process.stdin)
+
+    @property
+    def _stdout(self) -> IO[bytes]:
+        return _opened(self.process.stdout)
+
+
+def _opened(pipe: IO[bytes] | None) -> IO[bytes]:
+    if pipe is None:
+        raise RuntimeError("the child was started without a pipe on this stream")
+    return pipe
 
 
 def _waitid(pid: int, options: int) -> os.waitid_result | bool | None:
@@ -117,6 +133,6 @@ def _waitid(pid: int, options: int) -> os.waitid_result | bool | None:
         return True
 
 
-def _start(command: list[str], env: dict[str, str] | None, group: bool) -> subprocess.Popen:
+def _start(command: list[str], env: dict[str, str] | None, group: bool) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             env=env, start_new_session=group)

@@ -79,7 +79,9 @@ def _grads_add_up_fixed() -> Lines:
     x = torch.tensor(2.0, requires_grad=True)
     y = x ** 2
     y.backward()
-    x.grad.zero_()
+    # backward() has just set the leaf's .grad, which torch types Tensor | None; an assert would add a step the
+    # displayed fix does not have (the tests hold the two in step)
+    x.grad.zero_()  # type: ignore[union-attr]
     y = x ** 2
     y.backward()
     return (_line(x.grad),)

@@ -175,7 +175,7 @@ def _grad_node(node: GradNode, labels: dict[str, str], leaves: Collection[str]) 
     for saved in node.saved:
         if saved.value is None:  # an empty slot: nothing was saved
             continue
-        if saved.is_tensor:
+        if saved.is_tensor and not isinstance(saved.value, str):
             origin = f" (= {_short(labels[saved.same_as])})" if saved.same_as in labels else ""
             fields.append(f"saved {saved.name}{origin}: {format_value(saved.value)}")
         else:
@@ -219,7 +219,7 @@ def _arrows(graph: Graph, owner: dict[str, str]) -> dict[tuple[str, str], str]:
 def _busy_leaves(graph: Graph, arrows: dict) -> tuple[dict, dict[str, list[str]]]:
     """The arrows less those from a much-used leaf, and the names of such leaves by the node each one feeds."""
     leaves = {node.id: node.tensor for node in graph.nodes if node.name == "AccumulateGrad"}
-    labels = {tensor.id: tensor.label for tensor in graph.tensors}
+    labels: dict[str | None, str] = {tensor.id: tensor.label for tensor in graph.tensors}  # a leaf's tensor may be None
     users: dict[str, list[str]] = {}
     for start, end in arrows:
         if start in leaves:
@@ -251,13 +251,13 @@ def to_text(graph: Graph, *, show_grads: bool = True) -> str:
         made = f"; {'accumulates into' if node.name == 'AccumulateGrad' else 'made'} {labels[node.tensor]}" \
             if node.tensor in labels else ""
         inputs = ", ".join(f"{i} {names[i]}" if i else "None" for i in node.inputs) or "none"
-        saved = ", ".join(f"{s.name} = {format_value(s.value) if s.is_tensor else _attribute(s.value)}"
-                          for s in node.saved if s.value is not None)
+        saved = ", ".join(f"{s.name} = " + (format_value(s.value) if s.is_tensor and not isinstance(s.value, str)
+                                            else _attribute(s.value)) for s in node.saved if s.value is not None)
         lines.append(f"{node.id} {node.name}{made}; next_functions: {inputs}" + (f"; saved: {saved}" if saved else ""))
     return "\n".join(lines)
 
 
-def _attribute(value) -> str:
+def _attribute(value: Value | str | None) -> str:
     if isinstance(value, float):
         return _number(value, 4)
     return _short(str(value))

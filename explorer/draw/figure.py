@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -61,8 +62,8 @@ def html(plots: Sequence[Plot]) -> str:
 class Line:
     """One curve to draw as a line and hover points (``curve_traces``'s arguments)."""
 
-    xs: np.ndarray
-    ys: np.ndarray
+    xs: np.ndarray | Sequence[float]
+    ys: np.ndarray | Sequence[float]
     name: str
     colour: str
     dash: str
@@ -70,7 +71,7 @@ class Line:
     marked: bool = False
 
 
-def layout(x_title: str, y_title: str) -> dict:
+def layout(x_title: str, y_title: str) -> dict[str, Any]:
     """The layout every plot of the explorer shares: axis titles, size, legend on top, clicks select."""
     return {"xaxis": _axis(x_title), "yaxis": _axis(y_title), "height": 420,
             "margin": {"l": 40, "r": 20, "t": 40, "b": 40},
@@ -96,7 +97,8 @@ def derivative_name(output: str, variable: str, several: bool, order: int = 1) -
 
 
 def curve_traces(xs: np.ndarray | Sequence[float], ys: np.ndarray | Sequence[float], name: str, colour: str, dash: str,
-                 exact: Sequence[tuple[float, float]] = (), marked: bool = False) -> tuple[dict, dict]:
+                 exact: Sequence[tuple[float, float]] = (), marked: bool = False
+                 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """One curve as two Plotly traces: its line, thinned to within TOLERANCE, and the points that answer hover and
     click (evenly spaced computed points, invisible unless ``marked``).
 
@@ -105,7 +107,7 @@ def curve_traces(xs: np.ndarray | Sequence[float], ys: np.ndarray | Sequence[flo
     return line_traces([Line(xs, ys, name, colour, dash, tuple(exact), marked)])[0]
 
 
-def line_traces(lines: Sequence[Line]) -> list[tuple[dict, dict]]:
+def line_traces(lines: Sequence[Line]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """``curve_traces`` of each line, thinned and rounded in one pass for all."""
     if not lines:
         return []
@@ -267,7 +269,7 @@ def rounded_list(values: np.ndarray, quantum: float = 0.0) -> list:
     return _rounded(np.asarray(values, dtype=np.float64), _least_digits(quantum))
 
 
-def rounded_lists(*parts: tuple[np.ndarray, float]) -> list[list]:
+def rounded_lists(*parts: tuple[np.ndarray, float]) -> list[list[float | None]]:
     """``rounded_list`` of each (values, quantum), in one pass: its dozen numpy calls cost as much for 5 numbers as for
     500, so one pass over a trace's four arrays takes little more than one of them."""
     values = [np.asarray(v, dtype=np.float64).reshape(-1) for v, _ in parts]

@@ -22,6 +22,7 @@ grad, unless there are hundreds of them. Every walk here is iterative.
 from __future__ import annotations
 
 from collections import Counter, deque
+from collections.abc import Collection
 
 from explorer.model.folding import Fold, Folding
 from explorer.model.graph import Graph
@@ -153,7 +154,7 @@ def _longest_period(sequence: list[str]) -> tuple[int, int, int] | None:
     return start, period, steps
 
 
-def _reach(starts: list[str], inputs: dict, stop: set[str] = frozenset()) -> set[str]:
+def _reach(starts: list[str], inputs: dict, stop: Collection[str] = frozenset()) -> set[str]:
     """Every node reachable from ``starts`` along next_functions, not entering ``stop``."""
     seen = {s for s in starts if s not in stop}
     queue = deque(seen)

@@ -384,9 +384,9 @@ class _Source:
             return 1
         return self.columns[max(0, min(offset, len(self.columns) - 1))]
 
-    def segment(self, node: ast.AST) -> str:
+    def segment(self, node: ast.expr) -> str:
         start = self.column(node.col_offset) - 1
-        end = self.column(node.end_col_offset - 1)
+        end = self.column(None if node.end_col_offset is None else node.end_col_offset - 1)
         return self.text[start:end].strip()
 
     def parse(self) -> ast.Expression:
@@ -461,12 +461,12 @@ class _Converter:
     def fail(self, message: str, node: ast.AST) -> ExpressionError:
         return ExpressionError(message, self.source.column(getattr(node, "col_offset", None)))
 
-    def convert(self, root: ast.AST) -> Term:
+    def convert(self, root: ast.expr) -> Term:
         nodes = sum(1 for _ in ast.walk(root))
         if nodes > MAX_NODES:
             raise ExpressionError(f"the function has {nodes} parts; the limit is {MAX_NODES}")
-        done: dict[ast.AST, tuple[Term, int]] = {}
-        stack: list[tuple[ast.AST, bool]] = [(root, False)]
+        done: dict[ast.expr, tuple[Term, int]] = {}
+        stack: list[tuple[ast.expr, bool]] = [(root, False)]
         while stack:
             node, expanded = stack.pop()
             children = self.children(node)
@@ -485,7 +485,7 @@ class _Converter:
 
     # -- what each node is made of ---------------------------------------------------------
 
-    def children(self, node: ast.AST) -> list[ast.AST]:
+    def children(self, node: ast.expr) -> list[ast.expr]:
         if isinstance(node, ast.BinOp):
             return [node.left, node.right]
         if isinstance(node, ast.UnaryOp):
@@ -499,7 +499,7 @@ class _Converter:
             return []
         raise self.fail(_REFUSED_NODES.get(type(node), f"{type(node).__name__} is not part of the language"), node)
 
-    def build(self, node: ast.AST, args: list[Term]) -> Term:
+    def build(self, node: ast.expr, args: list[Term]) -> Term:
         text, column = self.source.segment(node), self.source.column(node.col_offset)
         if isinstance(node, ast.Constant):
             return Term("number", value=self.number(node), text=text, column=column)
@@ -522,7 +522,9 @@ class _Converter:
             if len(node.ops) != 1 or type(node.ops[0]) not in _COMPARISONS:
                 raise self.fail("a condition is one comparison with <, <=, > or >=", node)
             return Term(_COMPARISONS[type(node.ops[0])], tuple(args), text=text, column=column)
-        return self.call(node, args, text, column)
+        if isinstance(node, ast.Call):
+            return self.call(node, args, text, column)
+        raise self.fail(f"{type(node).__name__} is not part of the language", node)  # children() refused it first
 
     # -- leaves ------------------------------------------------------------------------------
 
@@ -567,7 +569,7 @@ class _Converter:
 
     def arithmetic(self, op: str, args: list[Term], text: str, column: int, node: ast.AST) -> Term:
         if all(arg.op == "number" for arg in args):
-            value = _fold(op, [arg.value for arg in args])
+            value = _fold(op, [_number(arg) for arg in args])
             if value is None:
                 raise self.fail(f"'{_shown(text)}' is not a finite real number (too large, or complex)", node)
             return Term("number", value=value, text=text, column=column)
@@ -584,7 +586,7 @@ class _Converter:
 
     # -- calls -------------------------------------------------------------------------------
 
-    def call_parts(self, node: ast.Call) -> tuple[Function, list[ast.AST], list[tuple[str, ast.AST]]]:
+    def call_parts(self, node: ast.Call) -> tuple[Function, list[ast.expr], list[tuple[str, ast.expr]]]:
         """The Function a call names, its positional arguments (receiver first) and keywords."""
         function, receiver = self.callee(node.func)
         positional = ([receiver] if receiver is not None else []) + list(node.args)
@@ -611,7 +613,7 @@ class _Converter:
                             f"not {count}", node)
         return function, positional, keywords
 
-    def callee(self, func: ast.AST) -> tuple[Function, ast.AST | None]:
+    def callee(self, func: ast.expr) -> tuple[Function, ast.expr | None]:
         """The Function a call's head names, and the receiver of a method call (x in x.exp())."""
         dotted = _dotted(func)
         if dotted:
@@ -657,11 +659,11 @@ class _Converter:
         for key, term in bounds.items():
             if term.op != "number":
                 raise ExpressionError(f"clamp's {key} must be a number", term.column)
-            if abs(term.value) > _CLAMP_LIMIT:
+            if abs(_number(term)) > _CLAMP_LIMIT:
                 # PyTorch raises (not returns inf) for a float32 clamp bound past float32's range
                 raise ExpressionError(f"clamp's {key} must lie within float32's range, -3.4e38 to 3.4e38",
                                       term.column)
-        settled = tuple((key, bounds[key].value) for key in ("min", "max") if key in bounds)
+        settled = tuple((key, _number(bounds[key])) for key in ("min", "max") if key in bounds)
         return Term("clamp", (values[0],), options=settled, text=text, column=column)
 
 
@@ -675,6 +677,13 @@ def _dotted(node: ast.AST) -> str:
         return ""
     parts.append(node.id)
     return ".".join(reversed(parts))
+
+
+def _number(term: Term) -> float | int:
+    """The value of a ``"number"`` term; every number term the parser makes has one."""
+    if term.value is None:
+        raise TypeError(f"the {term.op} term {term.text!r} has no value")
+    return term.value
 
 
 def _fold(op: str, values: list[float | int]) -> float | int | None:

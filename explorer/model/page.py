@@ -40,7 +40,7 @@ class Page:
     text: str  # the graph in words, for screen readers and for copying
     plots: tuple[Plot, ...]
     script: str
-    rows: tuple[dict, ...]
+    rows: tuple[dict[str, str | bool], ...]  # inspector_rows: one printout row per tensor
     comparisons: tuple[Comparison, ...]
     playback: Playback  # no steps while a practice question hides the gradients
     render_problem: str = ""

@@ -13,6 +13,7 @@ import base64
 import functools
 import resource
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # this checkout's explorer, not another
@@ -24,7 +25,7 @@ from explorer.compute.pitfall_demos import run as run_pitfall  # noqa: E402
 from explorer.draw.figure import html  # noqa: E402
 from explorer.draw.render import RenderError, png  # noqa: E402
 from explorer.errors import InternalError, OverLimit  # noqa: E402
-from explorer.model.page import Page  # noqa: E402
+from explorer.model.page import Page, StepView  # noqa: E402
 from explorer.model.state import PageState  # noqa: E402
 from explorer.serve.pool import TASKS, _answer  # noqa: E402
 
@@ -34,7 +35,7 @@ def _page(state: PageState, hide_grads: bool) -> Page:
     return build(state, hide_grads)
 
 
-def _step(state: PageState, hide_grads: bool, step: int):
+def _step(state: PageState, hide_grads: bool, step: int) -> StepView:
     return step_view(_page(state, hide_grads), step)
 
 
@@ -48,8 +49,9 @@ def _png(dot: str) -> str:
         raise kind(f"The graph's PNG could not be made: {err}.") from None
 
 
-_TASKS = {"page": _page, "step": _step, "further": further, "pitfall": run_pitfall, "gradcheck": gradcheck_function,
-          "devices": available_devices, "png": _png, "plot_html": html}
+_TASKS: dict[str, Callable[..., object]] = {
+    "page": _page, "step": _step, "further": further, "pitfall": run_pitfall, "gradcheck": gradcheck_function,
+    "devices": available_devices, "png": _png, "plot_html": html}
 assert set(_TASKS) == set(TASKS), "the pool and its workers must agree on the tasks"
 
 

@@ -59,6 +59,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -329,7 +330,7 @@ def _close_at_exit() -> None:
     close_shared()
 
 
-def _answer(line: bytes, tasks: dict) -> str:
+def _answer(line: bytes, tasks: dict[str, Callable[..., object]]) -> str:
     """A worker's reply to one request line (used by ``page_worker``)."""
     try:
         request = plain.loads(line)
