@@ -8,6 +8,8 @@ import os
 import random
 import re
 import signal
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import replace
@@ -304,3 +306,33 @@ def test_the_pool_keeps_its_size_whatever_dies_and_whenever():
         stop.set()
         pool.close()
     assert wait_for(lambda: not last & set(running()), 5), "closing the pool leaves none of its workers"
+
+
+_APP = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from explorer.state import PageState
+from explorer.workers import Limits, Pool
+chain = "x"
+for _ in range(95):
+    chain = f"sin({chain})*1.01 + x"
+pool = Pool(Limits(workers=1, job_seconds=60))
+assert pool.ready(120)
+print(*pool.pids(), flush=True)
+pool.run("page", PageState(function=chain, points=(("x", "0.5"),), view="torchviz"), False)
+"""
+
+
+def test_when_the_apps_process_is_killed_its_workers_and_their_children_end_too(repo_root):
+    app = subprocess.Popen([sys.executable, "-c", _APP, str(repo_root)], stdout=subprocess.PIPE, text=True)
+    try:
+        (worker,) = map(int, app.stdout.readline().split())
+        dots = wait_for(lambda: [pid for pid, (name, parent, cpu) in running().items()
+                                 if name == "dot" and parent == worker and cpu > 0.5], 60)
+        assert dots, "the worker's dot is laying the graph out"
+        app.kill()  # as the OOM killer would: the pool has no chance to stop anything
+        assert wait_for(lambda: not {worker, *dots} & set(running()), 2), "nothing of the worker is left"
+    finally:
+        app.kill()
+        app.wait()
+        app.stdout.close()
