@@ -20,7 +20,7 @@ import pytest
 from explorer import ExpressionError, available_devices, parse
 from explorer.page import build
 from explorer.state import PageState
-from explorer.workers import Busy, Limits, Lost, Overrun, Pool, close_shared, shared, start_early
+from explorer.workers import Busy, Failed, Limits, Lost, Overrun, Pool, close_shared, shared, start_early
 
 # a job that takes seconds on any machine: sympy cannot differentiate sin nested 150 deep before the symbolic
 # step's own 2 s limit stops it (explorer/symbolic.py), and the worker waits for that answer
@@ -136,6 +136,20 @@ def test_a_busy_worker_killed_from_outside_is_replaced_and_its_job_runs_again_el
         assert answer.symbolic is not None, "the visitor got the answer, from the worker that replaced it"
         assert pool.run("page", quick("4"), False).result.grad == {"x": 10.0}
         assert not worker.alive() and worker not in pool._all
+    finally:
+        pool.close()
+
+
+def test_a_job_that_crashes_its_worker_is_said_as_a_bug_and_not_run_again():
+    pool = Pool(Limits(workers=1, wait_seconds=120))
+    try:
+        pool.run("page", quick(), False)
+        (worker,) = pool._all
+        threading.Timer(0.3, os.kill, (worker.process.pid, signal.SIGSEGV)).start()  # as a crash in torch would
+        with pytest.raises(Failed, match=r"crashed \(killed by SIGSEGV\)"):
+            pool.run(*SLOW)
+        assert wait_for(lambda: pool.size() == 1 and worker.process.pid not in pool.pids(), 120)
+        assert pool.replaced == 1, "run once: a crash is the job's own, and would crash the next worker too"
     finally:
         pool.close()
 
