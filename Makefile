@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run dev test bench isolation load scaleout screenshots lint clean
+.PHONY: run dev test bench isolation load faults scaleout screenshots lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ isolation: $(STAMP)
 # the classroom load test, on loopback
 load: $(STAMP)
 	$(BIN)/python benchmarks/load.py
+
+# the classroom while workers and their children are killed and clear_cache is sent (SECURITY.md)
+faults: $(STAMP)
+	$(BIN)/python benchmarks/faults.py
 
 # two replicas behind nginx, one killed mid-session (needs nginx and chromium)
 scaleout: $(STAMP)

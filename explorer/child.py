@@ -75,16 +75,19 @@ class Child:
     def read_until(self, complete: Callable[[bytearray], bool], deadline: float) -> bytes | None:
         """What the child writes until ``complete(what came so far)``, or None past ``deadline`` or at its end."""
         received = bytearray()
-        with selectors.DefaultSelector() as selector:
-            selector.register(self._stdout, selectors.EVENT_READ)
-            while not complete(received):
-                left = deadline - time.monotonic()
-                if left <= 0 or not selector.select(left):
-                    return None
-                chunk = os.read(self._stdout.fileno(), 1 << 20)
-                if not chunk:
-                    return None
-                received += chunk
+        try:
+            with selectors.DefaultSelector() as selector:
+                selector.register(self._stdout, selectors.EVENT_READ)
+                while not complete(received):
+                    left = deadline - time.monotonic()
+                    if left <= 0 or not selector.select(left):
+                        return None
+                    chunk = os.read(self._stdout.fileno(), 1 << 20)
+                    if not chunk:
+                        return None
+                    received += chunk
+        except (ValueError, OSError):  # stopped meanwhile by another thread (a pool closing): its pipe is closed
+            return None
         return bytes(received)
 
     def alive(self) -> bool:

@@ -53,8 +53,9 @@ def server() -> Iterator[tuple[str, subprocess.Popen]]:
             pytest.fail("the app did not start")
         yield url, process
     finally:
-        process.kill()
-        process.wait()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
 
 
 def page_workers(parent: int) -> set[int]:
@@ -176,3 +177,25 @@ def test_a_pressed_download_is_made_by_the_workers_and_served(server, label, sta
             return await press_download(ws, url, label)
 
     assert asyncio.run(download()).startswith(starts)
+
+
+def test_stopping_the_server_stops_every_worker_and_what_they_started(server):
+    # each worker leads its own process group, so a signal to the server's group no longer reaches it: the
+    # server stops its pool as it exits (SIGTERM: docker stop, Kubernetes; SIGINT: Ctrl-C)
+    _, process = server
+    workers = page_workers(process.pid)
+    assert workers
+    process.terminate()
+    process.wait(30)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(map(running, workers)):
+        time.sleep(0.1)
+    assert not [pid for pid in workers if running(pid)], "no worker outlives the server"
+
+
+def running(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] not in "ZX"

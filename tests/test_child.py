@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -76,3 +77,15 @@ def _running(pid: int) -> bool:
     except OSError:
         return False
     return stat[stat.rindex(")") + 2] not in "ZX"
+
+
+def test_reading_a_child_that_another_thread_stopped_is_an_end_not_an_error(tmp_path):
+    # a pool closing stops a worker whose starting thread is about to read its "ready"
+    script = tmp_path / "silent.py"
+    script.write_text(SILENT)
+    child = Child(script)
+    stopper = threading.Thread(target=child.stop)
+    stopper.start()
+    stopper.join(10)
+    assert child.started(1) is False
+    assert child.read_line(time.monotonic() + 1) is None

@@ -39,6 +39,13 @@ def test_an_answer_is_computed_once_and_kept():
     assert job.runs == 1
 
 
+def test_each_visitor_gets_a_copy_so_no_session_can_change_anothers_answer():
+    answers = Answers(4)
+    mine = answers.get("f", Counted({"grad": [6.0]}))
+    mine["grad"].append(0.0)
+    assert answers.get("f", Counted(None)) == {"grad": [6.0]}
+
+
 @pytest.mark.parametrize("refusal", [ExpressionError("unknown name 'q'", 5), OverLimit("took longer than 10 s"),
                                      InternalError("an internal error (RuntimeError)")])
 def test_a_refused_or_failed_job_is_kept_like_an_answer_so_repeating_it_costs_nothing(refusal):

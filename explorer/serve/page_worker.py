@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import base64
 import functools
+import os
 import resource
+import signal
 import sys
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -55,7 +59,19 @@ _TASKS: dict[str, Callable[..., object]] = {
 assert set(_TASKS) == set(TASKS), "the pool and its workers must agree on the tasks"
 
 
+def _die_with_the_app(app: int) -> None:
+    """Kill this worker's whole process group (itself, its dot, its sympy process) once the app's process is
+    gone, however it ended: the pool that would have stopped it went with it. (Not PR_SET_PDEATHSIG: that
+    fires when the thread that started the worker ends, and the pool starts workers from short-lived threads.)"""
+    while os.getppid() == app:
+        time.sleep(0.5)
+    if os.getpgrp() == os.getpid():  # the group is this worker's own (the pool starts it so)
+        os.killpg(0, signal.SIGKILL)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
 def main() -> None:
+    threading.Thread(target=_die_with_the_app, args=(os.getppid(),), daemon=True, name="explorer-app-watch").start()
     memory = int(sys.argv[1]) << 20
     # the data size (what the process allocates: malloc, torch's CPU tensors), not the address space: CUDA
     # reserves tens of GB of address space it never fills, and under an address-space limit the GPU is not seen

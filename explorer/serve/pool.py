@@ -148,10 +148,11 @@ class Pool:
         """The result of ``task(*args)`` computed in a worker.
 
         Raises the task's own refusal (``ExpressionError``: the input must change),
-        ``OverLimit`` past the job's time or memory, ``InternalError`` for a bug,
-        ``Busy`` when no worker came free in time, and ``Lost`` when two workers in
-        a row ended before they answered (a job whose worker is killed from outside
-        runs once more, on another).
+        ``OverLimit`` past the job's time or memory, ``InternalError`` for a bug (an
+        exception, or a crash of its worker), ``Busy`` when no worker came free in
+        time, and ``Lost`` when two workers in a row were killed from outside before
+        they answered (a job whose worker is killed from outside runs once more, on
+        another; one that crashes its worker does not).
         """
         if task not in TASKS:
             raise KeyError(f"no task {task!r}")
@@ -170,8 +171,12 @@ class Pool:
                 self._retire(worker)
                 raise OverLimit(f"This took longer than the {self.limits.job_seconds:g} s one function may take "
                                 "here, so it was stopped. Try fewer points, or a shorter function.")
-            raise Lost(f"The process computing this stopped before it answered ({self._ended(worker)}), so it was "
-                       "replaced. Try again.")
+            how, from_outside = self._ended(worker)
+            if from_outside:
+                raise Lost(f"The process computing this stopped before it answered ({how}), so it was replaced. "
+                           "Try again.")
+            raise InternalError(f"The process computing this crashed ({how}), so it was replaced. This is a bug; the "
+                         "page's link reproduces it in a report.")
         try:
             answer = plain.loads(line)
         except ValueError:
@@ -238,17 +243,21 @@ class Pool:
         worker.stop()
 
     @staticmethod
-    def _ended(worker: Child) -> str:
-        """How a worker that stopped answering ended, in words (it is stopped now, if it was not)."""
+    def _ended(worker: Child) -> tuple[str, bool]:
+        """How a worker that stopped answering ended, in words, and whether something outside ended it (SIGKILL,
+        SIGTERM: the OOM killer, an operator) rather than the job itself (a crash: SIGSEGV, SIGABRT, an exit).
+        It is stopped now, if it was not."""
         with contextlib.suppress(subprocess.TimeoutExpired):
             worker.process.wait(1.0)  # its pipe closed as it died: let it finish dying, to read why
         worker.stop()
         code = worker.process.returncode
-        if code < 0:
-            with contextlib.suppress(ValueError):
-                return f"killed by {signal.Signals(-code).name}"
-            return f"killed by signal {-code}"
-        return f"it exited with status {code}"
+        if code >= 0:
+            return f"it exited with status {code}", False
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"killed by {name}", -code in (signal.SIGKILL, signal.SIGTERM)
 
     def _watch(self, worker: Child) -> None:
         """Wait for the worker's end, whatever ends it; then kill its group and start another."""
