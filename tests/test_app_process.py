@@ -17,7 +17,7 @@ import pytest
 
 from explorer.compute.build import build, further, step_view
 from explorer.compute.calls import gradcheck_function
-from explorer.compute.pitfall_demos import run as run_pitfall
+from explorer.compute.pitfall_runs import run as run_pitfall
 from explorer.content.lessons import lesson
 from explorer.model.state import PageState
 from explorer.serve import plain

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # this checkout's 
 from explorer.compute.build import build, further, step_view  # noqa: E402
 from explorer.compute.calls import gradcheck_function  # noqa: E402
 from explorer.compute.explore import available_devices, use_threads  # noqa: E402
-from explorer.compute.pitfall_demos import run as run_pitfall  # noqa: E402
+from explorer.compute.pitfall_runs import run as run_pitfall  # noqa: E402
 from explorer.draw.figure import html  # noqa: E402
 from explorer.draw.render import RenderError, png  # noqa: E402
 from explorer.errors import InternalError, OverLimit  # noqa: E402
