@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run dev test bench isolation load scaleout screenshots lint clean
+.PHONY: run dev test bench isolation load faults scaleout screenshots lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ isolation: $(STAMP)
 load: $(STAMP)
 	$(BIN)/python benchmarks/load.py
 
+# the classroom while workers and their children are killed and clear_cache is sent (SECURITY.md)
+faults: $(STAMP)
+	$(BIN)/python benchmarks/faults.py
+
 # two replicas behind nginx, one killed mid-session (needs nginx and chromium)
 scaleout: $(STAMP)
 	$(BIN)/python benchmarks/scaleout.py --load 4 8 16
@@ -47,8 +51,11 @@ screenshots: $(STAMP)
 	SCREENSHOT_DIR=assets $(BIN)/python -m pytest tests/test_app_browser.py -k screenshots
 	SCREENSHOT_DIR=assets $(BIN)/python -m pytest tests/test_app_program_browser.py
 
+# ruff, the layers' import contracts and the types of explorer/ (pyproject.toml configures all three)
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/python -m mypy
 
 clean:
 	rm -rf $(VENV)

@@ -67,8 +67,9 @@ def local_nginx_conf(folder: Path, replicas: list[int], port: int) -> Path:
     """deploy/nginx/ copied into folder, with loopback replicas, port, logs and temporary paths."""
     conf = folder / "conf"
     conf.mkdir()
-    for name in ("sticky.conf", "locations.conf"):
-        shutil.copy(NGINX_DIR / name, conf / name)
+    for included in NGINX_DIR.glob("*.conf"):  # sticky.conf, limits.conf, locations.conf as they are
+        if included.name != "nginx.conf":
+            shutil.copy(included, conf / included.name)
     text = (NGINX_DIR / "nginx.conf").read_text()
     swaps = {
         r"server app1:8501": f"server 127.0.0.1:{replicas[0]}",

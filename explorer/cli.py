@@ -14,6 +14,7 @@ import json
 import math
 import sys
 from collections.abc import Sequence
+from typing import Any, NoReturn
 
 from explorer.compute.calls import gradcheck_function
 from explorer.compute.explore import explore
@@ -30,7 +31,7 @@ __all__ = ["main", "to_json"]
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2, like every other bad input
+    def error(self, message: str) -> NoReturn:  # one line, exit 2, like every other bad input
         self.exit(2, f"error: {message}\n")
 
 
@@ -131,7 +132,7 @@ def _assignment(text: str) -> tuple[str, str]:
     return name.strip(), point
 
 
-def to_json(result: Exploration) -> dict:
+def to_json(result: Exploration) -> dict[str, Any]:
     """The exploration as JSON-ready data; nan and inf become the strings 'nan', 'inf', '-inf'."""
     graph = result.graph
     payload = {
@@ -150,7 +151,7 @@ def to_json(result: Exploration) -> dict:
     return _json_safe(payload)
 
 
-def _json_safe(value):
+def _json_safe(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
     if isinstance(value, dict):

@@ -26,7 +26,7 @@ def mount(name: str, data: dict[str, Any], isolate_styles: bool = True, **option
     them (key, height, on_<state>_change).
 
     ``data`` travels as a one-item list, which the component's JavaScript unpacks: Streamlit searches a dict's
-    values for dataframes, and the first search imports pandas, which held the first page back 0.7 to 1.4 s
-    here (a list is sent as JSON as it is).
+    values for dataframes, and the first search imports pandas, which holds the first page back (a list is sent
+    as JSON as it is).
     """
     return component(name, isolate_styles)(data=[data], **options)

@@ -33,7 +33,8 @@ def page_ui(state: PageState) -> Page | None:
         jobs.say(err)
         last = shown_page()
         if last is not None:
-            st.caption("Below: the page shown before; yours comes when you try again.")
+            st.caption("Below: the page shown before" + ("; yours comes when you try again." if err.kind == "capacity"
+                                                          else "."))
         return last
 
 

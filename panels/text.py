@@ -17,8 +17,8 @@ def latex_name(name: str) -> str:
 
 def markdown_table(rows: list[dict[str, str]]) -> str:
     """Rows of markdown cells (visitor text already escaped) as one table for ``st.markdown``; the first row's
-    keys are the header. Not ``st.table``: it imports pandas on the server (0.7 s, on the first page) and
-    1 MB of Arrow code in the browser, for a few rows of text."""
+    keys are the header. Not ``st.table``: it imports pandas on the server and loads Streamlit's Arrow code in
+    the browser, for a few rows of text."""
     if not rows:
         return ""
     columns = list(rows[0])

@@ -7,6 +7,8 @@ import os
 import re
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -15,7 +17,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from explorer.content.lessons import LESSONS
-from panels import session
+from explorer.serve.pool import close_shared
+from panels import jobs, session
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -162,11 +165,17 @@ def test_torchviz_view_shows_torchviz_drawing():
 @pytest.fixture
 def fresh_server():
     """Caches and worker pool dropped before and after: as if the server had just started."""
-    st.cache_data.clear()
-    st.cache_resource.clear()
+
+    def drop() -> None:
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        for cache in jobs.CACHES:
+            cache.clear()
+        close_shared()
+
+    drop()
     yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    drop()
 
 
 def test_without_graphviz_installed_the_browser_draws_the_graph(monkeypatch, fresh_server):
@@ -403,3 +412,29 @@ def test_the_key_check_catches_a_key_named_nowhere():
     app = run_app()
     app.session_state["stray"] = 1
     assert _undeclared_keys(app) == ["stray"]
+
+
+def test_a_busy_explorer_asks_to_try_again_and_never_says_the_function_was_wrong(monkeypatch, fresh_server):
+    """Capacity is not bad input: with the one worker held by another visitor's long job, the page waits, then
+    says it is busy, as a warning, and keeps the page it showed."""
+    from explorer.model.state import PageState
+    from explorer.serve.pool import shared
+
+    monkeypatch.setenv("EXPLORER_WORKERS", "1")
+    monkeypatch.setenv("EXPLORER_WAIT_SECONDS", "0.5")
+    app = run_app({"f": "x**2 + 21*x"})
+    assert summary(app).startswith("`y = x**2 + 21*x` → value")
+    deep = "x"
+    for _ in range(150):  # sympy works on this for its whole time limit: the one worker stays busy for seconds
+        deep = f"sin({deep})"
+    held = threading.Thread(target=shared().run, args=("further", PageState(function=deep), "symbols"))
+    held.start()
+    try:
+        time.sleep(0.5)
+        app.text_input(key="function").set_value("x**2 + 22*x").run()
+    finally:
+        held.join()
+    assert not app.exception and not app.error
+    assert any("busy" in w.value and "Try again" in w.value for w in app.warning)
+    assert not any("last function that worked" in c.value for c in app.caption)
+    assert summary(app).startswith("`y = x**2 + 21*x` → value"), "the page shown before stays"

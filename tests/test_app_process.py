@@ -17,7 +17,7 @@ import pytest
 
 from explorer.compute.build import build, further, step_view
 from explorer.compute.calls import gradcheck_function
-from explorer.compute.pitfall_demos import run as run_pitfall
+from explorer.compute.pitfall_runs import run as run_pitfall
 from explorer.content.lessons import lesson
 from explorer.model.state import PageState
 from explorer.serve import plain
@@ -37,7 +37,7 @@ from explorer.content.glossary import explain
 from explorer.content.lessons import LESSONS, check_answer, lesson
 from explorer.model.page import MAX_DRAWN_NODES, TOPICS, Further, Page, StepView
 from explorer.content.pitfalls import PITFALLS, Outcome
-from explorer.draw.render import RenderError, has_dot, png
+from explorer.draw.render import has_dot
 from explorer.model.state import DEFAULT_POINTS, VIEWS, PageState, from_query, to_query
 from explorer.model.symbolic import Symbolic
 from explorer.serve import plain

@@ -46,6 +46,14 @@ def test_the_import_contracts_hold(repo_root):
     assert "0 broken" in done.stdout
 
 
+def test_the_types_of_the_core_check(repo_root):
+    """mypy over explorer/ as pyproject.toml configures it (`make lint` runs it too), so CI checks the types."""
+    done = subprocess.run([sys.executable, "-m", "mypy"], cwd=repo_root, capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith("Success: no issues found")
+
+
 def test_the_layers_show_in_the_folders():
     """A newcomer sees the layers as subpackages; few modules are left at the top."""
     top = sorted(path.stem for path in PACKAGE.glob("*.py"))

@@ -8,11 +8,15 @@ import json
 import pickle
 
 import pytest
+from hypothesis import given, reject, settings
+from hypothesis import strategies as st
 
 from explorer import ExpressionError
-from explorer.compute.build import build
+from explorer.compute.build import build, further, step_view
 from explorer.content.lessons import LESSONS, lesson
+from explorer.language.functions import FUNCTIONS
 from explorer.language.points import Range
+from explorer.model.page import TOPICS
 from explorer.model.state import PageState
 
 LAB = PageState(function="y = x ** 2", points=(("x", "2"),))
@@ -209,3 +213,54 @@ def test_a_page_runs_its_function_through_pytorch_once_at_the_point_and_once_per
     assert len(runs["backward"]) == 1  # the exploration and the player share it
     assert len(runs["forward"]) == 1 + curves
     assert len(runs["grad"]) == curves
+
+
+# -- every function the language accepts, every deeper view, both dtypes: answers or refusals, nothing else ------
+
+_FUZZ_LEAVES = st.one_of(st.sampled_from(["x", "x", "u", "pi", "0", "1", "2", "-1", "0.5"]))
+_FUZZ_UNARY = sorted(name for name, f in FUNCTIONS.items() if f.arity[0] == 1)
+
+
+def _fuzz_extend(children):
+    return st.one_of(
+        st.builds(lambda op, a, b: f"({a} {op} {b})", st.sampled_from(["+", "-", "*", "/", "**"]), children, children),
+        st.builds(lambda f, a: f"{f}({a})", st.sampled_from(_FUZZ_UNARY), children),
+        st.builds(lambda f, a, b: f"{f}({a}, {b})", st.sampled_from(["pow", "max", "min"]), children, children),
+        st.builds(lambda a, lo: f"clamp({a}, min={lo})", children, st.sampled_from(["0", "-1", "0.5"])),
+        st.builds(lambda rel, a, b, c: f"where({a} {rel} 0, {b}, {c})", st.sampled_from([">", "<", ">=", "<="]),
+                  children, children, children),
+    )
+
+
+@settings(max_examples=80, deadline=None)
+@given(function=st.recursive(_FUZZ_LEAVES, _fuzz_extend, max_leaves=5),
+       x=st.sampled_from(["0", "1", "-1", "0.5", "-2:2:5"]), u=st.sampled_from(["0", "2", "-0.5"]),
+       dtype=st.sampled_from(["float32", "float64"]))
+def test_every_view_of_any_accepted_function_answers_or_refuses(function, x, u, dtype):
+    # a zero or undefined derivative (a ZeroTensor, a grad never allocated) is a real answer: zero
+    state = PageState(function=function, points=(("u", u), ("x", x)), dtype=dtype)
+    try:
+        page = build(state)
+    except ExpressionError:
+        reject()
+    if page.playback.steps:
+        step_view(page, len(page.playback.steps))
+    for topic in TOPICS:
+        try:
+            further(state, topic)
+        except ExpressionError:
+            pass
+
+
+@pytest.mark.parametrize(("function", "dtype", "topic"), [
+    ("abs(x)", "float32", "derivative-graph"),  # d2/dx2 |x| is never allocated: tolist() on unallocated storage
+    ("abs(x)", "float64", "second"),  # f'' of |x| is a ZeroTensor in float64
+    ("relu(x)", "float64", "second"),
+])
+def test_a_zero_second_derivative_is_shown_as_zero(function, dtype, topic):
+    view = further(PageState(function=function, dtype=dtype), topic)
+    if view.derivative is not None:
+        assert view.derivative.graph.nodes
+    else:
+        second = view.plot.figure["data"][2]["y"]
+        assert set(second) == {0}

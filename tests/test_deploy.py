@@ -254,6 +254,61 @@ def test_nginx_gives_a_new_browser_its_route_cookie(cluster):
     assert re.match(r"explorer_route=[0-9a-f]{32}; Path=/; HttpOnly; SameSite=Lax", cookie), cookie
 
 
+async def _open_sessions(front: str, count: int, address: str) -> tuple[int, list[int]]:
+    """Open ``count`` websockets at once from ``address`` and hold them; how many opened, and the refusals'
+    HTTP statuses."""
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import InvalidStatus
+
+    host, port = front.rsplit(":", 1)
+    opened, refused = [], []
+
+    async def one() -> None:
+        sock = socket.create_connection((host, int(port)), source_address=(address, 0))
+        try:
+            opened.append(await connect(f"ws://{front}/_stcore/stream", sock=sock, subprotocols=["streamlit"],
+                                        ping_interval=None, open_timeout=60))
+        except InvalidStatus as refusal:
+            refused.append(refusal.response.status_code)
+
+    await asyncio.gather(*(one() for _ in range(count)))
+    for ws in opened:
+        await ws.close()
+    return len(opened), refused
+
+
+def _statuses(front: str, count: int, address: str) -> list[int]:
+    """``count`` requests for the health check, one after another on one connection from ``address``."""
+    import http.client
+
+    host, port = front.rsplit(":", 1)
+    connection = http.client.HTTPConnection(host, int(port), timeout=30, source_address=(address, 0))
+    statuses = []
+    try:
+        for _ in range(count):
+            connection.request("GET", "/_stcore/health")
+            answer = connection.getresponse()
+            answer.read()
+            statuses.append(answer.status)
+            if answer.getheader("Connection", "").lower() == "close":
+                connection.close()
+    finally:
+        connection.close()
+    return statuses
+
+
+@needs_nginx
+def test_nginx_refuses_one_addresss_flood_of_sessions_and_requests_and_serves_the_next_visitor(cluster):
+    # loopback answers on all of 127.0.0.0/8: each address below is another visitor to nginx
+    front, _ = cluster
+    opened, refused = asyncio.run(_open_sessions(front, 80, "127.0.0.3"))
+    assert opened <= 60 and refused and set(refused) == {429}, (opened, refused)
+    flood = _statuses(front, 700, "127.0.0.3")
+    assert flood.count(429) >= 100 and set(flood) == {200, 429}
+    assert _statuses(front, 20, "127.0.0.4") == [200] * 20, "a visitor from another address is served"
+    assert asyncio.run(_open_sessions(front, 3, "127.0.0.4")) == (3, []), "and opens their pages"
+
+
 # -- compose and Kubernetes ------------------------------------------------------------------
 
 def test_compose_runs_the_replicas_nginx_sends_to():
@@ -285,6 +340,33 @@ def test_kubernetes_runs_replicas_with_health_probes_and_cookie_affinity():
     notes = ingress["metadata"]["annotations"]
     assert notes["nginx.ingress.kubernetes.io/affinity"] == "cookie"
     assert int(notes["nginx.ingress.kubernetes.io/proxy-read-timeout"]) >= 3600
+    for limit in ("limit-connections", "limit-rps"):  # per address, as deploy/nginx/limits.conf
+        assert int(notes[f"nginx.ingress.kubernetes.io/{limit}"]) > 0
+
+
+_APP_MIB = 1536  # the app's own process: Streamlit, the sessions, the bounded caches (kubernetes.yaml's comment)
+
+
+def _mebibytes(quantity: str) -> int:
+    units = {"Mi": 1, "Gi": 1024}
+    return int(float(quantity[:-2]) * units[quantity[-2:]])
+
+
+def test_kubernetes_gives_each_process_room_for_its_own_memory_limit_before_the_oom_killer():
+    yaml = pytest.importorskip("yaml", reason="needs PyYAML to read deploy/kubernetes.yaml")
+    from explorer.serve.pool import Limits
+    from explorer.serve.sympy_worker import _MEMORY as sympy_bytes
+
+    documents = {d["kind"]: d for d in yaml.safe_load_all((ROOT / "deploy" / "kubernetes.yaml").read_text())}
+    (container,) = documents["Deployment"]["spec"]["template"]["spec"]["containers"]
+    env = {item["name"]: item["value"] for item in container.get("env", [])}
+    workers = int(env.get("EXPLORER_WORKERS", Limits.workers))
+    worker_mib = int(env.get("EXPLORER_WORKER_MB", Limits.memory_mb))
+    # each worker, and its dot (which inherits the worker's RLIMIT_DATA), and its sympy process
+    needed = _APP_MIB + workers * (2 * worker_mib + sympy_bytes // 2**20)
+    limits = container["resources"]["limits"]
+    assert _mebibytes(limits["memory"]) >= needed, f"{limits['memory']} < {needed} Mi"
+    assert float(limits["cpu"]) >= workers + 1, "a core per worker, and one for the app"
 
 
 # -- the Hugging Face Space ------------------------------------------------------------------

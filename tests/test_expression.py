@@ -210,6 +210,10 @@ def test_near_miss_text_raises_nothing_but_expression_error(text):
     ("lambda = x**2", "a word Python or the script already uses"),
     ("print = x", "a word Python or the script already uses"),
     ("make_dot = x", "a word Python or the script already uses"),
+    # every dunder: in a notebook's namespace, __builtins__ = x**2 breaks the next cell
+    ("__builtins__ = x**2", "a word Python or the script already uses"),
+    ("__name__ = x", "a word Python or the script already uses"),
+    ("__anything__ = x", "a word Python or the script already uses"),
 ])
 def test_output_names_that_would_break_the_script_or_the_labels_are_refused(text, words):
     with pytest.raises(ExpressionError, match=words):

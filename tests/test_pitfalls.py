@@ -1,10 +1,7 @@
-"""The pitfalls: PyTorch's own error for each broken snippet, the fix's output, and display text kept in step."""
+"""The pitfalls: PyTorch's own error for each broken snippet and the fix's output, from the displayed code itself."""
 
 from __future__ import annotations
 
-import ast
-import dataclasses
-import inspect
 import json
 import subprocess
 import sys
@@ -13,9 +10,9 @@ import warnings
 import pytest
 import torch
 
-from explorer.compute import pitfall_demos
-from explorer.compute.pitfall_demos import run
+from explorer.compute.pitfall_runs import run
 from explorer.content.pitfalls import PITFALLS, Outcome
+from explorer.language.program import check
 
 KEYS = [pitfall.key for pitfall in PITFALLS]
 
@@ -46,7 +43,6 @@ def test_each_pitfall_reports_pytorchs_own_words_and_what_the_fix_prints(key):
 
 def test_every_pitfall_the_issue_asked_for_is_there_and_nothing_is_untested():
     assert KEYS == list(EXPECTED)
-    assert set(KEYS) == set(pitfall_demos.DEMOS)
 
 
 def test_when_pytorch_says_nothing_the_message_sets_the_surprise_against_the_fix():
@@ -59,8 +55,8 @@ def test_when_pytorch_says_nothing_the_message_sets_the_surprise_against_the_fix
 def test_every_pitfall_has_a_title_code_explanation_and_a_different_fix(pitfall):
     assert pitfall.title and pitfall.code and pitfall.explanation and pitfall.fix
     assert pitfall.fix != pitfall.code
-    ast.parse(pitfall.code)
-    ast.parse(pitfall.fix)
+    check("import torch\n" + pitfall.code)  # program mode accepts both as a learner pastes them
+    check("import torch\n" + pitfall.fix)
 
 
 def test_keys_are_unique():
@@ -87,57 +83,18 @@ def test_running_the_pitfalls_leaves_torch_and_warnings_as_they_were():
     assert after == before
 
 
-def test_an_exception_the_pitfall_does_not_expect_is_not_swallowed(monkeypatch):
-    def surprise() -> tuple[str, ...]:
-        raise ValueError("not the pitfall")
+def test_a_fix_that_fails_is_the_explorers_fault_and_says_so(monkeypatch):
+    from explorer.compute import pitfall_runs
+    from explorer.content.pitfalls import Pitfall
 
-    demo = pitfall_demos.DEMOS["in-place"]
-    monkeypatch.setitem(pitfall_demos.DEMOS, "in-place", dataclasses.replace(demo, broken=surprise))
-    with pytest.raises(ValueError, match="not the pitfall"):
-        run("in-place")
-
-
-# The displayed snippets and their functions: the same operations, attributes, keywords and numbers.
-_PLUMBING = {"print", "_line"}  # how each side shows a value, not what it does
+    broken_fix = Pitfall("broken-fix", "a fix that fails", "x = 1", "why", "y = torch.ones(2) @ torch.ones(3)")
+    monkeypatch.setitem(pitfall_runs._BY_KEY, "broken-fix", broken_fix)
+    with pytest.raises(RuntimeError, match="the fix of pitfall 'broken-fix' raised RuntimeError"):
+        run("broken-fix")
 
 
-def _steps(source: str) -> set[str]:
-    found = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Attribute):
-            found.add(f".{node.attr}")
-        elif isinstance(node, ast.keyword):
-            found.add(f"{node.arg}=")
-        elif isinstance(node, ast.Constant) and not isinstance(node.value, str):
-            found.add(repr(node.value))  # repr, since 1 == 1.0 == True would merge in a set
-        elif isinstance(node, ast.BinOp | ast.AugAssign):
-            found.add(f"{type(node.op).__name__}{'=' if isinstance(node, ast.AugAssign) else ''}")
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id not in _PLUMBING:
-            found.add(f"{node.func.id}()")
-    return found
-
-
-@pytest.mark.parametrize("pitfall", PITFALLS, ids=KEYS)
-def test_the_displayed_code_and_fix_do_what_their_functions_do(pitfall):
-    demo = pitfall_demos.DEMOS[pitfall.key]
-    assert _steps(pitfall.code) == _steps(inspect.getsource(demo.broken))
-    assert _steps(pitfall.fix) == _steps(inspect.getsource(demo.fixed))
-
-
-@pytest.mark.parametrize(("left", "right", "same"), [
-    ("y.backward()", "y.sum().backward()", False),
-    ("y.backward()", "y.backward(retain_graph=True)", False),
-    ("y += 1", "y = y + 1", False),
-    ("x = torch.tensor(2.0)", "x = torch.tensor(2.0, requires_grad=True)", False),
-    ("x = torch.tensor(2.0)", "x = torch.tensor(3.0)", False),
-    ("print(x.grad)", "return (_line(x.grad),)", True),  # showing a value is not a step
-])
-def test_the_step_scan_tells_different_snippets_apart(left, right, same):
-    assert (_steps(left) == _steps(right)) is same
-
-
-# A separate interpreter runs each displayed snippet as a learner's notebook would, as the
-# oracle that the page's code really raises what ``run`` reports; the core never runs text.
+# CPython runs each displayed snippet as a learner's notebook would, as the oracle that program mode's
+# interpreter reports what PyTorch really says; the core never runs text.
 _RUN_SNIPPETS = """
 import contextlib, io, json, sys, warnings
 import torch

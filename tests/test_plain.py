@@ -12,7 +12,7 @@ import types
 import pytest
 
 from explorer.compute.build import build, further
-from explorer.compute.pitfall_demos import run as run_pitfall
+from explorer.compute.pitfall_runs import run as run_pitfall
 from explorer.content.lessons import LESSONS
 from explorer.content.pitfalls import PITFALLS
 from explorer.model.state import PageState

@@ -19,7 +19,7 @@ import torch.autograd.forward_ad as forward_ad
 
 from explorer import ExpressionError, explore, gradcheck_function, parse
 from explorer.compute.build import build, further, step_view
-from explorer.compute.pitfall_demos import run as run_pitfall
+from explorer.compute.pitfall_runs import run as run_pitfall
 from explorer.content.lessons import LESSONS, check_answer
 from explorer.content.pitfalls import PITFALLS
 from explorer.language.points import read_point

@@ -23,8 +23,8 @@ from explorer.draw.dot import format_value, to_dot, to_text
 from explorer.draw.folds import fold
 from explorer.draw.render import RenderError, has_dot, svg
 from explorer.errors import ExpressionError
-from explorer.language.expression import parse
-from explorer.language.points import Range, grid_shape, read_point, read_points
+from explorer.language.expression import Expression, parse
+from explorer.language.points import Point, Range, grid_shape, read_point, read_points
 from explorer.model.exploration import MAX_RECORDED_VALUES, Exploration, recorded_values
 from explorer.model.page import MAX_DRAWN_NODES, MAX_PAGE_VALUES, TOPICS, Comparison, Further, Page, StepView
 from explorer.model.playback import Playback, known_grads
@@ -70,14 +70,17 @@ def build(state: PageState, hide_grads: bool = False) -> Page:
     )
 
 
-def _here(result: Exploration) -> Callable[[], tuple[float, list]] | None:
+def _here(result: Exploration) -> Callable[[], tuple[float, list[float | None]]] | None:
     """The value and partials the plots mark at the point: the page's own run has them (None over a range)."""
-    if any(isinstance(point, Range) for point in result.points.values()):
+    value = result.value
+    if isinstance(value, list) or any(isinstance(point, Range) for point in result.points.values()):
         return None
-    return lambda: (result.value, [result.grad.get(v) for v in result.points])
+    # at one point every tensor is a number, never a list
+    partials = [None if isinstance(grad, list) else grad for grad in map(result.grad.get, result.points)]
+    return lambda: (value, partials)
 
 
-def _plot_window(parsed, window) -> Range:
+def _plot_window(parsed: Expression, window: Point) -> Range:
     """The plot's range, with fewer points where a long function would pass the recording limit."""
     if not isinstance(window, Range):
         raise ExpressionError("the plot's range is start:stop:count, as in -10:10:401")
@@ -95,7 +98,7 @@ def step_view(page: Page, step: int) -> StepView:
     return StepView(step, dot, drawn, current.node, targets)
 
 
-def inspector_rows(result: Exploration, hide_grads: bool = False) -> tuple[dict, ...]:
+def inspector_rows(result: Exploration, hide_grads: bool = False) -> tuple[dict[str, str | bool], ...]:
     """The lab's attribute printout, one row per tensor."""
     return tuple(
         {

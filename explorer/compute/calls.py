@@ -55,17 +55,17 @@ class SQFixed(torch.autograd.Function):
         return grad_output * 2 * i
 
 
-def _max(a, b=None):
+def _max(a: torch.Tensor, b: torch.Tensor | None = None) -> torch.Tensor:
     return torch.max(a) if b is None else torch.maximum(a, b)
 
 
-def _min(a, b=None):
+def _min(a: torch.Tensor, b: torch.Tensor | None = None) -> torch.Tensor:
     return torch.min(a) if b is None else torch.minimum(a, b)
 
 
 # Receives tensors (or Python numbers where the table keeps them) positionally, and the keyword
 # options already checked against each Function's ``options``.
-CALLS: dict[str, Callable] = {
+CALLS: dict[str, Callable[..., torch.Tensor]] = {
     "sin": torch.sin, "cos": torch.cos, "tan": torch.tan, "asin": torch.asin, "acos": torch.acos,
     "atan": torch.atan, "sinh": torch.sinh, "cosh": torch.cosh, "tanh": torch.tanh, "exp": torch.exp,
     "log": torch.log, "log2": torch.log2, "log10": torch.log10, "sqrt": torch.sqrt, "abs": torch.abs,

@@ -26,11 +26,9 @@ import numpy as np
 import torch
 
 from explorer.compute.explore import Live, run_live
-
-# figure's own pieces: this module is figure's PyTorch side, split off so that the app's process reads a Plot
-# without torch
+from explorer.compute.recording import dense
 from explorer.draw.figure import Line, derivative_name, held_points, layout, line_traces, rounded_list, rounded_lists
-from explorer.language.points import Point, Range
+from explorer.language.points import Point, PointInput, Range
 from explorer.model.plot import Plot
 
 __all__ = ["as_float64", "contour", "curve", "curve_values", "plots"]
@@ -43,7 +41,7 @@ _BLUES = [[i / 8, colour] for i, colour in enumerate(
 _GRID = 41  # points per axis of the contour
 _ARROWS = 9  # gradient arrows per axis
 # f and its partials at the chosen point, from PyTorch (None where no gradient reaches), computed when first asked
-_Here = Callable[[], tuple[float, list]]
+_Here = Callable[[], tuple[float, list[float | None]]]
 
 
 def plots(expression: str, points: Mapping[str, Point], window: Range, device: str = "cpu",
@@ -152,7 +150,7 @@ def contour(expression: str, points: Mapping[str, Point], window: Range, device:
     surface = {"type": "contour", "x": axis, "y": axis, "z": rounded_list(as_float64(values).reshape(_GRID, _GRID).T),
                "colorscale": _BLUES, "contours": {"showlabels": True}, "name": output,
                "colorbar": {"title": {"text": output}, "outlinewidth": 0, "ticks": ""}}  # z is indexed [y][x]
-    data = [surface]
+    data: list[dict] = [surface]
     if show_derivative:
         ga, gb = (np.zeros((_GRID, _GRID)) if g is None else as_float64(g).reshape(_GRID, _GRID)
                   for g in _gradients(live.output.tensor, [live.leaves[a], live.leaves[b]]))
@@ -213,12 +211,13 @@ def _gradients(output: torch.Tensor, leaves: list[torch.Tensor]) -> list[torch.T
     return list(torch.autograd.grad(output, leaves, allow_unused=True))
 
 
-def _at(expression: str, at: dict, variables: list[str], device: str, dtype: str) -> tuple[float, list]:
+def _at(expression: str, at: Mapping[str, PointInput], variables: list[str], device: str,
+        dtype: str) -> tuple[float, list[float | None]]:
     """The function's value and its partials at one point, straight from PyTorch (None where no gradient reaches)."""
     live = run_live(expression, at, device, dtype)
     used = [v for v in variables if v in live.leaves]  # a point given for a variable f does not use makes no leaf
     grads = dict(zip(used, _gradients(live.output.tensor, [live.leaves[v] for v in used]), strict=True))
-    return live.entries[live.value_index].tensor.item(), [None if grads.get(v) is None else grads[v].item()
+    return live.entries[live.value_index].tensor.item(), [None if (grad := grads.get(v)) is None else grad.item()
                                                           for v in variables]
 
 
@@ -266,11 +265,12 @@ def _arrows(axis: np.ndarray, grad_a: np.ndarray, grad_b: np.ndarray, window: Ra
 
 def _arrow_trace(arrows: np.ndarray, scale: float, colour: str, name: str, width: float) -> dict:
     """Arrows (x, y, dx, dy in each row) as one trace: tail, head, and a break before the next arrow."""
+    arrows = arrows[np.isfinite(arrows).all(axis=1)]  # an infinite or undefined gradient has no head to draw
     x, y, g, h = arrows.T
     gap = np.full_like(x, np.nan)
     xs, ys = np.stack([x, x + scale * g, gap], 1).ravel(), np.stack([y, y + scale * h, gap], 1).ravel()
-    xs, ys = rounded_lists((xs, 0.0), (ys, 0.0))
-    return {"type": "scatter", "x": xs, "y": ys, "mode": "lines+markers", "name": name,
+    drawn_x, drawn_y = rounded_lists((xs, 0.0), (ys, 0.0))
+    return {"type": "scatter", "x": drawn_x, "y": drawn_y, "mode": "lines+markers", "name": name,
             "line": {"color": colour, "width": width},
             "marker": {"symbol": "arrow", "angleref": "previous", "size": [0, 9, 0] * len(arrows), "color": colour}}
 
@@ -286,7 +286,7 @@ def _window_for(point: Point, window: Range) -> Range:
 
 def as_float64(values: torch.Tensor) -> np.ndarray:
     """A tensor's values, flat, as the numbers ``explorer.draw.figure`` draws (it never imports torch)."""
-    return values.detach().to("cpu", torch.float64).numpy().reshape(-1)
+    return dense(values).to("cpu", torch.float64).numpy().reshape(-1)
 
 
 def _nice_between(a: float, b: float) -> float:

@@ -32,9 +32,11 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping
+from functools import partial
 
 import torch
 import torch.autograd.forward_ad as fwAD
+from torch.autograd.graph import Node
 
 from explorer.compute.curves import as_float64, curve_values
 from explorer.compute.explore import Live, evaluate, run_live
@@ -42,7 +44,7 @@ from explorer.compute.recording import Labeled, record
 from explorer.draw.figure import curve_traces, derivative_name, held_points, layout
 from explorer.errors import ExpressionError
 from explorer.language.expression import parse
-from explorer.language.points import Range, read_points
+from explorer.language.points import PointInput, Range, read_points
 from explorer.model.derivatives import DerivativeGraph, ForwardPass, ForwardStep, Hessian
 from explorer.model.plot import Plot
 
@@ -100,7 +102,7 @@ def _second_notes(df: list[float], d2f: list[float], names: tuple[str, ...]) -> 
 # -- the Hessian -------------------------------------------------------------------------------
 
 
-def hessian(expression: str, at: Mapping[str, float], device: str = "cpu", dtype: str = "float32") -> Hessian:
+def hessian(expression: str, at: Mapping[str, PointInput], device: str = "cpu", dtype: str = "float32") -> Hessian:
     """The gradient and the matrix of second partials at one point, by double backward.
 
     Each first partial comes from ``torch.autograd.grad(..., create_graph=True)``,
@@ -121,7 +123,7 @@ def hessian(expression: str, at: Mapping[str, float], device: str = "cpu", dtype
 # -- the graph of a derivative -------------------------------------------------------------------
 
 
-def derivative_graph(expression: str, at: Mapping[str, float], variable: str, device: str = "cpu",
+def derivative_graph(expression: str, at: Mapping[str, PointInput], variable: str, device: str = "cpu",
                      dtype: str = "float32") -> DerivativeGraph:
     """The autograd graph behind ``torch.autograd.grad(y, x, create_graph=True)``, recorded as plain data.
 
@@ -149,9 +151,10 @@ def derivative_graph(expression: str, at: Mapping[str, float], variable: str, de
     return DerivativeGraph(live.parsed.text, variable, name, value, graph, note)
 
 
-def _reached_entries(live: Live, root) -> list[Labeled]:
+def _reached_entries(live: Live, root: Node | None) -> list[Labeled]:
     """The leaves, and the forward tensors the derivative's graph reuses (exp(x) saves its result, say)."""
-    reached, stack = set(), [root] if root is not None else []
+    reached: set[Node] = set()
+    stack = [root] if root is not None else []
     while stack:
         fn = stack.pop()
         if fn in reached:
@@ -172,7 +175,7 @@ def _reached_entries(live: Live, root) -> list[Labeled]:
 # -- forward mode --------------------------------------------------------------------------------
 
 
-def forward_mode(expression: str, at: Mapping[str, float], direction: str | Mapping[str, float],
+def forward_mode(expression: str, at: Mapping[str, PointInput], direction: str | Mapping[str, float],
                  device: str = "cpu", dtype: str = "float32") -> ForwardPass:
     """One forward-mode pass with dual numbers: every term's value and tangent, in the order computed.
 
@@ -187,27 +190,28 @@ def forward_mode(expression: str, at: Mapping[str, float], direction: str | Mapp
     with torch.enable_grad():
         grads = _grads(live.output.tensor, list(live.leaves.values()))
     reverse = sum(g.item() * tangents[v] for v, g in zip(variables, grads, strict=True))
-    common = dict(expression=live.parsed.text, variables=variables, direction=tangents, reverse=reverse,
-                  passes_needed=len(variables), explanation=_explanation(variables))
+    forward_pass = partial(ForwardPass, expression=live.parsed.text, variables=variables, direction=tangents,
+                           reverse=reverse, passes_needed=len(variables), explanation=_explanation(variables))
     try:
         steps, value_index = _forward_steps(live, tangents)
     except NotImplementedError as err:  # what a custom Function without jvp raises
-        return ForwardPass(available=False, reason=str(err), steps=(), value=None, derivative=None, **common)
+        return forward_pass(available=False, reason=str(err), steps=(), value=None, derivative=None)
     out = steps[value_index]
-    return ForwardPass(available=True, reason="", steps=steps, value=out.primal, derivative=out.tangent, **common)
+    return forward_pass(available=True, reason="", steps=steps, value=out.primal, derivative=out.tangent)
 
 
 def _forward_steps(live: Live, tangents: dict[str, float]) -> tuple[tuple[ForwardStep, ...], int]:
     def tensor(number: float) -> torch.Tensor:
         return torch.tensor(number, device=live.device, dtype=live.dtype)
 
+    numbers = {v: p for v, p in live.points.items() if not isinstance(p, Range)}  # _scalar_live refused ranges
     # no tensor requires grad here: the derivative travels with each value, no graph is recorded
     with torch.no_grad(), fwAD.dual_level():
         with warnings.catch_warnings():
             # PyTorch 2.13's first make_dual imports its jvp decompositions, which call the deprecated
             # torch.jit.script: PyTorch's own warning about itself, nothing this call can change.
             warnings.filterwarnings("ignore", message="`torch.jit.script` is", category=DeprecationWarning)
-            leaves = {v: fwAD.make_dual(tensor(float(live.points[v])), tensor(tangents[v])) for v in live.leaves}
+            leaves = {v: fwAD.make_dual(tensor(float(numbers[v])), tensor(tangents[v])) for v in live.leaves}
         entries, value_index = evaluate(live.parsed, leaves, live.device, live.dtype)
         steps = []
         for e in entries:
@@ -249,7 +253,7 @@ def _explanation(variables: tuple[str, ...]) -> str:
 # -- shared pieces ---------------------------------------------------------------------------------
 
 
-def _scalar_live(expression: str, at: Mapping[str, float], device: str, dtype: str, what: str) -> Live:
+def _scalar_live(expression: str, at: Mapping[str, PointInput], device: str, dtype: str, what: str) -> Live:
     points = read_points(at, parse(expression).variables)
     ranges = [name for name, point in points.items() if isinstance(point, Range)]
     if ranges:

@@ -29,17 +29,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import torch
+from torch.autograd.graph import Node
+from torch.utils.hooks import RemovableHandle
 
 from explorer.compute.calls import CALLS
-from explorer.compute.recording import Labeled, node_ids, record
+from explorer.compute.recording import Labeled, dense, node_ids, record
 from explorer.content.glossary import explain
 from explorer.draw.dot import format_value
 from explorer.errors import ExpressionError
 from explorer.language.expression import Expression, Term, parse
 from explorer.language.functions import FUNCTIONS, operator_for
-from explorer.language.points import Point, Range, grid_shape, read_points
+from explorer.language.points import Point, PointInput, Range, grid_shape, read_points
 from explorer.model.exploration import DTYPES, MAX_RECORDED_VALUES, Exploration, recorded_values
-from explorer.model.graph import Graph, Value, flat
+from explorer.model.graph import GradNode, Graph, TensorInfo, Value, flat
 from explorer.model.playback import Arrival, Playback, Sent, Step
 
 __all__ = ["Live", "available_devices", "evaluate", "explore", "explore_and_play", "make_leaves", "play", "run_live",
@@ -50,6 +52,8 @@ _OPERATORS = ("add", "sub", "mul", "div", "pow", "neg", "gt", "ge", "lt", "le")
 # (x**2 is PowBackward0 with exponent 2, not a tensor exponent); every other call gets
 # tensors of the chosen dtype, so where(x > 0, 1, 0) is float64 when float64 is asked for.
 _KEEPS_NUMBERS = ("pow",)
+# One hooked node as the engine ran it: (node id, the gradients that arrived, what it sent to each input).
+_Event = tuple[str, tuple[Value | None, ...], tuple[Value | None, ...]]
 
 
 def use_threads(count: int) -> None:
@@ -87,7 +91,7 @@ class Live:
     reduced: bool
 
 
-def run_live(expression: str, at: Mapping[str, object], device: str = "cpu", dtype: str = "float32") -> Live:
+def run_live(expression: str, at: Mapping[str, PointInput], device: str = "cpu", dtype: str = "float32") -> Live:
     """Parse, make the leaves and compute every term with PyTorch; no backward yet."""
     parsed = parse(expression)
     points = read_points(at, parsed.variables)
@@ -110,7 +114,7 @@ def run_live(expression: str, at: Mapping[str, object], device: str = "cpu", dty
 
 def explore(
     expression: str,
-    at: Mapping[str, float | tuple[float, float, int] | str | Range],
+    at: Mapping[str, PointInput],
     device: str = "cpu",
     dtype: str = "float32",
     torchviz: bool = True,
@@ -125,7 +129,7 @@ def explore(
     return explore_and_play(expression, at, device, dtype, torchviz, steps=False)[0]
 
 
-def explore_and_play(expression: str, at: Mapping[str, object], device: str = "cpu", dtype: str = "float32",
+def explore_and_play(expression: str, at: Mapping[str, PointInput], device: str = "cpu", dtype: str = "float32",
                      torchviz: bool = True, steps: bool = True) -> tuple[Exploration, tuple[Step, ...]]:
     """``explore`` and the backward player's steps from one run: forward, the graph recorded, backward hooked.
 
@@ -133,7 +137,7 @@ def explore_and_play(expression: str, at: Mapping[str, object], device: str = "c
     """
     live = run_live(expression, at, device, dtype)
     parsed = live.parsed
-    events: list[tuple[str, tuple, tuple]] = []  # (node id, what arrived, what it sent)
+    events: list[_Event] = []
     with torch.enable_grad():
         torchviz_dot = _torchviz(live.output.tensor, live.leaves) if torchviz else None
         graph = _record_hooked(live, events) if steps else record(live.output.tensor, live.entries, backward="run")
@@ -215,7 +219,7 @@ def evaluate(parsed: Expression, leaves: dict[str, torch.Tensor], device: torch.
     return entries, index
 
 
-def _apply(term: Term, args: list, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+def _apply(term: Term, args: list[object], device: torch.device, dtype: torch.dtype) -> torch.Tensor:
     if term.op in _OPERATORS:
         result = operator_for(term.op)(*args)
     else:
@@ -299,11 +303,11 @@ def _operator_reason(op: str) -> str:
     }.get(op, "")
 
 
-def _finite(value) -> bool:
+def _finite(value: Value) -> bool:
     return all(math.isfinite(v) for v in flat(value))
 
 
-def _kind(value) -> str:
+def _kind(value: Value) -> str:
     values = flat(value)
     kinds = sorted({"nan" if math.isnan(v) else "inf" if v > 0 else "-inf" for v in values if not math.isfinite(v)})
     return " and ".join(kinds) if len(values) == 1 else f"{' and '.join(kinds)} at some points"
@@ -312,13 +316,13 @@ def _kind(value) -> str:
 # -- the backward playback ------------------------------------------------------------------------
 
 
-def play(expression: str, at: Mapping[str, object], device: str = "cpu", dtype: str = "float32") -> Playback:
+def play(expression: str, at: Mapping[str, PointInput], device: str = "cpu", dtype: str = "float32") -> Playback:
     """Run backward with every node hooked, and return its steps in the order the engine ran them."""
     result, steps = explore_and_play(expression, at, device, dtype, torchviz=False)
     return Playback(result.graph, steps)
 
 
-def _record_hooked(live: Live, events: list) -> Graph:
+def _record_hooked(live: Live, events: list[_Event]) -> Graph:
     """The recorded graph, backward run with every node hooked so that each step lands in ``events``."""
     handles = [_hook(fn, node_id, events) for fn, node_id in node_ids(live.output.tensor).items()]
     try:
@@ -328,7 +332,7 @@ def _record_hooked(live: Live, events: list) -> Graph:
             handle.remove()
 
 
-def _hook(fn, node_id: str, events: list):
+def _hook(fn: Node, node_id: str, events: list[_Event]) -> RemovableHandle:
     if type(fn).__name__ == "AccumulateGrad":
         # runs once, with every path's gradient already summed by the engine
         return fn.register_prehook(lambda grad_outputs: events.append((node_id, _plain(grad_outputs), ())))
@@ -337,12 +341,12 @@ def _hook(fn, node_id: str, events: list):
     )
 
 
-def _plain(grads: tuple) -> tuple:
+def _plain(grads: tuple[torch.Tensor | None, ...]) -> tuple[Value | None, ...]:
     # each is a tensor, or None where no gradient flows
-    return tuple(None if g is None else g.detach().cpu().tolist() for g in grads)
+    return tuple(None if g is None else dense(g).cpu().tolist() for g in grads)
 
 
-def _steps(graph: Graph, events: list) -> tuple[Step, ...]:
+def _steps(graph: Graph, events: list[_Event]) -> tuple[Step, ...]:
     nodes = {n.id: n for n in graph.nodes}
     tensors = {t.id: t for t in graph.tensors}
     sent_to: dict[str, list[Arrival]] = {}
@@ -358,7 +362,7 @@ def _steps(graph: Graph, events: list) -> tuple[Step, ...]:
             if item.target is not None and item.value is not None:
                 sent_to.setdefault(item.target, []).append(Arrival(node_id, item.value))
         leaf = tensors[node.tensor].label if node.name == "AccumulateGrad" and node.tensor in tensors else ""
-        grad_after = tensors[node.tensor].grad if leaf else None
+        grad_after = tensors[node.tensor].grad if leaf and node.tensor is not None else None
         arrivals = tuple(sent_to.get(node_id, ()))
         step = Step(index, node_id, node.name, upstream, arrivals, sent, leaf, grad_after)
         steps.append(_with_story(step, nodes, tensors))
@@ -379,7 +383,7 @@ def _ratio(sent: Value | None, upstream: Value | None) -> Value | None:
     return ratio.tolist()
 
 
-def _with_story(step: Step, nodes: dict, tensors: dict) -> Step:
+def _with_story(step: Step, nodes: dict[str, GradNode], tensors: dict[str, TensorInfo]) -> Step:
     names = {n: f"{nodes[n].name} ({n})" for n in nodes}
     if step.name == "AccumulateGrad":
         parts = " + ".join(format_value(a.value) for a in step.arrivals) or format_value(step.upstream)
@@ -389,7 +393,8 @@ def _with_story(step: Step, nodes: dict, tensors: dict) -> Step:
                  + (f" (one gradient per path: {step.leaf} is used {len(step.arrivals)} times)" if many else "")
                  + f". Now {step.leaf}.grad = {format_value(step.grad_after)}.")
         return replace(step, story=story)
-    made = tensors.get(nodes[step.node].tensor)
+    made_id = nodes[step.node].tensor
+    made = tensors.get(made_id) if made_id is not None else None
     about = f" (it made {made.label})" if made is not None and made.label else ""
     sources = ", ".join(f"{format_value(a.value)} from {names[a.source]}" for a in step.arrivals)
     receives = f"receives {format_value(step.upstream)}" + (f" ({sources})" if sources else " (backward starts here: "

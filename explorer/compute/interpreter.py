@@ -47,11 +47,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..errors import ExpressionError
-from ..language.program import LIMITS, Limits, ProgramRefused, check, is_super_init
-from ..model.program_run import ProgramError, ProgramRun, ProgramStep
-from .explore import available_devices
-from .program_api import (
+from explorer.compute.explore import available_devices
+from explorer.compute.program_api import (
     Api,
     LimitExceeded,
     Namespace,
@@ -65,9 +62,12 @@ from .program_api import (
     percent_format,
     power,
 )
-from .program_functions import MISSING, Frame, UserFunction, bind, function_class, module_class
-from .program_record import Recorder
-from .program_steps import bound_names, cell_ends, is_docstring, names_of, shown_text, value_of
+from explorer.compute.program_functions import MISSING, Frame, UserFunction, bind, function_class, module_class
+from explorer.compute.program_record import Recorder
+from explorer.compute.program_steps import bound_names, cell_ends, is_docstring, names_of, shown_text, value_of
+from explorer.errors import ExpressionError
+from explorer.language.program import LIMITS, Limits, ProgramRefused, check, is_super_init
+from explorer.model.program_run import ProgramError, ProgramRun, ProgramStep
 
 __all__ = ["run_program", "ProgramRefused", "Limits"]
 

@@ -27,8 +27,8 @@ import torch
 import torch.nn.functional
 import torch.utils.hooks
 
-from ..language.allow_list import ATTRIBUTES, BUILTINS, CTX_RESERVED, MEMBERS
-from ..language.program import Limits, check_percent_format, format_fields, plain_format_spec
+from explorer.language.allow_list import ATTRIBUTES, BUILTINS, CTX_RESERVED, MEMBERS
+from explorer.language.program import Limits, check_percent_format, format_fields, plain_format_spec
 
 __all__ = ["LimitExceeded", "Namespace", "Hooks", "Ctx", "Axes", "Figure", "Api", "kind_of"]
 

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import torch
 
-from .program_api import Ctx
+from explorer.compute.program_api import Ctx
 
 __all__ = ["Frame", "UserFunction", "Caller", "MISSING", "local_names", "bind", "function_class", "module_class"]
 

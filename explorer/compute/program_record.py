@@ -16,31 +16,29 @@ from typing import Any
 
 import torch
 
-from ..language.program import Limits
-from ..model.graph import Graph
-from ..model.program_run import PlotCall, ProgramGraph, ProgramWarning, TensorRow
-from .explore import _hook as hook_step
-from .explore import _steps as playback_steps
-from .explore import _torchviz as torchviz_dot
-from .program_api import LimitExceeded
-from .program_functions import Frame
-from .program_steps import plot_value, role, tensor_row, value_of, with_grads
-from .recording import Labeled, node_ids, record
+from explorer.compute.explore import _hook as hook_step
+from explorer.compute.explore import _steps as playback_steps
+from explorer.compute.explore import _torchviz as torchviz_dot
+from explorer.compute.program_api import LimitExceeded
+from explorer.compute.program_functions import Frame
+from explorer.compute.program_steps import plot_value, role, tensor_row, value_of, with_grads
+from explorer.compute.recording import Labeled, node_ids, record
+from explorer.language.program import Limits
+from explorer.model.graph import Graph
+from explorer.model.program_run import PlotCall, ProgramGraph, ProgramWarning, TensorRow
 
 __all__ = ["Recorder", "Unrecorded"]
 
 
 # values a graph's backward steps may carry: each step holds its gradients, a few times over
 _PLAYED_VALUES = 20_000
+_TORCHVIZ_GRAPHS = 3  # a run's first backward calls also get torchviz's drawing: make_dot is slow on long graphs
 
 
 def _playable(graph: Graph) -> bool:
     """Whether the player's steps over ``graph`` stay small: a few values per node, not whole big tensors."""
     values = sum(math.prod(t.shape) for t in graph.tensors)
     return values * 4 + len(graph.nodes) <= _PLAYED_VALUES
-
-
-_TORCHVIZ_GRAPHS = 3  # a run's first backward calls also get torchviz's drawing: make_dot is slow on long graphs
 
 
 class Unrecorded(Exception):

@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..model.graph import Graph
-from ..model.program_run import TensorRow
-from .program_api import Namespace
-from .program_functions import Frame, UserFunction
+from explorer.compute.program_api import Namespace
+from explorer.compute.program_functions import Frame, UserFunction
+from explorer.model.graph import Graph
+from explorer.model.program_run import TensorRow
 
 __all__ = ["role", "plain_values", "readable_grad", "with_grads", "tensor_row", "plot_value", "summary", "cell_ends",
            "is_docstring", "shown_text", "UNBOUND", "value_of", "bound_names", "names_of"]

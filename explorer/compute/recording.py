@@ -28,12 +28,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import torch
+from torch.autograd.graph import Node
 
 from explorer.model.graph import GradNode, Graph, Saved, TensorInfo, Value
 
-__all__ = ["Labeled", "record", "node_ids"]
+__all__ = ["Labeled", "dense", "record", "node_ids"]
 
 _SAVED_PREFIX = "_saved_"
+# What a node saved, as plain data, each with the live tensor for matching (or None).
+_SavedItems = list[tuple[Saved, torch.Tensor | None]]
+# One visited node: the node, its next_functions' nodes (None where no gradient flows), what it saved.
+_Visit = tuple[Node, tuple[Node | None, ...], _SavedItems]
 
 
 @dataclass
@@ -85,16 +90,18 @@ def record(output: torch.Tensor, known: Sequence[Labeled], *, backward: str = "g
 # -- walking ------------------------------------------------------------------------------
 
 
-def _walk(root) -> tuple[list, list]:
+def _walk(root: Node | None) -> tuple[list[_Visit], list[Node]]:
     """Breadth-first over grad_fns, each once: (fn, next fns, saved) and the visiting order."""
     if root is None:
         return [], []
     seen = {root}
-    order, queue, nodes = [], deque([root]), []
+    order: list[Node] = []
+    queue = deque([root])
+    nodes: list[_Visit] = []
     while queue:
         fn = queue.popleft()
         order.append(fn)
-        inputs = tuple(nxt for nxt, _ in getattr(fn, "next_functions", ()))
+        inputs = tuple(nxt for nxt, _ in fn.next_functions)
         for nxt in inputs:
             if nxt is not None and nxt not in seen:
                 seen.add(nxt)
@@ -103,18 +110,18 @@ def _walk(root) -> tuple[list, list]:
     return nodes, order
 
 
-def _node_ids(order: list) -> dict:
+def _node_ids(order: list[Node]) -> dict[Node, str]:
     return {fn: f"n{i}" for i, fn in enumerate(order)}
 
 
-def node_ids(output: torch.Tensor) -> dict:
+def node_ids(output: torch.Tensor) -> dict[Node, str]:
     """Each live autograd node behind ``output`` with the id ``record`` gives it (for hooks)."""
     return _node_ids(_walk(output.grad_fn)[1])
 
 
-def _saved(fn) -> list[tuple[Saved, torch.Tensor | None]]:
+def _saved(fn: Node) -> _SavedItems:
     """What a node saved, as plain data, each with the live tensor for matching (or None)."""
-    found: list[tuple[Saved, torch.Tensor | None]] = []
+    found: _SavedItems = []
     # The attribute names come from PyTorch's own node object, never from user text.
     for attr in dir(fn):
         if attr.startswith(_SAVED_PREFIX):
@@ -125,11 +132,11 @@ def _saved(fn) -> list[tuple[Saved, torch.Tensor | None]]:
     return found
 
 
-def _saved_values(name: str, value) -> list[tuple[Saved, torch.Tensor | None]]:
+def _saved_values(name: str, value: object) -> _SavedItems:
     if isinstance(value, torch.Tensor):
         return [(Saved(name, True, _plain(value), tuple(value.shape)), value)]
     if isinstance(value, tuple) and any(isinstance(v, torch.Tensor) for v in value):
-        found = []
+        found: _SavedItems = []
         for i, item in enumerate(value):
             found.extend(_saved_values(f"{name}[{i}]", item))
         return found
@@ -158,9 +165,9 @@ def _same_storage(a: torch.Tensor, b: torch.Tensor) -> bool:
     )
 
 
-def _unnamed_leaves(order: list, entries: list[Labeled]) -> list[Labeled]:
+def _unnamed_leaves(order: list[Node], entries: list[Labeled]) -> list[Labeled]:
     """Leaves reached through AccumulateGrad that the caller did not name (notebook use)."""
-    extra = []
+    extra: list[Labeled] = []
     for fn in order:
         leaf = getattr(fn, "variable", None)
         if leaf is not None and not any(e.tensor is leaf for e in [*entries, *extra]):
@@ -168,7 +175,7 @@ def _unnamed_leaves(order: list, entries: list[Labeled]) -> list[Labeled]:
     return extra
 
 
-def _producer_tensor(fn, entries: list[Labeled], ids: list[str]) -> str | None:
+def _producer_tensor(fn: Node, entries: list[Labeled], ids: list[str]) -> str | None:
     target = getattr(fn, "variable", None)
     for i, entry in enumerate(entries):
         if (target is not None and entry.tensor is target) or (target is None and entry.tensor.grad_fn is fn):
@@ -176,7 +183,7 @@ def _producer_tensor(fn, entries: list[Labeled], ids: list[str]) -> str | None:
     return None
 
 
-def _produced_by(tensor: torch.Tensor, order: list, node_of: dict) -> str | None:
+def _produced_by(tensor: torch.Tensor, order: list[Node], node_of: dict[Node, str]) -> str | None:
     if tensor.grad_fn is not None:
         return node_of.get(tensor.grad_fn)
     for fn in order:
@@ -188,7 +195,7 @@ def _produced_by(tensor: torch.Tensor, order: list, node_of: dict) -> str | None
 # -- reading values -----------------------------------------------------------------------
 
 
-def _gradients(output: torch.Tensor, entries: list[Labeled], backward: str) -> list:
+def _gradients(output: torch.Tensor, entries: list[Labeled], backward: str) -> list[torch.Tensor | None]:
     if backward == "run":
         if output.requires_grad:
             output.backward()
@@ -198,7 +205,7 @@ def _gradients(output: torch.Tensor, entries: list[Labeled], backward: str) -> l
         # ones as grad_outputs: the sum trick, for an output with several elements
         found = torch.autograd.grad(output, [entries[i].tensor for i in wanted], torch.ones_like(output),
                                     retain_graph=True, allow_unused=True)
-        grads: list = [None] * len(entries)
+        grads: list[torch.Tensor | None] = [None] * len(entries)
         for i, grad in zip(wanted, found, strict=True):
             grads[i] = grad
         return grads
@@ -212,7 +219,8 @@ def _readable_grad(tensor: torch.Tensor) -> torch.Tensor | None:
     return None
 
 
-def _tensor_info(tensor_id: str, entry: Labeled, grad, node: str | None, operands: tuple[str, ...]) -> TensorInfo:
+def _tensor_info(tensor_id: str, entry: Labeled, grad: torch.Tensor | None, node: str | None,
+                 operands: tuple[str, ...]) -> TensorInfo:
     t = entry.tensor
     return TensorInfo(
         id=tensor_id,
@@ -235,4 +243,20 @@ def _tensor_info(tensor_id: str, entry: Labeled, grad, node: str | None, operand
 
 
 def _plain(tensor: torch.Tensor) -> Value:
-    return tensor.detach().cpu().tolist()
+    return dense(tensor).cpu().tolist()
+
+
+def dense(tensor: torch.Tensor) -> torch.Tensor:
+    """The tensor's values, detached, in real memory: a zero derivative is zeros.
+
+    A derivative PyTorch knows to be zero may come back as a ZeroTensor (``abs``'s
+    second derivative in float64), which allocates nothing: ``tolist()`` and
+    ``numpy()`` refuse it. It is a real answer, so it is read as the zeros it stands for.
+
+    >>> dense(torch._efficientzerotensor(2)).tolist()
+    [0.0, 0.0]
+    """
+    tensor = tensor.detach()
+    if tensor._is_zerotensor():
+        return torch.zeros(tensor.shape, dtype=tensor.dtype, device=tensor.device)
+    return tensor

@@ -63,8 +63,9 @@ from explorer.child import Child
 from explorer.compute.explore import explore
 from explorer.language.expression import Expression, Term, parse
 from explorer.language.functions import FUNCTIONS
-from explorer.language.points import Point, Range, read_points
+from explorer.language.points import PointInput, Range, read_points
 from explorer.model.exploration import Exploration
+from explorer.model.graph import Value
 from explorer.model.symbolic import Partial, Symbolic
 
 __all__ = ["derivatives"]
@@ -82,7 +83,7 @@ _ROUNDING_NOTE = ("autograd differs from the formula by more than rounding: the 
                   "pole or where nearly equal numbers cancel")
 
 
-def derivatives(expression: str, at: Mapping[str, float], timeout: float = 2.0) -> Symbolic:
+def derivatives(expression: str, at: Mapping[str, PointInput], timeout: float = 2.0) -> Symbolic:
     """Differentiate ``expression`` in symbols and compare with autograd at the point ``at``.
 
     Each variable needs a number; ranges are refused with a reason. The sympy
@@ -90,8 +91,9 @@ def derivatives(expression: str, at: Mapping[str, float], timeout: float = 2.0) 
     runs over. Raises ``ExpressionError`` for text or points ``explore`` refuses.
     """
     parsed = parse(expression)
-    points = read_points(at, parsed.variables)
-    ranged = [name for name, point in points.items() if isinstance(point, Range)]
+    read = read_points(at, parsed.variables)
+    points = {name: point for name, point in read.items() if not isinstance(point, Range)}
+    ranged = [name for name in read if name not in points]
     if ranged:
         return _unavailable(f"no closed form shown for a range of points ({', '.join(ranged)}): the formula is "
                             "compared at one point, so give each variable a number")
@@ -187,10 +189,10 @@ def _ask(job: dict, timeout: float) -> dict | str:
 
 # -- one partial, with its note ----------------------------------------------------------------
 
-def _partial(found: dict, parsed: Expression, terms: list[Term], points: dict[str, Point],
-             grad: float | None) -> Partial:
+def _partial(found: dict, parsed: Expression, terms: list[Term], points: dict[str, float],
+             grad: Value | None) -> Partial:
     variable = found["variable"]
-    autograd = 0.0 if grad is None else float(grad)
+    autograd = 0.0 if grad is None else _scalar(grad)
     symbolic = found["value"]
     difference = autograd - symbolic if symbolic is not None and math.isfinite(symbolic) else None
     notes = [_status_note(found, terms, points, autograd)]
@@ -209,15 +211,15 @@ def _agree(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=_AGREE, abs_tol=_AGREE)
 
 
-def _finite_difference(expression: str, points: dict[str, Point], variable: str) -> float:
+def _finite_difference(expression: str, points: dict[str, float], variable: str) -> float:
     x = float(points[variable])
     h = 1e-6 * max(1.0, abs(x))
-    ahead = _explore(expression, {**points, variable: x + h}).value
-    behind = _explore(expression, {**points, variable: x - h}).value
+    ahead = _scalar(_explore(expression, {**points, variable: x + h}).value)
+    behind = _scalar(_explore(expression, {**points, variable: x - h}).value)
     return (ahead - behind) / (2 * h)
 
 
-def _status_note(found: dict, terms: list[Term], points: dict[str, Point], autograd: float) -> str:
+def _status_note(found: dict, terms: list[Term], points: dict[str, float], autograd: float) -> str:
     where = _where(points)
     status = found["status"]
     if status in ("corner", "jump"):
@@ -236,7 +238,7 @@ def _status_note(found: dict, terms: list[Term], points: dict[str, Point], autog
     return ""
 
 
-def _corner_note(found: dict, terms: list[Term], points: dict[str, Point], autograd: float) -> str:
+def _corner_note(found: dict, terms: list[Term], points: dict[str, float], autograd: float) -> str:
     """No derivative: why, and what PyTorch does there (its rule, or that float64 puts it beside the corner)."""
     jump = found["status"] == "jump"
     indices = found["jumps"] if jump else found["kinks"]
@@ -255,7 +257,7 @@ def _corner_note(found: dict, terms: list[Term], points: dict[str, Point], autog
     return f"the derivative is not defined at {_where(points)}: {why}; {pytorch}"
 
 
-def _beside(term: Term, points: dict[str, Point]) -> str:
+def _beside(term: Term, points: dict[str, float]) -> str:
     """'' when PyTorch's float64 values meet at this term's corner too; else what they are instead."""
     if term.op in ("relu", "abs"):
         pairs = [(term.args[0], 0.0)]
@@ -272,16 +274,16 @@ def _beside(term: Term, points: dict[str, Point]) -> str:
     return f"{arg.text} is {value!r}, not {meet!r}"  # repr: all the digits that tell them apart
 
 
-def _float(term: Term, points: dict[str, Point]) -> float:
+def _float(term: Term, points: dict[str, float]) -> float:
     # a term's text is a piece of what was typed, so it parses on its own and explore computes it as PyTorch does
-    return float(term.value) if term.op == "number" else _explore(term.text, points).value
+    return _scalar(term.value) if term.op == "number" else _scalar(_explore(term.text, points).value)
 
 
 def _slope(value: float | None) -> str:
     return "without a finite value" if value is None else f"{value:g}"
 
 
-def _where(points: dict[str, Point]) -> str:
+def _where(points: dict[str, float]) -> str:
     return ", ".join(f"{name} = {value:g}" for name, value in points.items())
 
 
@@ -317,9 +319,16 @@ def _rule(term: Term) -> str:
 
 
 def _grad(text: str, **at: float) -> dict[str, float]:
-    return _explore(text, at).grad
+    return {name: _scalar(grad) for name, grad in _explore(text, at).grad.items()}
 
 
-def _explore(expression: str, at: Mapping[str, object]) -> Exploration:
+def _explore(expression: str, at: Mapping[str, float]) -> Exploration:
     """PyTorch's own numbers, in float64 as sympy's are exact."""
     return explore(expression, at, dtype="float64")
+
+
+def _scalar(value: Value | None) -> float:
+    """A value at one point: every point here is a number, so no value has dimensions."""
+    if isinstance(value, list) or value is None:
+        raise TypeError(f"expected one number at a point, got {value!r}")
+    return float(value)

@@ -1,29 +1,22 @@
 """The pitfalls: the errors every learner hits, each as a small runnable demonstration.
 
 Each ``Pitfall`` is the snippet a learner would write, what went wrong in our own
-words, and the corrected snippet. ``explorer.compute.pitfall_demos.run`` performs
-both with real PyTorch and returns an ``Outcome``: the error (or warning) PyTorch
-really raised, read at run time and never typed in here, and what the fixed
-snippet prints.
+words, and the corrected snippet. ``explorer.compute.pitfall_runs.run`` runs both
+as program mode runs a pasted program and returns an ``Outcome``: the error (or
+warning) PyTorch really raised, read at run time and never typed in here, and
+what the fixed snippet prints.
 
 >>> PITFALLS[0].key
 'non-scalar-backward'
 
-NOTE [why functions, not the displayed code]
-The ``code`` and ``fix`` strings are display text only: nothing here runs text.
-Each is mirrored by a function in ``explorer.compute.pitfall_demos.DEMOS`` that does the
-same steps, and returns the lines the snippet's ``print`` calls would show. Only
-those functions import torch, so the app's process reads ``PITFALLS`` without it. The tests hold the two in step
-(same operations, attributes and keywords) and run the displayed snippets in a
-separate interpreter to check they say what ``run`` reports.
-
-NOTE [why warnings are recorded around the broken snippet]
-Some pitfalls raise nothing: PyTorch only warns (reading ``.grad`` of a non-leaf),
-or says nothing at all (gradients adding up). ``run`` records warnings while the
-broken snippet runs, so the real warning text becomes the message and nothing
-reaches the console or a test run where warnings are errors. ``catch_warnings``
-restores the filters on exit; like all of ``warnings`` before Python 3.14, it is
-process-wide rather than per thread.
+NOTE [the displayed code is what runs]
+The ``code`` and ``fix`` strings are programs, written for a notebook that has
+imported torch: what the page shows is exactly what program mode's interpreter
+runs, so the two cannot drift apart. Nothing here imports torch, so the app's
+process reads ``PITFALLS`` without it. Some pitfalls raise nothing: PyTorch only
+warns (reading ``.grad`` of a non-leaf), and the interpreter keeps the warning
+with its line, or says nothing at all (gradients adding up), and then the
+surprising value is set against the fix's.
 """
 
 from __future__ import annotations

@@ -20,23 +20,20 @@ Arrows run forward, the way values flow (x -> PowBackward0 -> x**2), so the
 graph reads like the function; backward visits the same arrows in reverse.
 
 NOTE [layout speed]
-Graphviz's ``dot`` (2.43 measured: callgrind's instruction counts, and
-benchmarks/dot_features.py) spends its time on four things this DOT keeps
-small. (1) Long arrows: a leaf used in every step of a chain sent arrows
-across the whole graph, and dot routed each one through every rank between
-(the 25-deep nest took 5 s, the 50-step chain minutes); now a busy leaf keeps
-one short arrow and its other uses are rows. (2) Its classic ranking ends
-with a cleanup that is quadratic in the edges; ``newrank=true`` ranks
-without it. (3) Its search for connected components keeps a stack that, once
-it outgrows a small buffer, allocates and clears megabytes; declaring nodes
-from the output inwards keeps that stack short. (4) Every node and arrow
-(~0.4 M instructions each: ranked, placed, routed, written as SVG numbers)
-and every line of text (~60 k each plus ~3 k a character: Pango shapes it to
+Graphviz's ``dot`` spends its time on four things this DOT keeps small
+(``benchmarks/dot_features.py`` measures each). (1) Long arrows: dot routes an
+arrow through every rank it crosses, and a leaf used in every step of a chain
+would send arrows across the whole graph; so a busy leaf keeps one short
+arrow and its other uses are rows. (2) Its classic ranking ends with a cleanup
+that is quadratic in the edges; ``newrank=true`` ranks without it. (3) Its
+search for connected components keeps a stack that, once it outgrows a small
+buffer, allocates and clears megabytes; declaring nodes from the output
+inwards keeps that stack short. (4) Every node and arrow (ranked, placed,
+routed, written as SVG numbers) and every line of text (Pango shapes it to
 measure it). So what a node saved is a row of its record, not a node and an
-arrow of its own (the nest: 152 nodes instead of 303), and a long label loses
-its middle. Records are measured and drawn faster than HTML-like tables, and
-square ones faster than rounded (a rounded corner is written as curves).
-What is left is dot's own start (~20 ms with fonts).
+arrow of its own, and a long label loses its middle. Records are measured and
+drawn faster than HTML-like tables, and square ones faster than rounded (a
+rounded corner is written as curves).
 """
 
 from __future__ import annotations
@@ -199,7 +196,7 @@ def _grad_node(node: GradNode, labels: dict[str, str], leaves: Collection[str]) 
     for saved in node.saved:
         if saved.value is None:  # an empty slot: nothing was saved
             continue
-        if saved.is_tensor:
+        if saved.is_tensor and not isinstance(saved.value, str):
             origin = f" (= {_short(labels[saved.same_as])})" if saved.same_as in labels else ""
             fields.append(f"saved {saved.name}{origin}: {format_value(saved.value)}")
         else:
@@ -243,7 +240,7 @@ def _arrows(graph: Graph, owner: dict[str, str]) -> dict[tuple[str, str], str]:
 def _busy_leaves(graph: Graph, arrows: dict) -> tuple[dict, dict[str, list[str]]]:
     """The arrows less those from a much-used leaf, and the names of such leaves by the node each one feeds."""
     leaves = {node.id: node.tensor for node in graph.nodes if node.name == "AccumulateGrad"}
-    labels = {tensor.id: tensor.label for tensor in graph.tensors}
+    labels: dict[str | None, str] = {tensor.id: tensor.label for tensor in graph.tensors}  # a leaf's tensor may be None
     users: dict[str, list[str]] = {}
     for start, end in arrows:
         if start in leaves:
@@ -275,13 +272,13 @@ def to_text(graph: Graph, *, show_grads: bool = True) -> str:
         made = f"; {'accumulates into' if node.name == 'AccumulateGrad' else 'made'} {labels[node.tensor]}" \
             if node.tensor in labels else ""
         inputs = ", ".join(f"{i} {names[i]}" if i else "None" for i in node.inputs) or "none"
-        saved = ", ".join(f"{s.name} = {format_value(s.value) if s.is_tensor else _attribute(s.value)}"
-                          for s in node.saved if s.value is not None)
+        saved = ", ".join(f"{s.name} = " + (format_value(s.value) if s.is_tensor and not isinstance(s.value, str)
+                                            else _attribute(s.value)) for s in node.saved if s.value is not None)
         lines.append(f"{node.id} {node.name}{made}; next_functions: {inputs}" + (f"; saved: {saved}" if saved else ""))
     return "\n".join(lines)
 
 
-def _attribute(value) -> str:
+def _attribute(value: Value | str | None) -> str:
     if isinstance(value, float):
         return _number(value, 4)
     return _short(str(value))

@@ -7,8 +7,8 @@ app's process reads a ``Plot`` without it.
 
 NOTE [what reaches the browser]
 A figure is a plain dict in Plotly's JSON schema ({"data": [...], "layout":
-{...}}), built without Plotly's graph objects, whose validation used to cost
-more than the autograd run. A curve of up to 10,000 points is thinned before it
+{...}}), built without Plotly's graph objects, whose validation costs more
+than the autograd run. A curve of up to 10,000 points is thinned before it
 is sent: its line keeps only the points it needs to pass within ``TOLERANCE``
 of every computed point (a share of the plot's width and of the curve's
 height, far below a pixel), and always its ends, the edges of its gaps (nan and
@@ -29,28 +29,41 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from explorer.language.points import Point, Range
+from explorer.model.plot import Plot
 
-__all__ = ["Line", "TOLERANCE", "curve_traces", "derivative_name", "held_points", "layout", "line_traces",
+__all__ = ["Line", "TOLERANCE", "curve_traces", "derivative_name", "held_points", "html", "layout", "line_traces",
            "rounded_list", "rounded_lists"]
 
 
 TOLERANCE = 1e-4
 # evenly spaced points per curve that answer hover and click (every 0.1 on the default -10:10); invisible, and
 # drawn as one marker ("maxdisplayed"): Plotly answers from the data, and each drawn marker is an SVG element
-# the browser redraws on every change (Plotly.react of a curve: 79 ms with 201 drawn, 126 ms with 401, Chromium)
+# the browser redraws on every change
 _HOVER_POINTS = 201
+
+
+def html(plots: Sequence[Plot]) -> str:
+    """The plots as one HTML fragment that loads plotly.js from its CDN: the page's "Plot HTML" download.
+
+    A worker writes it (plotly.py's import and the writing cost the app's process nothing); only the figures'
+    JSON goes in, as ``to_html`` escapes it for a script element.
+    """
+    import plotly.graph_objects as go  # only the workers that are asked for one pay its import
+
+    return "\n".join(go.Figure(plot.figure).to_html(include_plotlyjs="cdn", full_html=False) for plot in plots)
 
 
 @dataclass(frozen=True)
 class Line:
     """One curve to draw as a line and hover points (``curve_traces``'s arguments)."""
 
-    xs: np.ndarray
-    ys: np.ndarray
+    xs: np.ndarray | Sequence[float]
+    ys: np.ndarray | Sequence[float]
     name: str
     colour: str
     dash: str
@@ -58,7 +71,7 @@ class Line:
     marked: bool = False
 
 
-def layout(x_title: str, y_title: str) -> dict:
+def layout(x_title: str, y_title: str) -> dict[str, Any]:
     """The layout every plot of the explorer shares: axis titles, size, legend on top, clicks select."""
     return {"xaxis": _axis(x_title), "yaxis": _axis(y_title), "height": 420,
             "margin": {"l": 40, "r": 20, "t": 40, "b": 40},
@@ -84,7 +97,8 @@ def derivative_name(output: str, variable: str, several: bool, order: int = 1) -
 
 
 def curve_traces(xs: np.ndarray | Sequence[float], ys: np.ndarray | Sequence[float], name: str, colour: str, dash: str,
-                 exact: Sequence[tuple[float, float]] = (), marked: bool = False) -> tuple[dict, dict]:
+                 exact: Sequence[tuple[float, float]] = (), marked: bool = False
+                 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """One curve as two Plotly traces: its line, thinned to within TOLERANCE, and the points that answer hover and
     click (evenly spaced computed points, invisible unless ``marked``).
 
@@ -93,7 +107,7 @@ def curve_traces(xs: np.ndarray | Sequence[float], ys: np.ndarray | Sequence[flo
     return line_traces([Line(xs, ys, name, colour, dash, tuple(exact), marked)])[0]
 
 
-def line_traces(lines: Sequence[Line]) -> list[tuple[dict, dict]]:
+def line_traces(lines: Sequence[Line]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """``curve_traces`` of each line, thinned and rounded in one pass for all."""
     if not lines:
         return []
@@ -255,7 +269,7 @@ def rounded_list(values: np.ndarray, quantum: float = 0.0) -> list:
     return _rounded(np.asarray(values, dtype=np.float64), _least_digits(quantum))
 
 
-def rounded_lists(*parts: tuple[np.ndarray, float]) -> list[list]:
+def rounded_lists(*parts: tuple[np.ndarray, float]) -> list[list[float | None]]:
     """``rounded_list`` of each (values, quantum), in one pass: its dozen numpy calls cost as much for 5 numbers as for
     500, so one pass over a trace's four arrays takes little more than one of them."""
     values = [np.asarray(v, dtype=np.float64).reshape(-1) for v, _ in parts]

@@ -22,6 +22,7 @@ grad, unless there are hundreds of them. Every walk here is iterative.
 from __future__ import annotations
 
 from collections import Counter, deque
+from collections.abc import Collection
 
 from explorer.model.folding import Fold, Folding
 from explorer.model.graph import Graph
@@ -29,11 +30,10 @@ from explorer.model.graph import Graph
 __all__ = ["KEEP_INPUT_STEPS", "KEEP_OUTPUT_STEPS", "SHOWN_NODES", "fold"]
 
 # NOTE [where folding starts]
-# Counted in drawn nodes: each autograd node, the tensor it made and what it saved. Measured with
-# benchmarks/dot_features.py --sizes on 2 busy cores: dot lays out ~500 drawn nodes in about 0.1 s of CPU
-# and ~1,400 in 0.4 s, growing faster than the size; past ~600 a picture is also wider than any screen.
-# The lab's graphs and bench.py's 50-step chain (~500) are drawn whole; the typed language's biggest
-# functions (x*x*...*x, long sums, deep nests: up to ~1,000 drawn nodes) are folded.
+# Counted in drawn nodes: each autograd node, the tensor it made and what it saved. dot's layout time grows
+# faster than the graph (benchmarks/dot_features.py --sizes), and past about this many a picture is also
+# wider than any screen. The lab's graphs and bench.py's 50-step chain are drawn whole; the typed language's
+# biggest functions (x*x*...*x, long sums, deep nests) are folded.
 SHOWN_NODES = 600
 KEEP_OUTPUT_STEPS = 3  # repeated steps still drawn next to the output
 KEEP_INPUT_STEPS = 2  # and next to the inputs
@@ -154,7 +154,7 @@ def _longest_period(sequence: list[str]) -> tuple[int, int, int] | None:
     return start, period, steps
 
 
-def _reach(starts: list[str], inputs: dict, stop: set[str] = frozenset()) -> set[str]:
+def _reach(starts: list[str], inputs: dict, stop: Collection[str] = frozenset()) -> set[str]:
     """Every node reachable from ``starts`` along next_functions, not entering ``stop``."""
     seen = {s for s in starts if s not in stop}
     queue = deque(seen)

@@ -20,7 +20,7 @@ __all__ = ["RenderError", "has_dot", "svg", "png"]
 _TIMEOUT_S = 5.0  # a typed function lays out in well under a second; more means a runaway
 
 # NOTE [one dot for many graphs]
-# Starting dot costs ~20 ms here (its plugins, fontconfig's cache) where a lesson's graph lays out in 1-5 ms.
+# Starting dot (its plugins, fontconfig's cache) costs several times what laying out a lesson's graph does.
 # dot reads graph after graph from stdin and writes each SVG as soon as that graph is laid out, so one
 # process serves every layout. After each graph goes a small graph of our own, the sentinel: its SVG marks
 # where the answer ends, and a graph left unclosed (or any syntax error) makes dot fail on it rather than
@@ -93,6 +93,7 @@ class _RunningDot:
         try:
             deadline = time.monotonic() + timeout
             if self._child is None or not self._child.alive():
+                self._stop()  # reaped, if it ended on its own
                 self._child, self._served = Child.program([program, "-Tsvg"]), 0
             if not self._child.send(source + _SENTINEL):  # dot has gone: a one-shot run takes this graph
                 self._stop()

@@ -148,7 +148,7 @@ _ASCII_HINTS = {
 _RESERVED_OUTPUTS = frozenset(dir(builtins)) | {"torch", "F", "math", "make_dot", "SQ", "SQFixed"}
 _ALLOWED_ASCII = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 +-*/^().,=<>_")
 _PREFIX = re.compile(r"\s*([A-Za-z_]\w{0,30})\s*+(?:\(([^()]*)\)\s*+)?=(?!=)")
-# Possessive digits: a long run of digits is read once, not retried at every length (2,000 digits took 0.3 s).
+# Possessive digits: a long run of digits is read once, not retried at every length (backtracking is quadratic).
 _IMPLICIT_PRODUCT = re.compile(
     r"(?<![\w.])((?:\d++(?:\.\d*+)?|\.\d++)(?:[eE][+-]?\d++)?)(?![eE][+-]?\d)([A-Za-z_]\w*|\()", re.ASCII)
 # A number Python's tokenizer reads with a keyword's first letters right after it (x.5ifx, torch.1e3or): it
@@ -334,6 +334,10 @@ def _shown(text: str) -> str:
     return text if len(text) <= _SHOWN else f"{text[:_SHOWN]}..."
 
 
+def _dunder(name: str) -> bool:
+    return len(name) > 4 and name.startswith("__") and name.endswith("__")
+
+
 def _read_prefix(text: str) -> tuple[str, int]:
     match = _PREFIX.match(text)
     if not match:
@@ -341,8 +345,9 @@ def _read_prefix(text: str) -> tuple[str, int]:
     name, params = match.group(1), match.group(2)
     if name in SPELLINGS or name in CONSTANTS or name in _MODULES:
         raise ExpressionError(f"'{name}' is a function or constant and cannot name the output", match.start(1) + 1)
-    if keyword.iskeyword(name) or name in _RESERVED_OUTPUTS:
-        # the downloadable script assigns the output to this name, next to Python's own words
+    if keyword.iskeyword(name) or name in _RESERVED_OUTPUTS or _dunder(name):
+        # the downloadable script assigns the output to this name, next to Python's own words (and a dunder is
+        # Python's: __builtins__ rebound in a notebook's namespace breaks every cell after it)
         raise ExpressionError(f"'{name}' is a word Python or the script already uses: name the output y or f",
                               match.start(1) + 1)
     if params is not None:
@@ -379,9 +384,9 @@ class _Source:
             return 1
         return self.columns[max(0, min(offset, len(self.columns) - 1))]
 
-    def segment(self, node: ast.AST) -> str:
+    def segment(self, node: ast.expr) -> str:
         start = self.column(node.col_offset) - 1
-        end = self.column(node.end_col_offset - 1)
+        end = self.column(None if node.end_col_offset is None else node.end_col_offset - 1)
         return self.text[start:end].strip()
 
     def parse(self) -> ast.Expression:
@@ -456,12 +461,12 @@ class _Converter:
     def fail(self, message: str, node: ast.AST) -> ExpressionError:
         return ExpressionError(message, self.source.column(getattr(node, "col_offset", None)))
 
-    def convert(self, root: ast.AST) -> Term:
+    def convert(self, root: ast.expr) -> Term:
         nodes = sum(1 for _ in ast.walk(root))
         if nodes > MAX_NODES:
             raise ExpressionError(f"the function has {nodes} parts; the limit is {MAX_NODES}")
-        done: dict[ast.AST, tuple[Term, int]] = {}
-        stack: list[tuple[ast.AST, bool]] = [(root, False)]
+        done: dict[ast.expr, tuple[Term, int]] = {}
+        stack: list[tuple[ast.expr, bool]] = [(root, False)]
         while stack:
             node, expanded = stack.pop()
             children = self.children(node)
@@ -480,7 +485,7 @@ class _Converter:
 
     # -- what each node is made of ---------------------------------------------------------
 
-    def children(self, node: ast.AST) -> list[ast.AST]:
+    def children(self, node: ast.expr) -> list[ast.expr]:
         if isinstance(node, ast.BinOp):
             return [node.left, node.right]
         if isinstance(node, ast.UnaryOp):
@@ -494,7 +499,7 @@ class _Converter:
             return []
         raise self.fail(_REFUSED_NODES.get(type(node), f"{type(node).__name__} is not part of the language"), node)
 
-    def build(self, node: ast.AST, args: list[Term]) -> Term:
+    def build(self, node: ast.expr, args: list[Term]) -> Term:
         text, column = self.source.segment(node), self.source.column(node.col_offset)
         if isinstance(node, ast.Constant):
             return Term("number", value=self.number(node), text=text, column=column)
@@ -517,7 +522,9 @@ class _Converter:
             if len(node.ops) != 1 or type(node.ops[0]) not in _COMPARISONS:
                 raise self.fail("a condition is one comparison with <, <=, > or >=", node)
             return Term(_COMPARISONS[type(node.ops[0])], tuple(args), text=text, column=column)
-        return self.call(node, args, text, column)
+        if isinstance(node, ast.Call):
+            return self.call(node, args, text, column)
+        raise self.fail(f"{type(node).__name__} is not part of the language", node)  # children() refused it first
 
     # -- leaves ------------------------------------------------------------------------------
 
@@ -562,7 +569,7 @@ class _Converter:
 
     def arithmetic(self, op: str, args: list[Term], text: str, column: int, node: ast.AST) -> Term:
         if all(arg.op == "number" for arg in args):
-            value = _fold(op, [arg.value for arg in args])
+            value = _fold(op, [_number(arg) for arg in args])
             if value is None:
                 raise self.fail(f"'{_shown(text)}' is not a finite real number (too large, or complex)", node)
             return Term("number", value=value, text=text, column=column)
@@ -579,7 +586,7 @@ class _Converter:
 
     # -- calls -------------------------------------------------------------------------------
 
-    def call_parts(self, node: ast.Call) -> tuple[Function, list[ast.AST], list[tuple[str, ast.AST]]]:
+    def call_parts(self, node: ast.Call) -> tuple[Function, list[ast.expr], list[tuple[str, ast.expr]]]:
         """The Function a call names, its positional arguments (receiver first) and keywords."""
         function, receiver = self.callee(node.func)
         positional = ([receiver] if receiver is not None else []) + list(node.args)
@@ -606,7 +613,7 @@ class _Converter:
                             f"not {count}", node)
         return function, positional, keywords
 
-    def callee(self, func: ast.AST) -> tuple[Function, ast.AST | None]:
+    def callee(self, func: ast.expr) -> tuple[Function, ast.expr | None]:
         """The Function a call's head names, and the receiver of a method call (x in x.exp())."""
         dotted = _dotted(func)
         if dotted:
@@ -652,11 +659,11 @@ class _Converter:
         for key, term in bounds.items():
             if term.op != "number":
                 raise ExpressionError(f"clamp's {key} must be a number", term.column)
-            if abs(term.value) > _CLAMP_LIMIT:
+            if abs(_number(term)) > _CLAMP_LIMIT:
                 # PyTorch raises (not returns inf) for a float32 clamp bound past float32's range
                 raise ExpressionError(f"clamp's {key} must lie within float32's range, -3.4e38 to 3.4e38",
                                       term.column)
-        settled = tuple((key, bounds[key].value) for key in ("min", "max") if key in bounds)
+        settled = tuple((key, _number(bounds[key])) for key in ("min", "max") if key in bounds)
         return Term("clamp", (values[0],), options=settled, text=text, column=column)
 
 
@@ -670,6 +677,13 @@ def _dotted(node: ast.AST) -> str:
         return ""
     parts.append(node.id)
     return ".".join(reversed(parts))
+
+
+def _number(term: Term) -> float | int:
+    """The value of a ``"number"`` term; every number term the parser makes has one."""
+    if term.value is None:
+        raise TypeError(f"the {term.op} term {term.text!r} has no value")
+    return term.value
 
 
 def _fold(op: str, values: list[float | int]) -> float | int | None:

@@ -23,6 +23,7 @@ import math
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = ["FUNCTIONS", "CONSTANTS", "SPELLINGS", "Function", "GradcheckResult", "operator_for", "resolve"]
 
@@ -45,7 +46,7 @@ class Function:
     grad_note: str = ""  # why a derivative may be nan or inf here
 
 
-def _unary(name: str, summary: str, **kw) -> Function:
+def _unary(name: str, summary: str, **kw: Any) -> Function:
     return Function(name=name, arity=(1, 1), summary=summary, **kw)
 
 
@@ -116,7 +117,7 @@ _ALIASES: dict[str, str] = {
     "torch.arctan": "atan",
 }
 
-_OPERATORS: dict[str, Callable] = {
+_OPERATORS: dict[str, Callable[..., Any]] = {
     "add": operator.add,
     "sub": operator.sub,
     "mul": operator.mul,
@@ -151,7 +152,7 @@ def resolve(spelling: str) -> Function | None:
     return FUNCTIONS[name] if name else None
 
 
-def operator_for(name: str) -> Callable:
+def operator_for(name: str) -> Callable[..., Any]:
     """The Python operator behind an arithmetic term, so torch records what a notebook would."""
     return _OPERATORS[name]
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from explorer.errors import ExpressionError
 from explorer.language.expression import check_characters
 
-__all__ = ["Range", "Point", "read_point", "read_points", "grid_shape", "MAX_POINTS", "MAX_ELEMENTS"]
+__all__ = ["Range", "Point", "PointInput", "read_point", "read_points", "grid_shape", "MAX_POINTS", "MAX_ELEMENTS"]
 
 MAX_POINTS = 10_000  # per range: smooth plots need a few thousand
 MAX_ELEMENTS = 40_000  # per tensor: a 200 x 200 grid when two variables have ranges
@@ -48,9 +48,11 @@ class Range:
 
 
 Point = float | Range
+# What read_point reads: typed text ("2", "pi/2", "-10:10:100"), a number, (start, stop, count) or a Range.
+PointInput = str | float | tuple[float, float, int] | Range
 
 
-def read_point(text: str | float | int | tuple | Range, variable: str = "x") -> Point:
+def read_point(text: PointInput, variable: str = "x") -> Point:
     """A number or a Range from what a user typed (or passed from Python)."""
     if isinstance(text, Range):
         return _checked_range(text.start, text.stop, text.count, variable)
@@ -81,7 +83,7 @@ def read_point(text: str | float | int | tuple | Range, variable: str = "x") -> 
     return _checked_range(_number(parts[0], variable), _number(parts[1], variable), int(parts[2]), variable)
 
 
-def read_points(at: Mapping[str, object], variables: tuple[str, ...]) -> dict[str, Point]:
+def read_points(at: Mapping[str, PointInput], variables: tuple[str, ...]) -> dict[str, Point]:
     """The point of every variable the expression uses; an unused one is ignored."""
     if not isinstance(at, Mapping):
         raise ExpressionError("the points are a mapping from each variable to its value, as in {'x': 2}")

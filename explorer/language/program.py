@@ -33,9 +33,9 @@ import string
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..errors import ExpressionError
-from .allow_list import ALL_ATTRIBUTES, BUILTINS, DECORATORS, FUNCTION_METHODS, MEMBERS, MODULES, SAVED
-from .points import MAX_ELEMENTS
+from explorer.errors import ExpressionError
+from explorer.language.allow_list import ALL_ATTRIBUTES, BUILTINS, DECORATORS, FUNCTION_METHODS, MEMBERS, MODULES, SAVED
+from explorer.language.points import MAX_ELEMENTS
 
 __all__ = ["Limits", "LIMITS", "MODULE_BASES", "ProgramRefused", "check", "is_super_init", "plain_format_spec",
            "check_percent_format", "format_fields", "without_magics"]

@@ -81,7 +81,7 @@ class Graph:
         return next(n for n in self.nodes if n.id == node_id)
 
 
-def flat(value: Value | None) -> list:
+def flat(value: Value | None) -> list[float]:
     """A tensor's values in order, from the nested lists ``record`` makes (a number gives one)."""
     if isinstance(value, list) and value and isinstance(value[0], list):
         import numpy as np  # only for a tensor with dimensions

@@ -40,7 +40,7 @@ class Page:
     text: str  # the graph in words, for screen readers and for copying
     plots: tuple[Plot, ...]
     script: str
-    rows: tuple[dict, ...]
+    rows: tuple[dict[str, str | bool], ...]  # inspector_rows: one printout row per tensor
     comparisons: tuple[Comparison, ...]
     playback: Playback  # no steps while a practice question hides the gradients
     render_problem: str = ""
@@ -64,8 +64,8 @@ class StepView:
 MAX_PAGE_VALUES = 50_000
 
 
-# Nodes of our DOT laid out at most: ~1,400 take dot about 0.4 s of CPU, ~2,300 about 2 s (benchmarks/
-# dot_features.py --sizes). to_dot folds a big graph to ~600, so this bounds what a user expands.
+# Nodes of our DOT laid out at most: dot's time grows faster than the graph (benchmarks/dot_features.py
+# --sizes). to_dot folds a big graph to about SHOWN_NODES, so this bounds what a user expands.
 MAX_DRAWN_NODES = 1500
 
 

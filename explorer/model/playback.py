@@ -66,5 +66,5 @@ def known_grads(playback: Playback, step: int) -> frozenset[str]:
     A node's output gradient is what arrives when the node runs, so the tensor it
     made is known from its step on; AccumulateGrad makes its leaf's grad known.
     """
-    made = {node.id: node.tensor for node in playback.graph.nodes}
+    made = {node.id: node.tensor for node in playback.graph.nodes if node.tensor is not None}
     return frozenset(made[s.node] for s in playback.steps[:step] if made.get(s.node))

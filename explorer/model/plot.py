@@ -7,6 +7,7 @@ laid out by ``explorer.draw.figure``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = ["Plot"]
 
@@ -17,5 +18,5 @@ class Plot:
 
     kind: str  # "curve" or "contour"
     variables: tuple[str, ...]
-    figure: dict
+    figure: dict[str, Any]
     notes: tuple[str, ...]

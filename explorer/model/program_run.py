@@ -1,7 +1,7 @@
 """A program's run as plain frozen data: what it printed, its tensors, its graphs, its steps and its error.
 
 ``explorer.compute.interpreter.run_program`` makes a ``ProgramRun``; nothing
-here holds a tensor, so a run crosses processes as JSON (``explorer.serve.plain``)
+here holds a tensor, so a run crosses processes as JSON (``explorer.plain``)
 and ``to_json`` gives the command line's object.
 
 >>> run = ProgramRun(source="print(1)", stdout="1\\n")
@@ -15,8 +15,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from .graph import Graph, Value
-from .playback import Step
+from explorer.model.graph import Graph, Value
+from explorer.model.playback import Step
 
 __all__ = ["TensorRow", "ProgramError", "ProgramWarning", "ProgramStep", "ProgramGraph", "PlotCall", "ProgramRun",
            "to_json", "graph_json", "json_safe"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 from explorer.content.lessons import lesson
 from explorer.errors import ExpressionError
@@ -116,7 +117,8 @@ def from_query(query: Mapping[str, str | list[str]], devices: tuple[str, ...] = 
         except ExpressionError as err:
             ok, reason = False, err.message
         if ok:
-            state = replace(state, **{field: int(values[name]) if field == "step" else values[name]})
+            change: dict[str, Any] = {field: int(values[name]) if field == "step" else values[name]}  # a field by name
+            state = replace(state, **change)
         else:
             problems.append(f"the link's {name}={values[name][:40]!r} was ignored: {reason}")
     return state, tuple(problems)

@@ -52,6 +52,7 @@ def kinds(modules: tuple[ModuleType, ...]) -> dict[str, type]:
     found: dict[str, type] = {}
     for module in modules:
         for cls in vars(module).values():
+            # the ignore: typeshed declares a dataclass's __dataclass_fields__, not the __dataclass_params__ it also has
             if not (isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == module.__name__
                     and cls.__dataclass_params__.frozen and not cls.__name__.startswith("_")):  # type: ignore[attr-defined]
                 continue
@@ -96,7 +97,7 @@ def _to_plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {"@d": [[_to_plain(k), _to_plain(v)] for k, v in value.items()]}
     kind = type(value).__name__
-    if KINDS.get(kind) is type(value):
+    if KINDS.get(kind) is type(value) and dataclasses.is_dataclass(value):
         return {"@": kind, "f": {f.name: _to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}}
     raise TypeError(f"{type(value).__name__} is not plain data")
 
@@ -112,7 +113,7 @@ def _from_plain(value: Any) -> Any:
         return tuple(_from_plain(v) for v in value["@t"])
     if "@d" in value:
         return {_key(_from_plain(k)): _from_plain(v) for k, v in value["@d"]}
-    cls = KINDS.get(value.get("@"))
+    cls = KINDS.get(value.get("@", ""))
     if cls is None or not isinstance(value.get("f"), dict):
         raise ValueError(f"unknown kind {str(value.get('@'))[:40]!r}")
     return cls(**{name: _from_plain(v) for name, v in value["f"].items()})

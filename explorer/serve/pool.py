@@ -25,23 +25,50 @@ limits the memory it allocates (``RLIMIT_DATA``) and uses one torch thread, so
 ``workers`` jobs at once use at most ``workers`` cores. The pool's size is the
 bound on concurrent work: a job waits at most ``wait_seconds`` for a free
 worker, then the visitor is asked to try again (``Busy``).
+
+NOTE [why our own pool, not pebble or loky]
+pebble's ``ProcessPool`` and loky's reusable executor both time out, kill and
+replace workers, and were weighed against this module (pebble 5.2, loky 3.7).
+This pool is kept for what neither does:
+- nothing is unpickled: both send arguments and results with pickle, so a
+  worker that misbehaved could hand the app's process an object that runs code
+  as it is loaded; here only JSON crosses (``explorer.serve.plain``);
+- a worker's children die with it: both kill the worker's own process only
+  (pebble: SIGTERM then SIGKILL to its pid; loky kills the tree only on
+  shutdown), which left ``dot`` and sympy running, orphaned; here each worker
+  leads a process group that is killed whole (``explorer.child``);
+- one worker's death costs one job: loky marks the whole executor broken and
+  fails every job in flight when any worker dies (the OOM killer, a crash);
+  pebble does not, but queues jobs without bound where this pool makes a job
+  wait at most ``wait_seconds`` and says ``Busy``;
+- ``python -I`` workers that import torch and pay the first page's costs once,
+  with ``RLIMIT_DATA`` and one torch thread set before the first job, and a
+  ``dot`` kept running between jobs: multiprocessing's spawn would import the
+  app's ``__main__`` in each worker, and fork would copy Streamlit's threads.
+What they would have given (a deadline per job, kill, replace, a watcher per
+worker) is the hundred lines of ``Pool`` below.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
 import queue
+import signal
+import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from explorer.child import Child
-from explorer.errors import Busy, ExpressionError, InternalError, OverLimit
+from explorer.errors import Busy, ExplorerError, ExpressionError, InternalError, OverLimit, OverQuota
 from explorer.serve import plain
 
-__all__ = ["Limits", "Pool", "TASKS", "MAX_ANSWER_BYTES", "start_early", "take_early"]
+__all__ = ["Limits", "Pool", "Lost", "TASKS", "MAX_ANSWER_BYTES", "shared", "start_early", "close_shared"]
 
 _WORKER = Path(__file__).with_name("page_worker.py")
 
@@ -49,9 +76,19 @@ _WORKER = Path(__file__).with_name("page_worker.py")
 # bigger than this is refused in the worker instead (page.MAX_PAGE_VALUES keeps pages near 9 MB at most).
 MAX_ANSWER_BYTES = 16_000_000
 
-# what a worker can be asked to do: the app's expensive calls, by name (see page_worker.TASKS), and what only
-# torch can say ("devices": this machine's, as explorer.available_devices lists them)
-TASKS = ("page", "step", "further", "pitfall", "gradcheck", "devices", "program", "program_view")
+# what a worker can be asked to do: the app's expensive calls, by name (see page_worker.TASKS), the downloads
+# whose cost follows the page's ("png", "plot_html"), and what only torch can say ("devices": this machine's, as
+# explorer.available_devices lists them)
+TASKS = ("page", "step", "further", "pitfall", "gradcheck", "devices", "png", "plot_html", "program", "program_view")
+
+
+class Lost(InternalError):
+    """The worker that took a job was killed from outside, or crashed, before it answered."""
+
+
+# the refusals a worker may send back, by class name: the app raises the same kind of error the job raised
+_REFUSALS: dict[str, type[ExplorerError]] = {cls.__name__: cls for cls in (ExpressionError, OverLimit, OverQuota,
+                                                                           Busy, InternalError)}
 
 
 @dataclass(frozen=True)
@@ -87,83 +124,151 @@ def _environment() -> dict[str, str]:
 
 
 class Pool:
-    """Pre-started workers; ``run`` hands one job to a free one and waits for its answer."""
+    """Pre-started workers; ``run`` hands one job to a free one and waits for its answer.
+
+    The pool heals itself: every worker has a watcher thread that waits for its end, whatever ends it (a job
+    past its time, a crash, a kill from outside, idle or busy), kills its process group and starts another,
+    so the pool always has ``workers`` workers running or starting. A worker that fails to start is started
+    again, a little later each time.
+    """
 
     def __init__(self, limits: Limits | None = None) -> None:
         self.limits = limits or Limits()
         self._idle: queue.Queue[Child] = queue.Queue()
         self._lock = threading.Lock()
-        self._all: set[Child] = set()
+        self._all: set[Child] = set()  # ready: idle or busy
+        self._busy: set[Child] = set()
+        self._starting: set[Child] = set()
         self._closed = False
         self._started_once = threading.Event()
-        self.replaced = 0  # workers killed and replaced: overruns and crashes, for the host's eyes
+        self.replaced = 0  # workers that ended and were replaced: overruns, crashes, kills, for the host's eyes
         self._start_in_background(self.limits.workers)
 
     def run(self, task: str, *args: Any) -> Any:
         """The result of ``task(*args)`` computed in a worker.
 
-        Raises ``ExpressionError`` as the task raised it (the input must change),
-        ``OverLimit`` past the job's time or memory, ``Busy`` when no worker came
-        free in time, and ``InternalError`` when the worker failed or stopped.
+        Raises the task's own refusal (``ExpressionError``: the input must change),
+        ``OverLimit`` past the job's time or memory, ``InternalError`` for a bug (an
+        exception, or a crash of its worker), ``Busy`` when no worker came free in
+        time, and ``Lost`` when two workers in a row were killed from outside before
+        they answered (a job whose worker is killed from outside runs once more, on
+        another; one that crashes its worker does not).
         """
         if task not in TASKS:
             raise KeyError(f"no task {task!r}")
         request = plain.dumps({"task": task, "args": args}).encode() + b"\n"
+        try:
+            return self._ask(request)
+        except Lost:
+            return self._ask(request)
+
+    def _ask(self, request: bytes) -> Any:
         worker = self._take()
         deadline = time.monotonic() + self.limits.job_seconds
         line = worker.read_line(deadline) if worker.send(request) else None
         if line is None:
-            ran_out = time.monotonic() >= deadline
-            self._replace(worker)
-            if ran_out:
+            if time.monotonic() >= deadline:
+                self._retire(worker)
                 raise OverLimit(f"This took longer than the {self.limits.job_seconds:g} s one function may take "
                                 "here, so it was stopped. Try fewer points, or a shorter function.")
-            raise InternalError("The worker computing this stopped before it answered; a new one has taken its "
-                                "place. Try again.")
+            how, from_outside = self._ended(worker)
+            if from_outside:
+                raise Lost(f"The process computing this stopped before it answered ({how}), so it was replaced. "
+                           "Try again.")
+            raise InternalError(f"The process computing this crashed ({how}), so it was replaced. This is a bug; the "
+                         "page's link reproduces it in a report.")
         try:
             answer = plain.loads(line)
         except ValueError:
-            self._replace(worker)
-            raise InternalError("The worker answered something unreadable, so it was replaced. Try again.") from None
+            self._retire(worker)
+            raise Lost("The process computing this answered something unreadable, so it was replaced. "
+                       "Try again.") from None
+        if "failed" in answer and answer["failed"] == "MemoryError":
+            self._retire(worker)  # an allocation can fail anywhere, half-way through an update: not trusted again
+            raise OverLimit("This function needed more memory than one visitor may use here, so it was stopped. "
+                            "Try fewer points, or a shorter function.")
+        self._give_back(worker)  # a refusal or an exception unwinds the job and leaves the worker as it was
         if "refused" in answer:
-            self._idle.put(worker)  # a refused input leaves the worker as it was
-            message, column = answer["refused"]
-            raise ExpressionError(message, column)
+            message, column, kind = answer["refused"]
+            refusal = _REFUSALS.get(kind, InternalError)
+            raise ExpressionError(message, column) if refusal is ExpressionError else refusal(message)
         if "failed" in answer:
-            self._replace(worker)  # a worker that failed once (memory, a bug) is not trusted again
-            if answer["failed"] == "MemoryError":
-                raise OverLimit("This needed more memory than one job may use here, so it was stopped. Try fewer "
-                                "points, or a shorter function.")
-            raise InternalError(f"The explorer failed to compute this ({answer['failed']}); the worker was "
-                                "replaced. This is the explorer's fault, not your function's.")
-        self._idle.put(worker)
+            raise InternalError(f"The explorer could not compute this: it hit an internal error ({answer['failed']}). "
+                         "This is a bug; the page's link reproduces it in a report.")
         return answer["result"]
 
     def ready(self, timeout: float) -> bool:
         """Wait until a worker has started (torch imported, first call paid); False if none did in time."""
         return self._started_once.wait(timeout)
 
+    def size(self) -> int:
+        """Workers started and running now, idle or busy (``workers`` but for moments after one ended)."""
+        with self._lock:
+            return sum(worker.alive() for worker in self._all)
+
+    def pids(self) -> set[int]:
+        """The process ids of the workers, ready or starting (each leads a process group of that id)."""
+        with self._lock:
+            return {worker.process.pid for worker in self._all | self._starting}
+
     def close(self) -> None:
-        """Stop every worker; ``run`` is not called afterwards."""
+        """Stop every worker, started or starting; ``run`` is not called afterwards."""
         with self._lock:
             self._closed = True
-            workers, self._all = list(self._all), set()
+            workers, self._all = list(self._all | self._starting), set()
         for worker in workers:
             worker.stop()
 
     def _take(self) -> Child:
         wait = self.limits.wait_seconds if self._started_once.is_set() else self.limits.start_seconds
-        try:
-            return self._idle.get(timeout=wait)
-        except queue.Empty:
-            raise Busy("The explorer is busy with other visitors' functions right now. "
-                       "Try again in a few seconds.") from None
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                worker = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise Busy("The explorer is busy with other visitors' functions right now. "
+                           "Try again in a few seconds.") from None
+            with self._lock:
+                if worker in self._all and worker.alive():  # one that died while idle is left to its watcher
+                    self._busy.add(worker)
+                    return worker
 
-    def _replace(self, worker: Child) -> None:
+    def _give_back(self, worker: Child) -> None:
+        with self._lock:
+            self._busy.discard(worker)
+        self._idle.put(worker)
+
+    def _retire(self, worker: Child) -> None:
+        """Kill a worker the pool no longer trusts; its watcher replaces it."""
+        worker.stop()
+
+    @staticmethod
+    def _ended(worker: Child) -> tuple[str, bool]:
+        """How a worker that stopped answering ended, in words, and whether something outside ended it (SIGKILL,
+        SIGTERM: the OOM killer, an operator) rather than the job itself (a crash: SIGSEGV, SIGABRT, an exit).
+        It is stopped now, if it was not."""
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            worker.process.wait(1.0)  # its pipe closed as it died: let it finish dying, to read why
+        worker.stop()
+        code = worker.process.returncode
+        if code >= 0:
+            return f"it exited with status {code}", False
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"killed by {name}", -code in (signal.SIGKILL, signal.SIGTERM)
+
+    def _watch(self, worker: Child) -> None:
+        """Wait for the worker's end, whatever ends it; then kill its group and start another."""
+        worker.ended()
+        worker.stop()
         with self._lock:
             self._all.discard(worker)
+            self._busy.discard(worker)
+            if self._closed:
+                return
             self.replaced += 1
-        worker.stop()
         self._start_in_background()
 
     def _start_in_background(self, count: int = 1) -> None:
@@ -175,34 +280,66 @@ class Pool:
             self._start()
 
     def _start(self) -> None:
-        worker = Child(_WORKER, str(self.limits.memory_mb), env=_environment())
-        ready = worker.started(self.limits.start_seconds)
-        with self._lock:
-            if ready and not self._closed:
-                self._all.add(worker)
-                self._idle.put(worker)
-                self._started_once.set()
-                return
-        worker.stop()
+        """Start one worker, again and again until one is ready (a little later each time) or the pool closes."""
+        pause = 0.5
+        while True:
+            with self._lock:
+                if self._closed:
+                    return
+                worker = Child(_WORKER, str(self.limits.memory_mb), env=_environment(), group=True)
+                self._starting.add(worker)
+            ready = worker.started(self.limits.start_seconds)
+            with self._lock:
+                self._starting.discard(worker)
+                if ready and not self._closed:
+                    self._all.add(worker)
+                    self._idle.put(worker)
+                    self._started_once.set()
+                    threading.Thread(target=self._watch, args=(worker,), daemon=True,
+                                     name="explorer-worker-watch").start()
+                    return
+            worker.stop()
+            time.sleep(pause)
+            pause = min(2 * pause, 30.0)
 
 
-_early: Pool | None = None
+# NOTE [one pool per server process]
+# The pool is a module-level singleton, not an ``st.cache_resource``: any visitor can send Streamlit's
+# ``clear_cache`` message (the toolbar only hides the menu item), which releases every cached resource for
+# every session at once. Nothing a visitor sends reaches this one; it stops when the process exits.
+_shared: Pool | None = None
+_shared_lock = threading.Lock()
 
 
-def start_early(limits: Limits | None = None) -> None:
+def shared() -> Pool:
+    """This process's pool, started on the first call (``EXPLORER_*`` limits), the same one ever after."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = Pool(Limits.from_environment())
+        return _shared
+
+
+def start_early() -> None:
     """Start the pool before the app's server, so that its workers import torch while the server starts."""
-    global _early
-    _early = Pool(limits or Limits.from_environment())
+    shared()
 
 
-def take_early() -> Pool | None:
-    """The pool ``start_early`` started, once; None if there is none."""
-    global _early
-    pool, _early = _early, None
-    return pool
+def close_shared() -> None:
+    """Stop this process's pool; the next ``shared()`` starts a fresh one (for tests: a server never needs it)."""
+    global _shared
+    with _shared_lock:
+        pool, _shared = _shared, None
+    if pool is not None:
+        pool.close()
 
 
-def _answer(line: bytes, tasks: dict) -> str:
+@atexit.register
+def _close_at_exit() -> None:
+    close_shared()
+
+
+def _answer(line: bytes, tasks: dict[str, Callable[..., object]]) -> str:
     """A worker's reply to one request line (used by ``page_worker``)."""
     try:
         request = plain.loads(line)
@@ -212,8 +349,9 @@ def _answer(line: bytes, tasks: dict) -> str:
             raise ExpressionError(f"this page would be {len(answer) / 1e6:.0f} MB of data, more than the "
                                   f"{MAX_ANSWER_BYTES / 1e6:.0f} MB one page may be here: use fewer points")
         return answer
-    except ExpressionError as err:
-        return plain.dumps({"refused": (err.message, err.column)})
-    except Exception as err:  # every failure is an answer; the pool then retires this worker
-        return plain.dumps({"failed": type(err).__name__})
+    except ExplorerError as err:  # a refusal of any kind: the app raises the same kind
+        return plain.dumps({"refused": (err.message, getattr(err, "column", None), type(err).__name__)})
+    except Exception as err:  # every failure is an answer: a bug, or memory (the pool then retires this worker)
+        memory = isinstance(err, MemoryError) or "can't allocate memory" in str(err)  # torch's CPU allocator
+        return plain.dumps({"failed": "MemoryError" if memory else type(err).__name__})
 

@@ -16,6 +16,7 @@ True
 
 from __future__ import annotations
 
+import threading
 import time
 
 __all__ = ["Quota"]
@@ -29,17 +30,19 @@ class Quota:
         self.burst = burst
         self._tokens = float(burst)
         self._then: float | None = None
+        self._lock = threading.Lock()  # a download spends from the page's thread and from Streamlit's own
 
     def take(self, now: float | None = None) -> bool:
         """Spend one token if there is one; refills by the time since the last call."""
         now = time.monotonic() if now is None else now
-        if self._then is not None:
-            self._tokens = min(self.burst, self._tokens + (now - self._then) * self.rate)
-        self._then = now
-        if self._tokens < 1:
-            return False
-        self._tokens -= 1
-        return True
+        with self._lock:
+            if self._then is not None:
+                self._tokens = min(self.burst, self._tokens + (now - self._then) * self.rate)
+            self._then = now
+            if self._tokens < 1:
+                return False
+            self._tokens -= 1
+            return True
 
     def wait(self) -> float:
         """Seconds until the next token, for the message that asks the visitor to slow down."""

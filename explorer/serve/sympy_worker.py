@@ -38,6 +38,7 @@ import signal
 import sys
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 import sympy as sp
 
@@ -111,7 +112,7 @@ def _number(value: object, name: str) -> sp.Expr:
     return sp.Float(value)
 
 
-def build(nodes: list, symbols: dict[str, sp.Symbol]) -> _Built:
+def build(nodes: object, symbols: dict[str, sp.Symbol]) -> _Built:
     """The sympy expression of a post-order term list, and its kinks; iterative, never recursive."""
     built: list[sp.Expr] = []
     relations: dict[int, tuple[sp.Expr, sp.Expr, str]] = {}
@@ -277,7 +278,8 @@ def _latex(expr: sp.Expr) -> str:
     return text if len(text) <= MAX_LATEX else ""
 
 
-def partial(built: _Built, symbol: sp.Symbol, point: dict[sp.Symbol, sp.Expr], simplify_seconds: float) -> dict:
+def partial(built: _Built, symbol: sp.Symbol, point: dict[sp.Symbol, sp.Expr],
+            simplify_seconds: float) -> dict[str, Any]:
     """The derivative along ``symbol``: formula, value at the point, and what happens at corners."""
     derivative = sp.diff(built.expr, symbol)
     answer = {"variable": symbol.name, "latex": _latex(_simplified(derivative, simplify_seconds)),
@@ -332,7 +334,7 @@ def _close(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-12 * max(1.0, abs(a), abs(b))
 
 
-def derive(job: dict) -> dict:
+def derive(job: dict[str, Any]) -> dict[str, Any]:
     """Answer one job: the function in LaTeX and one partial per variable."""
     variables = job.get("variables")
     if not isinstance(variables, list) or not all(v in VARIABLES for v in variables):
