@@ -8,7 +8,6 @@ Stepping through it line by line is ``panels.stepping``.
 from __future__ import annotations
 
 import functools
-import re
 from typing import NamedTuple
 from urllib.parse import urlencode
 
@@ -124,19 +123,11 @@ def transcript(run: ProgramRun, step: int) -> str:
     return "".join(parts)
 
 
-_CELL = re.compile(r"^\s*#\s*%%")  # a cell marker, as explorer.compute.program_steps reads one
-
-
 def _cell_ends(run: ProgramRun) -> set[int]:
-    """The indexes of the steps that end a cell at the top level: a notebook shows their bare expression's value."""
-    markers = [n for n, line in enumerate(run.source.splitlines(), start=1) if _CELL.match(line)]
-    top = [i for i, s in enumerate(run.steps) if not s.scope and s.kind == "run"]
-    ends = set()
-    for here, after in zip(top, [*top[1:], None], strict=True):
-        line = run.steps[here].line
-        if after is None or any(line < m < run.steps[after].line for m in markers):
-            ends.add(here)
-    return ends
+    """The indexes of the steps that end a cell: the interpreter lists each cell's last bare expression
+    (``ProgramRun.outputs``, by line), which a notebook shows as the cell's Out."""
+    shown = set(run.outputs)
+    return {i for i, s in enumerate(run.steps) if s.shown is not None and not s.scope and (s.line, s.shown) in shown}
 
 
 def output_ui(run: ProgramRun, step: int, failed: bool) -> None:
