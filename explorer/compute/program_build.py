@@ -8,7 +8,7 @@ lays graphs out with ``dot`` here, in the worker, never in the app's process.
 
 from __future__ import annotations
 
-from explorer.compute.build import _svgs
+from explorer.compute.build import svgs
 from explorer.compute.interpreter import run_program
 from explorer.draw.dot import to_dot, to_text, top_down
 from explorer.draw.folds import fold
@@ -35,7 +35,7 @@ def build_program(source: str) -> ProgramPage:
     drawn = []
     for recorded in run.graphs:
         dot = to_dot(recorded.graph, folding=fold(recorded.graph))
-        svg, _, problem = _svgs(dot, None)
+        svg, _, problem = svgs(dot, None)
         drawn.append(DrawnGraph(recorded.line, recorded.call, dot, svg, to_text(recorded.graph),
                                 Playback(recorded.graph, recorded.steps), problem))
     return ProgramPage(source, run=run, drawn=tuple(drawn), figures=figures(run.plots))
@@ -54,13 +54,13 @@ def program_view(page: ProgramPage, view: str, index: int, step: int) -> StepVie
         graph: Graph = run.forward[index]
         # grads as they are (None before any backward); top to bottom: it grows downwards beside the code
         dot = top_down(to_dot(graph, folding=fold(graph)))
-        svg, _, _ = _svgs(dot, None)
+        svg, _, _ = svgs(dot, None)
         return StepView(0, dot, svg, graph.root or "", ())  # the newest grad_fn lit up: what this line added
     if view == "torchviz":
         torchviz = run.graphs[index].torchviz_dot if 0 <= index < len(run.graphs) else None
         if torchviz is None:
             raise ExpressionError("torchviz's drawing was kept for a run's first few small graphs only")
-        svg, _, _ = _svgs(torchviz, None)
+        svg, _, _ = svgs(torchviz, None)
         return StepView(0, torchviz, svg, "", ())
     if not 0 <= index < len(run.graphs) or not 1 <= step <= len(run.graphs[index].steps):
         raise ExpressionError("no such step of the backward player")
@@ -68,5 +68,5 @@ def program_view(page: ProgramPage, view: str, index: int, step: int) -> StepVie
     playback = Playback(recorded.graph, recorded.steps)
     current = playback.steps[step - 1]
     dot = to_dot(recorded.graph, show_grads=known_grads(playback, step), folding=fold(recorded.graph))
-    svg, _, _ = _svgs(dot, None)
+    svg, _, _ = svgs(dot, None)
     return StepView(step, dot, svg, current.node, tuple(s.target for s in current.sent if s.target is not None))

@@ -16,9 +16,7 @@ from typing import Any
 
 import torch
 
-from explorer.compute.explore import _hook as hook_step
-from explorer.compute.explore import _steps as playback_steps
-from explorer.compute.explore import _torchviz as torchviz_dot
+from explorer.compute.explore import hook_node, playback_steps, torchviz_dot
 from explorer.compute.program_api import LimitExceeded
 from explorer.compute.program_functions import Frame
 from explorer.compute.program_steps import plot_value, role, tensor_row, value_of, with_grads
@@ -113,7 +111,7 @@ class Recorder:
         program's unpack hooks, and those must print only what the program's own backward makes them print."""
         self.quiet += 1
         try:
-            return [hook_step(fn, node_id, events) for fn, node_id in node_ids(output).items()]
+            return [hook_node(fn, node_id, events) for fn, node_id in node_ids(output).items()]
         finally:
             self.quiet -= 1
 
