@@ -59,13 +59,6 @@ def cpython(oracle: Oracle, path: Path) -> OracleRun:
     return _CPYTHON[path.name]
 
 
-@pytest.fixture(scope="module")
-def run_program():
-    from explorer import run_program  # the interpreter's entry point, as a user imports it
-
-    return run_program
-
-
 def test_the_fixtures_cover_the_lab_the_tutorials_and_the_courses():
     prefixes = {name.split("_")[0] for name in NAMES}
     assert {"lab", "tutorial", "examples", "mechanics", "own"} <= prefixes

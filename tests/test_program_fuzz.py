@@ -1,0 +1,113 @@
+"""Random small programs from program mode's grammar, run by CPython and by ``run_program``: they must agree.
+
+``programs()`` writes programs the way a student does after the lab: leaves made with ``requires_grad=True``,
+arithmetic and a few functions of them, sums and means, ``backward`` (once at the end, sometimes also midway
+with ``retain_graph=True``), prints of values, flags and gradients, ``if`` on a value, ``for`` over a small
+range, ``with torch.no_grad()``, a ``def`` with a default. Every program it writes is in the language, so
+``run_program`` must run it, and ``program_oracle.differences`` must find nothing between the two runs: the
+same printed text, the same tensors (data and grad to float tolerance), the same error if one is raised.
+"""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from program_oracle import differences
+
+_NUMBERS = st.sampled_from(["0.5", "2", "-1.5", "3.0", "0.25", "-2", "1"])
+_VALUES = st.sampled_from(["0.5", "2.0", "-1.5", "3.0", "0.25", "-2.0", "1.0", "0.0"])  # a leaf's: floats
+_UNARY = ["torch.sin({})", "torch.cos({})", "torch.tanh({})", "torch.sigmoid({})", "torch.relu({})",
+          "({}).abs()", "torch.exp({} / 4)", "({}) ** 2", "-({})", "f({})", "f({}, k=3)", "torch.log1p(({}) ** 2)"]
+_BINARY = ["({} + {})", "({} - {})", "({} * {})", "({} / (1 + ({}) ** 2))", "torch.maximum({}, {})"]
+_PRINTS = ["print({0})", "print({0}.shape, {0}.requires_grad, {0}.is_leaf)", "print({0}.grad_fn)",
+           'print(f"{{{0}.sum().item():.4f}}")', "print({0}.detach().tolist())", "print({0}.sum(), {0}.mean())"]
+_PRELUDE = ["import torch", "", "", "def f(t, k=2):", "    return t ** k + 1", ""]
+
+
+@st.composite
+def _expression(draw: st.DrawFn, names: list[str], depth: int = 2) -> str:
+    """An expression over the tensors ``names``; it always uses at least one of them, so it is a tensor."""
+    name = draw(st.sampled_from(names))
+    if depth == 0:
+        return name
+    kind = draw(st.sampled_from(["name", "unary", "binary", "constant"]))
+    if kind == "unary":
+        return draw(st.sampled_from(_UNARY)).format(draw(_expression(names, depth - 1)))
+    if kind == "binary":
+        left, right = draw(_expression(names, depth - 1)), draw(_expression(names, depth - 1))
+        return draw(st.sampled_from(_BINARY)).format(left, right, right)
+    if kind == "constant":
+        return draw(st.sampled_from(["({} * {})", "({} + {})", "({} - {})"])).format(name, draw(_NUMBERS))
+    return name
+
+
+@st.composite
+def _statements(draw: st.DrawFn, names: list[str], leaves: list[str], fresh: list[int]) -> list[str]:
+    """One statement (a few lines); a name it binds is added to ``names``."""
+
+    def new_name() -> str:
+        fresh[0] += 1
+        return f"t{fresh[0]}"
+
+    kind = draw(st.sampled_from(["assign", "assign", "print", "if", "for", "no_grad", "reduce", "backward"]))
+    if kind == "print":
+        return [draw(st.sampled_from(_PRINTS)).format(draw(st.sampled_from(names)))]
+    target = new_name()
+    if kind == "if":
+        test = draw(st.sampled_from(names))
+        body = [f"if {test}.sum().item() > {draw(_NUMBERS)}:", f"    {target} = {draw(_expression(names))}",
+                "else:", f"    {target} = {draw(_expression(names))}"]
+    elif kind == "for":
+        body = [f"{target} = {draw(st.sampled_from(names))}",
+                f"for i in range({draw(st.integers(1, 4))}):",
+                f"    {target} = {target} * 0.5 + i * {draw(_expression(names, 1))}"]
+    elif kind == "no_grad":
+        body = ["with torch.no_grad():", f"    {target} = {draw(_expression(names))}",
+                f"print({target}.requires_grad)"]
+    elif kind == "reduce":
+        body = [f"{target} = {draw(_expression(names))}.{draw(st.sampled_from(['sum', 'mean']))}()"]
+    elif kind == "backward":
+        body = [f"{target} = {draw(_expression(names))}.sum()", f"{target}.backward(retain_graph=True)",
+                *[f"print({leaf!r}, {leaf}.grad)" for leaf in leaves]]
+    else:
+        body = [f"{target} = {draw(_expression(names))}"]
+    names.append(target)
+    return body
+
+
+@st.composite
+def programs(draw: st.DrawFn) -> str:
+    """A small program from program mode's grammar, ending in a backward and the leaves' gradients."""
+    size = draw(st.sampled_from([None, 2, 3]))  # scalars, or vectors of that many elements
+    leaves = [f"x{i}" for i in range(draw(st.integers(1, 3)))]
+    lines = list(_PRELUDE)
+    for leaf in leaves:
+        if draw(st.booleans()):  # drawn from the seeded generator, as a course's weights are
+            lines.append(f"{leaf} = torch.randn({size or '()'}, requires_grad=True)")
+            continue
+        values = draw(st.lists(_VALUES, min_size=size, max_size=size)) if size else [draw(_VALUES)]
+        literal = f"[{', '.join(values)}]" if size else values[0]
+        lines.append(f"{leaf} = torch.tensor({literal}, requires_grad=True)")
+    names, fresh = list(leaves), [0]
+    for _ in range(draw(st.integers(2, 6))):
+        lines.extend(draw(_statements(names, leaves, fresh)))
+    lines.append(f"out = {' + '.join(f'{name}.sum()' for name in names)}")
+    lines.append("out.backward()")
+    lines.extend(f"print({leaf!r}, {leaf}.grad)" for leaf in leaves)
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(source=programs())
+def test_random_programs_print_and_leave_what_cpython_does(oracle, run_program, source):
+    expected = oracle.run(source)
+    assert differences(expected, run_program(source)) == [], source
+
+
+@settings(max_examples=25, deadline=None)
+@given(source=programs())
+def test_cpython_runs_every_random_program_to_its_end(oracle, source):
+    """The generator writes working programs: a failure here is the generator's, not the interpreter's."""
+    run = oracle.run(source)
+    assert run.error is None, (run.error, source)
+    assert run.tensors["out"].grad_fn is not None
