@@ -61,13 +61,13 @@ def _statements(draw: st.DrawFn, names: list[str], leaves: list[str], fresh: lis
         body = [f"{target} = {draw(st.sampled_from(names))}",
                 f"for i in range({draw(st.integers(1, 4))}):",
                 f"    {target} = {target} * 0.5 + i * {draw(_expression(names, 1))}"]
-    elif kind == "no_grad":
-        body = ["with torch.no_grad():", f"    {target} = {draw(_expression(names))}",
-                f"print({target}.requires_grad)"]
+    elif kind == "no_grad":  # its result takes no part in later backward calls, so it is not one of names
+        return ["with torch.no_grad():", f"    {target} = {draw(_expression(names))}",
+                f"print({target}.requires_grad, {target})"]
     elif kind == "reduce":
-        body = [f"{target} = {draw(_expression(names))}.{draw(st.sampled_from(['sum', 'mean']))}()"]
+        body = [f"{target} = ({draw(_expression(names))}).{draw(st.sampled_from(['sum', 'mean']))}()"]
     elif kind == "backward":
-        body = [f"{target} = {draw(_expression(names))}.sum()", f"{target}.backward(retain_graph=True)",
+        body = [f"{target} = ({draw(_expression(names))}).sum()", f"{target}.backward(retain_graph=True)",
                 *[f"print({leaf!r}, {leaf}.grad)" for leaf in leaves]]
     else:
         body = [f"{target} = {draw(_expression(names))}"]
