@@ -33,6 +33,7 @@ _HOMES = {
     "SQ": "calls", "SQFixed": "calls", "gradcheck_function": "calls", "GradcheckResult": "functions",
     "GradNode": "graph", "Graph": "graph", "Saved": "graph", "TensorInfo": "graph",
     "MAX_ELEMENTS": "points", "MAX_POINTS": "points", "Range": "points",
+    "run_program": "compute.interpreter", "ProgramRun": "model.program", "ProgramRefused": "language.program",
 }
 
 __all__ = sorted(_HOMES)
@@ -45,6 +46,15 @@ def __getattr__(name: str):
         from . import calls  # imports torch: asked for SQ, SQFixed or gradcheck_function
 
         return getattr(calls, name)
+    if _HOMES[name] == "compute.interpreter":
+        from .compute import interpreter  # imports torch: asked for run_program
+
+        return getattr(interpreter, name)
+    if _HOMES[name] in ("model.program", "language.program"):
+        from .language import program as language_program
+        from .model import program as model_program
+
+        return getattr(model_program if _HOMES[name] == "model.program" else language_program, name)
     if _HOMES[name] == "live":
         from . import live  # imports torch: asked for explore or available_devices
 

@@ -1,7 +1,10 @@
 """The command line: ``python -m explorer "x**2 + 2*x + 1" --at x=2 [--json | --dot | --svg FILE]``.
 
-Exit codes: 0 done, 1 the graph could not be drawn (no ``dot`` program), 2 bad input
-(one line on stderr, no traceback).
+``python -m explorer --program FILE [--json]`` (FILE, or ``-`` for standard input)
+runs a short PyTorch program in program mode instead.
+
+Exit codes: 0 done, 1 the graph could not be drawn (no ``dot`` program) or the
+program raised while running, 2 bad input (one line on stderr, no traceback).
 """
 
 from __future__ import annotations
@@ -13,10 +16,14 @@ import sys
 from collections.abc import Sequence
 
 from .calls import gradcheck_function
+from .compute.interpreter import run_program
 from .dot import format_value, to_dot
 from .errors import ExpressionError
 from .exploration import DTYPES, Exploration
+from .language.program import ProgramRefused
 from .live import explore
+from .model.program import graph_json
+from .model.program import to_json as program_json
 from .render import RenderError, svg
 
 __all__ = ["main", "to_json"]
@@ -30,11 +37,14 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m explorer", description="Run a function under PyTorch autograd and "
                      "show its graph, values and gradients.")
-    parser.add_argument("expression", help="the function, e.g. 'x**2 + 2*x + 1' or 'f = u*v + u**2'")
+    parser.add_argument("expression", nargs="?", help="the function, e.g. 'x**2 + 2*x + 1' or 'f = u*v + u**2'")
+    parser.add_argument("--program", metavar="FILE", help="run a PyTorch program (a file, or - for standard "
+                        "input) in program mode instead of a function")
     parser.add_argument("--at", action="append", default=[], metavar="VAR=POINT",
                         help="a variable's value: x=2, or a range x=-10:10:1000 (repeat for each variable)")
     parser.add_argument("--device", default="cpu", help="cpu, cuda or mps (only those present)")
-    parser.add_argument("--dtype", default="float32", choices=sorted(DTYPES))
+    parser.add_argument("--dtype", default=None, choices=sorted(DTYPES), help="float32 unless given (a program "
+                        "keeps PyTorch's default)")
     out = parser.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print one JSON object")
     out.add_argument("--dot", action="store_true", help="print the graph's DOT source (the explorer view)")
@@ -46,10 +56,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.program is not None:
+        return _program(args)
+    if args.expression is None:
+        parser.error("give a function, as in 'x**2', or --program FILE")
     try:
         at = dict(_assignment(text) for text in args.at)
-        result = explore(args.expression, at, device=args.device, dtype=args.dtype)
+        result = explore(args.expression, at, device=args.device, dtype=args.dtype or "float32")
     except ExpressionError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -79,6 +94,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def _program(args: argparse.Namespace) -> int:
+    """``--program FILE``: run it; print its JSON (or its output), exit 1 if it raised, 2 if it was refused."""
+    try:
+        if args.program == "-":
+            source = sys.stdin.read()
+        else:
+            with open(args.program, encoding="utf-8") as handle:
+                source = handle.read()
+    except OSError as err:
+        print(f"error: cannot read {args.program}: {err.strerror}", file=sys.stderr)
+        return 2
+    try:
+        run = run_program(source, device=args.device, dtype=args.dtype)
+    except ProgramRefused as err:
+        print(str(err).replace("\n", " "), file=sys.stderr)
+        return 2
+    except ExpressionError as err:  # an unknown device or dtype
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(program_json(run), indent=2))
+    else:
+        print(run.stdout, end="")
+        if run.error is not None:
+            print(f"line {run.error.line}: {run.error.type}: {run.error.message}", file=sys.stderr)
+    return 1 if run.error is not None else 0
+
+
 def _assignment(text: str) -> tuple[str, str]:
     name, sep, point = text.partition("=")
     if not sep or not name.strip():
@@ -100,19 +143,7 @@ def to_json(result: Exploration) -> dict:
         "grad": result.grad,
         "reduced": result.reduced,
         "notes": list(result.notes),
-        "nodes": [
-            {"id": t.id, "name": t.label, "text": t.text, "role": t.role, "data": t.data, "grad": t.grad,
-             "grad_fn": t.grad_fn, "is_leaf": t.is_leaf, "requires_grad": t.requires_grad,
-             "retains_grad": t.retains_grad, "shape": list(t.shape), "dtype": t.dtype, "device": t.device,
-             "node": t.node}
-            for t in graph.tensors
-        ],
-        "grad_fns": [
-            {"id": n.id, "name": n.name, "next_functions": list(n.inputs), "tensor": n.tensor,
-             "saved": [{"name": s.name, "tensor": s.is_tensor, "value": s.value, "same_as": s.same_as}
-                       for s in n.saved]}
-            for n in graph.nodes
-        ],
+        **{key: value for key, value in graph_json(graph).items() if key in ("nodes", "grad_fns")},
     }
     return _json_safe(payload)
 

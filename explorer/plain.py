@@ -28,11 +28,12 @@ import json
 from typing import Any
 
 from . import backward, exploration, figure, folds, functions, graph, higher, page, pitfalls, points, state, symbolic
+from .model import program
 
 __all__ = ["KINDS", "dumps", "loads"]
 
 _MODULES = (backward, exploration, figure, folds, functions, graph, higher, page, pitfalls, points, state,
-            symbolic)
+            symbolic, program)
 
 # every frozen result class of the core, by name: the only classes text can name
 KINDS: dict[str, type] = {

@@ -1,0 +1,1 @@
+"""The compute layer: where PyTorch runs; the only layer that imports torch."""

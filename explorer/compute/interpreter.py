@@ -1,0 +1,1044 @@
+"""Program mode's interpreter: a checked program's tree, walked node by node, calling real PyTorch.
+
+``run_program`` checks a program (``explorer.language.program.check``), then
+walks its tree here: every statement and expression is carried out by this
+module, every call goes to an object the allow-list names
+(``explorer.compute.program_api``), and the program's text is never handed to
+``eval``, ``exec`` or ``compile``. What comes back is a ``ProgramRun`` of plain
+values: what it printed, its tensors, a graph per backward call, its steps.
+
+>>> run = run_program("import torch\\nx = torch.tensor(2.0, requires_grad=True)\\ny = x ** 2\\ny.backward()\\n"
+...                   "print(x.grad)")
+>>> run.stdout
+'tensor(4.)\\n'
+>>> [node.name for node in run.graphs[0].graph.nodes]
+['PowBackward0', 'AccumulateGrad']
+
+NOTE [how a step is kept]
+Every statement that runs is a step, but a loop of 2,000 iterations would make
+the line-by-line view useless and slow. A loop keeps the steps of its first
+``_FIRST`` and last ``_LAST`` iterations and stands one "skipped" step, with the
+count, for the rest; the skipped iterations run without recording anything.
+A ``for`` loop knows its length up front, so it records only the iterations it
+keeps; a ``while`` loop records each iteration aside and keeps the last ones.
+
+NOTE [an autograd Function a program defines]
+``class SQ(torch.autograd.Function)`` is never run as a class body. The
+interpreter builds a real subclass of ``torch.autograd.Function`` with the same
+name, whose ``forward`` and ``backward`` call back into this interpreter with the
+program's own bodies, so PyTorch's engine (``SQ.apply``, the ``SQBackward`` node,
+``gradcheck``) treats it as it treats any Function.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import io
+import operator
+import sys
+from collections import deque
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..errors import ExpressionError
+from ..graph import Graph
+from ..language.program import LIMITS, Limits, ProgramRefused, check
+from ..live import available_devices
+from ..model.program import PlotCall, ProgramError, ProgramGraph, ProgramRun, ProgramStep, TensorRow
+from ..recording import Labeled, node_ids, record
+from .program_api import Api, Ctx, LimitExceeded, Namespace, bounded, check_value, format_value, percent_format, power
+
+__all__ = ["run_program", "ProgramRefused", "Limits"]
+
+_FIRST = 2  # iterations of a loop whose steps are kept from the start
+_LAST = 1  # ... and from the end
+_RECURSION = 20_000  # Python frames the walk may use: each of a program's calls takes a dozen or so
+
+
+def run_program(source: str, *, device: str = "cpu", dtype: str | None = None, limits: Limits = LIMITS) -> ProgramRun:
+    """Run ``source`` under program mode's rules and return what it did.
+
+    Raises ``ProgramRefused`` (before anything runs) for a program outside the
+    language; an error while it runs is kept in ``ProgramRun.error``.
+    """
+    tree = check(source, limits)
+    if device not in available_devices():
+        raise ExpressionError(f"device {device!r} is not available here; choose {', '.join(available_devices())}")
+    return _Interpreter(source, limits).run(tree, device, _dtype(dtype) if dtype is not None else None)
+
+
+class _Signal:
+    """How a block ended other than by running off its end: break, continue or return."""
+
+    __slots__ = ("kind", "value")
+
+    def __init__(self, kind: str, value: Any = None) -> None:
+        self.kind = kind
+        self.value = value
+
+
+_BREAK = _Signal("break")
+_CONTINUE = _Signal("continue")
+
+
+class _Frame:
+    """A scope: the names one call (or the top level, or a comprehension) binds, and the scope it sits in."""
+
+    __slots__ = ("names", "parent", "scope")
+
+    def __init__(self, parent: _Frame | None, scope: str) -> None:
+        self.names: dict[str, Any] = {}
+        self.parent = parent
+        self.scope = scope
+
+
+class UserFunction:
+    """A def or lambda of the program: called by the program, or by PyTorch (hooks, jacobian, gradcheck)."""
+
+    def __init__(self, interpreter: _Interpreter, node: ast.FunctionDef | ast.Lambda, frame: _Frame,
+                 defaults: list, kw_defaults: list, grad_mode: bool | None = None) -> None:
+        self.interpreter = interpreter
+        self.node = node
+        self.name = node.name if isinstance(node, ast.FunctionDef) else "<lambda>"
+        self.frame = frame
+        self.defaults = defaults
+        self.kw_defaults = kw_defaults
+        self.grad_mode = grad_mode
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.interpreter.call_function(self, args, kwargs)
+
+    def __repr__(self) -> str:
+        return f"<function {self.name} at 0x{id(self):x}>"
+
+
+_BINARY: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.MatMult: operator.matmul,
+    ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow,
+    ast.LShift: operator.lshift, ast.RShift: operator.rshift, ast.BitOr: operator.or_, ast.BitXor: operator.xor,
+    ast.BitAnd: operator.and_,
+}
+_IN_PLACE: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: operator.iadd, ast.Sub: operator.isub, ast.Mult: operator.imul, ast.MatMult: operator.imatmul,
+    ast.Div: operator.itruediv, ast.FloorDiv: operator.ifloordiv, ast.Mod: operator.imod, ast.Pow: operator.ipow,
+    ast.LShift: operator.ilshift, ast.RShift: operator.irshift, ast.BitOr: operator.ior,
+    ast.BitXor: operator.ixor, ast.BitAnd: operator.iand,
+}
+_UNARY = {ast.UAdd: operator.pos, ast.USub: operator.neg, ast.Not: operator.not_, ast.Invert: operator.invert}
+_COMPARE = {
+    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt,
+    ast.GtE: operator.ge, ast.Is: operator.is_, ast.IsNot: operator.is_not,
+    ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b,
+}
+_GRAD_MODES = {"torch.no_grad()": False, "no_grad()": False, "torch.enable_grad()": True, "enable_grad()": True,
+               "torch.inference_mode()": False}
+# the context managers a with block may use: PyTorch's grad modes and saved-tensor hooks
+_CONTEXTS = (torch.no_grad, torch.enable_grad, torch.set_grad_enabled, torch.inference_mode,
+             torch.autograd.graph.saved_tensors_hooks, torch.autograd.detect_anomaly,
+             torch.autograd.set_detect_anomaly)
+
+
+class _Interpreter:
+    """One run of one program; ``run`` walks the tree, the ``_s_*`` and ``_e_*`` methods carry out its nodes."""
+
+    def __init__(self, source: str, limits: Limits) -> None:
+        self.source = source
+        self.limits = limits
+        self.out = io.StringIO()
+        self.printed = 0
+        self.api = Api(self, limits, self._print)
+        self.globals = _Frame(None, "")
+        self.frame = self.globals  # the scope of the statement running now
+        self.line = 1
+        self.steps_left = limits.steps
+        self.depth = 0
+        self.quiet = 0  # above 0 while recording a graph: hooks a program set must not print twice
+        self.steps: list[ProgramStep] = []
+        self.sink: list[ProgramStep] | None = self.steps  # where steps go now; None while not recording
+        self.steps_skipped = 0
+        self.graphs: list[ProgramGraph] = []
+        self.graphs_skipped = 0
+        self.plots: list[PlotCall] = []
+        self.last_graph: int | None = None
+        self.shown: str | None = None
+        self.handling: list[BaseException] = []  # the exceptions the except blocks now running handle
+        self._statements = {cls: getattr(self, f"_s_{cls.__name__}") for cls in _statement_types()}
+        self._expressions = {cls: getattr(self, f"_e_{cls.__name__}") for cls in _expression_types()}
+
+    # -- the run
+
+    def run(self, tree: ast.Module, device: str, dtype: torch.dtype | None) -> ProgramRun:
+        error = None
+        with _TorchState(device, dtype):
+            recursion = sys.getrecursionlimit()
+            sys.setrecursionlimit(max(recursion, _RECURSION))
+            try:
+                torch.manual_seed(0)  # a shared link shows everyone the same numbers
+                self._block(tree.body, self.globals)
+                last = tree.body[-1] if tree.body else None
+                if not (isinstance(last, ast.Expr) and self.steps and self.steps[-1].line == last.lineno):
+                    self.shown = None
+            except LimitExceeded as err:
+                error = ProgramError(self.line, "LimitExceeded", f"line {self.line}: {err.message}")
+            except RecursionError:
+                error = ProgramError(self.line, "LimitExceeded",
+                                     f"line {self.line}: calls nest too deeply; at most {self.limits.depth}")
+            except Exception as err:  # the program's own error, shown as a notebook shows it
+                error = ProgramError(self.line, type(err).__name__, str(err))
+            finally:
+                sys.setrecursionlimit(recursion)
+            if error is not None:
+                self._keep(ProgramStep(self.line, "error", stdout=self.printed, scope=""))
+            tensors = self._tensor_rows()
+        return ProgramRun(source=self.source, stdout=self.out.getvalue(), tensors=tensors, graphs=tuple(self.graphs),
+                          steps=tuple(self.steps), plots=tuple(self.plots), error=error, shown=self.shown,
+                          graphs_skipped=self.graphs_skipped, steps_skipped=self.steps_skipped)
+
+    def _tensor_rows(self) -> tuple[TensorRow, ...]:
+        rows, first = [], {}
+        for name, value in self.globals.names.items():
+            if isinstance(value, torch.Tensor):
+                rows.append(_tensor_row(name, value, first.get(id(value))))
+                first.setdefault(id(value), name)
+        return tuple(rows)
+
+    # -- statements
+
+    def _block(self, body: list[ast.stmt], frame: _Frame) -> _Signal | None:
+        for statement in body:
+            signal = self._statement(statement, frame)
+            if signal is not None:
+                return signal
+        return None
+
+    def _statement(self, node: ast.stmt, frame: _Frame) -> _Signal | None:
+        self.steps_left -= 1
+        if self.steps_left < 0:
+            raise LimitExceeded(f"the program ran more than {self.limits.steps:,} steps")
+        self.line = node.lineno
+        signal = self._statements[node.__class__](node, frame)
+        if self.sink is not None and not self.quiet and not isinstance(node, _COMPOUND):
+            self._keep(ProgramStep(node.lineno, "run", _bound(node, frame), frame.scope, self.shown,
+                                   self.printed, self.last_graph))
+        self.last_graph = None
+        return signal
+
+    def _keep(self, step: ProgramStep) -> None:
+        if self.sink is None:
+            return
+        if len(self.steps) >= self.limits.recorded_steps and self.sink is self.steps:
+            self.steps_skipped += 1
+            return
+        self.sink.append(step)
+
+    def _s_Expr(self, node: ast.Expr, frame: _Frame) -> None:
+        value = self._e(node.value, frame)
+        # a docstring is no output; a notebook shows any other bare expression's value
+        docstring = isinstance(node.value, ast.Constant) and isinstance(value, str)
+        self.shown = _shown(value) if not docstring and (self.sink is not None or frame is self.globals) else None
+
+    def _s_Assign(self, node: ast.Assign, frame: _Frame) -> None:
+        value = self._e(node.value, frame)
+        for target in node.targets:
+            self._assign(target, value, frame)
+        self.shown = None
+
+    def _s_AnnAssign(self, node: ast.AnnAssign, frame: _Frame) -> None:
+        if node.value is not None:
+            self._assign(node.target, self._e(node.value, frame), frame)
+        self.shown = None
+
+    def _s_AugAssign(self, node: ast.AugAssign, frame: _Frame) -> None:
+        self.shown = None
+        op = _IN_PLACE[node.op.__class__]
+        target = node.target
+        if isinstance(target, ast.Name):
+            frame.names[target.id] = self._operate(op, node.op, self._lookup(target.id, frame, target),
+                                                   self._e(node.value, frame))
+        elif isinstance(target, ast.Subscript):
+            owner, index = self._e(target.value, frame), self._index(target.slice, frame)
+            operator.setitem(owner, index, self._operate(op, node.op, owner[index], self._e(node.value, frame)))
+        else:
+            owner = self._e(target.value, frame)
+            new = self._operate(op, node.op, self.api.attribute(owner, target.attr), self._e(node.value, frame))
+            self.api.set_attribute(owner, target.attr, new)
+
+    def _s_Delete(self, node: ast.Delete, frame: _Frame) -> None:
+        self.shown = None
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                if target.id not in frame.names:
+                    raise NameError(f"name '{target.id}' is not defined")
+                del frame.names[target.id]
+            elif isinstance(target, ast.Subscript):
+                operator.delitem(self._e(target.value, frame), self._index(target.slice, frame))
+            else:
+                raise ProgramRefused("program mode deletes names and items, not attributes", *_where(target))
+
+    def _s_Pass(self, node: ast.Pass, frame: _Frame) -> None:
+        self.shown = None
+
+    def _s_Break(self, node: ast.Break, frame: _Frame) -> _Signal:
+        return _BREAK
+
+    def _s_Continue(self, node: ast.Continue, frame: _Frame) -> _Signal:
+        return _CONTINUE
+
+    def _s_Return(self, node: ast.Return, frame: _Frame) -> _Signal:
+        return _Signal("return", self._e(node.value, frame) if node.value is not None else None)
+
+    def _s_Assert(self, node: ast.Assert, frame: _Frame) -> None:
+        self.shown = None
+        if not self._e(node.test, frame):
+            raise AssertionError(self._e(node.msg, frame)) if node.msg is not None else AssertionError()
+
+    def _s_Raise(self, node: ast.Raise, frame: _Frame) -> None:
+        if node.exc is None:
+            if not self.handling:
+                raise RuntimeError("No active exception to reraise")
+            raise self.handling[-1]
+        error = self._e(node.exc, frame)
+        if isinstance(error, type) and issubclass(error, Exception):
+            error = error()
+        if not isinstance(error, Exception):
+            raise TypeError("exceptions must derive from BaseException")
+        raise error
+
+    def _s_If(self, node: ast.If, frame: _Frame) -> _Signal | None:
+        self._keep_compound(node, frame)
+        return self._block(node.body if self._e(node.test, frame) else node.orelse, frame)
+
+    def _keep_compound(self, node: ast.stmt, frame: _Frame) -> None:
+        """A step for the header line of an if, for, while, with or try, as it is reached."""
+        self.shown = None
+        if self.sink is not None and not self.quiet:
+            self._keep(ProgramStep(node.lineno, "run", (), frame.scope, None, self.printed))
+
+    def _s_For(self, node: ast.For, frame: _Frame) -> _Signal | None:
+        self._keep_compound(node, frame)
+        items = self._e(node.iter, frame)
+        if not isinstance(items, torch.Tensor | np.ndarray | range | list | tuple | str | dict):
+            items = bounded(items, self.limits)
+        count = len(items)
+        if count > self.limits.iterations:
+            raise LimitExceeded(f"a loop of {count:,} iterations; a loop runs at most {self.limits.iterations:,}")
+        recording, skipped = self.sink, 0
+        try:
+            for i, item in enumerate(items):
+                kept = i < _FIRST or i >= count - _LAST
+                self.sink = recording if kept else None
+                if kept and skipped:
+                    self._skipped(node, frame, skipped)
+                    skipped = 0
+                skipped += not kept
+                self._assign(node.target, item, frame)
+                signal = self._block(node.body, frame)
+                if signal is _BREAK:
+                    break
+                if signal is not None and signal is not _CONTINUE:
+                    return signal
+            else:
+                self.sink = recording
+                return self._block(node.orelse, frame)
+        finally:
+            self.sink = recording
+            if skipped:
+                self._skipped(node, frame, skipped)
+        return None
+
+    def _skipped(self, node: ast.stmt, frame: _Frame, count: int) -> None:
+        if self.sink is not None:
+            self._keep(ProgramStep(node.lineno, "skipped", (), frame.scope, None, self.printed, skipped=count))
+
+    def _s_While(self, node: ast.While, frame: _Frame) -> _Signal | None:
+        self._keep_compound(node, frame)
+        recording, last, i, result = self.sink, deque(maxlen=_LAST), 0, None
+        try:
+            while self._e(node.test, frame):
+                i += 1
+                if i > self.limits.iterations:
+                    raise LimitExceeded(f"a while loop ran more than {self.limits.iterations:,} iterations")
+                if recording is not None and i > _FIRST:
+                    self.sink = []  # kept aside: only the last iterations are kept
+                    last.append(self.sink)
+                signal = self._block(node.body, frame)
+                if signal is _BREAK:
+                    break
+                if signal is not None and signal is not _CONTINUE:
+                    result = signal
+                    break
+            else:
+                self.sink = recording
+                result = self._block(node.orelse, frame)
+        finally:
+            self.sink = recording
+            if recording is not None and i > _FIRST:
+                held = [list(steps) for steps in last]
+                self._skipped(node, frame, i - _FIRST - len(held))
+                for steps in held:
+                    for step in steps:
+                        self._keep(step)
+        return result
+
+    def _s_With(self, node: ast.With, frame: _Frame) -> _Signal | None:
+        self._keep_compound(node, frame)
+        return self._with(node.items, node.body, frame)
+
+    def _with(self, items: list[ast.withitem], body: list[ast.stmt], frame: _Frame) -> _Signal | None:
+        if not items:
+            return self._block(body, frame)
+        manager = self._e(items[0].context_expr, frame)
+        if not isinstance(manager, _CONTEXTS):
+            raise TypeError(f"program mode's with blocks take torch.no_grad(), torch.enable_grad(), "
+                            f"torch.set_grad_enabled(...) or saved_tensors_hooks(...), not {type(manager).__name__}")
+        with manager as value:  # a PyTorch context manager, checked just above
+            if items[0].optional_vars is not None:
+                self._assign(items[0].optional_vars, value, frame)
+            return self._with(items[1:], body, frame)
+
+    def _s_Try(self, node: ast.Try, frame: _Frame) -> _Signal | None:
+        self._keep_compound(node, frame)
+        try:
+            signal = self._block(node.body, frame)
+        except Exception as err:  # LimitExceeded is no Exception: a program cannot catch a bound
+            handler = self._handler(node.handlers, err, frame)
+            if handler is None:
+                raise
+            self.handling.append(err)
+            try:
+                if handler.name:
+                    frame.names[handler.name] = err
+                signal = self._block(handler.body, frame)
+            finally:
+                self.handling.pop()
+        else:
+            if signal is None:
+                signal = self._block(node.orelse, frame)
+        finally:
+            if node.finalbody:
+                final = self._block(node.finalbody, frame)
+                if final is not None:
+                    return final  # noqa: B012  as Python does: the finally block's return wins
+        return signal
+
+    def _handler(self, handlers: list[ast.ExceptHandler], err: Exception, frame: _Frame) -> ast.ExceptHandler | None:
+        for handler in handlers:
+            if handler.type is None:
+                return handler
+            kinds = self._e(handler.type, frame)
+            kinds = kinds if isinstance(kinds, tuple) else (kinds,)
+            if any(isinstance(kind, type) and issubclass(kind, Exception) and isinstance(err, kind) for kind in kinds):
+                return handler
+        return None
+
+    def _s_FunctionDef(self, node: ast.FunctionDef, frame: _Frame) -> None:
+        self.shown = None
+        modes = [_GRAD_MODES[ast.unparse(d)] for d in node.decorator_list]
+        frame.names[node.name] = self._function(node, frame, modes[0] if modes else None)
+
+    def _function(self, node: ast.FunctionDef | ast.Lambda, frame: _Frame, grad_mode: bool | None) -> UserFunction:
+        defaults = [self._e(d, frame) for d in node.args.defaults]
+        kw_defaults = [self._e(d, frame) if d is not None else _MISSING for d in node.args.kw_defaults]
+        return UserFunction(self, node, frame, defaults, kw_defaults, grad_mode)
+
+    def _s_ClassDef(self, node: ast.ClassDef, frame: _Frame) -> None:
+        self.shown = None
+        base = self._e(node.bases[0], frame)
+        if base is not torch.autograd.Function:
+            raise TypeError(f"class {node.name} must derive from torch.autograd.Function in program mode")
+        methods = {item.name: self._function(item, frame, None) for item in node.body
+                   if isinstance(item, ast.FunctionDef)}
+        frame.names[node.name] = _function_class(node.name, methods)
+
+    def _s_Import(self, node: ast.Import, frame: _Frame) -> None:
+        self.shown = None
+        for alias in node.names:
+            if alias.asname:
+                frame.names[alias.asname] = self.api.namespaces[alias.name]
+            else:
+                head = alias.name.partition(".")[0]
+                frame.names[head] = self.api.namespaces[head]
+
+    def _s_ImportFrom(self, node: ast.ImportFrom, frame: _Frame) -> None:
+        self.shown = None
+        namespace = self.api.namespaces[node.module]
+        for alias in node.names:
+            frame.names[alias.asname or alias.name] = namespace.members[alias.name]
+
+    # -- names and assignment
+
+    def _lookup(self, name: str, frame: _Frame, node: ast.AST) -> Any:
+        scope: _Frame | None = frame
+        while scope is not None:
+            if name in scope.names:
+                return scope.names[name]
+            scope = scope.parent
+        if name in self.api.builtins:
+            return self.api.builtins[name]
+        raise NameError(f"name '{name}' is not defined")
+
+    def _assign(self, target: ast.expr, value: Any, frame: _Frame) -> None:
+        if isinstance(target, ast.Name):
+            frame.names[target.id] = value
+        elif isinstance(target, ast.Tuple | ast.List):
+            self._unpack(target.elts, value, frame)
+        elif isinstance(target, ast.Subscript):
+            operator.setitem(self._e(target.value, frame), self._index(target.slice, frame), value)
+        elif isinstance(target, ast.Attribute):
+            self.api.set_attribute(self._e(target.value, frame), target.attr, value)
+        elif isinstance(target, ast.Starred):
+            self._assign(target.value, value, frame)
+        else:
+            raise ProgramRefused("program mode assigns to names, items and attributes", *_where(target))
+
+    def _unpack(self, targets: list[ast.expr], value: Any, frame: _Frame) -> None:
+        items = list(bounded(value, self.limits))
+        starred = [i for i, t in enumerate(targets) if isinstance(t, ast.Starred)]
+        if not starred:
+            if len(items) != len(targets):
+                if len(items) > len(targets):
+                    raise ValueError(f"too many values to unpack (expected {len(targets)})")
+                raise ValueError(f"not enough values to unpack (expected {len(targets)}, got {len(items)})")
+            for target, item in zip(targets, items, strict=True):
+                self._assign(target, item, frame)
+            return
+        s = starred[0]
+        after = len(targets) - s - 1
+        if len(items) < len(targets) - 1:
+            raise ValueError(f"not enough values to unpack (expected at least {len(targets) - 1}, got {len(items)})")
+        for target, item in zip(targets[:s], items[:s], strict=True):
+            self._assign(target, item, frame)
+        self._assign(targets[s], items[s:len(items) - after], frame)
+        for target, item in zip(targets[s + 1:], items[len(items) - after:], strict=True):
+            self._assign(target, item, frame)
+
+    # -- expressions
+
+    def _e(self, node: ast.expr, frame: _Frame) -> Any:
+        return self._expressions[node.__class__](node, frame)
+
+    def _e_Constant(self, node: ast.Constant, frame: _Frame) -> Any:
+        return node.value
+
+    def _e_Name(self, node: ast.Name, frame: _Frame) -> Any:
+        return self._lookup(node.id, frame, node)
+
+    def _e_Attribute(self, node: ast.Attribute, frame: _Frame) -> Any:
+        return self.api.attribute(self._e(node.value, frame), node.attr)
+
+    def _e_Subscript(self, node: ast.Subscript, frame: _Frame) -> Any:
+        return check_value(self._e(node.value, frame)[self._index(node.slice, frame)], self.limits)
+
+    def _index(self, node: ast.expr, frame: _Frame) -> Any:
+        if isinstance(node, ast.Tuple):
+            return tuple(self._index(elt, frame) for elt in node.elts)
+        return self._e(node, frame)
+
+    def _e_Slice(self, node: ast.Slice, frame: _Frame) -> slice:
+        return slice(*(self._e(part, frame) if part is not None else None for part in (node.lower, node.upper,
+                                                                                         node.step)))
+
+    def _e_BinOp(self, node: ast.BinOp, frame: _Frame) -> Any:
+        return self._operate(_BINARY[node.op.__class__], node.op, self._e(node.left, frame),
+                             self._e(node.right, frame))
+
+    def _operate(self, fn: Callable[[Any, Any], Any], op: ast.operator, left: Any, right: Any) -> Any:
+        kind = op.__class__
+        if kind is ast.Mult:
+            _check_repeat(left, right, self.limits)
+        elif kind is ast.Pow or kind is ast.LShift:
+            if kind is ast.Pow and type(left) is int:
+                return check_value(power(left, right, self.limits), self.limits)
+            if kind is ast.LShift and type(left) is int and type(right) is int and right > 64 * self.limits.items:
+                raise LimitExceeded(f"{left} << {right} has more digits than a program may hold")
+        elif kind is ast.Mod and isinstance(left, str):
+            return percent_format(left, right, self.limits)
+        if type(left) is torch.Tensor and type(right) is torch.Tensor and left.shape != right.shape:
+            _check_broadcast(left.shape, right.shape, self.limits)
+        return check_value(fn(left, right), self.limits)
+
+    def _e_UnaryOp(self, node: ast.UnaryOp, frame: _Frame) -> Any:
+        return _UNARY[node.op.__class__](self._e(node.operand, frame))
+
+    def _e_BoolOp(self, node: ast.BoolOp, frame: _Frame) -> Any:
+        value = None
+        for operand in node.values:
+            value = self._e(operand, frame)
+            if (not value) if isinstance(node.op, ast.And) else value:
+                return value
+        return value
+
+    def _e_Compare(self, node: ast.Compare, frame: _Frame) -> Any:
+        left = self._e(node.left, frame)
+        result: Any = True
+        for op, comparator in zip(node.ops, node.comparators, strict=True):
+            right = self._e(comparator, frame)
+            result = _COMPARE[op.__class__](left, right)
+            if len(node.ops) > 1 and not result:
+                return result
+            left = right
+        return result
+
+    def _e_IfExp(self, node: ast.IfExp, frame: _Frame) -> Any:
+        return self._e(node.body if self._e(node.test, frame) else node.orelse, frame)
+
+    def _e_NamedExpr(self, node: ast.NamedExpr, frame: _Frame) -> Any:
+        value = self._e(node.value, frame)
+        frame.names[node.target.id] = value
+        return value
+
+    def _items(self, elts: list[ast.expr], frame: _Frame) -> list:
+        found: list = []
+        for elt in elts:
+            if isinstance(elt, ast.Starred):
+                found.extend(bounded(self._e(elt.value, frame), self.limits))
+            else:
+                found.append(self._e(elt, frame))
+        return check_value(found, self.limits)
+
+    def _e_List(self, node: ast.List, frame: _Frame) -> list:
+        return self._items(node.elts, frame)
+
+    def _e_Tuple(self, node: ast.Tuple, frame: _Frame) -> tuple:
+        return tuple(self._items(node.elts, frame))
+
+    def _e_Set(self, node: ast.Set, frame: _Frame) -> set:
+        return set(self._items(node.elts, frame))
+
+    def _e_Dict(self, node: ast.Dict, frame: _Frame) -> dict:
+        found: dict = {}
+        for key, value in zip(node.keys, node.values, strict=True):
+            if key is None:
+                found.update(self._e(value, frame))
+            else:
+                found[self._e(key, frame)] = self._e(value, frame)
+        return check_value(found, self.limits)
+
+    def _e_JoinedStr(self, node: ast.JoinedStr, frame: _Frame) -> str:
+        return check_value("".join(str(self._e(part, frame)) for part in node.values), self.limits)
+
+    def _e_FormattedValue(self, node: ast.FormattedValue, frame: _Frame) -> str:
+        value = self._e(node.value, frame)
+        value = {-1: lambda v: v, 115: str, 114: repr, 97: ascii}[node.conversion](value)
+        spec = self._e(node.format_spec, frame) if node.format_spec is not None else ""
+        return format_value(value, spec, self.limits)
+
+    def _e_Lambda(self, node: ast.Lambda, frame: _Frame) -> UserFunction:
+        return self._function(node, frame, None)
+
+    def _e_Starred(self, node: ast.Starred, frame: _Frame) -> Any:
+        raise ProgramRefused("a starred expression belongs in a call, a list or an assignment", *_where(node))
+
+    # -- comprehensions: their own scope, as in Python 3; a generator expression is built as a list
+
+    def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp,
+                       frame: _Frame, add: Callable[[_Frame], None]) -> None:
+        inner = _Frame(frame, frame.scope)
+        count = [0]
+
+        def loop(level: int) -> None:
+            generator = node.generators[level]
+            source = self._e(generator.iter, inner if level else frame)
+            for item in bounded(source, self.limits) if not isinstance(source, range) else source:
+                count[0] += 1
+                self.steps_left -= 1
+                if count[0] > self.limits.items or self.steps_left < 0:
+                    raise LimitExceeded(f"a comprehension of more than {self.limits.items:,} items")
+                self._assign(generator.target, item, inner)
+                if all(self._e(test, inner) for test in generator.ifs):
+                    if level + 1 < len(node.generators):
+                        loop(level + 1)
+                    else:
+                        add(inner)
+
+        loop(0)
+
+    def _e_ListComp(self, node: ast.ListComp, frame: _Frame) -> list:
+        found: list = []
+        self._comprehension(node, frame, lambda inner: found.append(self._e(node.elt, inner)))
+        return found
+
+    def _e_GeneratorExp(self, node: ast.GeneratorExp, frame: _Frame) -> Iterator:
+        return iter(self._e_ListComp(node, frame))  # type: ignore[arg-type]
+
+    def _e_SetComp(self, node: ast.SetComp, frame: _Frame) -> set:
+        found: set = set()
+        self._comprehension(node, frame, lambda inner: found.add(self._e(node.elt, inner)))
+        return found
+
+    def _e_DictComp(self, node: ast.DictComp, frame: _Frame) -> dict:
+        found: dict = {}
+
+        def add(inner: _Frame) -> None:
+            found[self._e(node.key, inner)] = self._e(node.value, inner)
+
+        self._comprehension(node, frame, add)
+        return found
+
+    # -- calls
+
+    def _e_Call(self, node: ast.Call, frame: _Frame) -> Any:
+        fn = self._e(node.func, frame)
+        args = self._items(node.args, frame)
+        kwargs: dict[str, Any] = {}
+        for keyword in node.keywords:
+            if keyword.arg is None:
+                kwargs.update(self._e(keyword.value, frame))
+            else:
+                kwargs[keyword.arg] = self._e(keyword.value, frame)
+        if isinstance(fn, UserFunction):
+            return self.call_function(fn, tuple(args), kwargs)
+        if isinstance(fn, Namespace):
+            raise TypeError(f"'module' object is not callable: {fn.path}")
+        line = self.line
+        result = fn(*args, **kwargs)
+        self.line = line  # a call into the program's own code (a hook, a Function) moved it
+        return check_value(result, self.limits)
+
+    def call_function(self, fn: UserFunction, args: tuple, kwargs: dict) -> Any:
+        """Call a program's def or lambda: bind its arguments, run its body in a new scope."""
+        self.depth += 1
+        line, caller = self.line, self.frame
+        try:
+            if self.depth > self.limits.depth:
+                raise LimitExceeded(f"calls nest more than {self.limits.depth} deep (recursion without an end?)")
+            self.steps_left -= 1
+            frame = _Frame(fn.frame, fn.name if fn.frame is self.globals or not fn.frame.scope
+                           else f"{fn.frame.scope}.{fn.name}")
+            frame.names.update(_bind(fn, args, kwargs))
+            self.frame = frame
+            if fn.grad_mode is None:
+                return self._body(fn, frame)
+            with torch.set_grad_enabled(fn.grad_mode):
+                return self._body(fn, frame)
+        finally:
+            self.depth -= 1
+            self.line, self.frame = line, caller
+
+    def _body(self, fn: UserFunction, frame: _Frame) -> Any:
+        if isinstance(fn.node, ast.Lambda):
+            return self._e(fn.node.body, frame)
+        signal = self._block(fn.node.body, frame)
+        return signal.value if signal is not None and signal.kind == "return" else None
+
+    # -- what the interpreter records: backward calls and plots (the hooks program_api calls)
+
+    def autograd_call(self, call: str, outputs: Any, inputs: Any, run: Callable[[], Any]) -> Any:
+        """Run a backward() or autograd.grad call, recording the graph behind its first output as it was."""
+        output = outputs[0] if isinstance(outputs, list | tuple) and outputs else outputs
+        recordable = isinstance(output, torch.Tensor) and output.grad_fn is not None
+        if not recordable or len(self.graphs) >= self.limits.graphs:
+            self.graphs_skipped += recordable
+            return run()
+        line = self.line
+        live, graph = self._graph(output)
+        result = run()
+        self.line = line
+        found = result if call == "autograd.grad" else None
+        self.graphs.append(ProgramGraph(line, call, _with_grads(graph, live, inputs, found)))
+        self.last_graph = len(self.graphs) - 1
+        return result
+
+    def _graph(self, output: torch.Tensor) -> tuple[list[torch.Tensor], Graph]:
+        known = self._labeled()
+        named = {id(entry.tensor) for entry in known}
+        for fn in node_ids(output):
+            leaf = getattr(fn, "variable", None)  # AccumulateGrad's leaf: PyTorch's own attribute
+            if leaf is not None and id(leaf) not in named:
+                named.add(id(leaf))
+                known.append(Labeled(leaf, f"leaf {len(known)}", "", "input"))
+        live = [entry.tensor for entry in known]
+        if id(output) not in named:
+            live.append(output)
+        self.quiet += 1
+        try:
+            graph = record(output, known, backward="none")
+        finally:
+            self.quiet -= 1
+        return live, graph
+
+    def _labeled(self) -> list[Labeled]:
+        """The tensors the program has named, innermost scope first, each once."""
+        found, seen = [], set()
+        scope: _Frame | None = self.frame
+        while scope is not None:
+            for name, value in scope.names.items():
+                if isinstance(value, torch.Tensor) and id(value) not in seen:
+                    seen.add(id(value))
+                    found.append(Labeled(value, name, name, _role(value)))
+            scope = scope.parent
+        return found
+
+    def plot(self, name: str, args: tuple, kwargs: dict) -> None:
+        self.plots.append(PlotCall(self.line, name, tuple(_plot_value(a) for a in args),
+                                   tuple((k, _plot_value(v)) for k, v in kwargs.items())))
+
+    def _print(self, *args: Any, sep: str | None = " ", end: str | None = "\n", flush: bool = False) -> None:
+        if self.quiet:
+            return
+        text = io.StringIO()
+        print(*args, sep=sep, end=end, file=text)
+        written = text.getvalue()
+        self.printed += len(written)
+        if self.printed > self.limits.output:
+            raise LimitExceeded(f"the program printed more than {self.limits.output:,} characters")
+        self.out.write(written)
+
+
+# -- helpers -------------------------------------------------------------------------------------------------
+
+_MISSING = object()
+_COMPOUND = (ast.If, ast.For, ast.While, ast.With, ast.Try)
+
+
+def _statement_types() -> list[type]:
+    return [ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Delete, ast.Pass, ast.Break, ast.Continue,
+            ast.Return, ast.Assert, ast.Raise, ast.If, ast.For, ast.While, ast.With, ast.Try, ast.FunctionDef,
+            ast.ClassDef, ast.Import, ast.ImportFrom]
+
+
+def _expression_types() -> list[type]:
+    return [ast.Constant, ast.Name, ast.Attribute, ast.Subscript, ast.Slice, ast.BinOp, ast.UnaryOp, ast.BoolOp,
+            ast.Compare, ast.IfExp, ast.NamedExpr, ast.List, ast.Tuple, ast.Set, ast.Dict, ast.JoinedStr,
+            ast.FormattedValue, ast.Lambda, ast.Starred, ast.ListComp, ast.GeneratorExp, ast.SetComp,
+            ast.DictComp, ast.Call]
+
+
+def _where(node: ast.AST) -> tuple[int, int]:
+    return getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1
+
+
+def _bind(fn: UserFunction, args: tuple, kwargs: dict) -> dict[str, Any]:
+    """The call's arguments bound to the def's parameters, as Python binds them."""
+    spec = fn.node.args
+    positional = [a.arg for a in spec.posonlyargs + spec.args]
+    bound: dict[str, Any] = {}
+    if len(args) > len(positional) and spec.vararg is None:
+        raise TypeError(f"{fn.name}() takes {len(positional)} positional arguments but {len(args)} were given")
+    bound.update(zip(positional, args, strict=False))
+    if spec.vararg is not None:
+        bound[spec.vararg.arg] = tuple(args[len(positional):])
+    extra = {}
+    names = set(positional) | {a.arg for a in spec.kwonlyargs}
+    for name, value in kwargs.items():
+        if name in bound and name in positional:
+            raise TypeError(f"{fn.name}() got multiple values for argument '{name}'")
+        if name in names:
+            bound[name] = value
+        elif spec.kwarg is not None:
+            extra[name] = value
+        else:
+            raise TypeError(f"{fn.name}() got an unexpected keyword argument '{name}'")
+    defaults = dict(zip(positional[len(positional) - len(fn.defaults):], fn.defaults, strict=True))
+    defaults.update({a.arg: d for a, d in zip(spec.kwonlyargs, fn.kw_defaults, strict=True) if d is not _MISSING})
+    missing = [name for name in [*positional, *(a.arg for a in spec.kwonlyargs)]
+               if name not in bound and name not in defaults]
+    if missing:
+        raise TypeError(f"{fn.name}() missing {len(missing)} required argument{'s' * (len(missing) > 1)}: "
+                        + ", ".join(f"'{m}'" for m in missing))
+    for name, value in defaults.items():
+        bound.setdefault(name, value)
+    if spec.kwarg is not None:
+        bound[spec.kwarg.arg] = extra
+    return bound
+
+
+def _function_class(name: str, methods: dict[str, UserFunction]) -> type:
+    """A real ``torch.autograd.Function`` subclass whose methods run the program's bodies (see the NOTE)."""
+    forward, backward = methods.get("forward"), methods.get("backward")
+    setup = methods.get("setup_context")
+    if forward is None or backward is None:
+        raise TypeError(f"class {name} needs @staticmethod forward and backward")
+
+    if setup is None:
+        def run_forward(ctx: Any, *args: Any, **kwargs: Any) -> Any:
+            return forward(Ctx(ctx), *args, **kwargs)
+    else:
+        def run_forward(*args: Any, **kwargs: Any) -> Any:
+            return forward(*args, **kwargs)
+
+    def run_backward(ctx: Any, *grads: Any) -> Any:
+        return backward(Ctx(ctx), *grads)
+
+    body: dict[str, Any] = {"forward": staticmethod(run_forward), "backward": staticmethod(run_backward),
+                            "__module__": "__main__", "__qualname__": name}
+    if setup is not None:
+        body["setup_context"] = staticmethod(lambda ctx, inputs, output: setup(Ctx(ctx), inputs, output))
+    return type(name, (torch.autograd.Function,), body)
+
+
+def _check_repeat(left: Any, right: Any, limits: Limits) -> None:
+    """Refuse ``"ab" * 10**9`` and ``[0] * 10**9`` before Python builds them."""
+    for seq, n in ((left, right), (right, left)):
+        if isinstance(seq, str | list | tuple) and isinstance(n, int) and len(seq) * n > limits.items * 10:
+            raise LimitExceeded(f"repeating {len(seq):,} items {n:,} times makes more than a program may hold")
+
+
+def _check_broadcast(a: torch.Size, b: torch.Size, limits: Limits) -> None:
+    total = 1
+    for i in range(1, max(len(a), len(b)) + 1):
+        total *= max(a[-i] if i <= len(a) else 1, b[-i] if i <= len(b) else 1)
+    if total > limits.elements:
+        raise LimitExceeded(f"broadcasting {tuple(a)} with {tuple(b)} makes {total:,} elements; "
+                            f"at most {limits.elements:,}")
+
+
+def _role(tensor: torch.Tensor) -> str:
+    if tensor.grad_fn is not None:
+        return "intermediate"
+    return "input" if tensor.requires_grad else "constant"
+
+
+def _plain(tensor: torch.Tensor | None) -> Any:
+    return None if tensor is None else tensor.detach().cpu().tolist()
+
+
+def _readable_grad(tensor: torch.Tensor) -> torch.Tensor | None:
+    return tensor.grad if tensor.is_leaf or tensor.retains_grad else None  # a non-leaf's .grad warns
+
+
+def _with_grads(graph: Graph, live: list[torch.Tensor], inputs: Any, found: Any) -> Graph:
+    """The graph recorded before a backward call, with the gradients the call produced."""
+    given = {}
+    if found is not None:
+        wanted = [inputs] if isinstance(inputs, torch.Tensor) else list(inputs or ())
+        given = {id(t): g for t, g in zip(wanted, found, strict=False)}
+    tensors = []
+    for info, tensor in zip(graph.tensors, live, strict=False):
+        grad = given[id(tensor)] if id(tensor) in given else (None if found is not None else _readable_grad(tensor))
+        tensors.append(dataclasses.replace(info, grad=_plain(grad)))
+    return dataclasses.replace(graph, tensors=tuple(tensors) + graph.tensors[len(tensors):])
+
+
+def _tensor_row(name: str, tensor: torch.Tensor, same_as: str | None) -> TensorRow:
+    return TensorRow(
+        name=name, shape=tuple(tensor.shape), dtype=str(tensor.dtype), data=_plain(tensor),
+        grad=_plain(_readable_grad(tensor)), requires_grad=tensor.requires_grad, is_leaf=tensor.is_leaf,
+        grad_fn=type(tensor.grad_fn).__name__ if tensor.grad_fn is not None else None,
+        retains_grad=tensor.retains_grad, device=str(tensor.device), same_as=same_as,
+    )
+
+
+def _plot_value(value: Any) -> Any:
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    # np.asarray, as matplotlib does: a tensor that requires grad is refused with PyTorch's own message
+    return np.asarray(value, dtype=float).tolist()
+
+
+def _summary(value: Any) -> str:
+    if isinstance(value, torch.Tensor):
+        if value.numel() <= 8:
+            return " ".join(repr(value).split())[:160]
+        grad_fn = f", grad_fn={type(value.grad_fn).__name__}" if value.grad_fn is not None else ""
+        wants = ", requires_grad=True" if value.requires_grad and value.grad_fn is None else ""
+        return f"tensor of shape {tuple(value.shape)}, {value.dtype}{grad_fn}{wants}"
+    if isinstance(value, UserFunction):
+        return f"function {value.name}"
+    if isinstance(value, Namespace):
+        return f"module {value.path}"
+    text = " ".join(repr(value).split())
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _shown(value: Any) -> str | None:
+    return None if value is None else repr(value)
+
+
+def _bound(node: ast.stmt, frame: _Frame) -> tuple[tuple[str, str], ...]:
+    """The names a statement bound or changed, each with a short summary of its value now."""
+    names = _names_of(node)
+    found = []
+    for name in names:
+        scope: _Frame | None = frame
+        while scope is not None and name not in scope.names:
+            scope = scope.parent
+        if scope is not None:
+            if not isinstance(scope.names[name], Namespace) or isinstance(node, ast.Import | ast.ImportFrom):
+                found.append((name, _summary(scope.names[name])))
+    return tuple(found)
+
+
+def _names_of(node: ast.stmt) -> list[str]:
+    targets: list[ast.AST] = []
+    if isinstance(node, ast.Assign):
+        targets = list(node.targets)
+    elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+        targets = [node.target]
+    elif isinstance(node, ast.FunctionDef | ast.ClassDef):
+        return [node.name]
+    elif isinstance(node, ast.Import | ast.ImportFrom):
+        return [a.asname or a.name.partition(".")[0] for a in node.names]
+    elif isinstance(node, ast.Expr):
+        return _receiver(node.value)
+    names: list[str] = []
+    for target in targets:
+        for sub in ast.walk(target):
+            if isinstance(sub, ast.Name) and sub.id not in names and (
+                    isinstance(sub.ctx, ast.Store) or isinstance(node, ast.Expr | ast.AugAssign | ast.Assign)):
+                if isinstance(node, ast.Assign) and not _is_target_root(sub, node.targets):
+                    continue
+                names.append(sub.id)
+    return names[:8]
+
+
+def _receiver(value: ast.expr) -> list[str]:
+    """The name a method call is made on (``y`` in ``y.backward()``): the call may change it."""
+    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)):
+        return []
+    root = value.func.value
+    while isinstance(root, ast.Attribute | ast.Subscript | ast.Call):
+        root = root.func if isinstance(root, ast.Call) else root.value
+    return [root.id] if isinstance(root, ast.Name) else []
+
+
+def _is_target_root(name: ast.Name, targets: list[ast.expr]) -> bool:
+    """A name a target assigns to, or whose item or attribute it sets (``x`` in ``x[0] = 1``)."""
+    for target in targets:
+        stack = [target]
+        while stack:
+            item = stack.pop()
+            if item is name:
+                return True
+            if isinstance(item, ast.Tuple | ast.List):
+                stack.extend(item.elts)
+            elif isinstance(item, ast.Subscript | ast.Attribute | ast.Starred):
+                stack.append(item.value)
+    return False
+
+
+class _TorchState:
+    """PyTorch's global settings a program may change, put back as they were when it ends."""
+
+    def __init__(self, device: str, dtype: torch.dtype | None) -> None:
+        self.device = torch.device(device)
+        self.dtype = dtype
+
+    def __enter__(self) -> None:
+        self.grad = torch.is_grad_enabled()
+        self.anomaly = torch.is_anomaly_enabled()
+        self.default_dtype = torch.get_default_dtype()
+        if self.dtype is not None:
+            torch.set_default_dtype(self.dtype)
+        self.device_mode = torch.device(self.device) if self.device.type != "cpu" else None
+        if self.device_mode is not None:
+            self.device_mode.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.device_mode is not None:
+            self.device_mode.__exit__(None, None, None)
+        torch.set_grad_enabled(self.grad)
+        torch.set_anomaly_enabled(self.anomaly)
+        torch.set_default_dtype(self.default_dtype)
+
+
+def _dtype(name: str) -> torch.dtype:
+    dtypes = {"float32": torch.float32, "float64": torch.float64, "float16": torch.float16,
+              "bfloat16": torch.bfloat16}
+    if name.removeprefix("torch.") not in dtypes:
+        raise ExpressionError(f"program mode runs in {', '.join(dtypes)}, not {name}")
+    return dtypes[name.removeprefix("torch.")]

@@ -1,0 +1,484 @@
+"""The torch, numpy, math and matplotlib a program can reach: the allow-list's names bound to real objects.
+
+``explorer.language.allow_list`` names what a program may use; this module
+binds those names, once per run, to PyTorch's own functions (wrapped where a
+call must be sized before it allocates, or recorded as it runs), and says which
+attributes a value offers (``attribute``). Nothing else reaches an object's
+attributes for a program.
+
+NOTE [sizes checked before a call allocates]
+A result is checked after every call (``check_value``), but a call that asks for
+a billion elements would exhaust memory before that check. So the calls that
+make tensors, arrays and lists from sizes (``torch.ones(10**9)``) or from other
+values (``torch.cat``, ``torch.tensor`` of nested lists) are wrapped here to
+count what they would make first. Anything that slips past (a broadcast inside
+a library call) meets the worker's memory limit (``explorer.workers``).
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+from collections.abc import Callable, Iterable, Sized
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+import torch.nn.functional
+import torch.utils.hooks
+
+from ..language.allow_list import ATTRIBUTES, BUILTINS, CTX_RESERVED, MEMBERS
+from ..language.program import Limits, check_percent_format, format_fields, plain_format_spec
+
+__all__ = ["LimitExceeded", "Namespace", "Hooks", "Ctx", "Api", "kind_of"]
+
+
+class LimitExceeded(BaseException):
+    """A program passed one of its bounds (``Limits``).
+
+    A BaseException, so that a program's own ``except Exception`` cannot catch it
+    and run on past the bound.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Namespace:
+    """A module as a program sees it: only the members the allow-list names."""
+
+    __slots__ = ("path", "members")
+
+    def __init__(self, path: str, members: dict[str, Any]) -> None:
+        self.path = path
+        self.members = members
+
+    def __repr__(self) -> str:
+        return f"<module '{self.path}'>"
+
+
+class Hooks(Protocol):
+    """What the interpreter does for the calls it records."""
+
+    def autograd_call(self, call: str, outputs: Any, inputs: Any, run: Callable[[], Any]) -> Any: ...
+
+    def plot(self, name: str, args: tuple, kwargs: dict) -> None: ...
+
+
+class Ctx:
+    """The ``ctx`` a program's autograd Function sees: PyTorch's ctx, plus the values the program stores on it."""
+
+    __slots__ = ("real",)
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+
+    @property
+    def values(self) -> dict[str, Any]:
+        found = getattr(self.real, "_program_values", None)  # a fixed name of ours, on PyTorch's ctx object
+        if found is None:
+            found = {}
+            self.real._program_values = found
+        return found
+
+    def get(self, name: str) -> Any:
+        if name in ATTRIBUTES["ctx"]:
+            return getattr(self.real, name)  # a name from the allow-list
+        if name in self.values:
+            return self.values[name]
+        raise AttributeError(f"ctx has no '{name}': set it in forward (ctx.{name} = ...) before reading it")
+
+    def set(self, name: str, value: Any) -> None:
+        if name in CTX_RESERVED:
+            raise AttributeError(f"ctx.{name} is PyTorch's own; store your value under another name")
+        self.values[name] = value
+
+    def __repr__(self) -> str:
+        return repr(self.real)
+
+
+# -- kinds of values, and the attributes each offers ---------------------------------------------------------
+
+_KINDS: tuple[tuple[type, str], ...] = (
+    (torch.Tensor, "tensor"),
+    (torch.autograd.graph.Node, "node"),
+    (torch.Size, "size"),
+    (torch.dtype, "dtype"),
+    (torch.device, "device"),
+    (np.ndarray, "ndarray"),
+    (torch.nn.Module, "module"),
+    (torch.optim.Optimizer, "optimizer"),
+    (torch.utils.hooks.RemovableHandle, "handle"),
+    (torch.finfo, "finfo"),
+    (bool, "int"),
+    (int, "int"),
+    (float, "float"),
+    (str, "str"),
+    (list, "list"),
+    (tuple, "tuple"),
+    (dict, "dict"),
+    (set, "set"),
+    (frozenset, "set"),
+    (range, "range"),
+)
+_KIND_OF_TYPE: dict[type, str | None] = {}
+
+
+def kind_of(value: Any) -> str | None:
+    """The allow-list's kind of ``value`` ("tensor", "module", ...), or None for a value with no attributes."""
+    cls = type(value)
+    if cls not in _KIND_OF_TYPE:
+        if isinstance(value, type) and issubclass(value, torch.autograd.Function):
+            return "function_class"
+        _KIND_OF_TYPE[cls] = next((kind for base, kind in _KINDS if isinstance(value, base)), None)
+    return _KIND_OF_TYPE[cls]
+
+
+# -- sizes ---------------------------------------------------------------------------------------------------
+
+
+def _numel(value: Any) -> int:
+    if isinstance(value, torch.Tensor):
+        return value.numel()
+    if isinstance(value, np.ndarray):
+        return int(value.size)
+    return 1
+
+
+def _product(sizes: Iterable[Any]) -> int:
+    total = 1
+    for n in sizes:
+        total *= max(int(n), 0)
+    return total
+
+
+def _size_arguments(args: tuple, kwargs: dict, at: int = 0) -> int:
+    """Elements asked for by ``(2, 3)``, ``((2, 3),)`` or ``size=(2, 3)`` from position ``at`` on."""
+    size = kwargs.get("size", kwargs.get("shape"))
+    if size is None:
+        rest = args[at:]
+        size = rest[0] if len(rest) == 1 and isinstance(rest[0], tuple | list | torch.Size) else rest
+    if isinstance(size, int | torch.Tensor):
+        size = (size,)
+    return _product(n for n in size if isinstance(n, int | torch.Tensor | np.integer))
+
+
+def _nested(data: Any, most: int) -> int:
+    """Elements in nested lists or tuples, counting no further than ``most`` (an explicit stack)."""
+    count, stack = 0, [data]
+    while stack and count <= most:
+        item = stack.pop()
+        if isinstance(item, list | tuple):
+            stack.extend(item)
+        else:
+            count += _numel(item)
+    return count
+
+
+def _arange(args: tuple, kwargs: dict) -> int:
+    start, end, step = 0.0, None, 1.0
+    if len(args) == 1:
+        end = args[0]
+    elif len(args) >= 2:
+        start, end = args[0], args[1]
+        step = args[2] if len(args) > 2 else kwargs.get("step", 1.0)
+    start, end = kwargs.get("start", start), kwargs.get("end", kwargs.get("stop", end))
+    step = kwargs.get("step", step)
+    if end is None or not float(step):
+        return 0
+    return max(math.ceil((float(end) - float(start)) / float(step)), 0)
+
+
+def _steps(name: str, default: int) -> Callable[[tuple, dict], int]:
+    def count(args: tuple, kwargs: dict) -> int:
+        return int(args[2]) if len(args) > 2 else int(kwargs.get(name, default))
+
+    return count
+
+
+def _eye(args: tuple, kwargs: dict) -> int:
+    n = args[0] if args else kwargs.get("n", kwargs.get("N", 0))
+    m = args[1] if len(args) > 1 else kwargs.get("m", kwargs.get("M", n))
+    return int(n) * int(m if m is not None else n)
+
+
+def _data(args: tuple, kwargs: dict) -> int:
+    data = args[0] if args else kwargs.get("data", kwargs.get("object", ()))
+    if args and all(isinstance(a, int) for a in args) and not isinstance(data, bool):
+        return _product(args)  # torch.Tensor(2, 3): a size, as the legacy constructor reads it
+    return _nested(data, 10**12)
+
+
+def _joined(args: tuple, kwargs: dict) -> int:
+    items = args[0] if args else kwargs.get("tensors", ())
+    return sum(_numel(t) for t in items) if isinstance(items, list | tuple) else 0
+
+
+def _outer(args: tuple, kwargs: dict) -> int:
+    return _product(_numel(a) for a in args[:2])
+
+
+def _meshgrid(args: tuple, kwargs: dict) -> int:
+    items = args[0] if len(args) == 1 and isinstance(args[0], list | tuple) else args
+    return _product(_numel(a) for a in items) * max(len(items), 1)
+
+
+def _random_size(at: int) -> Callable[[tuple, dict], int]:
+    def count(args: tuple, kwargs: dict) -> int:
+        if "size" in kwargs:
+            return _size_arguments((), kwargs)
+        return _size_arguments(args, {}, at) if len(args) > at else 1
+
+    return count
+
+
+def _np_dims(args: tuple, kwargs: dict) -> int:
+    return _product(args)
+
+
+# calls counted before they run: (namespace, name) -> elements the call would make
+_COUNTED: dict[tuple[str, str], Callable[[tuple, dict], int]] = {
+    **{("torch", n): _size_arguments for n in ("ones", "zeros", "rand", "randn", "randperm")},
+    ("torch", "full"): lambda a, k: _size_arguments(a[:1], k),
+    ("torch", "randint"): _random_size(2),
+    ("torch", "normal"): _random_size(2),
+    ("torch", "arange"): _arange,
+    ("torch", "linspace"): _steps("steps", 100),
+    ("torch", "logspace"): _steps("steps", 100),
+    ("torch", "eye"): _eye,
+    **{("torch", n): _data for n in ("tensor", "as_tensor", "Tensor", "FloatTensor", "DoubleTensor", "LongTensor")},
+    **{("torch", n): _joined for n in ("cat", "concat", "stack", "hstack", "vstack")},
+    ("torch", "outer"): _outer,
+    ("torch", "meshgrid"): _meshgrid,
+    **{("numpy", n): lambda a, k: _size_arguments(a[:1], k) for n in ("zeros", "ones", "full")},
+    ("numpy", "linspace"): _steps("num", 50),
+    ("numpy", "arange"): _arange,
+    ("numpy", "eye"): _eye,
+    **{("numpy", n): _data for n in ("array", "asarray")},
+    **{("numpy", n): _joined for n in ("concatenate", "stack", "vstack", "hstack")},
+    ("numpy", "meshgrid"): _meshgrid,
+    **{("numpy.random", n): _np_dims for n in ("rand", "randn")},
+    **{("numpy.random", n): _random_size(2) for n in ("uniform", "normal", "randint")},
+    ("numpy.random", "random"): _random_size(0),
+    ("math", "factorial"): lambda a, k: int(a[0]) * 10 if a else 0,  # 1000! is 2,568 digits
+}
+_TENSOR_COUNTED = {"new_zeros": _size_arguments, "new_ones": _size_arguments, "new_tensor": _data,
+                   "expand": _size_arguments}
+
+
+def _counted(fn: Callable, count: Callable[[tuple, dict], int], name: str, limits: Limits) -> Callable:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            wanted = count(args, kwargs)
+        except (TypeError, ValueError, OverflowError):
+            wanted = 0  # arguments PyTorch will refuse with its own message
+        if wanted > limits.elements:
+            raise LimitExceeded(f"{name} would make {wanted:,} elements; a program's tensors and arrays "
+                                f"hold at most {limits.elements:,}")
+        return fn(*args, **kwargs)
+
+    call.__name__ = name
+    return call
+
+
+def check_value(value: Any, limits: Limits) -> Any:
+    """``value`` if it is within the run's bounds; LimitExceeded otherwise."""
+    if isinstance(value, torch.Tensor | np.ndarray):
+        if _numel(value) > limits.elements:
+            raise LimitExceeded(f"a tensor of {_numel(value):,} elements; a program's tensors and arrays hold "
+                                f"at most {limits.elements:,}")
+    elif isinstance(value, str):
+        if len(value) > limits.string:
+            raise LimitExceeded(f"a string of {len(value):,} characters; at most {limits.string:,}")
+    elif isinstance(value, list | tuple | dict | set):
+        if len(value) > limits.items:
+            raise LimitExceeded(f"a {type(value).__name__} of {len(value):,} items; at most {limits.items:,}")
+    elif type(value) is int and value.bit_length() > 64 * limits.items:
+        raise LimitExceeded(f"an integer of {value.bit_length():,} bits; at most {64 * limits.items:,}")
+    return value
+
+
+def bounded(items: Any, limits: Limits) -> Any:
+    """``items`` itself if it has a length within the bounds, else its items as a list, counted as they come."""
+    if isinstance(items, Sized) and not isinstance(items, dict | torch.Tensor | np.ndarray):
+        if len(items) > limits.items:
+            raise LimitExceeded(f"{len(items):,} items; a program's lists and loops over them hold at most "
+                                f"{limits.items:,}")
+        return items
+    if isinstance(items, torch.Tensor | np.ndarray | dict):
+        return items
+    found = []
+    for item in items:
+        found.append(item)
+        if len(found) > limits.items:
+            raise LimitExceeded(f"more than {limits.items:,} items; a program's lists hold at most {limits.items:,}")
+    return found
+
+
+# -- formatting without reaching attributes ------------------------------------------------------------------
+
+_CONVERT = {None: lambda v: v, "s": str, "r": repr, "a": ascii}
+
+
+def format_value(value: Any, spec: str, limits: Limits) -> str:
+    """``format(value, spec)`` for a plain spec only."""
+    return check_value(format(value, plain_format_spec(spec)), limits)
+
+
+def str_format(text: str, args: tuple, kwargs: dict, limits: Limits) -> str:
+    """``text.format(*args, **kwargs)`` with each field a plain position or name and a plain spec."""
+    parts, auto = [], 0
+    for literal, name, spec, conversion in format_fields(text):
+        parts.append(literal)
+        if name is None:
+            continue
+        if name == "":
+            name, auto = str(auto), auto + 1
+        value = args[int(name)] if name.isdigit() else kwargs[name]
+        parts.append(format_value(_CONVERT[conversion](value), spec, limits))
+    return check_value("".join(parts), limits)
+
+
+def percent_format(text: str, values: Any, limits: Limits) -> str:
+    check_percent_format(text)
+    return check_value(text % values, limits)
+
+
+# -- the namespaces ------------------------------------------------------------------------------------------
+
+_MODULE_OBJECTS: dict[str, Any] = {
+    "torch": torch, "torch.nn": torch.nn, "torch.nn.functional": torch.nn.functional, "torch.nn.init": torch.nn.init,
+    "torch.optim": torch.optim, "torch.autograd": torch.autograd, "torch.autograd.functional":
+    torch.autograd.functional, "torch.autograd.graph": torch.autograd.graph, "torch.linalg": torch.linalg,
+    "torch.cuda": torch.cuda, "math": math, "numpy": np, "numpy.random": np.random,
+}
+# an import path's members that are themselves namespaces
+_SUBMODULES = {"torch": {"nn", "optim", "autograd", "linalg", "cuda"}, "torch.nn": {"functional", "init"},
+               "torch.autograd": {"functional", "graph"}, "numpy": {"random"}, "matplotlib": {"pyplot", "pylab"}}
+
+
+def _member(module: Any, name: str) -> Any:
+    # ``name`` comes from allow_list.MEMBERS, never from a program's text
+    return getattr(module, name)
+
+
+class Api:
+    """One run's namespaces, builtins and attribute rules, bound to the interpreter's hooks."""
+
+    def __init__(self, hooks: Hooks, limits: Limits, print_: Callable[..., None]) -> None:
+        self.hooks = hooks
+        self.limits = limits
+        self.namespaces: dict[str, Namespace] = {}
+        for path in ("matplotlib.pyplot", "matplotlib.pylab"):
+            self.namespaces[path] = Namespace(path, {n: self._plot_call(n) for n in MEMBERS[path]})
+        for path in sorted(MEMBERS, key=lambda p: -p.count(".")):  # submodules first: parents hold them
+            if path not in self.namespaces:
+                self.namespaces[path] = Namespace(path, self._members(path))
+        self.builtins = self._builtins(print_)
+
+    def _members(self, path: str) -> dict[str, Any]:
+        members = {}
+        for name in MEMBERS[path]:
+            if name in _SUBMODULES.get(path, ()):
+                members[name] = self.namespaces[f"{path}.{name}"]
+                continue
+            value = _member(_MODULE_OBJECTS[path], name)
+            if (path, name) in _COUNTED:
+                value = _counted(value, _COUNTED[path, name], f"{path}.{name}", self.limits)
+            members[name] = value
+        if path == "torch.autograd":
+            members["grad"] = self._autograd("autograd.grad", torch.autograd.grad)
+            members["backward"] = self._autograd("autograd.backward", torch.autograd.backward)
+        return members
+
+    def _autograd(self, call: str, fn: Callable) -> Callable:
+        def run(outputs: Any, inputs: Any = None, *args: Any, **kwargs: Any) -> Any:
+            if call == "autograd.backward":
+                return self.hooks.autograd_call(call, outputs, inputs, lambda: fn(outputs, inputs, *args, **kwargs))
+            return self.hooks.autograd_call(call, outputs, inputs, lambda: fn(outputs, inputs, *args, **kwargs))
+
+        run.__name__ = call.rpartition(".")[2]
+        return run
+
+    def _plot_call(self, name: str) -> Callable:
+        def record(*args: Any, **kwargs: Any) -> None:
+            self.hooks.plot(name, args, kwargs)
+
+        record.__name__ = name
+        return record
+
+    # -- builtins
+
+    def _builtins(self, print_: Callable[..., None]) -> dict[str, Any]:
+        table = {name: _member(builtins, name) for name in BUILTINS}
+        limits = self.limits
+        for name in ("list", "tuple", "set", "frozenset", "sorted", "sum", "min", "max", "any", "all", "dict"):
+            table[name] = self._bounded_builtin(table[name], limits)
+        table["print"] = print_
+        table["format"] = lambda value, spec="": format_value(value, spec, limits)
+        table["pow"] = lambda base, exp, mod=None: check_value(
+            pow(base, exp, mod) if mod is not None else power(base, exp, limits), limits)
+        return table
+
+    @staticmethod
+    def _bounded_builtin(fn: Callable, limits: Limits) -> Callable:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if len(args) == 1 and not isinstance(args[0], int | float | torch.Tensor):
+                args = (bounded(args[0], limits),)
+            return fn(*args, **kwargs)
+
+        call.__name__ = fn.__name__
+        return call
+
+    # -- attributes
+
+    def attribute(self, value: Any, name: str) -> Any:
+        """``value.name`` where the allow-list lets a program read it; AttributeError otherwise."""
+        if isinstance(value, Namespace):
+            if name in value.members:
+                return value.members[name]
+            raise AttributeError(f"program mode's {value.path} has no '{name}'")
+        if isinstance(value, Ctx):
+            return value.get(name)
+        kind = kind_of(value)
+        if kind is None or name not in ATTRIBUTES[kind]:
+            raise AttributeError(f"program mode does not offer '.{name}' on a {type(value).__name__}")
+        if kind == "tensor":
+            return self._tensor_attribute(value, name)
+        if kind == "str" and name == "format":
+            return lambda *args, **kwargs: str_format(value, args, kwargs, self.limits)
+        return getattr(value, name)  # ``name`` is in the allow-list for this kind of value
+
+    def _tensor_attribute(self, tensor: torch.Tensor, name: str) -> Any:
+        if name == "backward":
+            def backward(gradient: Any = None, retain_graph: Any = None, create_graph: bool = False,
+                         inputs: Any = None) -> None:
+                return self.hooks.autograd_call("backward", tensor, inputs, lambda: tensor.backward(
+                    gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs))
+            return backward
+        if name == "grad" and not (tensor.is_leaf or tensor.retains_grad):
+            return None  # PyTorch warns here, and warnings are not what a notebook shows as output
+        found = getattr(tensor, name)  # ``name`` is in the allow-list for tensors
+        if name in _TENSOR_COUNTED:
+            return _counted(found, _TENSOR_COUNTED[name], f"Tensor.{name}", self.limits)
+        return found
+
+    def set_attribute(self, value: Any, name: str, new: Any) -> None:
+        """``value.name = new`` for the attributes a program may set."""
+        if isinstance(value, Ctx):
+            value.set(name, new)
+        elif isinstance(value, torch.Tensor) and name in ("grad", "data", "requires_grad"):
+            setattr(value, name, new)
+        elif isinstance(value, torch.nn.Module) and name in ("weight", "bias"):
+            setattr(value, name, new)
+        else:
+            raise AttributeError(f"program mode does not set '.{name}' on a {type(value).__name__}")
+
+
+def power(base: Any, exponent: Any, limits: Limits) -> Any:
+    """``base ** exponent``, refusing integer powers too large to hold."""
+    if type(base) is int and type(exponent) is int and exponent > 0 and abs(base) > 1:
+        if abs(base).bit_length() * exponent > 64 * limits.items:
+            raise LimitExceeded(f"{base} ** {exponent} has more digits than a program may hold")
+    return base ** exponent

@@ -1,0 +1,1 @@
+"""The language layer: typed text is read and checked here, never run; nothing here imports torch."""

@@ -1,0 +1,368 @@
+"""The static check of a program: its text is parsed, walked against the allow-list, and refused before it runs.
+
+``check`` returns the parsed tree of a program that uses only what program mode
+offers (``explorer.language.allow_list``), or raises ``ProgramRefused`` with the
+line, the column and what to write instead. Nothing here runs the program or
+imports torch; ``explorer.compute.interpreter`` walks the tree ``check`` returns.
+
+>>> tree = check("import torch\\nx = torch.tensor(2.0, requires_grad=True)\\ny = x ** 2")
+>>> len(tree.body)
+3
+>>> check("import os")
+Traceback (most recent call last):
+...
+explorer.language.program.ProgramRefused: line 1, column 1: program mode cannot import 'os'; ...
+
+NOTE [what the check holds, and what the interpreter holds]
+The check refuses every construct outside the language (classes other than an
+autograd Function, ``global``, ``yield``, ``async``, unlisted decorators), every
+name beginning with ``__``, every builtin that is not listed, every import that is
+not listed, and every attribute name that no kind of value offers. Which
+attribute a value offers depends on the value, so the interpreter checks that
+again at run time; the check here is what lets a refusal come before anything
+runs, with a message that names the place.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import re
+import string
+from dataclasses import dataclass
+
+from ..errors import ExpressionError
+from .allow_list import ALL_ATTRIBUTES, BUILTINS, DECORATORS, FUNCTION_METHODS, MEMBERS, MODULES, SAVED
+
+__all__ = ["Limits", "LIMITS", "ProgramRefused", "check", "plain_format_spec", "check_percent_format", "format_fields"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The bounds a program runs within; each one past is refused with the line it was passed on."""
+
+    characters: int = 20_000  # a few notebook cells, not a library
+    lines: int = 600
+    nesting: int = 60  # how deep expressions and blocks nest (the interpreter walks them recursively)
+    steps: int = 2_000_000  # statements and expressions evaluated in the whole run
+    iterations: int = 100_000  # per loop: a 2,000-step training loop fits with room to spare
+    depth: int = 40  # calls of the program's own functions inside each other
+    elements: int = 1_000_000  # per tensor or array: 25 times a function-mode tensor (points.MAX_ELEMENTS)
+    items: int = 100_000  # per list, tuple, dict or range turned into a list
+    string: int = 100_000  # characters per string
+    output: int = 200_000  # characters printed in all
+    graphs: int = 20  # backward calls recorded as graphs; later calls are counted, not recorded
+    recorded_steps: int = 3_000  # steps kept for the line-by-line view
+
+
+LIMITS = Limits()  # the bounds a program runs within unless a caller sets others
+
+
+class ProgramRefused(ExpressionError):
+    """A program (or a part of it) that program mode will not run: the place and what to write instead.
+
+    >>> str(ProgramRefused("no", line=3, column=5))
+    'line 3, column 5: no'
+    """
+
+    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(message, column)
+        self.line = line
+        self.args = (f"line {line}, column {column}: {message}",)
+
+
+# -- the grammar ---------------------------------------------------------------------------------
+
+_STATEMENTS = (ast.Module, ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.For, ast.While, ast.If,
+               ast.Break, ast.Continue, ast.Pass, ast.Assert, ast.FunctionDef, ast.Return, ast.ClassDef, ast.With,
+               ast.Import, ast.ImportFrom, ast.Delete, ast.Try, ast.ExceptHandler, ast.Raise)
+_EXPRESSIONS = (ast.BoolOp, ast.BinOp, ast.UnaryOp, ast.Lambda, ast.IfExp, ast.Dict, ast.Set, ast.ListComp,
+                ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Compare, ast.Call, ast.FormattedValue,
+                ast.JoinedStr, ast.Constant, ast.Attribute, ast.Subscript, ast.Starred, ast.Name, ast.List,
+                ast.Tuple, ast.Slice, ast.NamedExpr)
+_PARTS = (ast.keyword, ast.arguments, ast.arg, ast.comprehension, ast.alias, ast.withitem, ast.expr_context,
+          ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
+_ALLOWED = _STATEMENTS + _EXPRESSIONS + _PARTS
+
+_INSTEAD = {
+    ast.Global: "pass the value in as an argument and return the new one",
+    ast.Nonlocal: "pass the value in as an argument and return the new one",
+    ast.Yield: "build a list and return it",
+    ast.YieldFrom: "build a list and return it",
+    ast.Await: "call the function directly",
+    ast.AsyncFunctionDef: "write a plain def",
+    ast.AsyncFor: "write a plain for loop",
+    ast.AsyncWith: "write a plain with block",
+    ast.Match: "write if/elif/else",
+    ast.TryStar: "write try/except",
+}
+
+_PYTHON_BUILTINS = frozenset(dir(builtins))
+_FUNCTION_BASES = ("torch.autograd.Function", "autograd.Function", "Function")
+
+
+def check(source: str, limits: Limits = LIMITS) -> ast.Module:
+    """The parsed program, if program mode can run it; raises ``ProgramRefused`` otherwise."""
+    _check_size(source, limits)
+    try:
+        tree = ast.parse(source, mode="exec")
+    except SyntaxError as err:
+        raise ProgramRefused(f"Python cannot read this: {err.msg}", err.lineno or 1, err.offset or 1) from None
+    _check_nesting(tree, limits.nesting)
+    _Checker(tree).visit(tree)
+    return tree
+
+
+def _check_size(source: str, limits: Limits) -> None:
+    if len(source) > limits.characters:
+        raise ProgramRefused(f"a program has at most {limits.characters:,} characters, not {len(source):,}; "
+                             "keep to the cells this lesson needs")
+    lines = source.count("\n") + 1
+    if lines > limits.lines:
+        raise ProgramRefused(f"a program has at most {limits.lines:,} lines, not {lines:,}", limits.lines + 1)
+
+
+def _check_nesting(tree: ast.AST, most: int) -> None:
+    """Refuse trees nested deeper than ``most`` (an explicit stack: the tree may be deeper than Python's)."""
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > most:
+            raise ProgramRefused(f"this nests more than {most} levels deep; split it into named steps",
+                                 *_place(node))
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+
+
+def _place(node: ast.AST) -> tuple[int, int]:
+    return getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1
+
+
+def _refuse(node: ast.AST, message: str) -> ProgramRefused:
+    return ProgramRefused(message, *_place(node))
+
+
+def _dotted(node: ast.AST) -> str:
+    """``torch.autograd.Function`` for that chain of attributes on a name; "" for anything else."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return ""
+    return ".".join([node.id, *reversed(parts)])
+
+
+class _Checker(ast.NodeVisitor):
+    """One walk over the tree; each visit refuses what it must and walks on."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.stored = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        self.stored |= {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}
+        self.stored |= {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.ClassDef)}
+        self.modules: dict[str, str] = {}  # alias -> import path, from the program's imports
+        self.ctx_names: set[str] = set()  # the ctx parameters of autograd Functions' methods
+        self.loops = 0
+        self.functions = 0
+
+    def generic_visit(self, node: ast.AST) -> None:
+        if not isinstance(node, _ALLOWED):
+            instead = _INSTEAD.get(type(node), "write it with the statements a notebook cell uses")
+            raise _refuse(node, f"program mode does not run {type(node).__name__} here; {instead}")
+        super().generic_visit(node)
+
+    # -- names and attributes
+
+    def visit_arguments(self, node: ast.arguments) -> None:
+        self.generic_visit(node)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if node.id.startswith("__"):
+            raise _refuse(node, f"names beginning with '__' are Python's own; rename '{node.id}'")
+        if (isinstance(node.ctx, ast.Load) and node.id in _PYTHON_BUILTINS and node.id not in BUILTINS
+                and node.id not in self.stored):
+            raise _refuse(node, f"program mode has no '{node.id}'; it offers {', '.join(sorted(BUILTINS)[:12])}, ...")
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        name = node.attr
+        owner = _dotted(node.value)
+        if isinstance(node.value, ast.Name) and node.value.id in self.ctx_names and not name.startswith("_"):
+            self.generic_visit(node)  # a Function's ctx carries the program's own values too
+            return
+        if name.startswith("_") and name not in SAVED:
+            raise _refuse(node, f"'.{name}' is private; program mode reads only public attributes "
+                          f"(and an autograd node's saved values such as ._saved_self)")
+        module = self._module_of(owner)
+        if module is not None and f"{module}.{name}" not in MODULES and name not in MEMBERS.get(module, ()):
+            raise _refuse(node, f"program mode's {module} has no '{name}'; "
+                          f"it offers {', '.join(sorted(MEMBERS.get(module, ()))[:15])}, ...")
+        if module is None and name not in ALL_ATTRIBUTES and not any(name in m for m in MEMBERS.values()):
+            raise _refuse(node, f"program mode does not offer '.{name}'")
+        self.generic_visit(node)
+
+    def _module_of(self, dotted: str) -> str | None:
+        """The import path a dotted name stands for (``F`` -> torch.nn.functional), if the program imported it."""
+        if not dotted:
+            return None
+        head, _, rest = dotted.partition(".")
+        if head not in self.modules:
+            return None
+        path = self.modules[head] + (f".{rest}" if rest else "")
+        return path if path in MODULES else None
+
+    def visit_keyword(self, node: ast.keyword) -> None:
+        if node.arg is not None and node.arg.startswith("__"):
+            raise _refuse(node, f"'{node.arg}' is not an argument program mode passes on")
+        self.generic_visit(node)
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        if isinstance(node.value, bytes):
+            raise _refuse(node, "program mode has no bytes; use a str")
+
+    # -- imports
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if alias.name not in MODULES:
+                raise _refuse(node, f"program mode cannot import '{alias.name}'; it imports "
+                              f"{', '.join(sorted(MODULES))}")
+            bound = alias.asname or alias.name.partition(".")[0]
+            self.modules[bound] = alias.name if alias.asname else bound
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        module = node.module or ""
+        if node.level or module not in MODULES:
+            raise _refuse(node, f"program mode cannot import from '{module}'; it imports from "
+                          f"{', '.join(sorted(MODULES))}")
+        for alias in node.names:
+            path = f"{module}.{alias.name}"
+            if alias.name not in MEMBERS.get(module, ()) and path not in MODULES:
+                raise _refuse(node, f"program mode's {module} has no '{alias.name}'")
+            if path in MODULES:
+                self.modules[alias.asname or alias.name] = path
+
+    # -- definitions
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        for decorator in node.decorator_list:
+            if ast.unparse(decorator) not in DECORATORS:
+                raise _refuse(decorator, f"program mode does not run the decorator '@{ast.unparse(decorator)}'; "
+                              "it runs @torch.no_grad() and @torch.enable_grad()")
+        self._function_body(node)
+
+    def _function_body(self, node: ast.FunctionDef | ast.Lambda) -> None:
+        loops, self.loops = self.loops, 0
+        self.functions += 1
+        # the decorators were checked as written; the signature and the body are walked
+        parts = [node.args, node.body] if isinstance(node, ast.Lambda) else [node.args, node.returns, *node.body]
+        for part in parts:
+            if part is not None:
+                self.visit(part)
+        self.functions -= 1
+        self.loops = loops
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        self._function_body(node)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        bases = [_dotted(b) for b in node.bases]
+        if len(bases) != 1 or bases[0] not in _FUNCTION_BASES or node.keywords or node.decorator_list:
+            raise _refuse(node, "program mode defines one kind of class: class Name(torch.autograd.Function) "
+                          "with @staticmethod forward and backward; write functions for the rest")
+        for item in node.body:
+            self._class_item(item)
+
+    def _class_item(self, item: ast.stmt) -> None:
+        if isinstance(item, ast.Pass) or (isinstance(item, ast.Expr) and isinstance(item.value, ast.Constant)):
+            return
+        if not isinstance(item, ast.FunctionDef) or item.name not in FUNCTION_METHODS:
+            raise _refuse(item, "an autograd Function's body holds @staticmethod forward, backward "
+                          "(and setup_context), nothing else")
+        if [ast.unparse(d) for d in item.decorator_list] != ["staticmethod"]:
+            raise _refuse(item, f"write @staticmethod above def {item.name}: PyTorch calls it on the class")
+        if item.args.args:
+            self.ctx_names.add(item.args.args[0].arg)
+        self._function_body(item)
+
+    # -- control flow that Python itself only refuses when compiling
+
+    def visit_Return(self, node: ast.Return) -> None:
+        if not self.functions:
+            raise _refuse(node, "'return' belongs inside a def")
+        self.generic_visit(node)
+
+    def _loop(self, node: ast.For | ast.While) -> None:
+        self.loops += 1
+        for child in node.body:
+            self.visit(child)
+        self.loops -= 1
+        for child in [node.test] if isinstance(node, ast.While) else [node.target, node.iter]:
+            self.visit(child)
+        for child in node.orelse:
+            self.visit(child)
+
+    visit_For = _loop
+    visit_While = _loop
+
+    def _jump(self, node: ast.Break | ast.Continue) -> None:
+        if not self.loops:
+            raise _refuse(node, f"'{type(node).__name__.lower()}' belongs inside a for or while loop")
+
+    visit_Break = _jump
+    visit_Continue = _jump
+
+
+# -- format strings: a spec is plain or refused, so formatting never reaches an attribute or an index ---------
+
+_PLAIN_SPEC = re.compile(r"(?:.?[<>=^])?[-+ ]?z?#?0?(?P<width>\d*)[_,]?(?:\.(?P<precision>\d+))?[bcdeEfFgGnosxX%]?")
+_WIDEST = 1_000
+
+
+def plain_format_spec(spec: str) -> str:
+    """``spec`` if it is a plain format spec (fill, align, sign, width, precision, type); ValueError otherwise.
+
+    >>> plain_format_spec(".2f")
+    '.2f'
+    """
+    match = _PLAIN_SPEC.fullmatch(spec)
+    if match is None:
+        raise ValueError(f"program mode formats with plain specs such as '.2f' or '>8', not '{spec}'")
+    for number in (match["width"], match["precision"]):
+        if number and int(number) > _WIDEST:
+            raise ValueError(f"a width or precision in a format spec is at most {_WIDEST:,}")
+    return spec
+
+
+_PERCENT = re.compile(r"%(?:\((?P<key>[^)]*)\))?(?P<flags>[-+ #0]*)(?P<width>\*|\d*)(?:\.(?P<precision>\*|\d*))?"
+                      r"[hlL]?(?P<type>.?)")
+
+
+def check_percent_format(text: str) -> None:
+    """Refuse a ``%`` format whose widths could build a huge string; ValueError names the spec."""
+    for match in _PERCENT.finditer(text):
+        for number in (match["width"], match["precision"]):
+            if number == "*" or (number and int(number) > _WIDEST):
+                raise ValueError(f"a width or precision in '%' formatting is a number up to {_WIDEST:,}, "
+                                 f"not '{number}'")
+
+
+_FIELD = re.compile(r"\d*|[A-Za-z_][A-Za-z0-9_]*")
+
+
+def format_fields(text: str) -> list[tuple[str, str | None, str, str | None]]:
+    """``str.format``'s fields as (literal, field name, spec, conversion), each name a plain index or name.
+
+    ``{0.grad}`` and ``{x[0]}`` reach an attribute or an index through the text, so they are refused.
+
+    >>> format_fields("x = {:.2f}!")
+    [('x = ', '', '.2f', None), ('!', None, '', None)]
+    """
+    fields = []
+    for literal, name, spec, conversion in string.Formatter().parse(text):
+        if name is not None and not _FIELD.fullmatch(name):
+            raise ValueError(f"program mode's format fields are '{{}}', '{{0}}' or '{{name}}', not '{{{name}}}'")
+        if spec and ("{" in spec or "}" in spec):
+            raise ValueError("program mode's format specs are written out, not nested '{...}'")
+        if spec:
+            plain_format_spec(spec)
+        fields.append((literal, name, spec or "", conversion))
+    return fields
