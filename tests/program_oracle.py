@@ -35,7 +35,7 @@ from typing import IO
 import numpy as np
 
 __all__ = ["PROGRAMS", "TensorRecord", "ErrorRecord", "OracleRun", "Oracle", "OracleError", "differences",
-           "tensor_records"]
+           "tensor_records", "without_addresses"]
 
 PROGRAMS = Path(__file__).resolve().parent / "programs"
 FILENAME = "<program>"  # the file name tracebacks give the program's own lines
@@ -349,11 +349,11 @@ def differences(expected: OracleRun, actual: object) -> list[str]:
     []
     """
     found = []
-    want, got = _ADDRESS.sub(" at 0x...>", expected.printed), _ADDRESS.sub(" at 0x...>", _field(actual, "stdout"))
+    want, got = without_addresses(expected.printed), without_addresses(_field(actual, "stdout"))
     if got != want:
         diff = difflib.unified_diff(want.splitlines(), got.splitlines(), "CPython", "program mode", lineterm="")
         found.append("stdout differs (- CPython, + program mode):\n" + "\n".join(list(diff)[2:]))
-    if _has(actual, "shown") and _shown(_field(actual, "shown")) != _shown(expected.last):
+    if _has(actual, "shown") and without_addresses(_field(actual, "shown")) != without_addresses(expected.last):
         found.append(f"last expression shown: CPython {expected.last!r}, program mode {_field(actual, 'shown')!r}")
     records = tensor_records(_field(actual, "tensors"))
     if set(records) != set(expected.tensors):
@@ -375,5 +375,10 @@ def _has(record: object, name: str) -> bool:
     return name in record if isinstance(record, Mapping) else hasattr(record, name)
 
 
-def _shown(text: str | None) -> str | None:
+def without_addresses(text: str | None) -> str | None:
+    """``text`` with each ``at 0x...>`` address masked, as stdout is compared.
+
+    >>> without_addresses("<SumBackward0 object at 0x7f500e63ff40>")
+    '<SumBackward0 object at 0x...>'
+    """
     return None if text is None else _ADDRESS.sub(" at 0x...>", text)
