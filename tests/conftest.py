@@ -13,6 +13,7 @@ import pytest
 import torch
 from hypothesis import settings
 from program_oracle import Oracle
+from program_sandbox import Sandbox
 
 from explorer.render import has_dot
 
@@ -39,6 +40,14 @@ def oracle() -> Iterator[Oracle]:
     cpython = Oracle()
     yield cpython
     cpython.close()
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[Sandbox]:
+    """Hostile programs' ``run_program``, each in a forked child with a memory and time cap (``program_sandbox``)."""
+    box = Sandbox()
+    yield box
+    box.close()
 
 
 @pytest.fixture(scope="session")
