@@ -10,8 +10,8 @@ top-level name bound to a tensor is read back as a ``TensorRecord``. ``differenc
 ``run_program`` reports and says, in words, everything that differs.
 
 matplotlib is an optional (bench) dependency. Where it is installed the oracle draws with the non-GUI Agg
-backend; where it is not, ``matplotlib``, ``matplotlib.pyplot`` and ``matplotlib.pylab`` are stand-ins, in the
-oracle's interpreter only, whose every function does nothing and returns None (the lab only plots and shows).
+backend; where it is not, ``matplotlib`` and its ``pyplot``, ``pylab`` and ``ticker`` are stand-ins, in the
+oracle's interpreter only, whose every function does nothing and returns None (the programs only plot and show).
 
 >>> sorted(PROGRAMS.glob("lab_*.py"))[0].name
 'lab_1_derivative.py'
@@ -112,10 +112,11 @@ except ImportError:
         module.__getattr__ = attribute
         return module
 
-    for _name in ("matplotlib", "matplotlib.pyplot", "matplotlib.pylab"):
-        sys.modules[_name] = _stand_in(_name)
-    sys.modules["matplotlib"].pyplot = sys.modules["matplotlib.pyplot"]
-    sys.modules["matplotlib"].pylab = sys.modules["matplotlib.pylab"]
+    for _name in ("pyplot", "pylab", "ticker"):
+        sys.modules["matplotlib." + _name] = _stand_in("matplotlib." + _name)
+    sys.modules["matplotlib"] = _stand_in("matplotlib")
+    for _name in ("pyplot", "pylab", "ticker"):
+        setattr(sys.modules["matplotlib"], _name, sys.modules["matplotlib." + _name])
 
 import torch
 
