@@ -13,7 +13,7 @@ import pytest
 import explorer
 
 PACKAGE = Path(explorer.__file__).resolve().parent
-SOURCES = sorted(PACKAGE.glob("*.py"))
+SOURCES = sorted(PACKAGE.rglob("*.py"))  # subpackages too: the language, model and compute layers
 
 # Every module of the package, imported in a fresh interpreter; __main__ is left out
 # because importing it runs the command line.
@@ -66,7 +66,7 @@ def _offences(source: str) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("path", SOURCES, ids=[path.name for path in SOURCES])
+@pytest.mark.parametrize("path", SOURCES, ids=[str(path.relative_to(PACKAGE)) for path in SOURCES])
 def test_the_core_never_evaluates_text_or_looks_up_torch_by_a_computed_name(path):
     assert _offences(path.read_text(encoding="utf-8")) == []
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import redirect_stdout
+from io import StringIO
 
 import pytest
 import torch
@@ -156,3 +159,96 @@ def test_every_refusal_is_exit_2_and_one_line(args, capsys):
     assert code == 2
     assert captured.out == ""
     assert len(captured.err.splitlines()) == 1 and captured.err.startswith("error: ")
+
+
+# -- program mode: python -m explorer --program FILE --json ------------------------------------------------
+
+LAB_PROGRAM = """import torch
+x = torch.tensor(2.0, requires_grad = True)
+print("The tensor x: ", x)
+y = x ** 2
+print("The result of y = x^2: ", y)
+y.backward()
+print("The dervative at x = 2: ", x.grad)
+"""
+
+
+@pytest.fixture(scope="module")
+def program_runs(repo_root, tmp_path_factory):
+    """The --program command lines, run side by side: a file, standard input, a refused and a failing program."""
+    folder = tmp_path_factory.mktemp("programs")
+    (folder / "lab.py").write_text(LAB_PROGRAM, encoding="utf-8")
+    commands = {
+        "file": (["--program", str(folder / "lab.py"), "--json"], None),
+        "stdin": (["--program", "-", "--json"], LAB_PROGRAM),
+        "refused": (["--program", "-", "--json"], "import torch\nimport os\n"),
+        "raises": (["--program", "-", "--json"], "import torch\nx = torch.ones(2)\nprint(x)\ny = x @ torch.ones(3)\n"),
+        "text": (["--program", "-"], LAB_PROGRAM),
+    }
+
+    def run(args, stdin):
+        return subprocess.run([sys.executable, "-m", "explorer", *args], cwd=repo_root, input=stdin,
+                              capture_output=True, text=True, timeout=120, check=False)
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        futures = {name: pool.submit(run, args, stdin) for name, (args, stdin) in commands.items()}
+    return {name: future.result() for name, future in futures.items()}
+
+
+def test_program_json_prints_what_the_program_printed_and_its_tensors(program_runs):
+    done = program_runs["file"]
+    assert (done.returncode, done.stderr) == (0, "")
+    payload = _strict(done.stdout)
+    assert payload["stdout"] == ("The tensor x:  tensor(2., requires_grad=True)\n"
+                                 "The result of y = x^2:  tensor(4., grad_fn=<PowBackward0>)\n"
+                                 "The dervative at x = 2:  tensor(4.)\n")
+    assert {k: payload["tensors"]["x"][k] for k in ("shape", "dtype", "data", "grad", "requires_grad", "is_leaf",
+                                                    "grad_fn")} == {
+        "shape": [], "dtype": "torch.float32", "data": 2.0, "grad": 4.0, "requires_grad": True, "is_leaf": True,
+        "grad_fn": None}
+    assert payload["tensors"]["y"]["grad_fn"] == "PowBackward0" and payload["tensors"]["y"]["grad"] is None
+    assert "error" not in payload
+
+
+def test_program_json_has_one_graph_per_backward_call_in_the_function_modes_format(program_runs):
+    payload = _strict(program_runs["file"].stdout)
+    (graph,) = payload["graphs"]
+    assert [node["name"] for node in graph["grad_fns"]] == ["PowBackward0", "AccumulateGrad"]
+    function_mode = _strict(runs_json_keys())
+    assert set(graph["nodes"][0]) == set(function_mode["nodes"][0])
+    assert set(graph["grad_fns"][0]) == set(function_mode["grad_fns"][0])
+    assert [step["line"] for step in payload["steps"]] == [1, 2, 3, 4, 5, 6, 7]
+
+
+def runs_json_keys() -> str:
+    """The function mode's JSON for x**2, made in-process."""
+    out = StringIO()
+    with redirect_stdout(out):
+        assert main(["x ** 2", "--at", "x=2", "--json"]) == 0
+    return out.getvalue()
+
+
+def test_program_from_standard_input_is_the_same_as_from_a_file(program_runs):
+    assert _strict(program_runs["stdin"].stdout)["stdout"] == _strict(program_runs["file"].stdout)["stdout"]
+
+
+def test_a_refused_program_exits_2_with_one_line_naming_its_place(program_runs):
+    done = program_runs["refused"]
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("line 2, column 1: program mode cannot import 'os'")
+    assert done.stderr.count("\n") == 1
+
+
+def test_a_program_that_raises_exits_1_with_its_output_and_the_error(program_runs):
+    done = program_runs["raises"]
+    assert done.returncode == 1
+    payload = _strict(done.stdout)
+    assert payload["stdout"] == "tensor([1., 1.])\n"
+    assert payload["error"]["line"] == 4 and payload["error"]["type"] == "RuntimeError"
+    assert "size" in payload["error"]["message"] or "shape" in payload["error"]["message"]
+    assert payload["tensors"]["x"]["data"] == [1.0, 1.0]
+
+
+def test_program_without_json_prints_what_the_program_printed(program_runs):
+    done = program_runs["text"]
+    assert done.returncode == 0 and done.stdout.endswith("The dervative at x = 2:  tensor(4.)\n")

@@ -37,6 +37,7 @@ import dataclasses
 import io
 import operator
 import sys
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -46,17 +47,38 @@ import torch
 
 from ..errors import ExpressionError
 from ..graph import Graph
-from ..language.program import LIMITS, Limits, ProgramRefused, check
+from ..language.program import LIMITS, Limits, ProgramRefused, check, is_super_init
 from ..live import available_devices
-from ..model.program import PlotCall, ProgramError, ProgramGraph, ProgramRun, ProgramStep, TensorRow
+from ..model.program import (
+    PlotCall,
+    ProgramError,
+    ProgramGraph,
+    ProgramRun,
+    ProgramStep,
+    ProgramWarning,
+    TensorRow,
+)
 from ..recording import Labeled, node_ids, record
-from .program_api import Api, Ctx, LimitExceeded, Namespace, bounded, check_value, format_value, percent_format, power
+from .program_api import (
+    Api,
+    Ctx,
+    LimitExceeded,
+    Namespace,
+    bounded,
+    check_broadcast,
+    check_size,
+    check_value,
+    format_value,
+    matmul_elements,
+    percent_format,
+    power,
+)
 
 __all__ = ["run_program", "ProgramRefused", "Limits"]
 
 _FIRST = 2  # iterations of a loop whose steps are kept from the start
 _LAST = 1  # ... and from the end
-_RECURSION = 20_000  # Python frames the walk may use: each of a program's calls takes a dozen or so
+_RECURSION = 8_000  # Python frames the walk may use: each of a program's calls takes a dozen or so
 
 
 def run_program(source: str, *, device: str = "cpu", dtype: str | None = None, limits: Limits = LIMITS) -> ProgramRun:
@@ -100,7 +122,7 @@ class UserFunction:
     """A def or lambda of the program: called by the program, or by PyTorch (hooks, jacobian, gradcheck)."""
 
     def __init__(self, interpreter: _Interpreter, node: ast.FunctionDef | ast.Lambda, frame: _Frame,
-                 defaults: list, kw_defaults: list, grad_mode: bool | None = None) -> None:
+                 defaults: list, kw_defaults: list, grad_mode: Callable[[], Any] | None = None) -> None:
         self.interpreter = interpreter
         self.node = node
         self.name = node.name if isinstance(node, ast.FunctionDef) else "<lambda>"
@@ -134,11 +156,15 @@ _COMPARE = {
     ast.GtE: operator.ge, ast.Is: operator.is_, ast.IsNot: operator.is_not,
     ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b,
 }
-_GRAD_MODES = {"torch.no_grad()": False, "no_grad()": False, "torch.enable_grad()": True, "enable_grad()": True,
-               "torch.inference_mode()": False}
+# each decorator a def may carry, as written, and the grad mode its calls run in
+_GRAD_MODES: dict[str, Callable[[], Any]] = {
+    **{form: torch.no_grad for form in ("torch.no_grad()", "no_grad()", "torch.no_grad")},
+    **{form: torch.enable_grad for form in ("torch.enable_grad()", "enable_grad()", "torch.enable_grad")},
+    **{form: torch.inference_mode for form in ("torch.inference_mode()", "torch.inference_mode")},
+}
 # the context managers a with block may use: PyTorch's grad modes and saved-tensor hooks
 _CONTEXTS = (torch.no_grad, torch.enable_grad, torch.set_grad_enabled, torch.inference_mode,
-             torch.autograd.graph.saved_tensors_hooks, torch.autograd.detect_anomaly,
+             torch.autograd.graph.saved_tensors_hooks, torch.autograd.graph.save_on_cpu, torch.autograd.detect_anomaly,
              torch.autograd.set_detect_anomaly)
 
 
@@ -162,10 +188,14 @@ class _Interpreter:
         self.steps_skipped = 0
         self.graphs: list[ProgramGraph] = []
         self.graphs_skipped = 0
+        self.forward: list[Graph] = []
+        self.warned: list[ProgramWarning] = []
+        self.forward_of: tuple[Any, int] | None = None  # the grad_fn of the last forward graph, and its index
         self.plots: list[PlotCall] = []
         self.last_graph: int | None = None
         self.shown: str | None = None
         self.handling: list[BaseException] = []  # the exceptions the except blocks now running handle
+        self.failed: tuple[BaseException, int] | None = None  # the exception unwinding, and the line it came from
         self._statements = {cls: getattr(self, f"_s_{cls.__name__}") for cls in _statement_types()}
         self._expressions = {cls: getattr(self, f"_e_{cls.__name__}") for cls in _expression_types()}
 
@@ -173,30 +203,41 @@ class _Interpreter:
 
     def run(self, tree: ast.Module, device: str, dtype: torch.dtype | None) -> ProgramRun:
         error = None
-        with _TorchState(device, dtype):
+        with _TorchState(device, dtype), warnings.catch_warnings():
+            # every warning is kept, with its line, as a notebook shows it under the cell; none is raised or printed
+            warnings.simplefilter("always")
+            warnings.showwarning = self._warned
             recursion = sys.getrecursionlimit()
             sys.setrecursionlimit(max(recursion, _RECURSION))
             try:
                 torch.manual_seed(0)  # a shared link shows everyone the same numbers
+                np.random.seed(0)  # numpy's too: a worker runs many programs, one after another
                 self._block(tree.body, self.globals)
                 last = tree.body[-1] if tree.body else None
                 if not (isinstance(last, ast.Expr) and self.steps and self.steps[-1].line == last.lineno):
                     self.shown = None
             except LimitExceeded as err:
-                error = ProgramError(self.line, "LimitExceeded", f"line {self.line}: {err.message}")
-            except RecursionError:
-                error = ProgramError(self.line, "LimitExceeded",
-                                     f"line {self.line}: calls nest too deeply; at most {self.limits.depth}")
+                line = self._raised_at(err)
+                error = ProgramError(line, "LimitExceeded", f"line {line}: {err.message}")
+            except RecursionError as err:
+                line = self._raised_at(err)
+                error = ProgramError(line, "LimitExceeded",
+                                     f"line {line}: calls nest too deeply; at most {self.limits.depth}")
             except Exception as err:  # the program's own error, shown as a notebook shows it
-                error = ProgramError(self.line, type(err).__name__, str(err))
+                error = ProgramError(self._raised_at(err), type(err).__name__, str(err))
             finally:
                 sys.setrecursionlimit(recursion)
             if error is not None:
-                self._keep(ProgramStep(self.line, "error", stdout=self.printed, scope=""))
+                self.sink = self.steps
+                self._keep(ProgramStep(error.line, "error", stdout=self.printed, scope=""))
             tensors = self._tensor_rows()
         return ProgramRun(source=self.source, stdout=self.out.getvalue(), tensors=tensors, graphs=tuple(self.graphs),
                           steps=tuple(self.steps), plots=tuple(self.plots), error=error, shown=self.shown,
+                          forward=tuple(self.forward), warnings=tuple(self.warned),
                           graphs_skipped=self.graphs_skipped, steps_skipped=self.steps_skipped)
+
+    def _raised_at(self, err: BaseException) -> int:
+        return self.failed[1] if self.failed is not None and self.failed[0] is err else self.line
 
     def _tensor_rows(self) -> tuple[TensorRow, ...]:
         rows, first = [], {}
@@ -216,16 +257,42 @@ class _Interpreter:
         return None
 
     def _statement(self, node: ast.stmt, frame: _Frame) -> _Signal | None:
+        self.line = node.lineno
         self.steps_left -= 1
         if self.steps_left < 0:
             raise LimitExceeded(f"the program ran more than {self.limits.steps:,} steps")
-        self.line = node.lineno
-        signal = self._statements[node.__class__](node, frame)
-        if self.sink is not None and not self.quiet and not isinstance(node, _COMPOUND):
-            self._keep(ProgramStep(node.lineno, "run", _bound(node, frame), frame.scope, self.shown,
-                                   self.printed, self.last_graph))
+        try:
+            signal = self._statements[node.__class__](node, frame)
+        except BaseException as err:
+            if self.failed is None or self.failed[0] is not err:
+                self.failed = (err, node.lineno)  # the innermost line, as a traceback's last line
+            raise
+        if self.sink is not None and not self.quiet and not isinstance(node, _COMPOUND) and not _docstring(node):
+            names = _names_of(node)
+            if isinstance(node, ast.Expr):  # plt.plot(...) and torch.manual_seed(1) change no name of the program's
+                names = [name for name in names if not isinstance(_value_of(name, frame), Namespace)]
+            self._keep(ProgramStep(node.lineno, "run", _bound(names, frame), frame.scope, self.shown,
+                                   self.printed, self.last_graph, forward=self._forward(names, frame)))
         self.last_graph = None
         return signal
+
+    def _forward(self, names: list[str], frame: _Frame) -> int | None:
+        """The index of the graph behind the first tensor with a grad_fn that a step bound, recorded now."""
+        tensor = next((value for value in (_value_of(name, frame) for name in names)
+                       if isinstance(value, torch.Tensor) and value.grad_fn is not None), None)
+        if tensor is None or self.last_graph is not None:
+            return None
+        if self.forward_of is not None and self.forward_of[0] is tensor.grad_fn:
+            return self.forward_of[1]  # the same graph as the step before (y.retain_grad(), print(y))
+        if len(self.forward) >= self.limits.forward_graphs:
+            return None
+        try:
+            graph = self._graph(tensor)[1]
+        except RuntimeError:  # a graph whose saved tensors a backward call has freed: nothing to show
+            return None
+        self.forward.append(graph)
+        self.forward_of = (tensor.grad_fn, len(self.forward) - 1)
+        return len(self.forward) - 1
 
     def _keep(self, step: ProgramStep) -> None:
         if self.sink is None:
@@ -440,7 +507,8 @@ class _Interpreter:
         modes = [_GRAD_MODES[ast.unparse(d)] for d in node.decorator_list]
         frame.names[node.name] = self._function(node, frame, modes[0] if modes else None)
 
-    def _function(self, node: ast.FunctionDef | ast.Lambda, frame: _Frame, grad_mode: bool | None) -> UserFunction:
+    def _function(self, node: ast.FunctionDef | ast.Lambda, frame: _Frame,
+                  grad_mode: Callable[[], Any] | None) -> UserFunction:
         defaults = [self._e(d, frame) for d in node.args.defaults]
         kw_defaults = [self._e(d, frame) if d is not None else _MISSING for d in node.args.kw_defaults]
         return UserFunction(self, node, frame, defaults, kw_defaults, grad_mode)
@@ -448,11 +516,16 @@ class _Interpreter:
     def _s_ClassDef(self, node: ast.ClassDef, frame: _Frame) -> None:
         self.shown = None
         base = self._e(node.bases[0], frame)
-        if base is not torch.autograd.Function:
-            raise TypeError(f"class {node.name} must derive from torch.autograd.Function in program mode")
         methods = {item.name: self._function(item, frame, None) for item in node.body
                    if isinstance(item, ast.FunctionDef)}
-        frame.names[node.name] = _function_class(node.name, methods)
+        if base is torch.autograd.Function:
+            frame.names[node.name] = _function_class(node.name, methods)
+        elif base is torch.nn.Module:
+            cls = _module_class(node.name, methods)
+            self.api.module_names[cls] = {name for name in methods if not name.startswith("_")}
+            frame.names[node.name] = cls
+        else:
+            raise TypeError(f"class {node.name} must derive from torch.autograd.Function or torch.nn.Module")
 
     def _s_Import(self, node: ast.Import, frame: _Frame) -> None:
         self.shown = None
@@ -557,8 +630,11 @@ class _Interpreter:
                 raise LimitExceeded(f"{left} << {right} has more digits than a program may hold")
         elif kind is ast.Mod and isinstance(left, str):
             return percent_format(left, right, self.limits)
-        if type(left) is torch.Tensor and type(right) is torch.Tensor and left.shape != right.shape:
-            _check_broadcast(left.shape, right.shape, self.limits)
+        if isinstance(left, torch.Tensor | np.ndarray) and isinstance(right, torch.Tensor | np.ndarray):
+            if kind is ast.MatMult:
+                check_size("@", matmul_elements, (left, right), {}, self.limits)
+            elif left.shape != right.shape:
+                check_broadcast((left, right), self.limits)
         return check_value(fn(left, right), self.limits)
 
     def _e_UnaryOp(self, node: ast.UnaryOp, frame: _Frame) -> Any:
@@ -682,6 +758,8 @@ class _Interpreter:
     # -- calls
 
     def _e_Call(self, node: ast.Call, frame: _Frame) -> Any:
+        if node.func.__class__ is ast.Attribute and node.func.attr == "__init__" and is_super_init(node):
+            return None  # nn.Module.__init__ already ran: the class program mode builds calls it first
         fn = self._e(node.func, frame)
         args = self._items(node.args, frame)
         kwargs: dict[str, Any] = {}
@@ -694,6 +772,11 @@ class _Interpreter:
             return self.call_function(fn, tuple(args), kwargs)
         if isinstance(fn, Namespace):
             raise TypeError(f"'module' object is not callable: {fn.path}")
+        sized = self.api.sized.get(id(fn))
+        if sized is not None:
+            check_size(*sized, args, kwargs, self.limits)
+        if len(args) > 1:
+            check_broadcast(args, self.limits)
         line = self.line
         result = fn(*args, **kwargs)
         self.line = line  # a call into the program's own code (a hook, a Function) moved it
@@ -713,7 +796,7 @@ class _Interpreter:
             self.frame = frame
             if fn.grad_mode is None:
                 return self._body(fn, frame)
-            with torch.set_grad_enabled(fn.grad_mode):
+            with fn.grad_mode():
                 return self._body(fn, frame)
         finally:
             self.depth -= 1
@@ -735,7 +818,10 @@ class _Interpreter:
             self.graphs_skipped += recordable
             return run()
         line = self.line
-        live, graph = self._graph(output)
+        try:
+            live, graph = self._graph(output)
+        except RuntimeError:  # freed by an earlier backward: the call itself raises PyTorch's own error
+            return run()
         result = run()
         self.line = line
         found = result if call == "autograd.grad" else None
@@ -767,15 +853,23 @@ class _Interpreter:
         scope: _Frame | None = self.frame
         while scope is not None:
             for name, value in scope.names.items():
-                if isinstance(value, torch.Tensor) and id(value) not in seen:
-                    seen.add(id(value))
-                    found.append(Labeled(value, name, name, _role(value)))
+                named = [(name, value)] if isinstance(value, torch.Tensor) else []
+                if isinstance(value, torch.nn.Module):  # its parameters, by the names the program would write
+                    named = [(f"{name}.{p}", t) for p, t in value.named_parameters()]
+                for label, tensor in named:
+                    if id(tensor) not in seen:
+                        seen.add(id(tensor))
+                        found.append(Labeled(tensor, label, label, _role(tensor)))
             scope = scope.parent
         return found
 
     def plot(self, name: str, args: tuple, kwargs: dict) -> None:
         self.plots.append(PlotCall(self.line, name, tuple(_plot_value(a) for a in args),
                                    tuple((k, _plot_value(v)) for k, v in kwargs.items())))
+
+    def _warned(self, message: Warning | str, category: type[Warning], *rest: Any, **more: Any) -> None:
+        if len(self.warned) < 100 and not self.quiet:
+            self.warned.append(ProgramWarning(self.line, category.__name__, str(message)))
 
     def _print(self, *args: Any, sep: str | None = " ", end: str | None = "\n", flush: bool = False) -> None:
         if self.quiet:
@@ -871,20 +965,40 @@ def _function_class(name: str, methods: dict[str, UserFunction]) -> type:
     return type(name, (torch.autograd.Function,), body)
 
 
+def _module_class(name: str, methods: dict[str, UserFunction]) -> type:
+    """A real ``torch.nn.Module`` subclass whose methods run the program's bodies.
+
+    Its ``__init__`` runs ``nn.Module.__init__`` first, so the program's
+    ``super().__init__()`` has nothing left to do, and ``self.layer = nn.Linear(...)``
+    registers the layer as PyTorch would.
+    """
+    init = methods.get("__init__")
+
+    def run_init(self: torch.nn.Module, *args: Any, **kwargs: Any) -> None:
+        torch.nn.Module.__init__(self)
+        if init is not None:
+            init(self, *args, **kwargs)
+
+    body: dict[str, Any] = {"__init__": run_init, "__module__": "__main__", "__qualname__": name}
+    for method_name, fn in methods.items():
+        if method_name != "__init__":
+            body[method_name] = _method(fn)
+    return type(name, (torch.nn.Module,), body)
+
+
+def _method(fn: UserFunction) -> Callable:
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return fn(self, *args, **kwargs)
+
+    method.__name__ = fn.name
+    return method
+
+
 def _check_repeat(left: Any, right: Any, limits: Limits) -> None:
     """Refuse ``"ab" * 10**9`` and ``[0] * 10**9`` before Python builds them."""
     for seq, n in ((left, right), (right, left)):
         if isinstance(seq, str | list | tuple) and isinstance(n, int) and len(seq) * n > limits.items * 10:
             raise LimitExceeded(f"repeating {len(seq):,} items {n:,} times makes more than a program may hold")
-
-
-def _check_broadcast(a: torch.Size, b: torch.Size, limits: Limits) -> None:
-    total = 1
-    for i in range(1, max(len(a), len(b)) + 1):
-        total *= max(a[-i] if i <= len(a) else 1, b[-i] if i <= len(b) else 1)
-    if total > limits.elements:
-        raise LimitExceeded(f"broadcasting {tuple(a)} with {tuple(b)} makes {total:,} elements; "
-                            f"at most {limits.elements:,}")
 
 
 def _role(tensor: torch.Tensor) -> str:
@@ -945,21 +1059,33 @@ def _summary(value: Any) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
+def _docstring(node: ast.stmt) -> bool:
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+
+
 def _shown(value: Any) -> str | None:
     return None if value is None else repr(value)
 
 
-def _bound(node: ast.stmt, frame: _Frame) -> tuple[tuple[str, str], ...]:
+_UNBOUND = object()
+
+
+def _value_of(name: str, frame: _Frame) -> Any:
+    scope: _Frame | None = frame
+    while scope is not None:
+        if name in scope.names:
+            return scope.names[name]
+        scope = scope.parent
+    return _UNBOUND
+
+
+def _bound(names: list[str], frame: _Frame) -> tuple[tuple[str, str], ...]:
     """The names a statement bound or changed, each with a short summary of its value now."""
-    names = _names_of(node)
     found = []
     for name in names:
-        scope: _Frame | None = frame
-        while scope is not None and name not in scope.names:
-            scope = scope.parent
-        if scope is not None:
-            if not isinstance(scope.names[name], Namespace) or isinstance(node, ast.Import | ast.ImportFrom):
-                found.append((name, _summary(scope.names[name])))
+        value = _value_of(name, frame)
+        if value is not _UNBOUND:
+            found.append((name, _summary(value)))
     return tuple(found)
 
 

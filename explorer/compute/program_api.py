@@ -164,6 +164,9 @@ def _size_arguments(args: tuple, kwargs: dict, at: int = 0) -> int:
     return _product(n for n in size if isinstance(n, int | torch.Tensor | np.integer))
 
 
+_COUNT_MOST = 10_000_000  # counting stops here: any count past it is refused anyway
+
+
 def _nested(data: Any, most: int) -> int:
     """Elements in nested lists or tuples, counting no further than ``most`` (an explicit stack)."""
     count, stack = 0, [data]
@@ -207,12 +210,52 @@ def _data(args: tuple, kwargs: dict) -> int:
     data = args[0] if args else kwargs.get("data", kwargs.get("object", ()))
     if args and all(isinstance(a, int) for a in args) and not isinstance(data, bool):
         return _product(args)  # torch.Tensor(2, 3): a size, as the legacy constructor reads it
-    return _nested(data, 10**12)
+    return _nested(data, _COUNT_MOST)
 
 
 def _joined(args: tuple, kwargs: dict) -> int:
     items = args[0] if args else kwargs.get("tensors", ())
     return sum(_numel(t) for t in items) if isinstance(items, list | tuple) else 0
+
+
+def matmul_elements(args: tuple, kwargs: dict) -> int:
+    """Elements of ``a @ b``: a's rows (and batches) times b's columns."""
+    if len(args) < 2 or not all(isinstance(t, torch.Tensor | np.ndarray) for t in args[:2]):
+        return 0
+    a, b = args[0], args[1]
+    if a.ndim < 1 or b.ndim < 2:
+        return 0
+    return _product(a.shape[:-1]) * int(b.shape[-1])
+
+
+def _one_hot(args: tuple, kwargs: dict) -> int:
+    classes = args[1] if len(args) > 1 else kwargs.get("num_classes", -1)
+    tensor = args[0] if args else kwargs.get("tensor")
+    if not isinstance(tensor, torch.Tensor):
+        return 0
+    if classes < 0 and tensor.numel():
+        classes = int(tensor.max()) + 1
+    return tensor.numel() * max(int(classes), 0)
+
+
+def _diag(args: tuple, kwargs: dict) -> int:
+    tensor = args[0] if args else kwargs.get("input")
+    return _numel(tensor) ** 2 if isinstance(tensor, torch.Tensor) and tensor.ndim == 1 else 0
+
+
+def _einsum(args: tuple, kwargs: dict) -> int:
+    """Elements of einsum's output: the product of the output letters' sizes (``...`` is left to PyTorch)."""
+    if not args or not isinstance(args[0], str) or "." in args[0]:
+        return 0
+    operands = args[1] if len(args) == 2 and isinstance(args[1], list | tuple) else args[1:]
+    inputs, _, output = args[0].replace(" ", "").partition("->")
+    sizes: dict[str, int] = {}
+    for letters, operand in zip(inputs.split(","), operands, strict=False):
+        for letter, size in zip(letters, getattr(operand, "shape", ()), strict=False):
+            sizes[letter] = max(sizes.get(letter, 1), int(size))
+    if not output:
+        output = "".join(sorted(c for c in sizes if inputs.count(c) == 1))
+    return _product(sizes.get(c, 1) for c in output)
 
 
 def _outer(args: tuple, kwargs: dict) -> int:
@@ -250,6 +293,11 @@ _COUNTED: dict[tuple[str, str], Callable[[tuple, dict], int]] = {
     **{("torch", n): _data for n in ("tensor", "as_tensor", "Tensor", "FloatTensor", "DoubleTensor", "LongTensor")},
     **{("torch", n): _joined for n in ("cat", "concat", "stack", "hstack", "vstack")},
     ("torch", "outer"): _outer,
+    **{("torch", n): matmul_elements for n in ("matmul", "mm", "bmm")},
+    ("torch", "diag"): _diag,
+    ("torch", "einsum"): _einsum,
+    ("torch.nn.functional", "one_hot"): _one_hot,
+    **{("numpy", n): matmul_elements for n in ("dot", "matmul")},
     ("torch", "meshgrid"): _meshgrid,
     **{("numpy", n): lambda a, k: _size_arguments(a[:1], k) for n in ("zeros", "ones", "full")},
     ("numpy", "linspace"): _steps("num", 50),
@@ -263,23 +311,84 @@ _COUNTED: dict[tuple[str, str], Callable[[tuple, dict], int]] = {
     ("numpy.random", "random"): _random_size(0),
     ("math", "factorial"): lambda a, k: int(a[0]) * 10 if a else 0,  # 1000! is 2,568 digits
 }
-_TENSOR_COUNTED = {"new_zeros": _size_arguments, "new_ones": _size_arguments, "new_tensor": _data,
-                   "expand": _size_arguments}
+# tensor methods sized before they run; each count sees the tensor first, then the arguments
+_TENSOR_COUNTED: dict[str, Callable[[torch.Tensor, tuple, dict], int]] = {
+    **{n: lambda t, a, k: _size_arguments(a, k) for n in ("new_zeros", "new_ones", "expand")},
+    "new_tensor": lambda t, a, k: _data(a, k),
+    **{n: lambda t, a, k: matmul_elements((t, *a), k) for n in ("matmul", "mm", "bmm")},
+    "diag": lambda t, a, k: _diag((t,), k),
+}
+
+
+def check_size(name: str, count: Callable[[tuple, dict], int], args: tuple, kwargs: dict, limits: Limits) -> None:
+    """Refuse a call that would make more elements than a program's tensors hold, before it runs."""
+    try:
+        wanted = count(args, kwargs)
+    except (TypeError, ValueError, OverflowError, IndexError):
+        return  # arguments PyTorch will refuse with its own message
+    if wanted > limits.elements:
+        raise LimitExceeded(f"{name} would make {wanted:,} elements; a program's tensors and arrays "
+                            f"hold at most {limits.elements:,}")
+
+
+def _padded(text: str, args: tuple) -> int:
+    return int(args[0]) if args and isinstance(args[0], int) else len(text)
+
+
+def _replaced(text: str, args: tuple) -> int:
+    if len(args) >= 2 and isinstance(args[0], str) and isinstance(args[1], str):
+        return len(text) + (text.count(args[0]) + (not args[0])) * len(args[1])
+    return len(text)
+
+
+def _joined_text(text: str, args: tuple) -> int:
+    items = args[0] if args and isinstance(args[0], list | tuple) else ()
+    return sum(len(item) for item in items if isinstance(item, str)) + len(text) * len(items)
+
+
+def _extended(items: list, args: tuple) -> int:
+    more = args[0] if args else ()
+    return len(items) + (len(more) if isinstance(more, Sized) else 0)
+
+
+# methods whose result's size follows from their arguments: (kind, name) -> characters or items they make
+_SIZED_METHODS: dict[tuple[str, str], Callable[[Any, tuple], int]] = {
+    **{("str", n): _padded for n in ("ljust", "rjust", "center", "zfill")},
+    ("str", "replace"): _replaced,
+    ("str", "join"): _joined_text,
+    ("list", "extend"): _extended,
+}
 
 
 def _counted(fn: Callable, count: Callable[[tuple, dict], int], name: str, limits: Limits) -> Callable:
     def call(*args: Any, **kwargs: Any) -> Any:
-        try:
-            wanted = count(args, kwargs)
-        except (TypeError, ValueError, OverflowError):
-            wanted = 0  # arguments PyTorch will refuse with its own message
-        if wanted > limits.elements:
-            raise LimitExceeded(f"{name} would make {wanted:,} elements; a program's tensors and arrays "
-                                f"hold at most {limits.elements:,}")
+        check_size(name, count, args, kwargs, limits)
         return fn(*args, **kwargs)
 
     call.__name__ = name
     return call
+
+
+def broadcast_elements(shapes: Iterable[tuple[int, ...]]) -> int:
+    """Elements of the shape these shapes broadcast to (each dimension the largest), or 0 if they do not."""
+    shapes = list(shapes)
+    total = 1
+    for i in range(1, max(map(len, shapes), default=0) + 1):
+        sizes = {shape[-i] for shape in shapes if i <= len(shape)} - {1}
+        if len(sizes) > 1:
+            return 0  # not broadcastable: the call raises its own error
+        total *= max(sizes, default=1)
+    return total
+
+
+def check_broadcast(values: Iterable[Any], limits: Limits) -> None:
+    """Refuse an elementwise call whose tensors (or arrays) broadcast past the bound, before it allocates."""
+    shapes = [v.shape for v in values if isinstance(v, torch.Tensor | np.ndarray)]
+    if len(shapes) > 1 and any(shape != shapes[0] for shape in shapes):
+        total = broadcast_elements(shapes)
+        if total > limits.elements:
+            raise LimitExceeded(f"broadcasting shapes {', '.join(map(str, shapes))} makes {total:,} elements; "
+                                f"at most {limits.elements:,}")
 
 
 def check_value(value: Any, limits: Limits) -> Any:
@@ -301,12 +410,12 @@ def check_value(value: Any, limits: Limits) -> Any:
 
 def bounded(items: Any, limits: Limits) -> Any:
     """``items`` itself if it has a length within the bounds, else its items as a list, counted as they come."""
-    if isinstance(items, Sized) and not isinstance(items, dict | torch.Tensor | np.ndarray):
+    if isinstance(items, torch.Tensor | np.ndarray) and items.ndim == 0:
+        return items  # iterating it raises PyTorch's (or numpy's) own error
+    if isinstance(items, Sized):
         if len(items) > limits.items:
             raise LimitExceeded(f"{len(items):,} items; a program's lists and loops over them hold at most "
                                 f"{limits.items:,}")
-        return items
-    if isinstance(items, torch.Tensor | np.ndarray | dict):
         return items
     found = []
     for item in items:
@@ -370,12 +479,16 @@ class Api:
         self.hooks = hooks
         self.limits = limits
         self.namespaces: dict[str, Namespace] = {}
+        # the calls sized before they run, by the id of PyTorch's (or numpy's) own object, which lives all run
+        self.sized: dict[int, tuple[str, Callable[[tuple, dict], int]]] = {}
         for path in ("matplotlib.pyplot", "matplotlib.pylab"):
             self.namespaces[path] = Namespace(path, {n: self._plot_call(n) for n in MEMBERS[path]})
         for path in sorted(MEMBERS, key=lambda p: -p.count(".")):  # submodules first: parents hold them
             if path not in self.namespaces:
                 self.namespaces[path] = Namespace(path, self._members(path))
         self.builtins = self._builtins(print_)
+        # a program's own nn.Module classes -> the attributes their instances offer (methods, what self.x sets)
+        self.module_names: dict[type, set[str]] = {}
 
     def _members(self, path: str) -> dict[str, Any]:
         members = {}
@@ -385,7 +498,7 @@ class Api:
                 continue
             value = _member(_MODULE_OBJECTS[path], name)
             if (path, name) in _COUNTED:
-                value = _counted(value, _COUNTED[path, name], f"{path}.{name}", self.limits)
+                self.sized[id(value)] = (f"{path}.{name}", _COUNTED[path, name])
             members[name] = value
         if path == "torch.autograd":
             members["grad"] = self._autograd("autograd.grad", torch.autograd.grad)
@@ -393,10 +506,10 @@ class Api:
         return members
 
     def _autograd(self, call: str, fn: Callable) -> Callable:
-        def run(outputs: Any, inputs: Any = None, *args: Any, **kwargs: Any) -> Any:
-            if call == "autograd.backward":
-                return self.hooks.autograd_call(call, outputs, inputs, lambda: fn(outputs, inputs, *args, **kwargs))
-            return self.hooks.autograd_call(call, outputs, inputs, lambda: fn(outputs, inputs, *args, **kwargs))
+        def run(*args: Any, **kwargs: Any) -> Any:
+            outputs = args[0] if args else kwargs.get("outputs", kwargs.get("tensors"))
+            inputs = args[1] if len(args) > 1 and call == "autograd.grad" else kwargs.get("inputs")
+            return self.hooks.autograd_call(call, outputs, inputs, lambda: fn(*args, **kwargs))
 
         run.__name__ = call.rpartition(".")[2]
         return run
@@ -442,13 +555,20 @@ class Api:
         if isinstance(value, Ctx):
             return value.get(name)
         kind = kind_of(value)
+        if kind == "module" and name in self.module_names.get(type(value), ()):
+            return getattr(value, name)  # a method or attribute the program's own class defines or sets
         if kind is None or name not in ATTRIBUTES[kind]:
             raise AttributeError(f"program mode does not offer '.{name}' on a {type(value).__name__}")
         if kind == "tensor":
             return self._tensor_attribute(value, name)
         if kind == "str" and name == "format":
             return lambda *args, **kwargs: str_format(value, args, kwargs, self.limits)
-        return getattr(value, name)  # ``name`` is in the allow-list for this kind of value
+        found = getattr(value, name)  # ``name`` is in the allow-list for this kind of value
+        sized = _SIZED_METHODS.get((kind, name))
+        if sized is not None:
+            return _counted(found, lambda args, kwargs: sized(value, args), f"{type(value).__name__}.{name}",
+                            self.limits)
+        return found
 
     def _tensor_attribute(self, tensor: torch.Tensor, name: str) -> Any:
         if name == "backward":
@@ -461,7 +581,8 @@ class Api:
             return None  # PyTorch warns here, and warnings are not what a notebook shows as output
         found = getattr(tensor, name)  # ``name`` is in the allow-list for tensors
         if name in _TENSOR_COUNTED:
-            return _counted(found, _TENSOR_COUNTED[name], f"Tensor.{name}", self.limits)
+            count = _TENSOR_COUNTED[name]
+            return _counted(found, lambda args, kwargs: count(tensor, args, kwargs), f"Tensor.{name}", self.limits)
         return found
 
     def set_attribute(self, value: Any, name: str, new: Any) -> None:
@@ -472,8 +593,14 @@ class Api:
             setattr(value, name, new)
         elif isinstance(value, torch.nn.Module) and name in ("weight", "bias"):
             setattr(value, name, new)
+        elif type(value) in self.module_names and not name.startswith("_") and name not in _MODULE_OWN:
+            self.module_names[type(value)].add(name)
+            setattr(value, name, new)  # a program's own module: nn.Module registers parameters and submodules
         else:
             raise AttributeError(f"program mode does not set '.{name}' on a {type(value).__name__}")
+
+
+_MODULE_OWN = frozenset(dir(torch.nn.Module))  # nn.Module's own methods, which a program may not replace
 
 
 def power(base: Any, exponent: Any, limits: Limits) -> Any:

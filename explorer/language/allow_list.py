@@ -53,7 +53,7 @@ MEMBERS: dict[str, frozenset[str]] = {
     "torch.nn": words("""
         Linear Sequential ReLU Tanh Sigmoid LeakyReLU GELU SiLU ELU Softplus Softmax LogSoftmax Identity
         Flatten Dropout MSELoss L1Loss CrossEntropyLoss NLLLoss BCELoss BCEWithLogitsLoss HuberLoss
-        SmoothL1Loss Parameter functional init
+        SmoothL1Loss Parameter Module functional init
     """),
     "torch.nn.functional": words("""
         relu relu6 leaky_relu elu selu gelu silu mish softplus softsign sigmoid tanh hardtanh logsigmoid
@@ -75,7 +75,7 @@ MEMBERS: dict[str, frozenset[str]] = {
     "torch.cuda": words("is_available device_count"),
     "math": words("""
         pi e inf nan tau sqrt exp expm1 log log1p log2 log10 sin cos tan asin acos atan atan2 sinh cosh tanh
-        floor ceil fabs trunc pow isclose isnan isinf isfinite factorial erf hypot degrees radians prod fsum
+        floor ceil fabs trunc pow isclose isnan isinf isfinite factorial erf hypot degrees radians fsum
         copysign
     """),
     "numpy": words("""
@@ -153,7 +153,10 @@ ATTRIBUTES: dict[str, frozenset[str]] = {
 ALL_ATTRIBUTES: frozenset[str] = frozenset().union(*ATTRIBUTES.values())
 
 # the decorators a def may carry, as written
-DECORATORS = words("torch.no_grad() torch.enable_grad() torch.inference_mode() no_grad() enable_grad()")
+DECORATORS = words("""
+    torch.no_grad() torch.enable_grad() torch.inference_mode() no_grad() enable_grad() torch.no_grad
+    torch.enable_grad torch.inference_mode
+""")
 # the methods a ``class Name(torch.autograd.Function)`` may define, each a @staticmethod
 FUNCTION_METHODS = words("forward backward setup_context")
 # ctx attributes a program may not set: PyTorch's own

@@ -34,7 +34,8 @@ from dataclasses import dataclass
 from ..errors import ExpressionError
 from .allow_list import ALL_ATTRIBUTES, BUILTINS, DECORATORS, FUNCTION_METHODS, MEMBERS, MODULES, SAVED
 
-__all__ = ["Limits", "LIMITS", "ProgramRefused", "check", "plain_format_spec", "check_percent_format", "format_fields"]
+__all__ = ["Limits", "LIMITS", "MODULE_BASES", "ProgramRefused", "check", "is_super_init", "plain_format_spec",
+           "check_percent_format", "format_fields"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class Limits:
     string: int = 100_000  # characters per string
     output: int = 200_000  # characters printed in all
     graphs: int = 20  # backward calls recorded as graphs; later calls are counted, not recorded
+    forward_graphs: int = 100  # graphs of the forward pass as it grows, one per kept step that makes a tensor
     recorded_steps: int = 3_000  # steps kept for the line-by-line view
 
 
@@ -99,6 +101,32 @@ _INSTEAD = {
 
 _PYTHON_BUILTINS = frozenset(dir(builtins))
 _FUNCTION_BASES = ("torch.autograd.Function", "autograd.Function", "Function")
+MODULE_BASES = ("torch.nn.Module", "nn.Module", "Module")
+
+
+def _module_classes(tree: ast.Module) -> list[ast.ClassDef]:
+    return [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and len(n.bases) == 1
+            and _dotted(n.bases[0]) in MODULE_BASES]
+
+
+def _module_attributes(tree: ast.Module) -> set[str]:
+    """The attributes a program's nn.Module classes give their instances: methods, and what ``self.x = ...`` sets."""
+    found = set()
+    for cls in _module_classes(tree):
+        for item in cls.body:
+            if isinstance(item, ast.FunctionDef):
+                found.add(item.name)
+                owner = item.args.args[0].arg if item.args.args else None
+                found |= {n.attr for n in ast.walk(item) if isinstance(n, ast.Attribute)
+                          and isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name) and n.value.id == owner}
+    return {name for name in found if not name.startswith("_")}
+
+
+def is_super_init(node: ast.AST) -> bool:
+    """``super().__init__(...)`` (or ``super(Net, self).__init__(...)``), the one call of ``super`` allowed."""
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "__init__"
+            and isinstance(node.func.value, ast.Call) and isinstance(node.func.value.func, ast.Name)
+            and node.func.value.func.id == "super")
 
 
 def check(source: str, limits: Limits = LIMITS) -> ast.Module:
@@ -161,6 +189,9 @@ class _Checker(ast.NodeVisitor):
         self.stored |= {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.ClassDef)}
         self.modules: dict[str, str] = {}  # alias -> import path, from the program's imports
         self.ctx_names: set[str] = set()  # the ctx parameters of autograd Functions' methods
+        self.self_names: set[str] = set()  # the self parameters of nn.Module classes' methods
+        self.module_attributes = _module_attributes(tree)
+        self.in_module_class = 0
         self.loops = 0
         self.functions = 0
 
@@ -183,21 +214,22 @@ class _Checker(ast.NodeVisitor):
             raise _refuse(node, f"program mode has no '{node.id}'; it offers {', '.join(sorted(BUILTINS)[:12])}, ...")
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
+        self.visit(node.value)  # inner first: torch.hub.load is refused at 'hub'
         name = node.attr
-        owner = _dotted(node.value)
-        if isinstance(node.value, ast.Name) and node.value.id in self.ctx_names and not name.startswith("_"):
-            self.generic_visit(node)  # a Function's ctx carries the program's own values too
-            return
+        if isinstance(node.value, ast.Name) and not name.startswith("_") and (
+                node.value.id in self.ctx_names or node.value.id in self.self_names):
+            return  # a Function's ctx and a Module's self carry the program's own values too
+        if name in self.module_attributes:
+            return  # an attribute the program's own nn.Module class sets or defines
         if name.startswith("_") and name not in SAVED:
             raise _refuse(node, f"'.{name}' is private; program mode reads only public attributes "
                           f"(and an autograd node's saved values such as ._saved_self)")
-        module = self._module_of(owner)
+        module = self._module_of(_dotted(node.value))
         if module is not None and f"{module}.{name}" not in MODULES and name not in MEMBERS.get(module, ()):
             raise _refuse(node, f"program mode's {module} has no '{name}'; "
                           f"it offers {', '.join(sorted(MEMBERS.get(module, ()))[:15])}, ...")
         if module is None and name not in ALL_ATTRIBUTES and not any(name in m for m in MEMBERS.values()):
             raise _refuse(node, f"program mode does not offer '.{name}'")
-        self.generic_visit(node)
 
     def _module_of(self, dotted: str) -> str | None:
         """The import path a dotted name stands for (``F`` -> torch.nn.functional), if the program imported it."""
@@ -242,7 +274,14 @@ class _Checker(ast.NodeVisitor):
 
     # -- definitions
 
+    def visit_arg(self, node: ast.arg) -> None:
+        if node.arg.startswith("__"):
+            raise _refuse(node, f"names beginning with '__' are Python's own; rename '{node.arg}'")
+        self.generic_visit(node)
+
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        if node.name.startswith("__"):
+            raise _refuse(node, f"names beginning with '__' are Python's own; rename '{node.name}'")
         for decorator in node.decorator_list:
             if ast.unparse(decorator) not in DECORATORS:
                 raise _refuse(decorator, f"program mode does not run the decorator '@{ast.unparse(decorator)}'; "
@@ -265,11 +304,39 @@ class _Checker(ast.NodeVisitor):
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         bases = [_dotted(b) for b in node.bases]
-        if len(bases) != 1 or bases[0] not in _FUNCTION_BASES or node.keywords or node.decorator_list:
-            raise _refuse(node, "program mode defines one kind of class: class Name(torch.autograd.Function) "
-                          "with @staticmethod forward and backward; write functions for the rest")
+        if len(bases) != 1 or bases[0] not in _FUNCTION_BASES + MODULE_BASES or node.keywords or node.decorator_list:
+            raise _refuse(node, "program mode defines two kinds of class: class Name(torch.autograd.Function) "
+                          "with @staticmethod forward and backward, and class Name(nn.Module) with __init__ and "
+                          "forward; write functions for the rest")
+        if bases[0] in MODULE_BASES:
+            for item in node.body:
+                self._module_item(item)
+            return
         for item in node.body:
             self._class_item(item)
+
+    def _module_item(self, item: ast.stmt) -> None:
+        if isinstance(item, ast.Pass) or (isinstance(item, ast.Expr) and isinstance(item.value, ast.Constant)):
+            return
+        if not isinstance(item, ast.FunctionDef) or item.decorator_list or (
+                item.name.startswith("_") and item.name != "__init__"):
+            raise _refuse(item, "an nn.Module's body holds plain methods (def __init__(self), def forward(self, "
+                          "x), ...), without decorators, nothing else")
+        if not item.args.args:
+            raise _refuse(item, f"def {item.name} takes self first")
+        self.self_names.add(item.args.args[0].arg)
+        self.in_module_class += 1
+        self._function_body(item)
+        self.in_module_class -= 1
+
+    def visit_Call(self, node: ast.Call) -> None:
+        if is_super_init(node):
+            if not self.in_module_class:
+                raise _refuse(node, "super().__init__() belongs in an nn.Module's __init__")
+            for part in [*node.func.value.args, *node.args, *node.keywords]:
+                self.visit(part)
+            return
+        self.generic_visit(node)
 
     def _class_item(self, item: ast.stmt) -> None:
         if isinstance(item, ast.Pass) or (isinstance(item, ast.Expr) and isinstance(item.value, ast.Constant)):

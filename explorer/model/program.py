@@ -17,8 +17,8 @@ from typing import Any
 
 from ..graph import Graph, Value
 
-__all__ = ["TensorRow", "ProgramError", "ProgramStep", "ProgramGraph", "PlotCall", "ProgramRun", "to_json",
-           "graph_json"]
+__all__ = ["TensorRow", "ProgramError", "ProgramWarning", "ProgramStep", "ProgramGraph", "PlotCall", "ProgramRun",
+           "to_json", "graph_json", "json_safe"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,15 @@ class ProgramError:
 
 
 @dataclass(frozen=True)
+class ProgramWarning:
+    """A warning the program's run raised (PyTorch's, numpy's), which a notebook shows under the cell."""
+
+    line: int
+    type: str  # the warning's class name: "UserWarning"
+    message: str
+
+
+@dataclass(frozen=True)
 class ProgramStep:
     """One executed statement, for the line-by-line view.
 
@@ -65,6 +74,7 @@ class ProgramStep:
     stdout: int = 0  # characters printed once the step has run
     graph: int | None = None  # index in ProgramRun.graphs of the graph a backward call here recorded
     skipped: int = 0  # for kind "skipped": how many iterations
+    forward: int | None = None  # index in ProgramRun.forward of the graph behind the tensor this step made
 
 
 @dataclass(frozen=True)
@@ -98,6 +108,8 @@ class ProgramRun:
     plots: tuple[PlotCall, ...] = ()
     error: ProgramError | None = None
     shown: str | None = None  # the last statement's value if it is a bare expression, as a notebook shows it
+    warnings: tuple[ProgramWarning, ...] = ()
+    forward: tuple[Graph, ...] = ()  # the forward pass as it grew: the graph behind a tensor a step made
     graphs_skipped: int = 0  # backward calls past Limits.graphs, not recorded
     steps_skipped: int = field(default=0)  # steps past Limits.recorded_steps, not kept
 
@@ -136,11 +148,13 @@ def to_json(run: ProgramRun) -> dict:
         "graphs": [{"line": g.line, "call": g.call, **graph_json(g.graph)} for g in run.graphs],
         "steps": [
             {"line": s.line, "kind": s.kind, "bound": dict(s.bound), "scope": s.scope, "shown": s.shown,
-             "stdout": s.stdout, "graph": s.graph, "skipped": s.skipped}
+             "stdout": s.stdout, "graph": s.graph, "skipped": s.skipped, "forward": s.forward}
             for s in run.steps
         ],
         "plots": [{"line": p.line, "name": p.name, "args": list(p.args), "kwargs": dict(p.kwargs)}
                   for p in run.plots],
+        "forward": [graph_json(g) for g in run.forward],
+        "warnings": [{"line": w.line, "type": w.type, "message": w.message} for w in run.warnings],
         "shown": run.shown,
         "graphs_skipped": run.graphs_skipped,
         "steps_skipped": run.steps_skipped,
