@@ -79,7 +79,7 @@ class OracleRun:
     last: str | None  # the repr of the program's last statement, if it is a bare expression that is not None
     tensors: dict[str, TensorRecord]
     error: ErrorRecord | None
-    warnings: tuple[str, ...]  # "UserWarning: message", each time one was raised
+    warnings: tuple[tuple[int | None, str], ...]  # (the program's line or None, "UserWarning: message"), in order
 
 
 class OracleError(RuntimeError):
@@ -194,7 +194,9 @@ def run(source):
     tensors = {name: record(value) for name, value in namespace.items()
                if not name.startswith("__") and isinstance(value, torch.Tensor)}
     return {"printed": printed.getvalue(), "shown": shown.getvalue(), "displays": displays, "last": last,
-            "tensors": tensors, "error": error, "warnings": [f"{w.category.__name__}: {w.message}" for w in caught]}
+            "tensors": tensors, "error": error,
+            "warnings": [[w.lineno if w.filename == FILENAME else None, f"{w.category.__name__}: {w.message}"]
+                         for w in caught]}
 
 
 for line in sys.stdin:
@@ -269,7 +271,8 @@ def _read(answer: Mapping[str, object]) -> OracleRun:
     error = None if answer["error"] is None else ErrorRecord(**answer["error"])
     return OracleRun(printed=answer["printed"], shown=answer["shown"],
                      displays=tuple((line, text) for line, text in answer["displays"]), last=answer["last"],
-                     tensors=tensors, error=error, warnings=tuple(answer["warnings"]))
+                     tensors=tensors, error=error,
+                     warnings=tuple((line, text) for line, text in answer["warnings"]))
 
 
 def _field(record: object, name: str) -> object:
