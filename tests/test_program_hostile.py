@@ -58,6 +58,7 @@ REFUSED = [
     ("import torch\nx = torch.ones(2)\nv = vars(x)", 3),
     ("import torch\nx = torch.ones(2)\ng = getattr(x, 'grad')", 3),
     ("import torch\nx = torch.ones(2)\nt = type(x)", 3),
+    ("import torch\nx = torch.ones(2)\nm = type(x).__mro__", 3),
     ("e = eval('1')", 1),
     ("exec('x = 1')", 1),
     ("c = compile('1', 'f', 'eval')", 1),
@@ -65,6 +66,12 @@ REFUSED = [
     ("f = open('sentinel', 'w')", 1),
     ("import torch\nwith open('sentinel', 'w') as f:\n    pass", 2),
     ("b = memoryview(b'abc')", 1),
+    ("x = input()", 1),
+    ("help()", 1),
+    ("exit()", 1),
+    ("quit()", 1),
+    ("raise SystemExit", 1),
+    ("raise KeyboardInterrupt", 1),
     ("b = bytearray(10)", 1),
     ("x = 1 if True else __import__('os')", 1),
     # dunder walks: from a tensor, a tuple, a function, a module, an exception
@@ -76,6 +83,8 @@ REFUSED = [
     ("import torch.nn as nn\nl = nn.Linear(2, 2)\nm = l.__class__.__init__.__globals__", 3),
     ("try:\n    x = 1 / 0\nexcept Exception as e:\n    t = e.__traceback__", 4),
     ("import torch\nx = torch.ones(2)\nx.__class__ = int", 3),
+    ("import torch\nclass F(torch.autograd.Function):\n    @staticmethod\n    def forward(ctx, x):\n"
+     "        return ctx.saved_tensors.__class__", 5),
     # class tricks
     ("class M(type):\n    pass", 1),
     ("import torch\nclass A(torch.autograd.Function, metaclass=type):\n    pass", 2),
@@ -128,6 +137,9 @@ REFUSED = [
     ("import torch\na = torch.ones(2).numpy()\nb = [a][0]\nb.tofile('sentinel')", 4),
     ("import numpy as np\nm = np.lib", 2),
     ("import numpy as np\nm = np.ctypeslib", 2),
+    # matplotlib's files: program mode records plots, it never writes them
+    ("import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.savefig('sentinel.png')", 3),
+    ("import matplotlib.pyplot as plt\nf = plt.figure()\nf.savefig('sentinel.png')", 3),
     # tensor storage and pointers
     ("import torch\nx = torch.ones(2)\ns = x.untyped_storage()", 3),
     ("import torch\nx = torch.ones(2)\np = x.data_ptr()", 3),
