@@ -19,8 +19,11 @@ the modules that run it: ``live`` (the run behind an ``Exploration`` and a
 dataclasses in modules without torch (``exploration``, ``backward``,
 ``figure``, ``higher``, ``graph``, ...). ``page`` and ``symbolic`` hold results
 the app reads and verbs that workers run, so those verbs import the PyTorch
-side as they run. The names below are loaded on first use (PEP 562), each from
-its own module, so ``from explorer import parse`` does not import torch either.
+side as they run. Program mode follows the layers by folder: ``language.program``
+checks a pasted program without torch, ``compute.interpreter`` (``run_program``)
+runs it with torch, and ``model.program`` holds its ``ProgramRun``. The names
+below are loaded on first use (PEP 562), each from its own module, so
+``from explorer import parse`` does not import torch either.
 ``tests/test_app_process.py`` holds the line.
 """
 

@@ -518,6 +518,157 @@ class Net(torch.nn.Module):
 net = Net(3)
 print(net, net(torch.ones(2, 3)).shape, len(list(net.parameters())), net.fc1.weight.shape)
 """,
+    "hooks and saved tensors": """
+import torch
+a = torch.tensor([2., 3.], requires_grad=True)
+b = a * 2
+b.register_hook(lambda grad: print("grad of b:", grad))
+c = b.sum()
+c.backward()
+def tensor_hook(grad):
+    return grad * 10
+x = torch.tensor(1.0, requires_grad=True)
+y = x * 3
+h = y.register_hook(tensor_hook)
+y.backward()
+print(x.grad)
+h.remove()
+x.grad = None
+y = x * 3
+y.backward()
+print(x.grad)
+fn = (x * x).grad_fn
+print(fn.name(), fn.next_functions, len(fn.next_functions))
+print(fn._saved_self is x, fn._saved_other is x, torch.equal(fn._saved_self, x))
+s = torch.sigmoid(x)
+print(s.grad_fn._saved_result, s.grad_fn._saved_result is s)
+e = torch.exp(x)
+print(e.grad_fn._saved_result.equal(e))
+def pack_hook(t):
+    print("Packing", t)
+    return t
+def unpack_hook(t):
+    print("Unpacking", t)
+    return t
+a = torch.ones(5, requires_grad=True)
+b = torch.ones(5, requires_grad=True) * 2
+with torch.autograd.graph.saved_tensors_hooks(pack_hook, unpack_hook):
+    y = a * b
+y.sum().backward()
+print(a.grad)
+x = torch.randn(5, requires_grad=True)
+y = x.pow(2)
+print(y.grad_fn._saved_self.equal(x))
+print(y.grad_fn._saved_exponent)
+try:
+    y.sum().backward()
+    y.sum().backward()
+except RuntimeError as err:
+    print("second backward fails")
+z = torch.zeros(3, requires_grad=True)
+with torch.autograd.set_detect_anomaly(False):
+    w = z * 2
+print(w)
+print(torch.is_grad_enabled())
+""",
+    "custom Functions with ctx": """
+import torch
+from torch.autograd import Function
+
+class MyReLU(Function):
+    @staticmethod
+    def forward(ctx, input):
+        ctx.save_for_backward(input)
+        return input.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        input, = ctx.saved_tensors
+        grad_input = grad_output.clone()
+        grad_input[input < 0] = 0
+        return grad_input
+
+class MulConstant(Function):
+    @staticmethod
+    def forward(ctx, tensor, constant):
+        ctx.constant = constant
+        return tensor * constant
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        print("needs:", ctx.needs_input_grad)
+        return grad_output * ctx.constant, None
+
+class Exp(Function):
+    @staticmethod
+    def forward(i):
+        return i.exp()
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(output)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        result, = ctx.saved_tensors
+        return grad_output * result
+
+x = torch.linspace(-2, 2, 5, requires_grad=True)
+relu = MyReLU.apply
+y = relu(x)
+y.sum().backward()
+print(y, x.grad)
+x.grad.zero_()
+m = MulConstant.apply(x, 3.0)
+m.sum().backward()
+print(m.grad_fn, x.grad)
+e = Exp.apply(x)
+e.sum().backward()
+print(e, x.grad)
+d = torch.randn(4, dtype=torch.double, requires_grad=True)
+print(torch.autograd.gradcheck(MyReLU.apply, (d,), eps=1e-6, atol=1e-4))
+print(torch.autograd.gradcheck(lambda t: MulConstant.apply(t, 2.0), (d,)))
+print(MyReLU, Exp.apply)
+""",
+    "linear regression by hand": """
+import torch
+import numpy as np
+import matplotlib.pyplot as plt
+torch.manual_seed(42)
+X = torch.arange(-3, 3, 0.1).view(-1, 1)
+f = -3 * X
+Y = f + 0.1 * torch.randn(X.size())
+w = torch.tensor(-10.0, requires_grad=True)
+b = torch.tensor(-20.0, requires_grad=True)
+def forward(x):
+    return w * x + b
+def criterion(yhat, y):
+    return torch.mean((yhat - y) ** 2)
+lr = 0.1
+LOSS = []
+for epoch in range(15):
+    Yhat = forward(X)
+    loss = criterion(Yhat, Y)
+    LOSS.append(loss.item())
+    loss.backward()
+    w.data = w.data - lr * w.grad.data
+    b.data = b.data - lr * b.grad.data
+    w.grad.data.zero_()
+    b.grad.data.zero_()
+print(LOSS[:3], LOSS[-1])
+plt.plot(LOSS)
+plt.xlabel("Epochs/Iterations")
+plt.ylabel("Cost")
+plt.figure(figsize=(6, 4))
+plt.plot(X.numpy(), Y.numpy(), 'rx', label='y')
+plt.show()
+print("w = %.3f, b = %.3f" % (w.item(), b.item()))
+print("{0:.2f} and {1:.2f}".format(w.item(), b.item()))
+print(np.round(np.array(LOSS[:2]), 2))
+x_np = np.array([1.0, 2.0, 3.0])
+t = torch.from_numpy(x_np)
+print(t, t.dtype, t.numpy(), x_np.mean())
+""",
     "errors stop the program": """
 import torch
 x = torch.tensor(3.0, requires_grad=True)
@@ -779,3 +930,63 @@ def test_autograd_functions_take_their_arguments_by_keyword():
                       "torch.autograd.backward(tensors=x ** 3)\nprint(g, x.grad)\n")
     assert run.stdout == "(tensor(4.),) tensor(12.)\n"
     assert [g.call for g in run.graphs] == ["autograd.grad", "autograd.backward"]
+
+
+def test_reading_a_non_leafs_grad_gives_none_and_pytorchs_warning_as_a_notebook_shows():
+    run = run_program(textwrap.dedent(LAB_CELLS["lab derivative"]).lstrip("\n"))
+    assert "grad: None\n" in run.stdout
+    assert [(w.line, w.type) for w in run.warnings] == [(16, "UserWarning")]
+    assert ".grad attribute of a Tensor that is not a leaf" in run.warnings[0].message
+
+
+def test_recorded_values_are_bounded_across_graphs_and_the_table():
+    source = ("import torch\nx = torch.ones(400, requires_grad=True)\nfor i in range(4):\n    y = (x * i).sum()\n"
+              "    y.backward()\nz = torch.ones(600)\n")
+    run = run_program(source, limits=Limits(recorded_values=2_000))
+    assert len(run.graphs) + run.graphs_skipped == 4 and run.graphs_skipped >= 2
+    assert {row.name: row.kept for row in run.tensors}["z"] is False
+    assert {row.name: row.data for row in run.tensors}["z"] is None
+
+
+@pytest.mark.parametrize(("source", "words"), [
+    ("import torch\nl = torch.nn.Linear(10**4, 10**4)\n", "torch.nn.Linear would make"),
+    ("import torch\nx = torch.ones(2000)\nh = torch.autograd.functional.hessian(lambda t: t.sum(), x)\n", "hessian"),
+    ("import torch\nx = torch.ones(100, 100)\ni = torch.zeros(1001, dtype=torch.long)\ny = x[i]\n", "indexing"),
+    ("import torch\nx = torch.ones(2000, 1)\ny = x.add(x.t())\n", "broadcasting"),
+    ("import torch\nx = torch.ones(2000)\ny = x.outer(x)\n", "Tensor.outer"),
+    ("import numpy as np\na = np.array(range(10**9))\n", "numpy.array would make"),
+])
+def test_more_calls_that_would_allocate_past_the_bound_are_refused_before_they_run(source, words):
+    run = run_program(source, limits=Limits(elements=100_000))
+    assert run.error is not None and run.error.type == "LimitExceeded", run.error
+    assert words in run.error.message
+
+
+@pytest.mark.parametrize("source", [
+    "s = ''.join(map(str, iter(int, 1)))\n",  # iter with a sentinel: refused, it could run without end
+    "n = pow(2 ** 50_000, 2 ** 50_000, 2 ** 50_000 + 1)\n",
+    "x = 2\nfor i in range(40):\n    x = x * x\n",
+    "f = lambda: f()\nf()\n",
+])
+def test_work_without_end_in_c_is_refused(source):
+    run = run_program(source, limits=Limits(steps=10_000))
+    assert run.error is not None and run.error.type in ("LimitExceeded", "TypeError")
+
+
+def test_plot_labels_and_odd_arguments_are_kept_as_plain_data():
+    run = run_program("import matplotlib.pyplot as plt\nplt.legend(['f', 'g'])\nplt.title({'a': 1})\n")
+    assert run.error is None
+    assert [p.args for p in run.plots] == [(["f", "g"],), ("{'a': 1}",)]
+    plain.loads(plain.dumps(run))
+
+
+def test_a_local_read_before_it_is_assigned_is_unbound_as_in_python():
+    source = "x = 1\ndef f():\n    print(x)\n    x = 2\nf()\n"
+    run = run_program(source)
+    assert (run.error.line, run.error.type) == (3, "UnboundLocalError")
+    assert run_program("x = 1\ndef f():\n    return [x for _ in range(2)]\nprint(f())\n").stdout == "[1, 1]\n"
+
+
+def test_and_or_return_their_last_operand_untested_as_python_does():
+    run = run_program("import torch\nx = 2 and torch.ones(3)\ny = 0 or torch.zeros(2)\nprint(x, y)\n")
+    assert run.stdout == "tensor([1., 1., 1.]) tensor([0., 0.])\n"

@@ -69,6 +69,7 @@ from .program_api import (
     check_size,
     check_value,
     format_value,
+    index_elements,
     matmul_elements,
     percent_format,
     power,
@@ -110,12 +111,13 @@ _CONTINUE = _Signal("continue")
 class _Frame:
     """A scope: the names one call (or the top level, or a comprehension) binds, and the scope it sits in."""
 
-    __slots__ = ("names", "parent", "scope")
+    __slots__ = ("names", "parent", "scope", "local")
 
-    def __init__(self, parent: _Frame | None, scope: str) -> None:
+    def __init__(self, parent: _Frame | None, scope: str, local: frozenset[str] = frozenset()) -> None:
         self.names: dict[str, Any] = {}
         self.parent = parent
         self.scope = scope
+        self.local = local  # the names a def's body assigns: read before assigned, they are unbound, not global
 
 
 class UserFunction:
@@ -130,6 +132,7 @@ class UserFunction:
         self.defaults = defaults
         self.kw_defaults = kw_defaults
         self.grad_mode = grad_mode
+        self.local = _local_names(node)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.interpreter.call_function(self, args, kwargs)
@@ -189,11 +192,13 @@ class _Interpreter:
         self.graphs: list[ProgramGraph] = []
         self.graphs_skipped = 0
         self.forward: list[Graph] = []
+        self.recorded = 0  # numbers kept in graphs and the tensors table so far
         self.warned: list[ProgramWarning] = []
         self.forward_of: tuple[Any, int] | None = None  # the grad_fn of the last forward graph, and its index
         self.plots: list[PlotCall] = []
         self.last_graph: int | None = None
         self.shown: str | None = None
+        self.last: ast.stmt | None = None  # the program's last top-level statement
         self.handling: list[BaseException] = []  # the exceptions the except blocks now running handle
         self.failed: tuple[BaseException, int] | None = None  # the exception unwinding, and the line it came from
         self._statements = {cls: getattr(self, f"_s_{cls.__name__}") for cls in _statement_types()}
@@ -212,9 +217,9 @@ class _Interpreter:
             try:
                 torch.manual_seed(0)  # a shared link shows everyone the same numbers
                 np.random.seed(0)  # numpy's too: a worker runs many programs, one after another
+                self.last = tree.body[-1] if tree.body else None
                 self._block(tree.body, self.globals)
-                last = tree.body[-1] if tree.body else None
-                if not (isinstance(last, ast.Expr) and self.steps and self.steps[-1].line == last.lineno):
+                if not isinstance(self.last, ast.Expr):
                     self.shown = None
             except LimitExceeded as err:
                 line = self._raised_at(err)
@@ -243,7 +248,12 @@ class _Interpreter:
         rows, first = [], {}
         for name, value in self.globals.names.items():
             if isinstance(value, torch.Tensor):
-                rows.append(_tensor_row(name, value, first.get(id(value))))
+                try:
+                    self._spend(2 * value.numel())
+                    kept = True
+                except _Unrecorded:
+                    kept = False
+                rows.append(_tensor_row(name, value, first.get(id(value)), kept))
                 first.setdefault(id(value), name)
         return tuple(rows)
 
@@ -288,7 +298,7 @@ class _Interpreter:
             return None
         try:
             graph = self._graph(tensor)[1]
-        except RuntimeError:  # a graph whose saved tensors a backward call has freed: nothing to show
+        except (RuntimeError, _Unrecorded):  # saved tensors a backward call freed, or past the values' bound
             return None
         self.forward.append(graph)
         self.forward_of = (tensor.grad_fn, len(self.forward) - 1)
@@ -304,9 +314,9 @@ class _Interpreter:
 
     def _s_Expr(self, node: ast.Expr, frame: _Frame) -> None:
         value = self._e(node.value, frame)
-        # a docstring is no output; a notebook shows any other bare expression's value
-        docstring = isinstance(node.value, ast.Constant) and isinstance(value, str)
-        self.shown = _shown(value) if not docstring and (self.sink is not None or frame is self.globals) else None
+        # a notebook shows a bare expression's value (a docstring is none); kept for the steps and the cell's end
+        wanted = self.sink is not None or node is self.last
+        self.shown = _shown(value) if wanted and not _docstring(node) else None
 
     def _s_Assign(self, node: ast.Assign, frame: _Frame) -> None:
         value = self._e(node.value, frame)
@@ -549,6 +559,9 @@ class _Interpreter:
         while scope is not None:
             if name in scope.names:
                 return scope.names[name]
+            if name in scope.local:
+                raise UnboundLocalError(f"cannot access local variable '{name}' where it is not associated "
+                                        "with a value")
             scope = scope.parent
         if name in self.api.builtins:
             return self.api.builtins[name]
@@ -604,7 +617,10 @@ class _Interpreter:
         return self.api.attribute(self._e(node.value, frame), node.attr)
 
     def _e_Subscript(self, node: ast.Subscript, frame: _Frame) -> Any:
-        return check_value(self._e(node.value, frame)[self._index(node.slice, frame)], self.limits)
+        value, index = self._e(node.value, frame), self._index(node.slice, frame)
+        if isinstance(value, torch.Tensor):
+            check_size("indexing", lambda a, k: index_elements(value, index), (), {}, self.limits)
+        return check_value(value[index], self.limits)
 
     def _index(self, node: ast.expr, frame: _Frame) -> Any:
         if isinstance(node, ast.Tuple):
@@ -626,7 +642,7 @@ class _Interpreter:
         elif kind is ast.Pow or kind is ast.LShift:
             if kind is ast.Pow and type(left) is int:
                 return check_value(power(left, right, self.limits), self.limits)
-            if kind is ast.LShift and type(left) is int and type(right) is int and right > 64 * self.limits.items:
+            if kind is ast.LShift and type(left) is int and type(right) is int and right > self.limits.int_bits:
                 raise LimitExceeded(f"{left} << {right} has more digits than a program may hold")
         elif kind is ast.Mod and isinstance(left, str):
             return percent_format(left, right, self.limits)
@@ -641,12 +657,12 @@ class _Interpreter:
         return _UNARY[node.op.__class__](self._e(node.operand, frame))
 
     def _e_BoolOp(self, node: ast.BoolOp, frame: _Frame) -> Any:
-        value = None
-        for operand in node.values:
+        is_and = isinstance(node.op, ast.And)
+        for operand in node.values[:-1]:
             value = self._e(operand, frame)
-            if (not value) if isinstance(node.op, ast.And) else value:
+            if (not value) if is_and else value:
                 return value
-        return value
+        return self._e(node.values[-1], frame)  # the last operand is the value, never tested, as in Python
 
     def _e_Compare(self, node: ast.Compare, frame: _Frame) -> Any:
         left = self._e(node.left, frame)
@@ -775,7 +791,10 @@ class _Interpreter:
         sized = self.api.sized.get(id(fn))
         if sized is not None:
             check_size(*sized, args, kwargs, self.limits)
-        if len(args) > 1:
+        owner = getattr(fn, "__self__", None)  # a tensor method broadcasts its tensor with its arguments
+        if isinstance(owner, torch.Tensor) and args:
+            check_broadcast((owner, *args), self.limits)
+        elif len(args) > 1:
             check_broadcast(args, self.limits)
         line = self.line
         result = fn(*args, **kwargs)
@@ -790,8 +809,10 @@ class _Interpreter:
             if self.depth > self.limits.depth:
                 raise LimitExceeded(f"calls nest more than {self.limits.depth} deep (recursion without an end?)")
             self.steps_left -= 1
+            if self.steps_left < 0:
+                raise LimitExceeded(f"the program ran more than {self.limits.steps:,} steps")
             frame = _Frame(fn.frame, fn.name if fn.frame is self.globals or not fn.frame.scope
-                           else f"{fn.frame.scope}.{fn.name}")
+                           else f"{fn.frame.scope}.{fn.name}", fn.local)
             frame.names.update(_bind(fn, args, kwargs))
             self.frame = frame
             if fn.grad_mode is None:
@@ -822,6 +843,9 @@ class _Interpreter:
             live, graph = self._graph(output)
         except RuntimeError:  # freed by an earlier backward: the call itself raises PyTorch's own error
             return run()
+        except _Unrecorded:
+            self.graphs_skipped += 1
+            return run()
         result = run()
         self.line = line
         found = result if call == "autograd.grad" else None
@@ -830,22 +854,33 @@ class _Interpreter:
         return result
 
     def _graph(self, output: torch.Tensor) -> tuple[list[torch.Tensor], Graph]:
-        known = self._labeled()
-        named = {id(entry.tensor) for entry in known}
-        for fn in node_ids(output):
-            leaf = getattr(fn, "variable", None)  # AccumulateGrad's leaf: PyTorch's own attribute
-            if leaf is not None and id(leaf) not in named:
-                named.add(id(leaf))
-                known.append(Labeled(leaf, f"leaf {len(known)}", "", "input"))
-        live = [entry.tensor for entry in known]
-        if id(output) not in named:
-            live.append(output)
+        """The graph behind ``output`` with the tensors the program named, and those tensors, in the graph's order.
+
+        Reading a node's saved tensors runs the unpack hook of any saved_tensors_hooks the program set, so the
+        program's own code runs quietly here: its prints and steps belong to the program, not to the recording.
+        """
         self.quiet += 1
         try:
-            graph = record(output, known, backward="none")
+            known = self._labeled()
+            self._spend(sum(2 * entry.tensor.numel() for entry in known))
+            named = {id(entry.tensor) for entry in known}
+            for fn in node_ids(output):
+                leaf = getattr(fn, "variable", None)  # AccumulateGrad's leaf: PyTorch's own attribute
+                if leaf is not None and id(leaf) not in named:
+                    named.add(id(leaf))
+                    known.append(Labeled(leaf, f"leaf {len(known)}", "", "input"))
+            live = [entry.tensor for entry in known]
+            if id(output) not in named:
+                live.append(output)
+            return live, record(output, known, backward="none")
         finally:
             self.quiet -= 1
-        return live, graph
+
+    def _spend(self, values: int) -> None:
+        """Count ``values`` numbers against Limits.recorded_values; _Unrecorded once they would pass it."""
+        if self.recorded + values > self.limits.recorded_values:
+            raise _Unrecorded
+        self.recorded += values
 
     def _labeled(self) -> list[Labeled]:
         """The tensors the program has named, innermost scope first, each once."""
@@ -886,6 +921,10 @@ class _Interpreter:
 # -- helpers -------------------------------------------------------------------------------------------------
 
 _MISSING = object()
+
+
+class _Unrecorded(Exception):
+    """A graph or a table row that would keep more numbers than Limits.recorded_values allows."""
 _COMPOUND = (ast.If, ast.For, ast.While, ast.With, ast.Try)
 
 
@@ -904,6 +943,29 @@ def _expression_types() -> list[type]:
 
 def _where(node: ast.AST) -> tuple[int, int]:
     return getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1
+
+
+def _local_names(node: ast.FunctionDef | ast.Lambda) -> frozenset[str]:
+    """The names a def's body binds (not inside nested defs, lambdas or comprehensions), as Python decides them."""
+    if isinstance(node, ast.Lambda):
+        return frozenset()
+    found: set[str] = set()
+    stack: list[ast.AST] = list(node.body)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ast.FunctionDef | ast.ClassDef):
+            found.add(item.name)
+            continue
+        if isinstance(item, ast.Lambda | ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp):
+            continue
+        if isinstance(item, ast.Name) and isinstance(item.ctx, ast.Store | ast.Del):
+            found.add(item.id)
+        elif isinstance(item, ast.ExceptHandler) and item.name:
+            found.add(item.name)
+        elif isinstance(item, ast.Import | ast.ImportFrom):
+            found.update(a.asname or a.name.partition(".")[0] for a in item.names)
+        stack.extend(ast.iter_child_nodes(item))
+    return frozenset(found)
 
 
 def _bind(fn: UserFunction, args: tuple, kwargs: dict) -> dict[str, Any]:
@@ -1028,20 +1090,26 @@ def _with_grads(graph: Graph, live: list[torch.Tensor], inputs: Any, found: Any)
     return dataclasses.replace(graph, tensors=tuple(tensors) + graph.tensors[len(tensors):])
 
 
-def _tensor_row(name: str, tensor: torch.Tensor, same_as: str | None) -> TensorRow:
+def _tensor_row(name: str, tensor: torch.Tensor, same_as: str | None, kept: bool) -> TensorRow:
     return TensorRow(
-        name=name, shape=tuple(tensor.shape), dtype=str(tensor.dtype), data=_plain(tensor),
-        grad=_plain(_readable_grad(tensor)), requires_grad=tensor.requires_grad, is_leaf=tensor.is_leaf,
-        grad_fn=type(tensor.grad_fn).__name__ if tensor.grad_fn is not None else None,
-        retains_grad=tensor.retains_grad, device=str(tensor.device), same_as=same_as,
+        name=name, shape=tuple(tensor.shape), dtype=str(tensor.dtype), data=_plain(tensor) if kept else None,
+        grad=_plain(_readable_grad(tensor)) if kept else None, requires_grad=tensor.requires_grad,
+        is_leaf=tensor.is_leaf, grad_fn=type(tensor.grad_fn).__name__ if tensor.grad_fn is not None else None,
+        retains_grad=tensor.retains_grad, device=str(tensor.device), same_as=same_as, kept=kept,
     )
 
 
 def _plot_value(value: Any) -> Any:
+    """A plot call's argument as plain data: numbers, strings, or (nested) lists of them."""
     if isinstance(value, str | int | float | bool) or value is None:
         return value
-    # np.asarray, as matplotlib does: a tensor that requires grad is refused with PyTorch's own message
-    return np.asarray(value, dtype=float).tolist()
+    if isinstance(value, list | tuple) and value and all(isinstance(v, str) for v in value):
+        return list(value)  # legend labels
+    try:
+        # np.asarray, as matplotlib does: a tensor that requires grad is refused with PyTorch's own message
+        return np.asarray(value, dtype=float).tolist()
+    except (TypeError, ValueError):
+        return _summary(value)
 
 
 def _summary(value: Any) -> str:
@@ -1063,8 +1131,14 @@ def _docstring(node: ast.stmt) -> bool:
     return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
 
 
+_SHOWN = 10_000  # characters of a bare expression's value kept; a notebook, too, shows long values cut
+
+
 def _shown(value: Any) -> str | None:
-    return None if value is None else repr(value)
+    if value is None:
+        return None
+    text = repr(value)
+    return text if len(text) <= _SHOWN else text[:_SHOWN] + "..."
 
 
 _UNBOUND = object()

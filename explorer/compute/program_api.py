@@ -174,6 +174,8 @@ def _nested(data: Any, most: int) -> int:
         item = stack.pop()
         if isinstance(item, list | tuple):
             stack.extend(item)
+        elif isinstance(item, range):
+            count += len(item)
         else:
             count += _numel(item)
     return count
@@ -258,6 +260,19 @@ def _einsum(args: tuple, kwargs: dict) -> int:
     return _product(sizes.get(c, 1) for c in output)
 
 
+def _linear(args: tuple, kwargs: dict) -> int:
+    n_in = args[0] if args else kwargs.get("in_features", 0)
+    n_out = args[1] if len(args) > 1 else kwargs.get("out_features", 0)
+    return (int(n_in) + 1) * int(n_out)
+
+
+def _squared_inputs(args: tuple, kwargs: dict) -> int:
+    """A Jacobian's or Hessian's elements, at most: (the inputs' elements) squared."""
+    inputs = args[1] if len(args) > 1 else kwargs.get("inputs", ())
+    inputs = inputs if isinstance(inputs, list | tuple) else (inputs,)
+    return sum(_numel(t) for t in inputs) ** 2
+
+
 def _outer(args: tuple, kwargs: dict) -> int:
     return _product(_numel(a) for a in args[:2])
 
@@ -297,6 +312,9 @@ _COUNTED: dict[tuple[str, str], Callable[[tuple, dict], int]] = {
     ("torch", "diag"): _diag,
     ("torch", "einsum"): _einsum,
     ("torch.nn.functional", "one_hot"): _one_hot,
+    ("torch.nn", "Linear"): _linear,
+    **{("torch.autograd.functional", n): _squared_inputs for n in ("jacobian", "hessian")},
+    **{("torch.autograd", n): _squared_inputs for n in ("gradcheck", "gradgradcheck")},
     **{("numpy", n): matmul_elements for n in ("dot", "matmul")},
     ("torch", "meshgrid"): _meshgrid,
     **{("numpy", n): lambda a, k: _size_arguments(a[:1], k) for n in ("zeros", "ones", "full")},
@@ -317,7 +335,20 @@ _TENSOR_COUNTED: dict[str, Callable[[torch.Tensor, tuple, dict], int]] = {
     "new_tensor": lambda t, a, k: _data(a, k),
     **{n: lambda t, a, k: matmul_elements((t, *a), k) for n in ("matmul", "mm", "bmm")},
     "diag": lambda t, a, k: _diag((t,), k),
+    "outer": lambda t, a, k: _outer((t, *a), k),
+    "index_select": lambda t, a, k: index_elements(t, a[1] if len(a) > 1 else k.get("index")),
 }
+
+
+def index_elements(tensor: Any, index: Any) -> int:
+    """Elements of ``tensor[index]`` for an index tensor or list along the first dimension, else 0."""
+    if not isinstance(tensor, torch.Tensor) or tensor.ndim == 0:
+        return 0
+    if isinstance(index, torch.Tensor) and index.dtype != torch.bool:
+        return index.numel() * _product(tensor.shape[1:])
+    if isinstance(index, list):
+        return _nested(index, _COUNT_MOST) * _product(tensor.shape[1:])
+    return 0
 
 
 def check_size(name: str, count: Callable[[tuple, dict], int], args: tuple, kwargs: dict, limits: Limits) -> None:
@@ -358,6 +389,18 @@ _SIZED_METHODS: dict[tuple[str, str], Callable[[Any, tuple], int]] = {
     ("str", "join"): _joined_text,
     ("list", "extend"): _extended,
 }
+
+
+# methods that consume an iterable in C: it is first made a list, counted as it comes (bounded)
+_TAKES_ITERABLE = {("str", "join"), ("list", "extend"), ("dict", "update"), ("set", "union"),
+                   ("set", "intersection"), ("set", "difference")}
+
+
+def _first_bounded(fn: Callable, limits: Limits) -> Callable:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return fn(*(bounded(a, limits) if not isinstance(a, dict) else a for a in args), **kwargs)
+
+    return call
 
 
 def _counted(fn: Callable, count: Callable[[tuple, dict], int], name: str, limits: Limits) -> Callable:
@@ -403,8 +446,8 @@ def check_value(value: Any, limits: Limits) -> Any:
     elif isinstance(value, list | tuple | dict | set):
         if len(value) > limits.items:
             raise LimitExceeded(f"a {type(value).__name__} of {len(value):,} items; at most {limits.items:,}")
-    elif type(value) is int and value.bit_length() > 64 * limits.items:
-        raise LimitExceeded(f"an integer of {value.bit_length():,} bits; at most {64 * limits.items:,}")
+    elif type(value) is int and value.bit_length() > limits.int_bits:
+        raise LimitExceeded(f"an integer of {value.bit_length():,} bits; at most {limits.int_bits:,}")
     return value
 
 
@@ -531,7 +574,8 @@ class Api:
         table["print"] = print_
         table["format"] = lambda value, spec="": format_value(value, spec, limits)
         table["pow"] = lambda base, exp, mod=None: check_value(
-            pow(base, exp, mod) if mod is not None else power(base, exp, limits), limits)
+            power(base, exp, limits) if mod is None else modular_power(base, exp, mod, limits), limits)
+        table["iter"] = lambda items: iter(items)  # one argument: iter(f, sentinel) could call f without end
         return table
 
     @staticmethod
@@ -564,6 +608,8 @@ class Api:
         if kind == "str" and name == "format":
             return lambda *args, **kwargs: str_format(value, args, kwargs, self.limits)
         found = getattr(value, name)  # ``name`` is in the allow-list for this kind of value
+        if (kind, name) in _TAKES_ITERABLE:
+            found = _first_bounded(found, self.limits)
         sized = _SIZED_METHODS.get((kind, name))
         if sized is not None:
             return _counted(found, lambda args, kwargs: sized(value, args), f"{type(value).__name__}.{name}",
@@ -577,8 +623,6 @@ class Api:
                 return self.hooks.autograd_call("backward", tensor, inputs, lambda: tensor.backward(
                     gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs))
             return backward
-        if name == "grad" and not (tensor.is_leaf or tensor.retains_grad):
-            return None  # PyTorch warns here, and warnings are not what a notebook shows as output
         found = getattr(tensor, name)  # ``name`` is in the allow-list for tensors
         if name in _TENSOR_COUNTED:
             count = _TENSOR_COUNTED[name]
@@ -603,9 +647,17 @@ class Api:
 _MODULE_OWN = frozenset(dir(torch.nn.Module))  # nn.Module's own methods, which a program may not replace
 
 
+def modular_power(base: Any, exponent: Any, modulus: Any, limits: Limits) -> Any:
+    """``pow(base, exponent, modulus)`` for integers of at most ``limits.int_bits`` bits each."""
+    for n in (base, exponent, modulus):
+        if type(n) is int and n.bit_length() > limits.int_bits // 10:
+            raise LimitExceeded(f"pow with a modulus takes integers of at most {limits.int_bits // 10:,} bits")
+    return pow(base, exponent, modulus)
+
+
 def power(base: Any, exponent: Any, limits: Limits) -> Any:
     """``base ** exponent``, refusing integer powers too large to hold."""
     if type(base) is int and type(exponent) is int and exponent > 0 and abs(base) > 1:
-        if abs(base).bit_length() * exponent > 64 * limits.items:
+        if abs(base).bit_length() * exponent > limits.int_bits:
             raise LimitExceeded(f"{base} ** {exponent} has more digits than a program may hold")
     return base ** exponent

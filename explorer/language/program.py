@@ -51,10 +51,12 @@ class Limits:
     elements: int = 1_000_000  # per tensor or array: 25 times a function-mode tensor (points.MAX_ELEMENTS)
     items: int = 100_000  # per list, tuple, dict or range turned into a list
     string: int = 100_000  # characters per string
+    int_bits: int = 100_000  # bits per integer: 2 ** 100_000 fits; arithmetic on such integers stays quick
     output: int = 200_000  # characters printed in all
     graphs: int = 20  # backward calls recorded as graphs; later calls are counted, not recorded
     forward_graphs: int = 100  # graphs of the forward pass as it grows, one per kept step that makes a tensor
     recorded_steps: int = 3_000  # steps kept for the line-by-line view
+    recorded_values: int = 2_000_000  # numbers kept in all recorded graphs and the tensors table together
 
 
 LIMITS = Limits()  # the bounds a program runs within unless a caller sets others

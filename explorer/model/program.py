@@ -36,6 +36,7 @@ class TensorRow:
     retains_grad: bool = False
     device: str = "cpu"
     same_as: str | None = None  # an earlier name bound to this very tensor
+    kept: bool = True  # False past Limits.recorded_values: data and grad are left out (None)
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,8 @@ def to_json(run: ProgramRun) -> dict:
         "tensors": {
             row.name: {"shape": list(row.shape), "dtype": row.dtype, "data": row.data, "grad": row.grad,
                        "requires_grad": row.requires_grad, "is_leaf": row.is_leaf, "grad_fn": row.grad_fn,
-                       "retains_grad": row.retains_grad, "device": row.device, "same_as": row.same_as}
+                       "retains_grad": row.retains_grad, "device": row.device, "same_as": row.same_as,
+                       "kept": row.kept}
             for row in run.tensors
         },
         "graphs": [{"line": g.line, "call": g.call, **graph_json(g.graph)} for g in run.graphs],
