@@ -108,7 +108,7 @@ for request in sys.stdin:
 class Sandbox:
     """Runs hostile programs, one forked child each; start it once per session and ``close`` it after."""
 
-    def __init__(self, seconds: int = 10, headroom: int = 3 << 29) -> None:
+    def __init__(self, seconds: int = 30, headroom: int = 3 << 29) -> None:
         self.seconds = seconds
         self.headroom = headroom  # bytes of address space a child may map beyond the server's own
         self._process: subprocess.Popen[str] | None = None

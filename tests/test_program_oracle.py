@@ -49,9 +49,10 @@ NOT_YET: dict[str, str] = {
 }
 
 
-def _cases() -> list[object]:
+def _cases(paths: list[Path]) -> list[object]:
+    """A parameter per fixture, a strict xfail for each that ``NOT_YET`` names."""
     marks = {name: pytest.mark.xfail(strict=True, reason=reason) for name, reason in NOT_YET.items()}
-    return [pytest.param(path, id=path.name, marks=marks.get(path.name, ())) for path in FIXTURES]
+    return [pytest.param(path, id=path.name, marks=marks.get(path.name, ())) for path in paths]
 
 
 @functools.cache
@@ -101,7 +102,7 @@ def test_cpython_shows_the_lab_cells_last_expressions_as_the_notebook_does(oracl
     assert run.printed.startswith("<torch.autograd.function.SQBackward object at 0x")
 
 
-@pytest.mark.parametrize("path", _cases())
+@pytest.mark.parametrize("path", _cases(FIXTURES))
 def test_program_mode_prints_and_leaves_what_cpython_does(oracle, run_program, path):
     assert differences(cpython(oracle, path), run_program(_source(path))) == []
 
@@ -140,19 +141,12 @@ def _run_or_refuse(run_program, source: str) -> None:
 
 
 # the fixtures during which PyTorch warns; a notebook shows each warning under its cell
-WARNED = {
-    "lab_1_derivative.py": "the UserWarning for reading .grad of a non-leaf (the lab's print('grad:',y.grad)) is "
-                           "not kept: run_program answers None without PyTorch's warning",
-    "lab_all_cells.py": "the UserWarning for reading .grad of a non-leaf (the lab's print('grad:',y.grad)) is not "
-                        "kept: run_program answers None without PyTorch's warning",
-    "own_warning_broadcast_loss.py": "",
-}
+WARNED = {"lab_1_derivative.py", "lab_all_cells.py", "own_warning_broadcast_loss.py"}
 # PyTorch raises this one warning once per process (TORCH_WARN_ONCE), so only the first run anywhere shows it
 WARNED_ONCE = {"own_autograd_functional.py"}
 
 
-@pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=reason) if reason
-                                               else ()) for name, reason in WARNED.items()])
+@pytest.mark.parametrize("name", sorted(WARNED))
 def test_program_mode_keeps_the_warnings_a_notebook_shows(oracle, run_program, name):
     expected = cpython(oracle, PROGRAMS / name)
     assert expected.warnings, "CPython warns on this program"
@@ -164,15 +158,15 @@ def test_program_mode_keeps_the_warnings_a_notebook_shows(oracle, run_program, n
 def test_the_other_programs_run_without_a_warning(oracle):
     """WARNED and WARNED_ONCE are complete: a fixture that starts to warn is noticed."""
     warned = [path.name for path in FIXTURES if cpython(oracle, path).warnings]
-    assert warned == sorted(set(WARNED) | WARNED_ONCE)
+    assert warned == sorted(WARNED | WARNED_ONCE)
 
 
-LAB_CELLS = [path for path in FIXTURES if path.name.startswith("lab_")]
+CELLS = [path for path in FIXTURES if "\n# %%\n" in _source(path)]  # the programs written as notebook cells
 
 
-@pytest.mark.parametrize("path", LAB_CELLS, ids=[path.name for path in LAB_CELLS])
-def test_stepping_through_the_lab_shows_each_cells_last_expression(oracle, run_program, path):
-    """The lab's cells end in bare expressions (`y.grad_fn`, `x.grad`); the step on that line shows each."""
+@pytest.mark.parametrize("path", _cases(CELLS))
+def test_stepping_through_cells_shows_each_cells_last_expression(oracle, run_program, path):
+    """A notebook shows a cell's last bare expression (the lab's `x.grad`, d2l's `x`); its step shows the same."""
     expected = cpython(oracle, path)
     steps = run_program(_source(path)).steps
     shown = {(step.line, without_addresses(step.shown)) for step in steps if step.shown is not None}
