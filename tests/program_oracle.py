@@ -5,8 +5,9 @@ program, so torch is imported once for the whole session. Each program starts as
 start it: ``torch.manual_seed(0)``, float32 as the default dtype, the CPU as the default device, grad mode on,
 in a fresh ``__main__`` namespace. Its ``print`` output is captured, each notebook cell's last bare
 expression is shown as a notebook shows it (``# %%`` lines start cells; a program without them is one cell),
-an exception stops it the way it stops a notebook (everything before it stays), and when it ends every
-top-level name bound to a tensor is read back as a ``TensorRecord``. ``differences`` compares that with what
+an exception stops it the way it stops a notebook (everything before it stays), each ``backward`` and
+``autograd.grad`` call the program makes is noted with its line, and when it ends every top-level name bound to
+a tensor is read back as a ``TensorRecord``. ``differences`` compares that with what
 ``run_program`` reports and says, in words, everything that differs.
 
 matplotlib is an optional (bench) dependency. Where it is installed the oracle draws with the non-GUI Agg
@@ -80,6 +81,7 @@ class OracleRun:
     tensors: dict[str, TensorRecord]
     error: ErrorRecord | None
     warnings: tuple[tuple[int | None, str], ...]  # (the program's line or None, "UserWarning: message"), in order
+    calls: tuple[tuple[int, str], ...] = ()  # (line, "backward" | "autograd.grad" | ...) of each call that returned
 
 
 class OracleError(RuntimeError):
@@ -122,6 +124,23 @@ import torch
 
 FILENAME = "<program>"
 CELL = re.compile(r"^# ?%%")
+CALLS = []  # (line, call) of each backward / autograd.grad call the program made itself, once it returned
+
+
+def counted(call, fn):
+    def counting(*args, **kwargs):
+        caller = sys._getframe(1)
+        result = fn(*args, **kwargs)
+        if caller.f_code.co_filename == FILENAME:  # not PyTorch's own calls (Tensor.backward, jacobian, gradcheck)
+            CALLS.append([caller.f_lineno, call])
+        return result
+
+    return counting
+
+
+torch.Tensor.backward = counted("backward", torch.Tensor.backward)
+torch.autograd.backward = counted("autograd.backward", torch.autograd.backward)
+torch.autograd.grad = counted("autograd.grad", torch.autograd.grad)
 
 
 class Both(io.TextIOBase):
@@ -173,6 +192,7 @@ def run(source):
     torch.set_default_device(None)
     torch.set_grad_enabled(True)
     namespace = {"__name__": "__main__", "__builtins__": builtins}
+    CALLS.clear()
     printed, shown, displays, last, error = io.StringIO(), io.StringIO(), [], None, None
     with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(Both(printed, shown)):
         warnings.simplefilter("always")
@@ -194,6 +214,7 @@ def run(source):
     tensors = {name: record(value) for name, value in namespace.items()
                if not name.startswith("__") and isinstance(value, torch.Tensor)}
     return {"printed": printed.getvalue(), "shown": shown.getvalue(), "displays": displays, "last": last,
+            "calls": list(CALLS),
             "tensors": tensors, "error": error,
             "warnings": [[w.lineno if w.filename == FILENAME else None, f"{w.category.__name__}: {w.message}"]
                          for w in caught]}
@@ -272,7 +293,8 @@ def _read(answer: Mapping[str, object]) -> OracleRun:
     return OracleRun(printed=answer["printed"], shown=answer["shown"],
                      displays=tuple((line, text) for line, text in answer["displays"]), last=answer["last"],
                      tensors=tensors, error=error,
-                     warnings=tuple((line, text) for line, text in answer["warnings"]))
+                     warnings=tuple((line, text) for line, text in answer["warnings"]),
+                     calls=tuple((line, call) for line, call in answer["calls"]))
 
 
 def _field(record: object, name: str) -> object:

@@ -38,20 +38,24 @@ ERRORS = {
     "own_error_shape_mismatch.py": ("RuntimeError", 8),
 }
 
-# fixture -> why program mode does not match CPython on it yet (strict: an xfail that passes fails the suite)
-NOT_YET: dict[str, str] = {
+# fixture -> why program mode refuses it (strict xfails: the day one runs, the suite says so)
+REFUSED: dict[str, str] = {
     "examples_polynomial_autograd.py": "the tutorial's own torch.set_default_device(device) is refused",
     "mechanics_hook_after_inplace.py": "the in-place t.cos_() of the note is refused",
-    "own_error_grad_of_none.py": "None.zero_() says \"program mode does not offer '.zero_' on a NoneType\", not "
-                                 "Python's \"'NoneType' object has no attribute 'zero_'\"",
     "tutorial_fundamentals_of_autograd.py": "the tutorial's `import matplotlib.ticker as ticker` and its "
                                             "`class TinyModel(torch.nn.Module)` are refused",
 }
+# fixture -> why program mode runs it but does not match CPython yet
+NOT_YET: dict[str, str] = {
+    **REFUSED,
+    "own_error_grad_of_none.py": "None.zero_() says \"program mode does not offer '.zero_' on a NoneType\", not "
+                                 "Python's \"'NoneType' object has no attribute 'zero_'\"",
+}
 
 
-def _cases(paths: list[Path]) -> list[object]:
-    """A parameter per fixture, a strict xfail for each that ``NOT_YET`` names."""
-    marks = {name: pytest.mark.xfail(strict=True, reason=reason) for name, reason in NOT_YET.items()}
+def _cases(paths: list[Path], not_yet: dict[str, str] = NOT_YET) -> list[object]:
+    """A parameter per fixture, a strict xfail for each that ``not_yet`` names."""
+    marks = {name: pytest.mark.xfail(strict=True, reason=reason) for name, reason in not_yet.items()}
     return [pytest.param(path, id=path.name, marks=marks.get(path.name, ())) for path in paths]
 
 
@@ -161,10 +165,21 @@ def test_the_other_programs_run_without_a_warning(oracle):
     assert warned == sorted(WARNED | WARNED_ONCE)
 
 
+@pytest.mark.parametrize("path", _cases(FIXTURES, REFUSED))
+def test_program_mode_records_a_graph_for_each_backward_call(oracle, run_program, path):
+    """One graph per backward() or autograd.grad call, on the call's line, up to the bound; the rest counted."""
+    expected = cpython(oracle, path).calls
+    run = run_program(_source(path))
+    assert [(graph.line, graph.call) for graph in run.graphs] == list(expected[:len(run.graphs)])
+    if run.error is None:
+        assert len(run.graphs) + run.graphs_skipped == len(expected)
+        assert len(run.graphs) == min(len(expected), 20)
+
+
 CELLS = [path for path in FIXTURES if "\n# %%\n" in _source(path)]  # the programs written as notebook cells
 
 
-@pytest.mark.parametrize("path", _cases(CELLS))
+@pytest.mark.parametrize("path", _cases(CELLS, REFUSED))
 def test_stepping_through_cells_shows_each_cells_last_expression(oracle, run_program, path):
     """A notebook shows a cell's last bare expression (the lab's `x.grad`, d2l's `x`); its step shows the same."""
     expected = cpython(oracle, path)
@@ -181,7 +196,9 @@ def test_the_command_line_prints_what_cpython_did(oracle, run_cli, name):
     assert result.returncode == 0, result.stderr
     printed = json.loads(result.stdout)
     assert {"stdout", "tensors", "graphs", "steps"} <= set(printed)
-    assert differences(cpython(oracle, path), printed) == []
+    expected = cpython(oracle, path)
+    assert differences(expected, printed) == []
+    assert [(graph["line"], graph["call"]) for graph in printed["graphs"]] == list(expected.calls)
 
 
 def test_the_command_line_reads_a_program_from_standard_input(oracle, repo_root):
