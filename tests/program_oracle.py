@@ -59,6 +59,7 @@ class TensorRecord:
     requires_grad: bool
     is_leaf: bool
     grad_fn: str | None  # the class name, "PowBackward0", or None
+    same_as: str | None = None  # the first name (in the order names were bound) bound to this very tensor
 
 
 @dataclass(frozen=True)
@@ -211,8 +212,12 @@ def run(source):
                         last = repr(value) if final is tree.body[-1] else None
         except Exception as exc:
             error = error_of(exc)
-    tensors = {name: record(value) for name, value in namespace.items()
-               if not name.startswith("__") and isinstance(value, torch.Tensor)}
+    tensors, first = {}, {}
+    for name, value in namespace.items():
+        if not name.startswith("__") and isinstance(value, torch.Tensor):
+            tensors[name] = record(value)
+            tensors[name]["same_as"] = first.get(id(value))  # the namespace is alive: ids are not reused
+            first.setdefault(id(value), name)
     return {"printed": printed.getvalue(), "shown": shown.getvalue(), "displays": displays, "last": last,
             "calls": list(CALLS),
             "tensors": tensors, "error": error,
@@ -287,7 +292,7 @@ class Oracle:
 def _read(answer: Mapping[str, object]) -> OracleRun:
     tensors = {name: TensorRecord(shape=tuple(fields["shape"]), dtype=fields["dtype"], data=fields["data"],
                                   grad=fields["grad"], requires_grad=fields["requires_grad"],
-                                  is_leaf=fields["is_leaf"], grad_fn=fields["grad_fn"])
+                                  is_leaf=fields["is_leaf"], grad_fn=fields["grad_fn"], same_as=fields["same_as"])
                for name, fields in answer["tensors"].items()}
     error = None if answer["error"] is None else ErrorRecord(**answer["error"])
     return OracleRun(printed=answer["printed"], shown=answer["shown"],
@@ -309,7 +314,7 @@ def _as_record(record: object) -> TensorRecord:
     return TensorRecord(shape=tuple(shape) if shape is not None else None, dtype=str(_field(record, "dtype")),
                         data=_field(record, "data"), grad=_field(record, "grad"),
                         requires_grad=_field(record, "requires_grad"), is_leaf=_field(record, "is_leaf"),
-                        grad_fn=_field(record, "grad_fn"))
+                        grad_fn=_field(record, "grad_fn"), same_as=_field(record, "same_as"))
 
 
 def _numbers(value: object) -> object:
@@ -331,7 +336,7 @@ def _close(expected: object, actual: object) -> bool:
 
 def _tensor_differences(name: str, expected: TensorRecord, actual: TensorRecord) -> list[str]:
     found = []
-    for field in ("shape", "dtype", "requires_grad", "is_leaf", "grad_fn"):
+    for field in ("shape", "dtype", "requires_grad", "is_leaf", "grad_fn", "same_as"):
         if getattr(expected, field) != getattr(actual, field):
             found.append(f"{name}.{field}: CPython {getattr(expected, field)!r}, program mode "
                          f"{getattr(actual, field)!r}")
