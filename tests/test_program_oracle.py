@@ -4,12 +4,14 @@ The programs are the lab's code cells, the code of PyTorch's own autograd tutori
 mechanics" note, verbatim, and programs of the kind a course writes next; each file's header names its source.
 CPython (``program_oracle.Oracle``, a separate interpreter) runs each as plain Python from
 ``torch.manual_seed(0)``; ``run_program`` runs the same text. What they printed must be equal character for
-character, every top-level tensor equal in shape, dtype, requires_grad, is_leaf and grad_fn and in data and
-grad to float tolerance, an error equal in line, type and message, and nothing process-wide changed after.
-The command line (``python -m explorer --program FILE --json``) is held to the same oracle.
+character, every top-level tensor equal in shape, dtype, requires_grad, is_leaf, grad_fn and the names that
+hold it, and in data and grad to float tolerance, an error equal in line, type and message. Beside that: the
+warnings a notebook shows, a graph for each backward or autograd.grad call on its line, each cell's last bare
+expression shown in its step, and nothing process-wide changed after. The command line
+(``python -m explorer --program FILE --json``) is held to the same oracle.
 
-A program the interpreter does not run yet is listed in ``NOT_YET`` with the reason, as a strict xfail: the day
-it passes, the suite says so.
+A program the interpreter refuses or does not match yet is listed in ``REFUSED`` or ``NOT_YET`` with the
+reason, as a strict xfail: the day it passes, the suite says so.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from program_oracle import PROGRAMS, Oracle, OracleRun, differences, without_add
 from test_process_state import changed_settings, process_settings
 
 from explorer import ProgramRefused
+from explorer.language.program import LIMITS
 
 FIXTURES = sorted(PROGRAMS.glob("*.py"))
 NAMES = [path.name for path in FIXTURES]
@@ -173,7 +176,7 @@ def test_program_mode_records_a_graph_for_each_backward_call(oracle, run_program
     assert [(graph.line, graph.call) for graph in run.graphs] == list(expected[:len(run.graphs)])
     if run.error is None:
         assert len(run.graphs) + run.graphs_skipped == len(expected)
-        assert len(run.graphs) == min(len(expected), 20)
+        assert len(run.graphs) == min(len(expected), LIMITS.graphs)
 
 
 CELLS = [path for path in FIXTURES if "\n# %%\n" in _source(path)]  # the programs written as notebook cells
