@@ -59,6 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.program is not None:
+        if args.expression or args.at or args.dot or args.torchviz or args.svg or args.gradcheck:
+            parser.error("--program takes a program alone, with --json, --device or --dtype")
         return _program(args)
     if args.expression is None:
         parser.error("give a function, as in 'x**2', or --program FILE")

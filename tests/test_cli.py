@@ -252,3 +252,18 @@ def test_a_program_that_raises_exits_1_with_its_output_and_the_error(program_run
 def test_program_without_json_prints_what_the_program_printed(program_runs):
     done = program_runs["text"]
     assert done.returncode == 0 and done.stdout.endswith("The dervative at x = 2:  tensor(4.)\n")
+
+
+def test_program_refuses_options_that_belong_to_a_function(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["--program", "-", "--dot"])
+    assert stopped.value.code == 2
+    assert "--program takes a program alone" in capsys.readouterr().err
+
+
+def test_program_runs_in_process_through_main(tmp_path, capsys):
+    path = tmp_path / "cell.py"
+    path.write_text("import torch\nx = torch.ones(2, requires_grad=True)\n(x * 3).sum().backward()\nprint(x.grad)\n")
+    assert main(["--program", str(path), "--json"]) == 0
+    payload = _strict(capsys.readouterr().out)
+    assert payload["stdout"] == "tensor([3., 3.])\n" and payload["tensors"]["x"]["grad"] == [3.0, 3.0]

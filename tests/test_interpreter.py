@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 import re
 import subprocess
 import sys
@@ -669,6 +670,55 @@ x_np = np.array([1.0, 2.0, 3.0])
 t = torch.from_numpy(x_np)
 print(t, t.dtype, t.numpy(), x_np.mean())
 """,
+    "a classifier with nn.Module, Adam and CrossEntropyLoss": """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+torch.manual_seed(1)
+X = torch.randn(64, 2)
+y = (X[:, 0] * X[:, 1] > 0).long()
+
+class MLP(nn.Module):
+    def __init__(self, hidden=8):
+        super().__init__()
+        self.fc1 = nn.Linear(2, hidden)
+        self.fc2 = nn.Linear(hidden, 2)
+
+    def forward(self, x):
+        h = F.relu(self.fc1(x))
+        return self.fc2(h)
+
+model = MLP()
+nn.init.xavier_uniform_(model.fc1.weight)
+opt = torch.optim.Adam(model.parameters(), lr=0.05)
+loss_fn = nn.CrossEntropyLoss()
+history = []
+for epoch in range(50):
+    model.train()
+    opt.zero_grad()
+    logits = model(X)
+    loss = loss_fn(logits, y)
+    loss.backward()
+    opt.step()
+    if epoch % 10 == 0:
+        with torch.no_grad():
+            acc = (logits.argmax(dim=1) == y).float().mean()
+        print(f"epoch {epoch:3d} loss {loss.item():.4f} acc {acc.item():.2f}")
+    history.append(loss.item())
+model.eval()
+with torch.no_grad():
+    probs = F.softmax(model(X[:3]), dim=1)
+print(probs)
+print(opt.param_groups[0]["lr"], len(history), min(history) < history[0])
+for name, p in model.named_parameters():
+    print(name, tuple(p.shape), p.grad is not None)
+print(sum(p.numel() for p in model.parameters()))
+w = model.fc1.weight
+print(w.grad.shape, model)
+sd = model.state_dict()
+print(list(sd.keys()))
+""",
     "errors stop the program": """
 import torch
 x = torch.tensor(3.0, requires_grad=True)
@@ -692,7 +742,57 @@ m = mix(torch.ones(2, 3), torch.ones(2, 3))
 """,
 }
 
-PROGRAMS = {**LAB_CELLS, **COURSE_PROGRAMS}
+
+
+def _random_programs(seed: int, count: int) -> dict[str, str]:
+    """Small programs drawn from program mode's grammar: names, tensors, calls, loops, try, f-strings, backward."""
+    draw = random.Random(seed)
+    names = ["a", "b", "c", "v", "w"]
+
+    def atom(depth: int) -> str:
+        forms = [
+            lambda: draw.choice(names), lambda: str(draw.randint(-3, 5)),
+            lambda: f"torch.arange({draw.randint(1, 4)}.0, requires_grad={draw.choice(['True', 'False'])})",
+            lambda: f"[{', '.join(str(draw.randint(0, 5)) for _ in range(draw.randint(0, 4)))}]",
+            lambda: f"f({expression(depth + 1)})", lambda: f"g({expression(depth + 1)}, k={expression(depth + 1)})",
+            lambda: f"[q * 2 for q in range({draw.randint(0, 4)}) if q != {draw.randint(0, 3)}]",
+            lambda: f"{draw.choice(names)}[{draw.choice(['0', '-1', '1:', '::2', ':1'])}]",
+            lambda: f"len({expression(depth + 1)})",
+            lambda: f"{draw.choice(names)}.{draw.choice(['sum()', 'shape', 'tolist()', 'item()', 'T', 'grad'])}",
+        ]
+        return draw.choice(forms[:2] if depth > 2 else forms)()
+
+    def expression(depth: int = 0) -> str:
+        if depth > 2 or draw.random() < 0.45:
+            return atom(depth)
+        op = draw.choice(["+", "-", "*", "/", "@", "<", "==", "and", "or", "in"])
+        return f"({expression(depth + 1)} {op} {expression(depth + 1)})"
+
+    def statement(depth: int = 0, indent: str = "") -> str:
+        body = lambda: "".join(statement(depth + 1, indent + "    ") for _ in range(draw.randint(1, 2)))  # noqa: E731
+        name = draw.choice(names)
+        forms = [
+            lambda: f"{indent}{name} = {expression()}\n",
+            lambda: f"{indent}{name}, {draw.choice(names)} = {expression()}, {expression()}\n",
+            lambda: f"{indent}print({expression()}, {name!r}, sep={draw.choice(['None', repr(':')])})\n",
+            lambda: f"{indent}print(f'{{{expression()}}}|{{{name}!r:>5}}', '%s' % ({expression()},))\n",
+            lambda: (f"{indent}if isinstance({name}, torch.Tensor) and {name}.requires_grad and {name}.numel() == 1:\n"
+                     f"{indent}    {name}.backward()\n"),
+            lambda: f"{indent}with torch.no_grad():\n{indent}    {name} = {expression()}\n",
+            lambda: f"{indent}for j, e in enumerate({expression()}):\n{body()}",
+            lambda: f"{indent}k = 0\n{indent}while k < {draw.randint(0, 3)}:\n{indent}    k += 1\n{body()}",
+            lambda: (f"{indent}try:\n{body()}{indent}except (TypeError, RuntimeError, ValueError) as err:\n"
+                     f"{indent}    print('error', str(err)[:20])\n"),
+        ]
+        return draw.choice(forms[:6] if depth > 1 else forms)()
+
+    head = ("import torch\ndef f(x, y=2):\n    return x * y\ndef g(x, k=1, *rest):\n    s = x\n    for r in rest:\n"
+            "        s = s + r\n    return s - k\n")
+    return {f"random program {seed}.{i}": head + "".join(f"{n} = {draw.randint(1, 3)}\n" for n in names)
+            + "".join(statement() for _ in range(draw.randint(2, 9))) for i in range(count)}
+
+
+PROGRAMS = {**LAB_CELLS, **COURSE_PROGRAMS, **_random_programs(seed=14, count=40)}
 
 
 def _source(name: str) -> str:
@@ -987,6 +1087,35 @@ def test_a_local_read_before_it_is_assigned_is_unbound_as_in_python():
     assert run_program("x = 1\ndef f():\n    return [x for _ in range(2)]\nprint(f())\n").stdout == "[1, 1]\n"
 
 
+def test_an_attribute_a_value_lacks_is_pythons_own_attribute_error():
+    run = run_program("x = 1\ny = x.item()\n")
+    assert (run.error.type, run.error.message) == ("AttributeError", "'int' object has no attribute 'item'")
+
+
 def test_and_or_return_their_last_operand_untested_as_python_does():
     run = run_program("import torch\nx = 2 and torch.ones(3)\ny = 0 or torch.zeros(2)\nprint(x, y)\n")
     assert run.stdout == "tensor([1., 1., 1.]) tensor([0., 0.])\n"
+
+
+def test_each_cells_last_bare_expression_is_kept_as_a_notebook_shows_it():
+    source = ("import torch\nx = torch.tensor(2.0, requires_grad=True)\nx\n# %%\ny = x ** 2\ny.backward()\n"
+              "x.grad\n#%% a third cell\nprint(y)\n")
+    run = run_program(source)
+    assert run.outputs == ((3, "tensor(2., requires_grad=True)"), (7, "tensor(4.)"))
+    assert run.shown is None  # the last cell ends with print, which shows nothing
+
+
+def test_a_notebook_cell_with_magics_and_matplotlib_use_runs():
+    run = run_program("%matplotlib inline\nimport matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n"
+                      "plt.plot([1, 2], [3, 4])\nprint('ok')\n")
+    assert run.error is None and run.stdout == "ok\n"
+    assert [(p.line, p.name) for p in run.plots] == [(3, "use"), (5, "plot")]
+
+
+def test_a_complex_tensor_is_kept_as_real_and_imaginary_pairs_and_the_run_stays_plain():
+    run = run_program("import torch\nz = torch.tensor((-4.0) ** 0.5, requires_grad=True)\nw = (z * z).abs()\n"
+                      "w.backward()\nprint(z.grad)\n")
+    assert run.error is None
+    assert {row.name: row.data for row in run.tensors}["z"] == pytest.approx([0.0, 2.0])
+    assert json.loads(json.dumps(to_json(run)))["tensors"]["z"]["dtype"] == "torch.complex64"
+    plain.loads(plain.dumps(run))

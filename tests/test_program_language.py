@@ -165,3 +165,8 @@ def test_the_static_check_never_imports_torch(repo_root):
     done = subprocess.run([sys.executable, "-c", code], cwd=repo_root, capture_output=True, text=True, timeout=60,
                           check=False)
     assert done.stdout.strip() == "False", done.stderr
+
+
+def test_a_notebooks_magic_and_shell_lines_are_read_as_blank_lines():
+    tree = check("%matplotlib inline\n!pip install torch\nimport torch\nx = 1 % 2\n")
+    assert [node.lineno for node in tree.body] == [3, 4]

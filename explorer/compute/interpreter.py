@@ -33,8 +33,6 @@ program's own bodies, so PyTorch's engine (``SQ.apply``, the ``SQBackward`` node
 from __future__ import annotations
 
 import ast
-import dataclasses
-import io
 import operator
 import sys
 import warnings
@@ -46,22 +44,15 @@ import numpy as np
 import torch
 
 from ..errors import ExpressionError
-from ..graph import Graph
 from ..language.program import LIMITS, Limits, ProgramRefused, check, is_super_init
 from ..live import available_devices
 from ..model.program import (
-    PlotCall,
     ProgramError,
-    ProgramGraph,
     ProgramRun,
     ProgramStep,
-    ProgramWarning,
-    TensorRow,
 )
-from ..recording import Labeled, node_ids, record
 from .program_api import (
     Api,
-    Ctx,
     LimitExceeded,
     Namespace,
     bounded,
@@ -73,6 +64,16 @@ from .program_api import (
     matmul_elements,
     percent_format,
     power,
+)
+from .program_functions import MISSING, Frame, UserFunction, bind, function_class, module_class
+from .program_record import Recorder
+from .program_steps import (
+    bound_names,
+    cell_ends,
+    is_docstring,
+    names_of,
+    shown_text,
+    value_of,
 )
 
 __all__ = ["run_program", "ProgramRefused", "Limits"]
@@ -106,39 +107,6 @@ class _Signal:
 
 _BREAK = _Signal("break")
 _CONTINUE = _Signal("continue")
-
-
-class _Frame:
-    """A scope: the names one call (or the top level, or a comprehension) binds, and the scope it sits in."""
-
-    __slots__ = ("names", "parent", "scope", "local")
-
-    def __init__(self, parent: _Frame | None, scope: str, local: frozenset[str] = frozenset()) -> None:
-        self.names: dict[str, Any] = {}
-        self.parent = parent
-        self.scope = scope
-        self.local = local  # the names a def's body assigns: read before assigned, they are unbound, not global
-
-
-class UserFunction:
-    """A def or lambda of the program: called by the program, or by PyTorch (hooks, jacobian, gradcheck)."""
-
-    def __init__(self, interpreter: _Interpreter, node: ast.FunctionDef | ast.Lambda, frame: _Frame,
-                 defaults: list, kw_defaults: list, grad_mode: Callable[[], Any] | None = None) -> None:
-        self.interpreter = interpreter
-        self.node = node
-        self.name = node.name if isinstance(node, ast.FunctionDef) else "<lambda>"
-        self.frame = frame
-        self.defaults = defaults
-        self.kw_defaults = kw_defaults
-        self.grad_mode = grad_mode
-        self.local = _local_names(node)
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.interpreter.call_function(self, args, kwargs)
-
-    def __repr__(self) -> str:
-        return f"<function {self.name} at 0x{id(self):x}>"
 
 
 _BINARY: dict[type, Callable[[Any, Any], Any]] = {
@@ -177,28 +145,20 @@ class _Interpreter:
     def __init__(self, source: str, limits: Limits) -> None:
         self.source = source
         self.limits = limits
-        self.out = io.StringIO()
-        self.printed = 0
-        self.api = Api(self, limits, self._print)
-        self.globals = _Frame(None, "")
+        self.record = Recorder(limits, lambda: (self.line, self.frame))
+        self.api = Api(self.record, limits, self.record.print_)
+        self.globals = Frame(None, "")
         self.frame = self.globals  # the scope of the statement running now
         self.line = 1
         self.steps_left = limits.steps
         self.depth = 0
-        self.quiet = 0  # above 0 while recording a graph: hooks a program set must not print twice
         self.steps: list[ProgramStep] = []
         self.sink: list[ProgramStep] | None = self.steps  # where steps go now; None while not recording
         self.steps_skipped = 0
-        self.graphs: list[ProgramGraph] = []
-        self.graphs_skipped = 0
-        self.forward: list[Graph] = []
-        self.recorded = 0  # numbers kept in graphs and the tensors table so far
-        self.warned: list[ProgramWarning] = []
-        self.forward_of: tuple[Any, int] | None = None  # the grad_fn of the last forward graph, and its index
-        self.plots: list[PlotCall] = []
-        self.last_graph: int | None = None
         self.shown: str | None = None
         self.last: ast.stmt | None = None  # the program's last top-level statement
+        self.cell_ends: set[ast.stmt] = set()  # each notebook cell's last top-level statement
+        self.outputs: list[tuple[int, str]] = []  # what each cell's last bare expression showed, by line
         self.handling: list[BaseException] = []  # the exceptions the except blocks now running handle
         self.failed: tuple[BaseException, int] | None = None  # the exception unwinding, and the line it came from
         self._statements = {cls: getattr(self, f"_s_{cls.__name__}") for cls in _statement_types()}
@@ -211,13 +171,14 @@ class _Interpreter:
         with _TorchState(device, dtype), warnings.catch_warnings():
             # every warning is kept, with its line, as a notebook shows it under the cell; none is raised or printed
             warnings.simplefilter("always")
-            warnings.showwarning = self._warned
+            warnings.showwarning = self.record.warned
             recursion = sys.getrecursionlimit()
             sys.setrecursionlimit(max(recursion, _RECURSION))
             try:
                 torch.manual_seed(0)  # a shared link shows everyone the same numbers
                 np.random.seed(0)  # numpy's too: a worker runs many programs, one after another
                 self.last = tree.body[-1] if tree.body else None
+                self.cell_ends = cell_ends(tree, self.source)
                 self._block(tree.body, self.globals)
                 if not isinstance(self.last, ast.Expr):
                     self.shown = None
@@ -234,39 +195,30 @@ class _Interpreter:
                 sys.setrecursionlimit(recursion)
             if error is not None:
                 self.sink = self.steps
-                self._keep(ProgramStep(error.line, "error", stdout=self.printed, scope=""))
-            tensors = self._tensor_rows()
-        return ProgramRun(source=self.source, stdout=self.out.getvalue(), tensors=tensors, graphs=tuple(self.graphs),
-                          steps=tuple(self.steps), plots=tuple(self.plots), error=error, shown=self.shown,
-                          forward=tuple(self.forward), warnings=tuple(self.warned),
-                          graphs_skipped=self.graphs_skipped, steps_skipped=self.steps_skipped)
+                self._keep(ProgramStep(error.line, "error", stdout=self.record.printed, scope=""))
+            tensors = self.record.tensor_rows(self.globals)
+        record = self.record
+        return ProgramRun(
+            source=self.source, stdout=record.out.getvalue(), tensors=tensors, graphs=tuple(record.graphs),
+            steps=tuple(self.steps), plots=tuple(record.plots), error=error, shown=self.shown,
+            forward=tuple(record.forward), warnings=tuple(record.warnings), outputs=tuple(self.outputs),
+            graphs_skipped=record.graphs_skipped, steps_skipped=self.steps_skipped,
+        )
 
     def _raised_at(self, err: BaseException) -> int:
         return self.failed[1] if self.failed is not None and self.failed[0] is err else self.line
 
-    def _tensor_rows(self) -> tuple[TensorRow, ...]:
-        rows, first = [], {}
-        for name, value in self.globals.names.items():
-            if isinstance(value, torch.Tensor):
-                try:
-                    self._spend(2 * value.numel())
-                    kept = True
-                except _Unrecorded:
-                    kept = False
-                rows.append(_tensor_row(name, value, first.get(id(value)), kept))
-                first.setdefault(id(value), name)
-        return tuple(rows)
 
     # -- statements
 
-    def _block(self, body: list[ast.stmt], frame: _Frame) -> _Signal | None:
+    def _block(self, body: list[ast.stmt], frame: Frame) -> _Signal | None:
         for statement in body:
             signal = self._statement(statement, frame)
             if signal is not None:
                 return signal
         return None
 
-    def _statement(self, node: ast.stmt, frame: _Frame) -> _Signal | None:
+    def _statement(self, node: ast.stmt, frame: Frame) -> _Signal | None:
         self.line = node.lineno
         self.steps_left -= 1
         if self.steps_left < 0:
@@ -277,32 +229,16 @@ class _Interpreter:
             if self.failed is None or self.failed[0] is not err:
                 self.failed = (err, node.lineno)  # the innermost line, as a traceback's last line
             raise
-        if self.sink is not None and not self.quiet and not isinstance(node, _COMPOUND) and not _docstring(node):
-            names = _names_of(node)
+        record = self.record
+        if self.sink is not None and not record.quiet and not isinstance(node, _COMPOUND) and not is_docstring(node):
+            names = names_of(node)
             if isinstance(node, ast.Expr):  # plt.plot(...) and torch.manual_seed(1) change no name of the program's
-                names = [name for name in names if not isinstance(_value_of(name, frame), Namespace)]
-            self._keep(ProgramStep(node.lineno, "run", _bound(names, frame), frame.scope, self.shown,
-                                   self.printed, self.last_graph, forward=self._forward(names, frame)))
-        self.last_graph = None
+                names = [name for name in names if not isinstance(value_of(name, frame), Namespace)]
+            self._keep(ProgramStep(node.lineno, "run", bound_names(names, frame), frame.scope, self.shown,
+                                   record.printed, record.last_graph, forward=record.forward_graph(names, frame)))
+        record.last_graph = None
         return signal
 
-    def _forward(self, names: list[str], frame: _Frame) -> int | None:
-        """The index of the graph behind the first tensor with a grad_fn that a step bound, recorded now."""
-        tensor = next((value for value in (_value_of(name, frame) for name in names)
-                       if isinstance(value, torch.Tensor) and value.grad_fn is not None), None)
-        if tensor is None or self.last_graph is not None:
-            return None
-        if self.forward_of is not None and self.forward_of[0] is tensor.grad_fn:
-            return self.forward_of[1]  # the same graph as the step before (y.retain_grad(), print(y))
-        if len(self.forward) >= self.limits.forward_graphs:
-            return None
-        try:
-            graph = self._graph(tensor)[1]
-        except (RuntimeError, _Unrecorded):  # saved tensors a backward call freed, or past the values' bound
-            return None
-        self.forward.append(graph)
-        self.forward_of = (tensor.grad_fn, len(self.forward) - 1)
-        return len(self.forward) - 1
 
     def _keep(self, step: ProgramStep) -> None:
         if self.sink is None:
@@ -312,24 +248,26 @@ class _Interpreter:
             return
         self.sink.append(step)
 
-    def _s_Expr(self, node: ast.Expr, frame: _Frame) -> None:
+    def _s_Expr(self, node: ast.Expr, frame: Frame) -> None:
         value = self._e(node.value, frame)
         # a notebook shows a bare expression's value (a docstring is none); kept for the steps and the cell's end
-        wanted = self.sink is not None or node is self.last
-        self.shown = _shown(value) if wanted and not _docstring(node) else None
+        wanted = self.sink is not None or node is self.last or node in self.cell_ends
+        self.shown = shown_text(value) if wanted and not is_docstring(node) else None
+        if node in self.cell_ends and self.shown is not None and frame is self.globals:
+            self.outputs.append((node.lineno, self.shown))
 
-    def _s_Assign(self, node: ast.Assign, frame: _Frame) -> None:
+    def _s_Assign(self, node: ast.Assign, frame: Frame) -> None:
         value = self._e(node.value, frame)
         for target in node.targets:
             self._assign(target, value, frame)
         self.shown = None
 
-    def _s_AnnAssign(self, node: ast.AnnAssign, frame: _Frame) -> None:
+    def _s_AnnAssign(self, node: ast.AnnAssign, frame: Frame) -> None:
         if node.value is not None:
             self._assign(node.target, self._e(node.value, frame), frame)
         self.shown = None
 
-    def _s_AugAssign(self, node: ast.AugAssign, frame: _Frame) -> None:
+    def _s_AugAssign(self, node: ast.AugAssign, frame: Frame) -> None:
         self.shown = None
         op = _IN_PLACE[node.op.__class__]
         target = node.target
@@ -344,7 +282,7 @@ class _Interpreter:
             new = self._operate(op, node.op, self.api.attribute(owner, target.attr), self._e(node.value, frame))
             self.api.set_attribute(owner, target.attr, new)
 
-    def _s_Delete(self, node: ast.Delete, frame: _Frame) -> None:
+    def _s_Delete(self, node: ast.Delete, frame: Frame) -> None:
         self.shown = None
         for target in node.targets:
             if isinstance(target, ast.Name):
@@ -356,24 +294,24 @@ class _Interpreter:
             else:
                 raise ProgramRefused("program mode deletes names and items, not attributes", *_where(target))
 
-    def _s_Pass(self, node: ast.Pass, frame: _Frame) -> None:
+    def _s_Pass(self, node: ast.Pass, frame: Frame) -> None:
         self.shown = None
 
-    def _s_Break(self, node: ast.Break, frame: _Frame) -> _Signal:
+    def _s_Break(self, node: ast.Break, frame: Frame) -> _Signal:
         return _BREAK
 
-    def _s_Continue(self, node: ast.Continue, frame: _Frame) -> _Signal:
+    def _s_Continue(self, node: ast.Continue, frame: Frame) -> _Signal:
         return _CONTINUE
 
-    def _s_Return(self, node: ast.Return, frame: _Frame) -> _Signal:
+    def _s_Return(self, node: ast.Return, frame: Frame) -> _Signal:
         return _Signal("return", self._e(node.value, frame) if node.value is not None else None)
 
-    def _s_Assert(self, node: ast.Assert, frame: _Frame) -> None:
+    def _s_Assert(self, node: ast.Assert, frame: Frame) -> None:
         self.shown = None
         if not self._e(node.test, frame):
             raise AssertionError(self._e(node.msg, frame)) if node.msg is not None else AssertionError()
 
-    def _s_Raise(self, node: ast.Raise, frame: _Frame) -> None:
+    def _s_Raise(self, node: ast.Raise, frame: Frame) -> None:
         if node.exc is None:
             if not self.handling:
                 raise RuntimeError("No active exception to reraise")
@@ -385,17 +323,17 @@ class _Interpreter:
             raise TypeError("exceptions must derive from BaseException")
         raise error
 
-    def _s_If(self, node: ast.If, frame: _Frame) -> _Signal | None:
+    def _s_If(self, node: ast.If, frame: Frame) -> _Signal | None:
         self._keep_compound(node, frame)
         return self._block(node.body if self._e(node.test, frame) else node.orelse, frame)
 
-    def _keep_compound(self, node: ast.stmt, frame: _Frame) -> None:
+    def _keep_compound(self, node: ast.stmt, frame: Frame) -> None:
         """A step for the header line of an if, for, while, with or try, as it is reached."""
         self.shown = None
-        if self.sink is not None and not self.quiet:
-            self._keep(ProgramStep(node.lineno, "run", (), frame.scope, None, self.printed))
+        if self.sink is not None and not self.record.quiet:
+            self._keep(ProgramStep(node.lineno, "run", (), frame.scope, None, self.record.printed))
 
-    def _s_For(self, node: ast.For, frame: _Frame) -> _Signal | None:
+    def _s_For(self, node: ast.For, frame: Frame) -> _Signal | None:
         self._keep_compound(node, frame)
         items = self._e(node.iter, frame)
         if not isinstance(items, torch.Tensor | np.ndarray | range | list | tuple | str | dict):
@@ -427,11 +365,11 @@ class _Interpreter:
                 self._skipped(node, frame, skipped)
         return None
 
-    def _skipped(self, node: ast.stmt, frame: _Frame, count: int) -> None:
+    def _skipped(self, node: ast.stmt, frame: Frame, count: int) -> None:
         if self.sink is not None:
-            self._keep(ProgramStep(node.lineno, "skipped", (), frame.scope, None, self.printed, skipped=count))
+            self._keep(ProgramStep(node.lineno, "skipped", (), frame.scope, None, self.record.printed, skipped=count))
 
-    def _s_While(self, node: ast.While, frame: _Frame) -> _Signal | None:
+    def _s_While(self, node: ast.While, frame: Frame) -> _Signal | None:
         self._keep_compound(node, frame)
         recording, last, i, result = self.sink, deque(maxlen=_LAST), 0, None
         try:
@@ -461,11 +399,11 @@ class _Interpreter:
                         self._keep(step)
         return result
 
-    def _s_With(self, node: ast.With, frame: _Frame) -> _Signal | None:
+    def _s_With(self, node: ast.With, frame: Frame) -> _Signal | None:
         self._keep_compound(node, frame)
         return self._with(node.items, node.body, frame)
 
-    def _with(self, items: list[ast.withitem], body: list[ast.stmt], frame: _Frame) -> _Signal | None:
+    def _with(self, items: list[ast.withitem], body: list[ast.stmt], frame: Frame) -> _Signal | None:
         if not items:
             return self._block(body, frame)
         manager = self._e(items[0].context_expr, frame)
@@ -477,7 +415,7 @@ class _Interpreter:
                 self._assign(items[0].optional_vars, value, frame)
             return self._with(items[1:], body, frame)
 
-    def _s_Try(self, node: ast.Try, frame: _Frame) -> _Signal | None:
+    def _s_Try(self, node: ast.Try, frame: Frame) -> _Signal | None:
         self._keep_compound(node, frame)
         try:
             signal = self._block(node.body, frame)
@@ -502,7 +440,7 @@ class _Interpreter:
                     return final  # noqa: B012  as Python does: the finally block's return wins
         return signal
 
-    def _handler(self, handlers: list[ast.ExceptHandler], err: Exception, frame: _Frame) -> ast.ExceptHandler | None:
+    def _handler(self, handlers: list[ast.ExceptHandler], err: Exception, frame: Frame) -> ast.ExceptHandler | None:
         for handler in handlers:
             if handler.type is None:
                 return handler
@@ -512,32 +450,32 @@ class _Interpreter:
                 return handler
         return None
 
-    def _s_FunctionDef(self, node: ast.FunctionDef, frame: _Frame) -> None:
+    def _s_FunctionDef(self, node: ast.FunctionDef, frame: Frame) -> None:
         self.shown = None
         modes = [_GRAD_MODES[ast.unparse(d)] for d in node.decorator_list]
         frame.names[node.name] = self._function(node, frame, modes[0] if modes else None)
 
-    def _function(self, node: ast.FunctionDef | ast.Lambda, frame: _Frame,
+    def _function(self, node: ast.FunctionDef | ast.Lambda, frame: Frame,
                   grad_mode: Callable[[], Any] | None) -> UserFunction:
         defaults = [self._e(d, frame) for d in node.args.defaults]
-        kw_defaults = [self._e(d, frame) if d is not None else _MISSING for d in node.args.kw_defaults]
+        kw_defaults = [self._e(d, frame) if d is not None else MISSING for d in node.args.kw_defaults]
         return UserFunction(self, node, frame, defaults, kw_defaults, grad_mode)
 
-    def _s_ClassDef(self, node: ast.ClassDef, frame: _Frame) -> None:
+    def _s_ClassDef(self, node: ast.ClassDef, frame: Frame) -> None:
         self.shown = None
         base = self._e(node.bases[0], frame)
         methods = {item.name: self._function(item, frame, None) for item in node.body
                    if isinstance(item, ast.FunctionDef)}
         if base is torch.autograd.Function:
-            frame.names[node.name] = _function_class(node.name, methods)
+            frame.names[node.name] = function_class(node.name, methods)
         elif base is torch.nn.Module:
-            cls = _module_class(node.name, methods)
+            cls = module_class(node.name, methods)
             self.api.module_names[cls] = {name for name in methods if not name.startswith("_")}
             frame.names[node.name] = cls
         else:
             raise TypeError(f"class {node.name} must derive from torch.autograd.Function or torch.nn.Module")
 
-    def _s_Import(self, node: ast.Import, frame: _Frame) -> None:
+    def _s_Import(self, node: ast.Import, frame: Frame) -> None:
         self.shown = None
         for alias in node.names:
             if alias.asname:
@@ -546,7 +484,7 @@ class _Interpreter:
                 head = alias.name.partition(".")[0]
                 frame.names[head] = self.api.namespaces[head]
 
-    def _s_ImportFrom(self, node: ast.ImportFrom, frame: _Frame) -> None:
+    def _s_ImportFrom(self, node: ast.ImportFrom, frame: Frame) -> None:
         self.shown = None
         namespace = self.api.namespaces[node.module]
         for alias in node.names:
@@ -554,8 +492,8 @@ class _Interpreter:
 
     # -- names and assignment
 
-    def _lookup(self, name: str, frame: _Frame, node: ast.AST) -> Any:
-        scope: _Frame | None = frame
+    def _lookup(self, name: str, frame: Frame, node: ast.AST) -> Any:
+        scope: Frame | None = frame
         while scope is not None:
             if name in scope.names:
                 return scope.names[name]
@@ -567,7 +505,7 @@ class _Interpreter:
             return self.api.builtins[name]
         raise NameError(f"name '{name}' is not defined")
 
-    def _assign(self, target: ast.expr, value: Any, frame: _Frame) -> None:
+    def _assign(self, target: ast.expr, value: Any, frame: Frame) -> None:
         if isinstance(target, ast.Name):
             frame.names[target.id] = value
         elif isinstance(target, ast.Tuple | ast.List):
@@ -581,7 +519,7 @@ class _Interpreter:
         else:
             raise ProgramRefused("program mode assigns to names, items and attributes", *_where(target))
 
-    def _unpack(self, targets: list[ast.expr], value: Any, frame: _Frame) -> None:
+    def _unpack(self, targets: list[ast.expr], value: Any, frame: Frame) -> None:
         items = list(bounded(value, self.limits))
         starred = [i for i, t in enumerate(targets) if isinstance(t, ast.Starred)]
         if not starred:
@@ -604,34 +542,34 @@ class _Interpreter:
 
     # -- expressions
 
-    def _e(self, node: ast.expr, frame: _Frame) -> Any:
+    def _e(self, node: ast.expr, frame: Frame) -> Any:
         return self._expressions[node.__class__](node, frame)
 
-    def _e_Constant(self, node: ast.Constant, frame: _Frame) -> Any:
+    def _e_Constant(self, node: ast.Constant, frame: Frame) -> Any:
         return node.value
 
-    def _e_Name(self, node: ast.Name, frame: _Frame) -> Any:
+    def _e_Name(self, node: ast.Name, frame: Frame) -> Any:
         return self._lookup(node.id, frame, node)
 
-    def _e_Attribute(self, node: ast.Attribute, frame: _Frame) -> Any:
+    def _e_Attribute(self, node: ast.Attribute, frame: Frame) -> Any:
         return self.api.attribute(self._e(node.value, frame), node.attr)
 
-    def _e_Subscript(self, node: ast.Subscript, frame: _Frame) -> Any:
+    def _e_Subscript(self, node: ast.Subscript, frame: Frame) -> Any:
         value, index = self._e(node.value, frame), self._index(node.slice, frame)
         if isinstance(value, torch.Tensor):
             check_size("indexing", lambda a, k: index_elements(value, index), (), {}, self.limits)
         return check_value(value[index], self.limits)
 
-    def _index(self, node: ast.expr, frame: _Frame) -> Any:
+    def _index(self, node: ast.expr, frame: Frame) -> Any:
         if isinstance(node, ast.Tuple):
             return tuple(self._index(elt, frame) for elt in node.elts)
         return self._e(node, frame)
 
-    def _e_Slice(self, node: ast.Slice, frame: _Frame) -> slice:
+    def _e_Slice(self, node: ast.Slice, frame: Frame) -> slice:
         return slice(*(self._e(part, frame) if part is not None else None for part in (node.lower, node.upper,
                                                                                          node.step)))
 
-    def _e_BinOp(self, node: ast.BinOp, frame: _Frame) -> Any:
+    def _e_BinOp(self, node: ast.BinOp, frame: Frame) -> Any:
         return self._operate(_BINARY[node.op.__class__], node.op, self._e(node.left, frame),
                              self._e(node.right, frame))
 
@@ -653,10 +591,10 @@ class _Interpreter:
                 check_broadcast((left, right), self.limits)
         return check_value(fn(left, right), self.limits)
 
-    def _e_UnaryOp(self, node: ast.UnaryOp, frame: _Frame) -> Any:
+    def _e_UnaryOp(self, node: ast.UnaryOp, frame: Frame) -> Any:
         return _UNARY[node.op.__class__](self._e(node.operand, frame))
 
-    def _e_BoolOp(self, node: ast.BoolOp, frame: _Frame) -> Any:
+    def _e_BoolOp(self, node: ast.BoolOp, frame: Frame) -> Any:
         is_and = isinstance(node.op, ast.And)
         for operand in node.values[:-1]:
             value = self._e(operand, frame)
@@ -664,7 +602,7 @@ class _Interpreter:
                 return value
         return self._e(node.values[-1], frame)  # the last operand is the value, never tested, as in Python
 
-    def _e_Compare(self, node: ast.Compare, frame: _Frame) -> Any:
+    def _e_Compare(self, node: ast.Compare, frame: Frame) -> Any:
         left = self._e(node.left, frame)
         result: Any = True
         for op, comparator in zip(node.ops, node.comparators, strict=True):
@@ -675,15 +613,15 @@ class _Interpreter:
             left = right
         return result
 
-    def _e_IfExp(self, node: ast.IfExp, frame: _Frame) -> Any:
+    def _e_IfExp(self, node: ast.IfExp, frame: Frame) -> Any:
         return self._e(node.body if self._e(node.test, frame) else node.orelse, frame)
 
-    def _e_NamedExpr(self, node: ast.NamedExpr, frame: _Frame) -> Any:
+    def _e_NamedExpr(self, node: ast.NamedExpr, frame: Frame) -> Any:
         value = self._e(node.value, frame)
         frame.names[node.target.id] = value
         return value
 
-    def _items(self, elts: list[ast.expr], frame: _Frame) -> list:
+    def _items(self, elts: list[ast.expr], frame: Frame) -> list:
         found: list = []
         for elt in elts:
             if isinstance(elt, ast.Starred):
@@ -692,16 +630,16 @@ class _Interpreter:
                 found.append(self._e(elt, frame))
         return check_value(found, self.limits)
 
-    def _e_List(self, node: ast.List, frame: _Frame) -> list:
+    def _e_List(self, node: ast.List, frame: Frame) -> list:
         return self._items(node.elts, frame)
 
-    def _e_Tuple(self, node: ast.Tuple, frame: _Frame) -> tuple:
+    def _e_Tuple(self, node: ast.Tuple, frame: Frame) -> tuple:
         return tuple(self._items(node.elts, frame))
 
-    def _e_Set(self, node: ast.Set, frame: _Frame) -> set:
+    def _e_Set(self, node: ast.Set, frame: Frame) -> set:
         return set(self._items(node.elts, frame))
 
-    def _e_Dict(self, node: ast.Dict, frame: _Frame) -> dict:
+    def _e_Dict(self, node: ast.Dict, frame: Frame) -> dict:
         found: dict = {}
         for key, value in zip(node.keys, node.values, strict=True):
             if key is None:
@@ -710,26 +648,26 @@ class _Interpreter:
                 found[self._e(key, frame)] = self._e(value, frame)
         return check_value(found, self.limits)
 
-    def _e_JoinedStr(self, node: ast.JoinedStr, frame: _Frame) -> str:
+    def _e_JoinedStr(self, node: ast.JoinedStr, frame: Frame) -> str:
         return check_value("".join(str(self._e(part, frame)) for part in node.values), self.limits)
 
-    def _e_FormattedValue(self, node: ast.FormattedValue, frame: _Frame) -> str:
+    def _e_FormattedValue(self, node: ast.FormattedValue, frame: Frame) -> str:
         value = self._e(node.value, frame)
         value = {-1: lambda v: v, 115: str, 114: repr, 97: ascii}[node.conversion](value)
         spec = self._e(node.format_spec, frame) if node.format_spec is not None else ""
         return format_value(value, spec, self.limits)
 
-    def _e_Lambda(self, node: ast.Lambda, frame: _Frame) -> UserFunction:
+    def _e_Lambda(self, node: ast.Lambda, frame: Frame) -> UserFunction:
         return self._function(node, frame, None)
 
-    def _e_Starred(self, node: ast.Starred, frame: _Frame) -> Any:
+    def _e_Starred(self, node: ast.Starred, frame: Frame) -> Any:
         raise ProgramRefused("a starred expression belongs in a call, a list or an assignment", *_where(node))
 
     # -- comprehensions: their own scope, as in Python 3; a generator expression is built as a list
 
     def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp,
-                       frame: _Frame, add: Callable[[_Frame], None]) -> None:
-        inner = _Frame(frame, frame.scope)
+                       frame: Frame, add: Callable[[Frame], None]) -> None:
+        inner = Frame(frame, frame.scope)
         count = [0]
 
         def loop(level: int) -> None:
@@ -749,23 +687,23 @@ class _Interpreter:
 
         loop(0)
 
-    def _e_ListComp(self, node: ast.ListComp, frame: _Frame) -> list:
+    def _e_ListComp(self, node: ast.ListComp, frame: Frame) -> list:
         found: list = []
         self._comprehension(node, frame, lambda inner: found.append(self._e(node.elt, inner)))
         return found
 
-    def _e_GeneratorExp(self, node: ast.GeneratorExp, frame: _Frame) -> Iterator:
+    def _e_GeneratorExp(self, node: ast.GeneratorExp, frame: Frame) -> Iterator:
         return iter(self._e_ListComp(node, frame))  # type: ignore[arg-type]
 
-    def _e_SetComp(self, node: ast.SetComp, frame: _Frame) -> set:
+    def _e_SetComp(self, node: ast.SetComp, frame: Frame) -> set:
         found: set = set()
         self._comprehension(node, frame, lambda inner: found.add(self._e(node.elt, inner)))
         return found
 
-    def _e_DictComp(self, node: ast.DictComp, frame: _Frame) -> dict:
+    def _e_DictComp(self, node: ast.DictComp, frame: Frame) -> dict:
         found: dict = {}
 
-        def add(inner: _Frame) -> None:
+        def add(inner: Frame) -> None:
             found[self._e(node.key, inner)] = self._e(node.value, inner)
 
         self._comprehension(node, frame, add)
@@ -773,7 +711,7 @@ class _Interpreter:
 
     # -- calls
 
-    def _e_Call(self, node: ast.Call, frame: _Frame) -> Any:
+    def _e_Call(self, node: ast.Call, frame: Frame) -> Any:
         if node.func.__class__ is ast.Attribute and node.func.attr == "__init__" and is_super_init(node):
             return None  # nn.Module.__init__ already ran: the class program mode builds calls it first
         fn = self._e(node.func, frame)
@@ -811,9 +749,9 @@ class _Interpreter:
             self.steps_left -= 1
             if self.steps_left < 0:
                 raise LimitExceeded(f"the program ran more than {self.limits.steps:,} steps")
-            frame = _Frame(fn.frame, fn.name if fn.frame is self.globals or not fn.frame.scope
+            frame = Frame(fn.frame, fn.name if fn.frame is self.globals or not fn.frame.scope
                            else f"{fn.frame.scope}.{fn.name}", fn.local)
-            frame.names.update(_bind(fn, args, kwargs))
+            frame.names.update(bind(fn, args, kwargs))
             self.frame = frame
             if fn.grad_mode is None:
                 return self._body(fn, frame)
@@ -823,7 +761,7 @@ class _Interpreter:
             self.depth -= 1
             self.line, self.frame = line, caller
 
-    def _body(self, fn: UserFunction, frame: _Frame) -> Any:
+    def _body(self, fn: UserFunction, frame: Frame) -> Any:
         if isinstance(fn.node, ast.Lambda):
             return self._e(fn.node.body, frame)
         signal = self._block(fn.node.body, frame)
@@ -831,100 +769,10 @@ class _Interpreter:
 
     # -- what the interpreter records: backward calls and plots (the hooks program_api calls)
 
-    def autograd_call(self, call: str, outputs: Any, inputs: Any, run: Callable[[], Any]) -> Any:
-        """Run a backward() or autograd.grad call, recording the graph behind its first output as it was."""
-        output = outputs[0] if isinstance(outputs, list | tuple) and outputs else outputs
-        recordable = isinstance(output, torch.Tensor) and output.grad_fn is not None
-        if not recordable or len(self.graphs) >= self.limits.graphs:
-            self.graphs_skipped += recordable
-            return run()
-        line = self.line
-        try:
-            live, graph = self._graph(output)
-        except RuntimeError:  # freed by an earlier backward: the call itself raises PyTorch's own error
-            return run()
-        except _Unrecorded:
-            self.graphs_skipped += 1
-            return run()
-        result = run()
-        self.line = line
-        found = result if call == "autograd.grad" else None
-        self.graphs.append(ProgramGraph(line, call, _with_grads(graph, live, inputs, found)))
-        self.last_graph = len(self.graphs) - 1
-        return result
-
-    def _graph(self, output: torch.Tensor) -> tuple[list[torch.Tensor], Graph]:
-        """The graph behind ``output`` with the tensors the program named, and those tensors, in the graph's order.
-
-        Reading a node's saved tensors runs the unpack hook of any saved_tensors_hooks the program set, so the
-        program's own code runs quietly here: its prints and steps belong to the program, not to the recording.
-        """
-        self.quiet += 1
-        try:
-            known = self._labeled()
-            self._spend(sum(2 * entry.tensor.numel() for entry in known))
-            named = {id(entry.tensor) for entry in known}
-            for fn in node_ids(output):
-                leaf = getattr(fn, "variable", None)  # AccumulateGrad's leaf: PyTorch's own attribute
-                if leaf is not None and id(leaf) not in named:
-                    named.add(id(leaf))
-                    known.append(Labeled(leaf, f"leaf {len(known)}", "", "input"))
-            live = [entry.tensor for entry in known]
-            if id(output) not in named:
-                live.append(output)
-            return live, record(output, known, backward="none")
-        finally:
-            self.quiet -= 1
-
-    def _spend(self, values: int) -> None:
-        """Count ``values`` numbers against Limits.recorded_values; _Unrecorded once they would pass it."""
-        if self.recorded + values > self.limits.recorded_values:
-            raise _Unrecorded
-        self.recorded += values
-
-    def _labeled(self) -> list[Labeled]:
-        """The tensors the program has named, innermost scope first, each once."""
-        found, seen = [], set()
-        scope: _Frame | None = self.frame
-        while scope is not None:
-            for name, value in scope.names.items():
-                named = [(name, value)] if isinstance(value, torch.Tensor) else []
-                if isinstance(value, torch.nn.Module):  # its parameters, by the names the program would write
-                    named = [(f"{name}.{p}", t) for p, t in value.named_parameters()]
-                for label, tensor in named:
-                    if id(tensor) not in seen:
-                        seen.add(id(tensor))
-                        found.append(Labeled(tensor, label, label, _role(tensor)))
-            scope = scope.parent
-        return found
-
-    def plot(self, name: str, args: tuple, kwargs: dict) -> None:
-        self.plots.append(PlotCall(self.line, name, tuple(_plot_value(a) for a in args),
-                                   tuple((k, _plot_value(v)) for k, v in kwargs.items())))
-
-    def _warned(self, message: Warning | str, category: type[Warning], *rest: Any, **more: Any) -> None:
-        if len(self.warned) < 100 and not self.quiet:
-            self.warned.append(ProgramWarning(self.line, category.__name__, str(message)))
-
-    def _print(self, *args: Any, sep: str | None = " ", end: str | None = "\n", flush: bool = False) -> None:
-        if self.quiet:
-            return
-        text = io.StringIO()
-        print(*args, sep=sep, end=end, file=text)
-        written = text.getvalue()
-        self.printed += len(written)
-        if self.printed > self.limits.output:
-            raise LimitExceeded(f"the program printed more than {self.limits.output:,} characters")
-        self.out.write(written)
-
 
 # -- helpers -------------------------------------------------------------------------------------------------
 
-_MISSING = object()
 
-
-class _Unrecorded(Exception):
-    """A graph or a table row that would keep more numbers than Limits.recorded_values allows."""
 _COMPOUND = (ast.If, ast.For, ast.While, ast.With, ast.Try)
 
 
@@ -945,270 +793,11 @@ def _where(node: ast.AST) -> tuple[int, int]:
     return getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1
 
 
-def _local_names(node: ast.FunctionDef | ast.Lambda) -> frozenset[str]:
-    """The names a def's body binds (not inside nested defs, lambdas or comprehensions), as Python decides them."""
-    if isinstance(node, ast.Lambda):
-        return frozenset()
-    found: set[str] = set()
-    stack: list[ast.AST] = list(node.body)
-    while stack:
-        item = stack.pop()
-        if isinstance(item, ast.FunctionDef | ast.ClassDef):
-            found.add(item.name)
-            continue
-        if isinstance(item, ast.Lambda | ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp):
-            continue
-        if isinstance(item, ast.Name) and isinstance(item.ctx, ast.Store | ast.Del):
-            found.add(item.id)
-        elif isinstance(item, ast.ExceptHandler) and item.name:
-            found.add(item.name)
-        elif isinstance(item, ast.Import | ast.ImportFrom):
-            found.update(a.asname or a.name.partition(".")[0] for a in item.names)
-        stack.extend(ast.iter_child_nodes(item))
-    return frozenset(found)
-
-
-def _bind(fn: UserFunction, args: tuple, kwargs: dict) -> dict[str, Any]:
-    """The call's arguments bound to the def's parameters, as Python binds them."""
-    spec = fn.node.args
-    positional = [a.arg for a in spec.posonlyargs + spec.args]
-    bound: dict[str, Any] = {}
-    if len(args) > len(positional) and spec.vararg is None:
-        raise TypeError(f"{fn.name}() takes {len(positional)} positional arguments but {len(args)} were given")
-    bound.update(zip(positional, args, strict=False))
-    if spec.vararg is not None:
-        bound[spec.vararg.arg] = tuple(args[len(positional):])
-    extra = {}
-    names = set(positional) | {a.arg for a in spec.kwonlyargs}
-    for name, value in kwargs.items():
-        if name in bound and name in positional:
-            raise TypeError(f"{fn.name}() got multiple values for argument '{name}'")
-        if name in names:
-            bound[name] = value
-        elif spec.kwarg is not None:
-            extra[name] = value
-        else:
-            raise TypeError(f"{fn.name}() got an unexpected keyword argument '{name}'")
-    defaults = dict(zip(positional[len(positional) - len(fn.defaults):], fn.defaults, strict=True))
-    defaults.update({a.arg: d for a, d in zip(spec.kwonlyargs, fn.kw_defaults, strict=True) if d is not _MISSING})
-    missing = [name for name in [*positional, *(a.arg for a in spec.kwonlyargs)]
-               if name not in bound and name not in defaults]
-    if missing:
-        raise TypeError(f"{fn.name}() missing {len(missing)} required argument{'s' * (len(missing) > 1)}: "
-                        + ", ".join(f"'{m}'" for m in missing))
-    for name, value in defaults.items():
-        bound.setdefault(name, value)
-    if spec.kwarg is not None:
-        bound[spec.kwarg.arg] = extra
-    return bound
-
-
-def _function_class(name: str, methods: dict[str, UserFunction]) -> type:
-    """A real ``torch.autograd.Function`` subclass whose methods run the program's bodies (see the NOTE)."""
-    forward, backward = methods.get("forward"), methods.get("backward")
-    setup = methods.get("setup_context")
-    if forward is None or backward is None:
-        raise TypeError(f"class {name} needs @staticmethod forward and backward")
-
-    if setup is None:
-        def run_forward(ctx: Any, *args: Any, **kwargs: Any) -> Any:
-            return forward(Ctx(ctx), *args, **kwargs)
-    else:
-        def run_forward(*args: Any, **kwargs: Any) -> Any:
-            return forward(*args, **kwargs)
-
-    def run_backward(ctx: Any, *grads: Any) -> Any:
-        return backward(Ctx(ctx), *grads)
-
-    body: dict[str, Any] = {"forward": staticmethod(run_forward), "backward": staticmethod(run_backward),
-                            "__module__": "__main__", "__qualname__": name}
-    if setup is not None:
-        body["setup_context"] = staticmethod(lambda ctx, inputs, output: setup(Ctx(ctx), inputs, output))
-    return type(name, (torch.autograd.Function,), body)
-
-
-def _module_class(name: str, methods: dict[str, UserFunction]) -> type:
-    """A real ``torch.nn.Module`` subclass whose methods run the program's bodies.
-
-    Its ``__init__`` runs ``nn.Module.__init__`` first, so the program's
-    ``super().__init__()`` has nothing left to do, and ``self.layer = nn.Linear(...)``
-    registers the layer as PyTorch would.
-    """
-    init = methods.get("__init__")
-
-    def run_init(self: torch.nn.Module, *args: Any, **kwargs: Any) -> None:
-        torch.nn.Module.__init__(self)
-        if init is not None:
-            init(self, *args, **kwargs)
-
-    body: dict[str, Any] = {"__init__": run_init, "__module__": "__main__", "__qualname__": name}
-    for method_name, fn in methods.items():
-        if method_name != "__init__":
-            body[method_name] = _method(fn)
-    return type(name, (torch.nn.Module,), body)
-
-
-def _method(fn: UserFunction) -> Callable:
-    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-        return fn(self, *args, **kwargs)
-
-    method.__name__ = fn.name
-    return method
-
-
 def _check_repeat(left: Any, right: Any, limits: Limits) -> None:
     """Refuse ``"ab" * 10**9`` and ``[0] * 10**9`` before Python builds them."""
     for seq, n in ((left, right), (right, left)):
         if isinstance(seq, str | list | tuple) and isinstance(n, int) and len(seq) * n > limits.items * 10:
             raise LimitExceeded(f"repeating {len(seq):,} items {n:,} times makes more than a program may hold")
-
-
-def _role(tensor: torch.Tensor) -> str:
-    if tensor.grad_fn is not None:
-        return "intermediate"
-    return "input" if tensor.requires_grad else "constant"
-
-
-def _plain(tensor: torch.Tensor | None) -> Any:
-    return None if tensor is None else tensor.detach().cpu().tolist()
-
-
-def _readable_grad(tensor: torch.Tensor) -> torch.Tensor | None:
-    return tensor.grad if tensor.is_leaf or tensor.retains_grad else None  # a non-leaf's .grad warns
-
-
-def _with_grads(graph: Graph, live: list[torch.Tensor], inputs: Any, found: Any) -> Graph:
-    """The graph recorded before a backward call, with the gradients the call produced."""
-    given = {}
-    if found is not None:
-        wanted = [inputs] if isinstance(inputs, torch.Tensor) else list(inputs or ())
-        given = {id(t): g for t, g in zip(wanted, found, strict=False)}
-    tensors = []
-    for info, tensor in zip(graph.tensors, live, strict=False):
-        grad = given[id(tensor)] if id(tensor) in given else (None if found is not None else _readable_grad(tensor))
-        tensors.append(dataclasses.replace(info, grad=_plain(grad)))
-    return dataclasses.replace(graph, tensors=tuple(tensors) + graph.tensors[len(tensors):])
-
-
-def _tensor_row(name: str, tensor: torch.Tensor, same_as: str | None, kept: bool) -> TensorRow:
-    return TensorRow(
-        name=name, shape=tuple(tensor.shape), dtype=str(tensor.dtype), data=_plain(tensor) if kept else None,
-        grad=_plain(_readable_grad(tensor)) if kept else None, requires_grad=tensor.requires_grad,
-        is_leaf=tensor.is_leaf, grad_fn=type(tensor.grad_fn).__name__ if tensor.grad_fn is not None else None,
-        retains_grad=tensor.retains_grad, device=str(tensor.device), same_as=same_as, kept=kept,
-    )
-
-
-def _plot_value(value: Any) -> Any:
-    """A plot call's argument as plain data: numbers, strings, or (nested) lists of them."""
-    if isinstance(value, str | int | float | bool) or value is None:
-        return value
-    if isinstance(value, list | tuple) and value and all(isinstance(v, str) for v in value):
-        return list(value)  # legend labels
-    try:
-        # np.asarray, as matplotlib does: a tensor that requires grad is refused with PyTorch's own message
-        return np.asarray(value, dtype=float).tolist()
-    except (TypeError, ValueError):
-        return _summary(value)
-
-
-def _summary(value: Any) -> str:
-    if isinstance(value, torch.Tensor):
-        if value.numel() <= 8:
-            return " ".join(repr(value).split())[:160]
-        grad_fn = f", grad_fn={type(value.grad_fn).__name__}" if value.grad_fn is not None else ""
-        wants = ", requires_grad=True" if value.requires_grad and value.grad_fn is None else ""
-        return f"tensor of shape {tuple(value.shape)}, {value.dtype}{grad_fn}{wants}"
-    if isinstance(value, UserFunction):
-        return f"function {value.name}"
-    if isinstance(value, Namespace):
-        return f"module {value.path}"
-    text = " ".join(repr(value).split())
-    return text if len(text) <= 120 else text[:117] + "..."
-
-
-def _docstring(node: ast.stmt) -> bool:
-    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
-
-
-_SHOWN = 10_000  # characters of a bare expression's value kept; a notebook, too, shows long values cut
-
-
-def _shown(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = repr(value)
-    return text if len(text) <= _SHOWN else text[:_SHOWN] + "..."
-
-
-_UNBOUND = object()
-
-
-def _value_of(name: str, frame: _Frame) -> Any:
-    scope: _Frame | None = frame
-    while scope is not None:
-        if name in scope.names:
-            return scope.names[name]
-        scope = scope.parent
-    return _UNBOUND
-
-
-def _bound(names: list[str], frame: _Frame) -> tuple[tuple[str, str], ...]:
-    """The names a statement bound or changed, each with a short summary of its value now."""
-    found = []
-    for name in names:
-        value = _value_of(name, frame)
-        if value is not _UNBOUND:
-            found.append((name, _summary(value)))
-    return tuple(found)
-
-
-def _names_of(node: ast.stmt) -> list[str]:
-    targets: list[ast.AST] = []
-    if isinstance(node, ast.Assign):
-        targets = list(node.targets)
-    elif isinstance(node, ast.AugAssign | ast.AnnAssign):
-        targets = [node.target]
-    elif isinstance(node, ast.FunctionDef | ast.ClassDef):
-        return [node.name]
-    elif isinstance(node, ast.Import | ast.ImportFrom):
-        return [a.asname or a.name.partition(".")[0] for a in node.names]
-    elif isinstance(node, ast.Expr):
-        return _receiver(node.value)
-    names: list[str] = []
-    for target in targets:
-        for sub in ast.walk(target):
-            if isinstance(sub, ast.Name) and sub.id not in names and (
-                    isinstance(sub.ctx, ast.Store) or isinstance(node, ast.Expr | ast.AugAssign | ast.Assign)):
-                if isinstance(node, ast.Assign) and not _is_target_root(sub, node.targets):
-                    continue
-                names.append(sub.id)
-    return names[:8]
-
-
-def _receiver(value: ast.expr) -> list[str]:
-    """The name a method call is made on (``y`` in ``y.backward()``): the call may change it."""
-    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)):
-        return []
-    root = value.func.value
-    while isinstance(root, ast.Attribute | ast.Subscript | ast.Call):
-        root = root.func if isinstance(root, ast.Call) else root.value
-    return [root.id] if isinstance(root, ast.Name) else []
-
-
-def _is_target_root(name: ast.Name, targets: list[ast.expr]) -> bool:
-    """A name a target assigns to, or whose item or attribute it sets (``x`` in ``x[0] = 1``)."""
-    for target in targets:
-        stack = [target]
-        while stack:
-            item = stack.pop()
-            if item is name:
-                return True
-            if isinstance(item, ast.Tuple | ast.List):
-                stack.extend(item.elts)
-            elif isinstance(item, ast.Subscript | ast.Attribute | ast.Starred):
-                stack.append(item.value)
-    return False
 
 
 class _TorchState:

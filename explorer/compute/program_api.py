@@ -526,6 +526,10 @@ class Api:
         self.sized: dict[int, tuple[str, Callable[[tuple, dict], int]]] = {}
         for path in ("matplotlib.pyplot", "matplotlib.pylab"):
             self.namespaces[path] = Namespace(path, {n: self._plot_call(n) for n in MEMBERS[path]})
+        # matplotlib.use("Agg") chooses a backend; nothing is drawn here, so it is kept as a call like the rest
+        self.namespaces["matplotlib"] = Namespace("matplotlib", {
+            "pyplot": self.namespaces["matplotlib.pyplot"], "pylab": self.namespaces["matplotlib.pylab"],
+            "use": self._plot_call("use")})
         for path in sorted(MEMBERS, key=lambda p: -p.count(".")):  # submodules first: parents hold them
             if path not in self.namespaces:
                 self.namespaces[path] = Namespace(path, self._members(path))
@@ -602,6 +606,8 @@ class Api:
         if kind == "module" and name in self.module_names.get(type(value), ()):
             return getattr(value, name)  # a method or attribute the program's own class defines or sets
         if kind is None or name not in ATTRIBUTES[kind]:
+            if name not in dir(type(value)):  # the type's own names, listed without reaching any of them
+                raise AttributeError(f"'{type(value).__name__}' object has no attribute '{name}'")
             raise AttributeError(f"program mode does not offer '.{name}' on a {type(value).__name__}")
         if kind == "tensor":
             return self._tensor_attribute(value, name)

@@ -86,7 +86,7 @@ MEMBERS: dict[str, frozenset[str]] = {
         meshgrid newaxis random
     """),
     "numpy.random": words("seed rand randn uniform normal randint random"),
-    "matplotlib": words("pyplot pylab"),
+    "matplotlib": words("pyplot pylab use"),
 }
 # the figure calls program mode records for a figure instead of drawing
 _PLOT_CALLS = words("""
@@ -110,14 +110,15 @@ SAVED = words("""
     _saved_tensors _saved_beta _saved_reduction _saved_scalar
 """)
 
-_SHARED_MODULE = "parameters named_parameters zero_grad train eval children modules to float double requires_grad_"
+_SHARED_MODULE = ("parameters named_parameters zero_grad train eval children modules named_children to float double "
+                  "requires_grad_ state_dict training")
 
 # attribute names per kind of value; ``explorer.compute.program_api`` decides the kind of each value
 ATTRIBUTES: dict[str, frozenset[str]] = {
     "tensor": words(_TENSOR_MATH + """
         data grad grad_fn requires_grad is_leaf shape dtype device T mT ndim is_cuda retains_grad real imag
         backward retain_grad requires_grad_ detach detach_ zero_ item tolist numpy size dim view view_as
-        reshape_as expand expand_as contiguous clone to cpu float double half long int bool type type_as
+        reshape_as expand expand_as contiguous clone to cpu cuda float double half long int bool type type_as
         register_hook add_ sub_ mul_ div_ fill_ copy_ uniform_ normal_ clamp_ masked_fill abs_ exp_ sqrt_
         sigmoid_ tanh_ relu_ pow_ neg_ square_ t_ squeeze_ unsqueeze_ is_contiguous is_floating_point
         new_tensor new_zeros new_ones narrow select element_size nelement

@@ -32,10 +32,11 @@ import string
 from dataclasses import dataclass
 
 from ..errors import ExpressionError
+from ..points import MAX_ELEMENTS
 from .allow_list import ALL_ATTRIBUTES, BUILTINS, DECORATORS, FUNCTION_METHODS, MEMBERS, MODULES, SAVED
 
 __all__ = ["Limits", "LIMITS", "MODULE_BASES", "ProgramRefused", "check", "is_super_init", "plain_format_spec",
-           "check_percent_format", "format_fields"]
+           "check_percent_format", "format_fields", "without_magics"]
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class Limits:
     steps: int = 2_000_000  # statements and expressions evaluated in the whole run
     iterations: int = 100_000  # per loop: a 2,000-step training loop fits with room to spare
     depth: int = 40  # calls of the program's own functions inside each other
-    elements: int = 1_000_000  # per tensor or array: 25 times a function-mode tensor (points.MAX_ELEMENTS)
+    elements: int = 25 * MAX_ELEMENTS  # per tensor or array: a program's batch, 25 times a function-mode tensor
     items: int = 100_000  # per list, tuple, dict or range turned into a list
     string: int = 100_000  # characters per string
     int_bits: int = 100_000  # bits per integer: 2 ** 100_000 fits; arithmetic on such integers stays quick
@@ -132,15 +133,31 @@ def is_super_init(node: ast.AST) -> bool:
 
 
 def check(source: str, limits: Limits = LIMITS) -> ast.Module:
-    """The parsed program, if program mode can run it; raises ``ProgramRefused`` otherwise."""
+    """The parsed program, if program mode can run it; raises ``ProgramRefused`` otherwise.
+
+    A notebook cell's IPython lines (``%matplotlib inline``, ``!pip install torch``) are read as blank
+    lines: they set up the notebook, not the program, and the lines after them keep their numbers.
+    """
     _check_size(source, limits)
     try:
-        tree = ast.parse(source, mode="exec")
+        tree = ast.parse(without_magics(source), mode="exec")
     except SyntaxError as err:
         raise ProgramRefused(f"Python cannot read this: {err.msg}", err.lineno or 1, err.offset or 1) from None
     _check_nesting(tree, limits.nesting)
     _Checker(tree).visit(tree)
     return tree
+
+
+_MAGIC = re.compile(r"^[%!].*$", re.MULTILINE)
+
+
+def without_magics(source: str) -> str:
+    r"""``source`` with each IPython magic or shell line (``%...``, ``!...`` at the start of a line) left blank.
+
+    >>> without_magics("%matplotlib inline\nx = 1")
+    '\nx = 1'
+    """
+    return _MAGIC.sub("", source)
 
 
 def _check_size(source: str, limits: Limits) -> None:

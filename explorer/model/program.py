@@ -110,6 +110,7 @@ class ProgramRun:
     error: ProgramError | None = None
     shown: str | None = None  # the last statement's value if it is a bare expression, as a notebook shows it
     warnings: tuple[ProgramWarning, ...] = ()
+    outputs: tuple[tuple[int, str], ...] = ()  # (line, text): each cell's last bare expression, as Out[n] shows it
     forward: tuple[Graph, ...] = ()  # the forward pass as it grew: the graph behind a tensor a step made
     graphs_skipped: int = 0  # backward calls past Limits.graphs, not recorded
     steps_skipped: int = field(default=0)  # steps past Limits.recorded_steps, not kept
@@ -156,6 +157,7 @@ def to_json(run: ProgramRun) -> dict:
         "plots": [{"line": p.line, "name": p.name, "args": list(p.args), "kwargs": dict(p.kwargs)}
                   for p in run.plots],
         "forward": [graph_json(g) for g in run.forward],
+        "outputs": [{"line": line, "text": text} for line, text in run.outputs],
         "warnings": [{"line": w.line, "type": w.type, "message": w.message} for w in run.warnings],
         "shown": run.shown,
         "graphs_skipped": run.graphs_skipped,

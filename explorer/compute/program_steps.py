@@ -1,0 +1,189 @@
+"""What a program's run keeps for the page: summaries of names, the tensors table, graphs' gradients, plot data.
+
+``explorer.compute.interpreter`` calls these as a program runs; each turns live
+values (tensors, the program's functions) into plain text and numbers for
+``explorer.model.program``.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import re
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..graph import Graph
+from ..model.program import TensorRow
+from .program_api import Namespace
+from .program_functions import Frame, UserFunction
+
+__all__ = ["role", "plain_values", "readable_grad", "with_grads", "tensor_row", "plot_value", "summary", "cell_ends",
+           "is_docstring", "shown_text", "UNBOUND", "value_of", "bound_names", "names_of"]
+
+
+def role(tensor: torch.Tensor) -> str:
+    if tensor.grad_fn is not None:
+        return "intermediate"
+    return "input" if tensor.requires_grad else "constant"
+
+
+def plain_values(tensor: torch.Tensor | None) -> Any:
+    """A tensor's numbers as nested lists; a complex tensor's as [real, imaginary] pairs (JSON has no complex)."""
+    if tensor is None:
+        return None
+    tensor = tensor.detach().cpu()
+    return (torch.view_as_real(tensor) if tensor.is_complex() else tensor).tolist()
+
+
+def readable_grad(tensor: torch.Tensor) -> torch.Tensor | None:
+    return tensor.grad if tensor.is_leaf or tensor.retains_grad else None  # a non-leaf's .grad warns
+
+
+def with_grads(graph: Graph, live: list[torch.Tensor], inputs: Any, found: Any) -> Graph:
+    """The graph recorded before a backward call, with the gradients the call produced."""
+    given = {}
+    if found is not None:
+        wanted = [inputs] if isinstance(inputs, torch.Tensor) else list(inputs or ())
+        given = {id(t): g for t, g in zip(wanted, found, strict=False)}
+    tensors = []
+    for info, tensor in zip(graph.tensors, live, strict=False):
+        grad = given[id(tensor)] if id(tensor) in given else (None if found is not None else readable_grad(tensor))
+        tensors.append(dataclasses.replace(info, grad=plain_values(grad)))
+    return dataclasses.replace(graph, tensors=tuple(tensors) + graph.tensors[len(tensors):])
+
+
+def tensor_row(name: str, tensor: torch.Tensor, same_as: str | None, kept: bool) -> TensorRow:
+    return TensorRow(
+        name=name, shape=tuple(tensor.shape), dtype=str(tensor.dtype), data=plain_values(tensor) if kept else None,
+        grad=plain_values(readable_grad(tensor)) if kept else None, requires_grad=tensor.requires_grad,
+        is_leaf=tensor.is_leaf, grad_fn=type(tensor.grad_fn).__name__ if tensor.grad_fn is not None else None,
+        retains_grad=tensor.retains_grad, device=str(tensor.device), same_as=same_as, kept=kept,
+    )
+
+
+def plot_value(value: Any) -> Any:
+    """A plot call's argument as plain data: numbers, strings, or (nested) lists of them."""
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, list | tuple) and value and all(isinstance(v, str) for v in value):
+        return list(value)  # legend labels
+    try:
+        # np.asarray, as matplotlib does: a tensor that requires grad is refused with PyTorch's own message
+        return np.asarray(value, dtype=float).tolist()
+    except (TypeError, ValueError):
+        return summary(value)
+
+
+def summary(value: Any) -> str:
+    if isinstance(value, torch.Tensor):
+        if value.numel() <= 8:
+            return " ".join(repr(value).split())[:160]
+        grad_fn = f", grad_fn={type(value.grad_fn).__name__}" if value.grad_fn is not None else ""
+        wants = ", requires_grad=True" if value.requires_grad and value.grad_fn is None else ""
+        return f"tensor of shape {tuple(value.shape)}, {value.dtype}{grad_fn}{wants}"
+    if isinstance(value, UserFunction):
+        return f"function {value.name}"
+    if isinstance(value, Namespace):
+        return f"module {value.path}"
+    text = " ".join(repr(value).split())
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+CELL = re.compile(r"^\s*#\s*%%")  # a cell marker, as Jupytext, VS Code and Spyder write it
+
+
+def cell_ends(tree: ast.Module, source: str) -> set[ast.stmt]:
+    """The last top-level statement of each cell; cells are divided by '# %%' lines (one cell without any)."""
+    markers = [i + 1 for i, line in enumerate(source.splitlines()) if CELL.match(line)]
+    ends = set()
+    for statement, after in zip(tree.body, [*tree.body[1:], None], strict=True):
+        if after is None or any(statement.end_lineno < m < after.lineno for m in markers):
+            ends.add(statement)
+    return ends
+
+
+def is_docstring(node: ast.stmt) -> bool:
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+
+
+SHOWN = 10_000  # characters of a bare expression's value kept; a notebook, too, shows long values cut
+
+
+def shown_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = repr(value)
+    return text if len(text) <= SHOWN else text[:SHOWN] + "..."
+
+
+UNBOUND = object()
+
+
+def value_of(name: str, frame: Frame) -> Any:
+    scope: Frame | None = frame
+    while scope is not None:
+        if name in scope.names:
+            return scope.names[name]
+        scope = scope.parent
+    return UNBOUND
+
+
+def bound_names(names: list[str], frame: Frame) -> tuple[tuple[str, str], ...]:
+    """The names a statement bound or changed, each with a short summary of its value now."""
+    found = []
+    for name in names:
+        value = value_of(name, frame)
+        if value is not UNBOUND:
+            found.append((name, summary(value)))
+    return tuple(found)
+
+
+def names_of(node: ast.stmt) -> list[str]:
+    targets: list[ast.AST] = []
+    if isinstance(node, ast.Assign):
+        targets = list(node.targets)
+    elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+        targets = [node.target]
+    elif isinstance(node, ast.FunctionDef | ast.ClassDef):
+        return [node.name]
+    elif isinstance(node, ast.Import | ast.ImportFrom):
+        return [a.asname or a.name.partition(".")[0] for a in node.names]
+    elif isinstance(node, ast.Expr):
+        return receiver(node.value)
+    names: list[str] = []
+    for target in targets:
+        for sub in ast.walk(target):
+            if isinstance(sub, ast.Name) and sub.id not in names and (
+                    isinstance(sub.ctx, ast.Store) or isinstance(node, ast.Expr | ast.AugAssign | ast.Assign)):
+                if isinstance(node, ast.Assign) and not is_target_root(sub, node.targets):
+                    continue
+                names.append(sub.id)
+    return names[:8]
+
+
+def receiver(value: ast.expr) -> list[str]:
+    """The name a method call is made on (``y`` in ``y.backward()``): the call may change it."""
+    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)):
+        return []
+    root = value.func.value
+    while isinstance(root, ast.Attribute | ast.Subscript | ast.Call):
+        root = root.func if isinstance(root, ast.Call) else root.value
+    return [root.id] if isinstance(root, ast.Name) else []
+
+
+def is_target_root(name: ast.Name, targets: list[ast.expr]) -> bool:
+    """A name a target assigns to, or whose item or attribute it sets (``x`` in ``x[0] = 1``)."""
+    for target in targets:
+        stack = [target]
+        while stack:
+            item = stack.pop()
+            if item is name:
+                return True
+            if isinstance(item, ast.Tuple | ast.List):
+                stack.extend(item.elts)
+            elif isinstance(item, ast.Subscript | ast.Attribute | ast.Starred):
+                stack.append(item.value)
+    return False
