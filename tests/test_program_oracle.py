@@ -49,11 +49,7 @@ REFUSED: dict[str, str] = {
                                             "`class TinyModel(torch.nn.Module)` are refused",
 }
 # fixture -> why program mode runs it but does not match CPython yet
-NOT_YET: dict[str, str] = {
-    **REFUSED,
-    "own_error_grad_of_none.py": "None.zero_() says \"program mode does not offer '.zero_' on a NoneType\", not "
-                                 "Python's \"'NoneType' object has no attribute 'zero_'\"",
-}
+NOT_YET: dict[str, str] = {**REFUSED}
 
 
 def _cases(paths: list[Path], not_yet: dict[str, str] = NOT_YET) -> list[object]:
