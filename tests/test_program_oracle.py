@@ -45,8 +45,8 @@ ERRORS = {
 REFUSED: dict[str, str] = {
     "examples_polynomial_autograd.py": "the tutorial's own torch.set_default_device(device) is refused",
     "mechanics_hook_after_inplace.py": "the in-place t.cos_() of the note is refused",
-    "tutorial_fundamentals_of_autograd.py": "the tutorial's `import matplotlib.ticker as ticker` and its "
-                                            "`class TinyModel(torch.nn.Module)` are refused",
+    "tutorial_fundamentals_of_autograd.py": "the tutorial's `import matplotlib.ticker as ticker` (imported, never "
+                                            "used) is refused; without it the program matches CPython",
 }
 # fixture -> why program mode runs it but does not match CPython yet
 NOT_YET: dict[str, str] = {**REFUSED}
@@ -164,15 +164,23 @@ def test_the_other_programs_run_without_a_warning(oracle):
     assert warned == sorted(WARNED | WARNED_ONCE)
 
 
+# programs whose graphs hold a tensor too big to record (TinyModel's 1000 x 100 weights): they are counted instead
+BIG_GRAPHS = {"tutorial_fundamentals_of_autograd.py"}
+
+
 @pytest.mark.parametrize("path", _cases(FIXTURES, REFUSED))
 def test_program_mode_records_a_graph_for_each_backward_call(oracle, run_program, path):
-    """One graph per backward() or autograd.grad call, on the call's line, up to the bound; the rest counted."""
-    expected = cpython(oracle, path).calls
+    """A graph per backward() or autograd.grad call, on the call's line, in order; past the bound, counted."""
+    expected = list(cpython(oracle, path).calls)
     run = run_program(_source(path))
-    assert [(graph.line, graph.call) for graph in run.graphs] == list(expected[:len(run.graphs)])
+    recorded = [(graph.line, graph.call) for graph in run.graphs]
+    if path.name in BIG_GRAPHS:
+        calls = iter(expected)
+        assert all(call in calls for call in recorded), f"recorded {recorded}, CPython called {expected}"
+    else:
+        assert recorded == expected[:LIMITS.graphs]
     if run.error is None:
-        assert len(run.graphs) + run.graphs_skipped == len(expected)
-        assert len(run.graphs) == min(len(expected), LIMITS.graphs)
+        assert len(recorded) + run.graphs_skipped == len(expected)
 
 
 CELLS = [path for path in FIXTURES if "\n# %%\n" in _source(path)]  # the programs written as notebook cells
