@@ -40,6 +40,14 @@ def _table(rows: list[tuple], not_yet: dict[str, str]) -> list[object]:
             for source, line in rows]
 
 
+def _module(init: str = "", use: str = "", methods: str = "") -> str:
+    """A program with an nn.Module subclass M: ``init`` (lines 6-) in its __init__, ``methods`` after forward, then
+    ``m = M()`` and ``use``. With one line of ``init`` and none of ``methods``, ``use`` starts on line 10."""
+    body = "".join(f"        {line}\n" for line in init.splitlines())
+    return ("import torch\nimport torch.nn as nn\nclass M(nn.Module):\n    def __init__(self):\n"
+            f"        super().__init__()\n{body}    def forward(self, x):\n        return x\n{methods}m = M()\n{use}")
+
+
 # -- refused before anything runs ------------------------------------------------------------------------------
 
 REFUSED = [
@@ -97,6 +105,12 @@ REFUSED = [
      "        return x\n    def __getattr__(self, name):\n        return 1", 6),
     ("import torch\nclass F(torch.autograd.Function):\n    @classmethod\n    def forward(cls, ctx, x):\n"
      "        return x", 4),
+    # an nn.Module subclass: plain methods only, nothing private
+    (_module(methods="    def __call__(self, x):\n        return 1\n"), 8),
+    (_module(methods="    def _call_impl(self, x):\n        return 1\n"), 8),
+    (_module(init="self.w = 1", use="print(m.__class__)"), 10),
+    (_module(init="self.w = 1", use="d = m.__dict__"), 10),
+    (_module(init="if False:\n    self.os = None", use="torch.os.system('touch sentinel')"), 11),
     # decorators outside the list
     ("@property\ndef f(x):\n    return x", 1),
     ("def deco(f):\n    return f\n@deco\ndef g(x):\n    return x", 3),
@@ -207,6 +221,12 @@ STOPPED = [
     # an attribute name the language has, on a value that does not offer it
     ("def h():\n    return 1\nn = h.name", 3),
     ("import torch\nx = torch.ones(2)\np = x.numpy().data", 3),
+    # nn.Module's own methods stay out of reach, even under a name the program's class assigns (never run)
+    (_module(init="if False:\n    self.compile = None", use="m.compile()"), 11),
+    (_module(init="if False:\n    self.share_memory = None", use="m.share_memory()"), 11),
+    (_module(init="if False:\n    self.register_forward_hook = None", use="h = m.register_forward_hook(print)"), 11),
+    (_module(init="if False:\n    self.apply = None", use="m.apply(print)"), 11),
+    (_module(init="if False:\n    self.load_state_dict = None", use="m.load_state_dict({})"), 11),
     # module members are read-only
     ("import torch.nn as nn\nnn.Linear = None", 2),
     ("import torch\ntorch.tensor = None", 2),
@@ -282,6 +302,12 @@ BOUNDED = [
     ("x = sorted(range(10**9))", 1),
     ("x = set(range(10**9))", 1),
     ("x = ''.join(map(str, range(10**9)))", 1),
+    # an nn.Module that is too big, or calls itself
+    (_module(init="self.w = nn.Parameter(torch.ones(100000, 100000))"), 6),
+    ("import torch\nimport torch.nn as nn\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+     "        self.inner = M()\n    def forward(self, x):\n        return x\nm = M()", (6, 9)),
+    ("import torch\nimport torch.nn as nn\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+     "    def forward(self, x):\n        return self(x)\nm = M()\ny = m(torch.ones(1))", (7, 9)),
     # output, and data nested past what repr and torch.tensor can walk
     ("for i in range(100000):\n    print('x' * 1000)", 2),
     ("a = []\nfor i in range(90000):\n    a = [a]\nprint(a)", (2, 3, 4)),
