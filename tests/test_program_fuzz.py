@@ -8,7 +8,9 @@ bare expression, ``if`` on a value, ``for`` over a small range, a comprehension,
 default. Every program it writes is in the language, so ``run_program`` must run it, and
 ``program_oracle.differences`` must find nothing between the two runs: the same printed text, the same
 tensors (data and grad to float tolerance), the same error if one is raised (a gradient step on a leaf that an
-earlier graph saved makes PyTorch's in-place error, which both must raise).
+earlier graph saved makes PyTorch's in-place error, which both must raise). ``shaped_programs()`` does the same
+over tensors of several shapes (products, shape ops, indexing, softmax), where most shapes do not fit together:
+then PyTorch's error, its type, message and line, is what both runs must agree on.
 """
 
 from __future__ import annotations
@@ -131,3 +133,45 @@ def test_cpython_runs_every_random_program_to_its_end(oracle, source):
     run = oracle.run(source)
     assert run.error is None or "modified by an inplace operation" in run.error.message, (run.error, source)
     assert run.error is not None or run.tensors["out"].grad_fn is not None
+
+
+_SHAPES = st.sampled_from(["()", "(3,)", "(2, 3)", "(3, 2)", "(1, 3)", "(3, 1)"])
+_SHAPED = ["({} @ {})", "torch.matmul({}, {})", "torch.cat([{}, {}])", "torch.stack([{}, {}])", "({} * {})",
+           "({} + {})", "torch.where({0} > {1}, {0}, {1})"]
+_SHAPED_UNARY = ["({}).t()", "({}).sum(dim=0)", "({}).mean(dim=-1)", "({}).reshape(-1)", "({}).unsqueeze(0)",
+                 "({}).squeeze()", "({})[0]", "({})[..., -1]", "({}).T", "({}).flatten()", "F.softmax({}, dim=-1)",
+                 "F.relu({})", "({}).max()", "({}).exp().log()", "({}).clamp(min=-1, max=1)"]
+
+
+@st.composite
+def _shaped_expression(draw: st.DrawFn, names: list[str], depth: int = 2) -> str:
+    name = draw(st.sampled_from(names))
+    if depth == 0 or draw(st.booleans()):
+        return name
+    if draw(st.booleans()):
+        return draw(st.sampled_from(_SHAPED_UNARY)).format(draw(_shaped_expression(names, depth - 1)))
+    left, right = draw(_shaped_expression(names, depth - 1)), draw(_shaped_expression(names, depth - 1))
+    return draw(st.sampled_from(_SHAPED)).format(left, right)
+
+
+@st.composite
+def shaped_programs(draw: st.DrawFn) -> str:
+    """A program over tensors of several shapes: products, shape ops, indexing, softmax. Many shapes do not fit
+    together, and then PyTorch's error (its type, its message, its line) is what both runs must agree on."""
+    leaves = [f"w{i}" for i in range(draw(st.integers(2, 3)))]
+    lines = ["import torch", "import torch.nn.functional as F", ""]
+    lines += [f"{leaf} = torch.randn({draw(_SHAPES)}, requires_grad=True)" for leaf in leaves]
+    names = list(leaves)
+    for i in range(draw(st.integers(1, 4))):
+        lines.append(f"h{i} = {draw(_shaped_expression(names))}")
+        lines.append(f"print(h{i}.shape, h{i}.grad_fn)")
+        names.append(f"h{i}")
+    lines.append(f"loss = ({draw(_shaped_expression(names))}).sum()")
+    lines += ["loss.backward()", *[f"print({leaf}.grad)" for leaf in leaves]]
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(source=shaped_programs())
+def test_random_programs_over_shapes_do_and_fail_as_cpython_does(oracle, run_program, source):
+    assert differences(oracle.run(source), run_program(source)) == [], source
