@@ -1119,3 +1119,83 @@ def test_a_complex_tensor_is_kept_as_real_and_imaginary_pairs_and_the_run_stays_
     assert {row.name: row.data for row in run.tensors}["z"] == pytest.approx([0.0, 2.0])
     assert json.loads(json.dumps(to_json(run)))["tensors"]["z"]["dtype"] == "torch.complex64"
     plain.loads(plain.dumps(run))
+
+
+_FUNCTION_PEEKING = """
+import torch
+class Peek(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        print(ctx.{name})
+        return x * 2
+    @staticmethod
+    def backward(ctx, g):
+        return g * 2
+y = Peek.apply(torch.ones(1, requires_grad=True))
+"""
+
+
+@pytest.mark.parametrize("name", ["real", "values", "get", "set", "saved_variables", "to_save", "apply"])
+def test_a_functions_ctx_reaches_nothing_but_pytorchs_listed_attributes_and_the_programs_values(name):
+    run = run_program(_FUNCTION_PEEKING.format(name=name))
+    assert run.error is not None and run.error.type == "AttributeError" and run.stdout == ""
+
+
+@pytest.mark.parametrize("name", ["saved_tensors", "needs_input_grad"])
+def test_a_functions_ctx_reads_pytorchs_own_attributes(name):
+    assert run_program(_FUNCTION_PEEKING.format(name=name)).error is None
+
+
+@pytest.mark.parametrize("source", [
+    "import torch\nclass M(torch.nn.Module):\n    def f(self):\n        return self.real\nprint(M().f())\n",
+    "import torch\nclass M(torch.nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+    "        self.forward = print\nM()\n",
+    "import torch\nm = torch.nn.Linear(1, 1)\nm.training = 1\n",
+    "import torch\nx = torch.ones(1, requires_grad=True)\n(x * x).grad_fn._saved_self = x\n",
+    "import torch\nx = torch.ones(1)\nx.shape = None\n",
+])
+def test_attributes_a_program_may_not_set_or_read_at_run_time_stay_out(source):
+    run = run_program(source)
+    assert run.error is not None and run.error.type == "AttributeError", run.error
+
+
+def test_a_training_loop_records_the_graphs_of_the_iterations_its_steps_keep():
+    source = ("import torch\nw = torch.ones(1, requires_grad=True)\nfor i in range(10):\n    loss = (w * i).sum()\n"
+              "    loss.backward()\n")
+    run = run_program(source)
+    assert len(run.graphs) == _FIRST + _LAST and run.graphs_skipped == 10 - _FIRST - _LAST
+    kept = [s.graph for s in run.steps if s.line == 5]
+    assert kept == list(range(_FIRST + _LAST))
+
+
+def test_subplots_axes_calls_are_kept_with_the_axes_they_were_made_on():
+    source = ("import matplotlib.pyplot as plt\nfig, ax = plt.subplots(figsize=(6, 3))\nax.plot([1, 2], label='f')\n"
+              "ax.set_xlabel('x')\nfig, (left, right) = plt.subplots(1, 2)\nright.set_title('g')\n"
+              "fig, grid = plt.subplots(2, 2)\ngrid[1, 0].grid(True)\nfig.tight_layout()\nplt.show()\n")
+    run = run_program(source)
+    assert run.error is None
+    assert [(p.name, p.axes) for p in run.plots] == [
+        ("subplots", None), ("plot", 0), ("set_xlabel", 0), ("subplots", None), ("set_title", 1),
+        ("subplots", None), ("grid", 2), ("tight_layout", None), ("show", None)]
+    plain.loads(plain.dumps(run))
+
+
+@pytest.mark.parametrize(("source", "line"), [
+    ("import torch\nclass F(torch.autograd.Function):\n    @staticmethod\n    def forward(ctx, x):\n"
+     "        return x * 2\n    @staticmethod\n    def backward(ctx, g):\n        while True:\n            pass\n"
+     "y = F.apply(torch.ones(1, requires_grad=True))\ny.backward()\n", 8),
+    ("import torch\nx = torch.ones(1, requires_grad=True)\ndef hook(g):\n    while True:\n        pass\n"
+     "x.register_hook(hook)\n(x * 2).backward()\n", 4),
+    ("import torch\ndef pack(t):\n    while True:\n        pass\nx = torch.ones(1, requires_grad=True)\n"
+     "with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):\n    y = x * x\n", 3),
+])
+def test_a_bound_holds_inside_code_pytorch_calls_back(source, line):
+    run = run_program(source, limits=Limits(iterations=1_000))
+    assert (run.error.type, run.error.line) == ("LimitExceeded", line)
+    assert torch.is_grad_enabled()
+
+
+def test_a_program_that_runs_past_its_time_is_stopped_between_statements():
+    run = run_program("import torch\nx = torch.ones(300, 300)\nwhile True:\n    y = x @ x\n",
+                      limits=Limits(seconds=0.5, iterations=10**9, steps=10**9))
+    assert run.error.type == "LimitExceeded" and "longer than 0.5 seconds" in run.error.message

@@ -35,6 +35,7 @@ from __future__ import annotations
 import ast
 import operator
 import sys
+import time
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -46,11 +47,7 @@ import torch
 from ..errors import ExpressionError
 from ..language.program import LIMITS, Limits, ProgramRefused, check, is_super_init
 from ..live import available_devices
-from ..model.program import (
-    ProgramError,
-    ProgramRun,
-    ProgramStep,
-)
+from ..model.program import ProgramError, ProgramRun, ProgramStep
 from .program_api import (
     Api,
     LimitExceeded,
@@ -67,14 +64,7 @@ from .program_api import (
 )
 from .program_functions import MISSING, Frame, UserFunction, bind, function_class, module_class
 from .program_record import Recorder
-from .program_steps import (
-    bound_names,
-    cell_ends,
-    is_docstring,
-    names_of,
-    shown_text,
-    value_of,
-)
+from .program_steps import bound_names, cell_ends, is_docstring, names_of, shown_text, value_of
 
 __all__ = ["run_program", "ProgramRefused", "Limits"]
 
@@ -121,7 +111,11 @@ _IN_PLACE: dict[type, Callable[[Any, Any], Any]] = {
     ast.LShift: operator.ilshift, ast.RShift: operator.irshift, ast.BitOr: operator.ior,
     ast.BitXor: operator.ixor, ast.BitAnd: operator.iand,
 }
-_UNARY = {ast.UAdd: operator.pos, ast.USub: operator.neg, ast.Not: operator.not_, ast.Invert: operator.invert}
+_UNARY: dict[type, Callable[[Any], Any]] = {
+    ast.UAdd: operator.pos, ast.USub: operator.neg, ast.Not: operator.not_, ast.Invert: operator.invert,
+}
+# an f-string field's conversion: none, !s, !r, !a
+_CONVERSIONS: dict[int, Callable[[Any], Any]] = {-1: lambda v: v, 115: str, 114: repr, 97: ascii}
 _COMPARE = {
     ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt,
     ast.GtE: operator.ge, ast.Is: operator.is_, ast.IsNot: operator.is_not,
@@ -145,12 +139,13 @@ class _Interpreter:
     def __init__(self, source: str, limits: Limits) -> None:
         self.source = source
         self.limits = limits
-        self.record = Recorder(limits, lambda: (self.line, self.frame))
+        self.record = Recorder(limits, lambda: (self.line, self.frame), lambda: self.sink is not None)
         self.api = Api(self.record, limits, self.record.print_)
         self.globals = Frame(None, "")
         self.frame = self.globals  # the scope of the statement running now
         self.line = 1
         self.steps_left = limits.steps
+        self.deadline = time.monotonic() + limits.seconds
         self.depth = 0
         self.steps: list[ProgramStep] = []
         self.sink: list[ProgramStep] | None = self.steps  # where steps go now; None while not recording
@@ -208,7 +203,6 @@ class _Interpreter:
     def _raised_at(self, err: BaseException) -> int:
         return self.failed[1] if self.failed is not None and self.failed[0] is err else self.line
 
-
     # -- statements
 
     def _block(self, body: list[ast.stmt], frame: Frame) -> _Signal | None:
@@ -223,6 +217,8 @@ class _Interpreter:
         self.steps_left -= 1
         if self.steps_left < 0:
             raise LimitExceeded(f"the program ran more than {self.limits.steps:,} steps")
+        if not self.steps_left % 256 and time.monotonic() > self.deadline:  # the clock read now and then: cheap
+            raise LimitExceeded(f"the program ran longer than {self.limits.seconds:g} seconds")
         try:
             signal = self._statements[node.__class__](node, frame)
         except BaseException as err:
@@ -238,7 +234,6 @@ class _Interpreter:
                                    record.printed, record.last_graph, forward=record.forward_graph(names, frame)))
         record.last_graph = None
         return signal
-
 
     def _keep(self, step: ProgramStep) -> None:
         if self.sink is None:
@@ -338,6 +333,8 @@ class _Interpreter:
         items = self._e(node.iter, frame)
         if not isinstance(items, torch.Tensor | np.ndarray | range | list | tuple | str | dict):
             items = bounded(items, self.limits)
+        if isinstance(items, torch.Tensor | np.ndarray) and items.ndim == 0:
+            iter(items)  # raises PyTorch's (or numpy's) own "iteration over a 0-d" error
         count = len(items)
         if count > self.limits.iterations:
             raise LimitExceeded(f"a loop of {count:,} iterations; a loop runs at most {self.limits.iterations:,}")
@@ -371,7 +368,8 @@ class _Interpreter:
 
     def _s_While(self, node: ast.While, frame: Frame) -> _Signal | None:
         self._keep_compound(node, frame)
-        recording, last, i, result = self.sink, deque(maxlen=_LAST), 0, None
+        recording, i, result = self.sink, 0, None
+        last: deque[list[ProgramStep]] = deque(maxlen=_LAST)
         try:
             while self._e(node.test, frame):
                 i += 1
@@ -486,7 +484,7 @@ class _Interpreter:
 
     def _s_ImportFrom(self, node: ast.ImportFrom, frame: Frame) -> None:
         self.shown = None
-        namespace = self.api.namespaces[node.module]
+        namespace = self.api.namespaces[node.module or ""]  # the check refused relative imports
         for alias in node.names:
             frame.names[alias.asname or alias.name] = namespace.members[alias.name]
 
@@ -653,7 +651,7 @@ class _Interpreter:
 
     def _e_FormattedValue(self, node: ast.FormattedValue, frame: Frame) -> str:
         value = self._e(node.value, frame)
-        value = {-1: lambda v: v, 115: str, 114: repr, 97: ascii}[node.conversion](value)
+        value = _CONVERSIONS[node.conversion](value)
         spec = self._e(node.format_spec, frame) if node.format_spec is not None else ""
         return format_value(value, spec, self.limits)
 
@@ -728,7 +726,7 @@ class _Interpreter:
             raise TypeError(f"'module' object is not callable: {fn.path}")
         sized = self.api.sized.get(id(fn))
         if sized is not None:
-            check_size(*sized, args, kwargs, self.limits)
+            check_size(*sized, tuple(args), kwargs, self.limits)
         owner = getattr(fn, "__self__", None)  # a tensor method broadcasts its tensor with its arguments
         if isinstance(owner, torch.Tensor) and args:
             check_broadcast((owner, *args), self.limits)
@@ -766,8 +764,6 @@ class _Interpreter:
             return self._e(fn.node.body, frame)
         signal = self._block(fn.node.body, frame)
         return signal.value if signal is not None and signal.kind == "return" else None
-
-    # -- what the interpreter records: backward calls and plots (the hooks program_api calls)
 
 
 # -- helpers -------------------------------------------------------------------------------------------------

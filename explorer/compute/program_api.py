@@ -30,7 +30,7 @@ import torch.utils.hooks
 from ..language.allow_list import ATTRIBUTES, BUILTINS, CTX_RESERVED, MEMBERS
 from ..language.program import Limits, check_percent_format, format_fields, plain_format_spec
 
-__all__ = ["LimitExceeded", "Namespace", "Hooks", "Ctx", "Api", "kind_of"]
+__all__ = ["LimitExceeded", "Namespace", "Hooks", "Ctx", "Axes", "Figure", "Api", "kind_of"]
 
 
 class LimitExceeded(BaseException):
@@ -63,7 +63,31 @@ class Hooks(Protocol):
 
     def autograd_call(self, call: str, outputs: Any, inputs: Any, run: Callable[[], Any]) -> Any: ...
 
-    def plot(self, name: str, args: tuple, kwargs: dict) -> None: ...
+    def plot(self, name: str, args: tuple, kwargs: dict, axes: int | None = None) -> None: ...
+
+
+class Axes:
+    """One axes of ``plt.subplots()``: its calls are kept as data, numbered row by row."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+    def __repr__(self) -> str:
+        return f"<Axes {self.index}>"
+
+
+class Figure:
+    """The figure of ``plt.subplots()``: its calls are kept as data."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<Figure>"
+
+
+_MOST_AXES = 16  # subplots in one figure
 
 
 class Ctx:
@@ -121,6 +145,8 @@ _KINDS: tuple[tuple[type, str], ...] = (
     (set, "set"),
     (frozenset, "set"),
     (range, "range"),
+    (Axes, "axes"),
+    (Figure, "figure"),
 )
 _KIND_OF_TYPE: dict[type, str | None] = {}
 
@@ -470,7 +496,7 @@ def bounded(items: Any, limits: Limits) -> Any:
 
 # -- formatting without reaching attributes ------------------------------------------------------------------
 
-_CONVERT = {None: lambda v: v, "s": str, "r": repr, "a": ascii}
+_CONVERT: dict[str | None, Callable[[Any], Any]] = {None: lambda v: v, "s": str, "r": repr, "a": ascii}
 
 
 def format_value(value: Any, spec: str, limits: Limits) -> str:
@@ -538,7 +564,7 @@ class Api:
         self.module_names: dict[type, set[str]] = {}
 
     def _members(self, path: str) -> dict[str, Any]:
-        members = {}
+        members: dict[str, Any] = {}
         for name in MEMBERS[path]:
             if name in _SUBMODULES.get(path, ()):
                 members[name] = self.namespaces[f"{path}.{name}"]
@@ -561,12 +587,27 @@ class Api:
         run.__name__ = call.rpartition(".")[2]
         return run
 
-    def _plot_call(self, name: str) -> Callable:
+    def _plot_call(self, name: str, axes: int | None = None) -> Callable:
+        if name == "subplots":
+            return self._subplots
+
         def record(*args: Any, **kwargs: Any) -> None:
-            self.hooks.plot(name, args, kwargs)
+            self.hooks.plot(name, args, kwargs, axes)
 
         record.__name__ = name
         return record
+
+    def _subplots(self, nrows: int = 1, ncols: int = 1, **kwargs: Any) -> tuple[Figure, Any]:
+        """``plt.subplots``: the call kept, and stand-ins for the figure and its axes, shaped as matplotlib's."""
+        if not (isinstance(nrows, int) and isinstance(ncols, int) and 1 <= nrows * ncols <= _MOST_AXES):
+            raise ValueError(f"program mode's plt.subplots makes 1 to {_MOST_AXES} axes, not {nrows} x {ncols}")
+        self.hooks.plot("subplots", (nrows, ncols), kwargs)
+        if nrows * ncols == 1:
+            return Figure(), Axes(0)
+        grid = np.empty((nrows, ncols), dtype=object)
+        for i in range(nrows * ncols):
+            grid[divmod(i, ncols)] = Axes(i)
+        return Figure(), grid.reshape(-1) if 1 in (nrows, ncols) else grid
 
     # -- builtins
 
@@ -611,6 +652,8 @@ class Api:
             raise AttributeError(f"program mode does not offer '.{name}' on a {type(value).__name__}")
         if kind == "tensor":
             return self._tensor_attribute(value, name)
+        if kind in ("axes", "figure"):
+            return self._plot_call(name, value.index if isinstance(value, Axes) else None)
         if kind == "str" and name == "format":
             return lambda *args, **kwargs: str_format(value, args, kwargs, self.limits)
         found = getattr(value, name)  # ``name`` is in the allow-list for this kind of value

@@ -128,12 +128,11 @@ def function_class(name: str, methods: dict[str, UserFunction]) -> type:
     if forward is None or backward is None:
         raise TypeError(f"class {name} needs @staticmethod forward and backward")
 
-    if setup is None:
-        def run_forward(ctx: Any, *args: Any, **kwargs: Any) -> Any:
-            return forward(Ctx(ctx), *args, **kwargs)
-    else:
-        def run_forward(*args: Any, **kwargs: Any) -> Any:
-            return forward(*args, **kwargs)
+    def run_forward(*args: Any, **kwargs: Any) -> Any:
+        # without setup_context, PyTorch passes ctx first, and the program's forward sees it as its ctx
+        if setup is None:
+            return forward(Ctx(args[0]), *args[1:], **kwargs)
+        return forward(*args, **kwargs)
 
     def run_backward(ctx: Any, *grads: Any) -> Any:
         return backward(Ctx(ctx), *grads)

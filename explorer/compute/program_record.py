@@ -31,11 +31,16 @@ class Unrecorded(Exception):
 
 
 class Recorder:
-    """One run's record; ``place`` gives the line running now and its scope."""
+    """One run's record; ``place`` gives the line running now and its scope, ``keeping`` whether its step is kept.
 
-    def __init__(self, limits: Limits, place: Callable[[], tuple[int, Frame]]) -> None:
+    A backward call's graph is recorded only where its step is kept (see the interpreter's NOTE [how a step is
+    kept]): a training loop's first and last iterations show their graphs, the iterations between are counted.
+    """
+
+    def __init__(self, limits: Limits, place: Callable[[], tuple[int, Frame]], keeping: Callable[[], bool]) -> None:
         self.limits = limits
         self.place = place
+        self.keeping = keeping
         self.out = io.StringIO()
         self.printed = 0  # characters printed so far
         self.quiet = 0  # above 0 while recording a graph: hooks a program set must not print twice
@@ -52,7 +57,7 @@ class Recorder:
         """Run a backward() or autograd.grad call, recording the graph behind its first output as it was."""
         output = outputs[0] if isinstance(outputs, list | tuple) and outputs else outputs
         recordable = isinstance(output, torch.Tensor) and output.grad_fn is not None
-        if not recordable or len(self.graphs) >= self.limits.graphs:
+        if not recordable or len(self.graphs) >= self.limits.graphs or not self.keeping():
             self.graphs_skipped += recordable
             return run()
         line = self.place()[0]
@@ -134,10 +139,10 @@ class Recorder:
         self.forward_of = (tensor.grad_fn, len(self.forward) - 1)
         return len(self.forward) - 1
 
-    def plot(self, name: str, args: tuple, kwargs: dict) -> None:
-        """A matplotlib call, kept as data for a figure instead of drawn."""
+    def plot(self, name: str, args: tuple, kwargs: dict, axes: int | None = None) -> None:
+        """A matplotlib call, kept as data for a figure instead of drawn (``axes``: which of plt.subplots')."""
         self.plots.append(PlotCall(self.place()[0], name, tuple(plot_value(a) for a in args),
-                                   tuple((k, plot_value(v)) for k, v in kwargs.items())))
+                                   tuple((k, plot_value(v)) for k, v in kwargs.items()), axes))
 
     def warned(self, message: Warning | str, category: type[Warning], *rest: Any, **more: Any) -> None:
         """``warnings.showwarning`` for the run: the warning kept with its line (the first 100)."""
@@ -158,7 +163,8 @@ class Recorder:
 
     def tensor_rows(self, top: Frame) -> tuple[TensorRow, ...]:
         """Every top-level name bound to a tensor, in the order the names were first bound."""
-        rows, first = [], {}
+        rows: list[TensorRow] = []
+        first: dict[int, str] = {}  # id of a tensor -> the first name bound to it
         for name, value in top.names.items():
             if isinstance(value, torch.Tensor):
                 try:

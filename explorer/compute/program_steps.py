@@ -100,7 +100,8 @@ def cell_ends(tree: ast.Module, source: str) -> set[ast.stmt]:
     markers = [i + 1 for i, line in enumerate(source.splitlines()) if CELL.match(line)]
     ends = set()
     for statement, after in zip(tree.body, [*tree.body[1:], None], strict=True):
-        if after is None or any(statement.end_lineno < m < after.lineno for m in markers):
+        last = statement.end_lineno or statement.lineno
+        if after is None or any(last < m < after.lineno for m in markers):
             ends.add(statement)
     return ends
 

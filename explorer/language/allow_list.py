@@ -90,7 +90,8 @@ MEMBERS: dict[str, frozenset[str]] = {
 }
 # the figure calls program mode records for a figure instead of drawing
 _PLOT_CALLS = words("""
-    plot scatter xlabel ylabel title legend show figure grid xlim ylim axhline axvline subplot tight_layout
+    plot scatter xlabel ylabel title legend show figure grid xlim ylim axhline axvline subplot subplots
+    tight_layout
 """)
 MEMBERS["matplotlib.pyplot"] = _PLOT_CALLS
 MEMBERS["matplotlib.pylab"] = _PLOT_CALLS
@@ -149,6 +150,11 @@ ATTRIBUTES: dict[str, frozenset[str]] = {
     "float": words("real imag is_integer conjugate"),
     "range": words("start stop step count index"),
     "finfo": words("eps max min tiny"),
+    # a figure's axes and the figure itself, from plt.subplots(): their calls are kept as data too
+    "axes": words("""
+        plot scatter set_xlabel set_ylabel set_title legend grid set_xlim set_ylim axhline axvline
+    """),
+    "figure": words("suptitle tight_layout show"),
 }
 
 ALL_ATTRIBUTES: frozenset[str] = frozenset().union(*ATTRIBUTES.values())

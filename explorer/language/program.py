@@ -46,7 +46,8 @@ class Limits:
     characters: int = 20_000  # a few notebook cells, not a library
     lines: int = 600
     nesting: int = 60  # how deep expressions and blocks nest (the interpreter walks them recursively)
-    steps: int = 2_000_000  # statements and expressions evaluated in the whole run
+    steps: int = 2_000_000  # statements and calls of the program's functions in the whole run
+    seconds: float = 60.0  # wall-clock time, checked between statements (a worker's own limit stops the rest)
     iterations: int = 100_000  # per loop: a 2,000-step training loop fits with room to spare
     depth: int = 40  # calls of the program's own functions inside each other
     elements: int = 25 * MAX_ELEMENTS  # per tensor or array: a program's batch, 25 times a function-mode tensor
@@ -57,7 +58,7 @@ class Limits:
     graphs: int = 20  # backward calls recorded as graphs; later calls are counted, not recorded
     forward_graphs: int = 100  # graphs of the forward pass as it grows, one per kept step that makes a tensor
     recorded_steps: int = 3_000  # steps kept for the line-by-line view
-    recorded_values: int = 2_000_000  # numbers kept in all recorded graphs and the tensors table together
+    recorded_values: int = 1_000_000  # numbers kept in all recorded graphs and the tensors table together
 
 
 LIMITS = Limits()  # the bounds a program runs within unless a caller sets others
@@ -352,6 +353,7 @@ class _Checker(ast.NodeVisitor):
         if is_super_init(node):
             if not self.in_module_class:
                 raise _refuse(node, "super().__init__() belongs in an nn.Module's __init__")
+            assert isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Call)
             for part in [*node.func.value.args, *node.args, *node.keywords]:
                 self.visit(part)
             return
@@ -381,8 +383,8 @@ class _Checker(ast.NodeVisitor):
         for child in node.body:
             self.visit(child)
         self.loops -= 1
-        for child in [node.test] if isinstance(node, ast.While) else [node.target, node.iter]:
-            self.visit(child)
+        for part in [node.test] if isinstance(node, ast.While) else [node.target, node.iter]:
+            self.visit(part)
         for child in node.orelse:
             self.visit(child)
 

@@ -28,7 +28,7 @@ class TensorRow:
     name: str
     shape: tuple[int, ...]
     dtype: str  # as PyTorch prints it: "torch.float32"
-    data: Value
+    data: Value | None  # None only where kept is False
     grad: Value | None  # None where PyTorch has no .grad (never set, or a non-leaf that does not retain it)
     requires_grad: bool
     is_leaf: bool
@@ -95,6 +95,7 @@ class PlotCall:
     name: str
     args: tuple[Any, ...]  # numbers, strings, or lists of numbers
     kwargs: tuple[tuple[str, Any], ...]
+    axes: int | None = None  # for a call on an axes from plt.subplots: which one (row by row), else None
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,7 @@ def to_json(run: ProgramRun) -> dict:
              "stdout": s.stdout, "graph": s.graph, "skipped": s.skipped, "forward": s.forward}
             for s in run.steps
         ],
-        "plots": [{"line": p.line, "name": p.name, "args": list(p.args), "kwargs": dict(p.kwargs)}
+        "plots": [{"line": p.line, "name": p.name, "args": list(p.args), "kwargs": dict(p.kwargs), "axes": p.axes}
                   for p in run.plots],
         "forward": [graph_json(g) for g in run.forward],
         "outputs": [{"line": line, "text": text} for line, text in run.outputs],
