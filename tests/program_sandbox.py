@@ -54,7 +54,9 @@ import json, os, resource, signal, sys
 
 answers = os.fdopen(os.dup(1), "w")
 os.dup2(2, 1)
+import dataclasses
 from explorer import ProgramRefused, run_program
+from explorer.language.program import LIMITS
 
 SECONDS, HEADROOM = int(sys.argv[1]), int(sys.argv[2])
 
@@ -66,9 +68,9 @@ def mapped():
     return 0
 
 
-def verdict(source):
+def verdict(source, seconds):
     try:
-        run = run_program(source)
+        run = run_program(source, limits=dataclasses.replace(LIMITS, seconds=seconds) if seconds else LIMITS)
     except ProgramRefused as exc:
         return {"outcome": "refused", "line": exc.line, "message": str(exc)}
     except BaseException as exc:
@@ -89,7 +91,7 @@ for request in sys.stdin:
         limit = mapped() + HEADROOM
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         signal.alarm(SECONDS)
-        answer = verdict(case["source"])
+        answer = verdict(case["source"], case["seconds"])
         with os.fdopen(writing, "w") as channel:
             channel.write(json.dumps(answer))
         os._exit(0)
@@ -114,11 +116,14 @@ class Sandbox:
         self._process: subprocess.Popen[str] | None = None
         self._errors: IO[str] | None = None
 
-    def run(self, source: str, cwd: Path) -> Verdict:
-        """Run ``source`` in a child whose working directory is ``cwd``; what happened to it."""
+    def run(self, source: str, cwd: Path, *, seconds: float | None = None) -> Verdict:
+        """Run ``source`` in a child whose working directory is ``cwd``; what happened to it.
+
+        ``seconds`` replaces program mode's own time limit (``Limits.seconds``) for this run.
+        """
         process = self._start()
         assert process.stdin is not None and process.stdout is not None
-        process.stdin.write(json.dumps({"source": source, "cwd": str(cwd)}) + "\n")
+        process.stdin.write(json.dumps({"source": source, "cwd": str(cwd), "seconds": seconds}) + "\n")
         process.stdin.flush()
         with selectors.DefaultSelector() as selector:
             selector.register(process.stdout, selectors.EVENT_READ)

@@ -338,6 +338,15 @@ def test_a_while_loop_costs_what_the_same_for_loop_costs(run_program):
     assert times["while"] < 4 * times["for"] + 0.5, times
 
 
+def test_a_program_busy_inside_pytorch_is_stopped_by_the_clock(sandbox, tmp_path):
+    """Each statement is quick, so no count trips; the clock, read between statements, stops the loop."""
+    source = "import torch\na = torch.ones(400, 400)\nfor i in range(100000):\n    b = a @ a\n"
+    start = time.perf_counter()
+    verdict = sandbox.run(source, tmp_path, seconds=2)
+    assert time.perf_counter() - start < 20
+    assert verdict.outcome == "ran" and verdict.type == "LimitExceeded" and verdict.line in (3, 4), verdict
+
+
 def test_a_bound_says_which_limit_and_the_line(sandbox, tmp_path):
     verdict = sandbox.run("import torch\nx = 0\nwhile True:\n    x = x + 1", tmp_path)
     assert (verdict.outcome, verdict.type) == ("ran", "LimitExceeded") and verdict.line in (3, 4)
