@@ -10,10 +10,12 @@ The families, each a table of (program, the line the message must name):
 - ``STOPPED``: only known while running (a format string built at run time, an attribute a value does not
   offer), stopped with an error on its line;
 - ``BOUNDED``: endless loops, deep recursion and memory bombs, stopped on their line by program mode's limits
-  before PyTorch, numpy or Python allocates (never by the allocator or the sandbox's cap);
-- ``SETTLED`` (run in this process: they are harmless): a program's own seeds, grad mode and anomaly mode stay
-  its own.
-Then the command line as a door: a refusal exits 2 with one line on stderr and prints nothing, a bound exits 1.
+  before PyTorch, numpy or Python allocates (never by the allocator or the sandbox's cap); a loop that keeps
+  PyTorch busy is stopped by the clock;
+- ``SETTLED`` (run in this process: they are harmless): a program's own grad mode, anomaly mode and seed stay
+  its own, and so do numpy's generator and PyTorch's.
+Each family covers nn.Module subclasses and the hooks PyTorch calls back. Then the command line as a door: a
+refusal exits 2 with one line on stderr and prints nothing, a bound exits 1.
 """
 
 from __future__ import annotations
