@@ -1199,3 +1199,17 @@ def test_a_program_that_runs_past_its_time_is_stopped_between_statements():
     run = run_program("import torch\nx = torch.ones(300, 300)\nwhile True:\n    y = x @ x\n",
                       limits=Limits(seconds=0.5, iterations=10**9, steps=10**9))
     assert run.error.type == "LimitExceeded" and "longer than 0.5 seconds" in run.error.message
+
+
+def test_a_scripts_main_guard_runs_its_body():
+    run = run_program("def main():\n    print('main')\n\nif __name__ == '__main__':\n    main()\n")
+    assert run.stdout == "main\n"
+
+
+def test_an_old_tutorials_future_import_is_read_as_python_3():
+    assert run_program("from __future__ import print_function, division\nprint(7 / 2)\n").stdout == "3.5\n"
+
+
+def test_builtin_types_stay_types_for_isinstance():
+    run = run_program("print(isinstance([1], (list, tuple)), isinstance({}, dict), isinstance(1, int))\n")
+    assert run.stdout == "True True True\n"

@@ -142,6 +142,7 @@ class _Interpreter:
         self.record = Recorder(limits, lambda: (self.line, self.frame), lambda: self.sink is not None)
         self.api = Api(self.record, limits, self.record.print_)
         self.globals = Frame(None, "")
+        self.globals.names["__name__"] = "__main__"  # a script's main guard reads it
         self.frame = self.globals  # the scope of the statement running now
         self.line = 1
         self.steps_left = limits.steps
@@ -484,6 +485,8 @@ class _Interpreter:
 
     def _s_ImportFrom(self, node: ast.ImportFrom, frame: Frame) -> None:
         self.shown = None
+        if node.module == "__future__":
+            return
         namespace = self.api.namespaces[node.module or ""]  # the check refused relative imports
         for alias in node.names:
             frame.names[alias.asname or alias.name] = namespace.members[alias.name]
@@ -724,6 +727,8 @@ class _Interpreter:
             return self.call_function(fn, tuple(args), kwargs)
         if isinstance(fn, Namespace):
             raise TypeError(f"'module' object is not callable: {fn.path}")
+        if id(fn) in self.api.consuming and len(args) == 1 and not isinstance(args[0], int | float | torch.Tensor):
+            args = [bounded(args[0], self.limits)]  # list(range(10**9)) is refused before Python builds it
         sized = self.api.sized.get(id(fn))
         if sized is not None:
             check_size(*sized, tuple(args), kwargs, self.limits)

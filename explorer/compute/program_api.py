@@ -550,6 +550,7 @@ class Api:
         self.namespaces: dict[str, Namespace] = {}
         # the calls sized before they run, by the id of PyTorch's (or numpy's) own object, which lives all run
         self.sized: dict[int, tuple[str, Callable[[tuple, dict], int]]] = {}
+        self.consuming: set[int] = set()  # builtins that consume one iterable argument (list, sum, ...), by id
         for path in ("matplotlib.pyplot", "matplotlib.pylab"):
             self.namespaces[path] = Namespace(path, {n: self._plot_call(n) for n in MEMBERS[path]})
         # matplotlib.use("Agg") chooses a backend; nothing is drawn here, so it is kept as a call like the rest
@@ -614,24 +615,15 @@ class Api:
     def _builtins(self, print_: Callable[..., None]) -> dict[str, Any]:
         table = {name: _member(builtins, name) for name in BUILTINS}
         limits = self.limits
-        for name in ("list", "tuple", "set", "frozenset", "sorted", "sum", "min", "max", "any", "all", "dict"):
-            table[name] = self._bounded_builtin(table[name], limits)
+        # these stay Python's own (list is still a type for isinstance); the interpreter bounds what they consume
+        self.consuming = {id(table[name]) for name in
+                          ("list", "tuple", "set", "frozenset", "sorted", "sum", "min", "max", "any", "all", "dict")}
         table["print"] = print_
         table["format"] = lambda value, spec="": format_value(value, spec, limits)
         table["pow"] = lambda base, exp, mod=None: check_value(
             power(base, exp, limits) if mod is None else modular_power(base, exp, mod, limits), limits)
         table["iter"] = lambda items: iter(items)  # one argument: iter(f, sentinel) could call f without end
         return table
-
-    @staticmethod
-    def _bounded_builtin(fn: Callable, limits: Limits) -> Callable:
-        def call(*args: Any, **kwargs: Any) -> Any:
-            if len(args) == 1 and not isinstance(args[0], int | float | torch.Tensor):
-                args = (bounded(args[0], limits),)
-            return fn(*args, **kwargs)
-
-        call.__name__ = fn.__name__
-        return call
 
     # -- attributes
 

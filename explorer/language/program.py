@@ -104,6 +104,8 @@ _INSTEAD = {
 }
 
 _PYTHON_BUILTINS = frozenset(dir(builtins))
+_FUTURE = frozenset({"print_function", "division", "absolute_import", "unicode_literals", "annotations",
+                     "generators", "with_statement", "nested_scopes"})
 _FUNCTION_BASES = ("torch.autograd.Function", "autograd.Function", "Function")
 MODULE_BASES = ("torch.nn.Module", "nn.Module", "Module")
 
@@ -227,6 +229,8 @@ class _Checker(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Name(self, node: ast.Name) -> None:
+        if node.id == "__name__" and isinstance(node.ctx, ast.Load):
+            return  # if __name__ == "__main__": as a script ends; it reads "__main__"
         if node.id.startswith("__"):
             raise _refuse(node, f"names beginning with '__' are Python's own; rename '{node.id}'")
         if (isinstance(node.ctx, ast.Load) and node.id in _PYTHON_BUILTINS and node.id not in BUILTINS
@@ -282,6 +286,8 @@ class _Checker(ast.NodeVisitor):
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         module = node.module or ""
+        if module == "__future__" and all(alias.name in _FUTURE for alias in node.names):
+            return  # old tutorials' first line; each feature is already Python 3's behaviour
         if node.level or module not in MODULES:
             raise _refuse(node, f"program mode cannot import from '{module}'; it imports from "
                           f"{', '.join(sorted(MODULES))}")
