@@ -5,7 +5,7 @@
 (once at the end, sometimes also midway with ``retain_graph=True``), ``torch.autograd.grad``, a gradient step
 under ``torch.no_grad()``, prints of values, flags and gradients (plain, f-string, ``%`` and ``.format``), a
 bare expression, ``if`` on a value, ``for`` over a small range, a comprehension, ``detach``, a ``def`` with a
-default. Every program it writes is in the language, so ``run_program`` must run it, and
+default, a custom autograd Function. Every program it writes is in the language, so ``run_program`` must run it, and
 ``program_oracle.differences`` must find nothing between the two runs: the same printed text, the same
 tensors (data and grad to float tolerance), the same error if one is raised (a gradient step on a leaf that an
 earlier graph saved makes PyTorch's in-place error, which both must raise). ``shaped_programs()`` does the same
@@ -22,14 +22,34 @@ from program_oracle import differences
 _NUMBERS = st.sampled_from(["0.5", "2", "-1.5", "3.0", "0.25", "-2", "1"])
 _VALUES = st.sampled_from(["0.5", "2.0", "-1.5", "3.0", "0.25", "-2.0", "1.0", "0.0"])  # a leaf's: floats
 _UNARY = ["torch.sin({})", "torch.cos({})", "torch.tanh({})", "torch.sigmoid({})", "torch.relu({})",
-          "({}).abs()", "torch.exp({} / 4)", "({}) ** 2", "-({})", "f({})", "f({}, k=3)", "torch.log1p(({}) ** 2)"]
+          "({}).abs()", "torch.exp({} / 4)", "({}) ** 2", "-({})", "f({})", "f({}, k=3)", "torch.log1p(({}) ** 2)",
+          "Cube.apply({})"]
 _BINARY = ["({} + {})", "({} - {})", "({} * {})", "({} / (1 + ({}) ** 2))", "torch.maximum({}, {})",
            "torch.where({0} > 0, {0}, -{1})", "({}).detach() * {}"]
 _PRINTS = ["print({0})", "print({0}.shape, {0}.requires_grad, {0}.is_leaf)", "print({0}.grad_fn)",
            'print(f"{{{0}.sum().item():.4f}}")', "print({0}.detach().tolist())", "print({0}.sum(), {0}.mean())",
            'print("%.3e" % {0}.sum().item(), "{{:>9.2f}}".format({0}.mean().item()))',
            "print([round(v, 3) for v in {0}.detach().reshape(-1).tolist()])", "{0}"]
-_PRELUDE = ["import torch", "", "", "def f(t, k=2):", "    return t ** k + 1", ""]
+_PRELUDE = """import torch
+
+
+def f(t, k=2):
+    return t ** k + 1
+
+
+class Cube(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, t):
+        ctx.save_for_backward(t)
+        return t ** 3
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        t, = ctx.saved_tensors
+        return grad_output * 3 * t ** 2
+
+
+""".splitlines()
 
 
 @st.composite
