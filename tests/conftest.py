@@ -50,14 +50,6 @@ def sandbox() -> Iterator[Sandbox]:
     box.close()
 
 
-@pytest.fixture(scope="session")
-def run_program() -> Callable[[str], object]:
-    """Program mode's entry point, imported as a user imports it: ``from explorer import run_program``."""
-    from explorer import run_program
-
-    return run_program
-
-
 @pytest.fixture
 def torch_grads() -> Callable[..., tuple[torch.Tensor, dict[str, torch.Tensor]]]:
     """The oracle: value and gradients of ``fn`` computed directly with PyTorch in float64.

@@ -19,6 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from program_oracle import differences
 
+from explorer import run_program
+
 _NUMBERS = st.sampled_from(["0.5", "2", "-1.5", "3.0", "0.25", "-2", "1"])
 _VALUES = st.sampled_from(["0.5", "2.0", "-1.5", "3.0", "0.25", "-2.0", "1.0", "0.0"])  # a leaf's: floats
 _UNARY = ["torch.sin({})", "torch.cos({})", "torch.tanh({})", "torch.sigmoid({})", "torch.relu({})",
@@ -138,7 +140,7 @@ def programs(draw: st.DrawFn) -> str:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(source=programs())
-def test_random_programs_print_and_leave_what_cpython_does(oracle, run_program, source):
+def test_random_programs_print_and_leave_what_cpython_does(oracle, source):
     expected = oracle.run(source)
     assert differences(expected, run_program(source)) == [], source
 
@@ -193,5 +195,5 @@ def shaped_programs(draw: st.DrawFn) -> str:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(source=shaped_programs())
-def test_random_programs_over_shapes_do_and_fail_as_cpython_does(oracle, run_program, source):
+def test_random_programs_over_shapes_do_and_fail_as_cpython_does(oracle, source):
     assert differences(oracle.run(source), run_program(source)) == [], source

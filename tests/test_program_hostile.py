@@ -28,7 +28,7 @@ import pytest
 import torch
 from test_process_state import changed_settings, process_settings
 
-from explorer import ProgramRefused
+from explorer import ProgramRefused, run_program
 
 
 def _table(rows: list[tuple], not_yet: dict[str, str]) -> list[object]:
@@ -327,7 +327,7 @@ def test_bombs_are_stopped_on_their_line_by_program_modes_limits(sandbox, tmp_pa
 
 @pytest.mark.xfail(strict=True, reason="the elements of a nested list are counted on to 10,000,000 before the "
                                        "1,000,000 bound refuses it: 15-25 s of counting here, each time it is asked")
-def test_a_nested_list_past_the_bound_is_refused_as_fast_as_one_within_it_is_made(run_program):
+def test_a_nested_list_past_the_bound_is_refused_as_fast_as_one_within_it_is_made():
     """torch.tensor of a list that repeats one row 99,999 times: refusing it costs what building 1,000,000 does."""
     start = time.perf_counter()
     assert run_program("import torch\nx = torch.tensor([[0.0] * 1000] * 1000)").error is None
@@ -342,7 +342,7 @@ def test_a_nested_list_past_the_bound_is_refused_as_fast_as_one_within_it_is_mad
 @pytest.mark.xfail(strict=True, reason="a while loop summarises (reprs) the tensors each iteration binds, where a for "
                                        "loop keeps its first and last iterations: about 35 times slower, so an "
                                        "endless while over a tensor reaches the 100,000-iteration bound after ~27 s")
-def test_a_while_loop_costs_what_the_same_for_loop_costs(run_program):
+def test_a_while_loop_costs_what_the_same_for_loop_costs():
     """An endless loop is stopped by the iteration bound; a while loop must reach it as fast as a for loop does."""
     body = "    x = x + 1\n"
     times = {}
@@ -384,7 +384,7 @@ _SEED = ("initial seed", "random state")  # held by test_a_program_leaves_the_pr
 
 
 @pytest.mark.parametrize("source", [pytest.param(source, id=source.replace("\n", "⏎")[:80]) for source in SETTLED])
-def test_a_programs_grad_mode_and_anomaly_mode_stay_its_own(run_program, source):
+def test_a_programs_grad_mode_and_anomaly_mode_stay_its_own(source):
     with torch.random.fork_rng():
         before = process_settings()
         try:
@@ -397,7 +397,7 @@ def test_a_programs_grad_mode_and_anomaly_mode_stay_its_own(run_program, source)
 
 @pytest.mark.xfail(strict=True, reason="run_program seeds the process's generator (torch.manual_seed(0)) and leaves "
                                        "it seeded: the initial seed and the random state change")
-def test_a_program_leaves_the_process_random_generator_as_it_was(run_program):
+def test_a_program_leaves_the_process_random_generator_as_it_was():
     with torch.random.fork_rng():
         torch.manual_seed(1234)
         before = process_settings()
@@ -411,7 +411,7 @@ _NUMPY = "import numpy as np\nx = np.random.rand(2)\nprint(x)"
 @pytest.mark.xfail(strict=True, reason="numpy's generator is neither seeded per run nor restored after: a program "
                                        "that seeds it changes it for the process, and one that draws from it "
                                        "prints different numbers on every run")
-def test_numpy_randomness_is_the_programs_own_and_the_same_on_every_run(run_program):
+def test_numpy_randomness_is_the_programs_own_and_the_same_on_every_run():
     state = np.random.get_state()
     try:
         np.random.seed(77)

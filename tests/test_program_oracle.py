@@ -27,7 +27,7 @@ import torch
 from program_oracle import PROGRAMS, Oracle, OracleRun, differences, without_addresses
 from test_process_state import changed_settings, process_settings
 
-from explorer import ProgramRefused
+from explorer import ProgramRefused, run_program
 from explorer.language.program import LIMITS
 
 FIXTURES = sorted(PROGRAMS.glob("*.py"))
@@ -106,7 +106,7 @@ def test_cpython_shows_the_lab_cells_last_expressions_as_the_notebook_does(oracl
 
 
 @pytest.mark.parametrize("path", _cases(FIXTURES))
-def test_program_mode_prints_and_leaves_what_cpython_does(oracle, run_program, path):
+def test_program_mode_prints_and_leaves_what_cpython_does(oracle, path):
     assert differences(cpython(oracle, path), run_program(_source(path))) == []
 
 
@@ -118,7 +118,7 @@ _SEED = ("initial seed", "random state")
 
 
 @pytest.mark.parametrize("name", SETTLED)
-def test_a_program_leaves_every_process_wide_setting_as_it_found_it(run_program, name):
+def test_a_program_leaves_every_process_wide_setting_as_it_found_it(name):
     """The app serves every visitor from one process: a program's grad mode or default device is its own.
 
     The program runs once first, so the modules PyTorch imports on first use (and the warning filters and
@@ -126,14 +126,14 @@ def test_a_program_leaves_every_process_wide_setting_as_it_found_it(run_program,
     """
     source = _source(PROGRAMS / name)
     with torch.random.fork_rng():
-        _run_or_refuse(run_program, source)
+        _run_or_refuse(source)
         before = process_settings()
-        _run_or_refuse(run_program, source)
+        _run_or_refuse(source)
         changed = changed_settings(before, process_settings())
     assert [setting for setting in changed if setting not in _SEED] == []
 
 
-def _run_or_refuse(run_program, source: str) -> None:
+def _run_or_refuse(source: str) -> None:
     try:
         run_program(source)
     except ProgramRefused:  # a refusal changes nothing either; the comparison above reports it
@@ -147,7 +147,7 @@ WARNED_ONCE = {"own_autograd_functional.py"}
 
 
 @pytest.mark.parametrize("name", sorted(WARNED))
-def test_program_mode_keeps_the_warnings_a_notebook_shows(oracle, run_program, name):
+def test_program_mode_keeps_the_warnings_a_notebook_shows(oracle, name):
     expected = cpython(oracle, PROGRAMS / name)
     assert expected.warnings, "CPython warns on this program"
     kept = run_program(_source(PROGRAMS / name)).warnings
@@ -166,7 +166,7 @@ BIG_GRAPHS = {"tutorial_fundamentals_of_autograd.py"}
 
 
 @pytest.mark.parametrize("path", _cases(FIXTURES, REFUSED))
-def test_program_mode_records_the_graphs_of_the_backward_calls(oracle, run_program, path):
+def test_program_mode_records_the_graphs_of_the_backward_calls(oracle, path):
     """The graphs of backward() and autograd.grad calls, on their lines, in order; the calls not kept are counted.
 
     A loop keeps the graphs of its first iterations, as the line-by-line view keeps its first steps, so the graphs
@@ -188,7 +188,7 @@ CELLS = [path for path in FIXTURES if "\n# %%\n" in _source(path)]  # the progra
 
 
 @pytest.mark.parametrize("path", _cases(CELLS, REFUSED))
-def test_stepping_through_cells_shows_each_cells_last_expression(oracle, run_program, path):
+def test_stepping_through_cells_shows_each_cells_last_expression(oracle, path):
     """A notebook shows a cell's last bare expression (the lab's `x.grad`, d2l's `x`); its step shows the same."""
     expected = cpython(oracle, path)
     steps = run_program(_source(path)).steps
