@@ -719,6 +719,26 @@ print(w.grad.shape, model)
 sd = model.state_dict()
 print(list(sd.keys()))
 """,
+    "ModuleList, repeat, logical ops": """
+import torch
+import torch.nn as nn
+x = torch.tensor([[1.0, -2.0], [3.0, 0.5]], requires_grad=True)
+r = x.repeat(2, 3)
+print(r.shape, x.ndimension(), torch.logical_not(x > 0), (x > 0).logical_and(x < 2), x.roll(1, 0))
+class Stack(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.ModuleList([nn.Linear(2, 2) for _ in range(3)])
+    def forward(self, h):
+        for layer in self.layers:
+            h = torch.tanh(layer(h))
+        return h
+torch.manual_seed(3)
+net = Stack()
+out = net(x).sum()
+out.backward()
+print(out, x.grad, len(net.layers), net.layers[0].weight.grad.shape)
+""",
     "errors stop the program": """
 import torch
 x = torch.tensor(3.0, requires_grad=True)
@@ -1054,6 +1074,7 @@ def test_recorded_values_are_bounded_across_graphs_and_the_table():
     ("import torch\nx = torch.ones(100, 100)\ni = torch.zeros(1001, dtype=torch.long)\ny = x[i]\n", "indexing"),
     ("import torch\nx = torch.ones(2000, 1)\ny = x.add(x.t())\n", "broadcasting"),
     ("import torch\nx = torch.ones(2000)\ny = x.outer(x)\n", "Tensor.outer"),
+    ("import torch\nx = torch.ones(2000)\ny = x.repeat(100, 1)\n", "Tensor.repeat"),
     ("import numpy as np\na = np.array(range(10**9))\n", "numpy.array would make"),
 ])
 def test_more_calls_that_would_allocate_past_the_bound_are_refused_before_they_run(source, words):
@@ -1213,3 +1234,30 @@ def test_an_old_tutorials_future_import_is_read_as_python_3():
 def test_builtin_types_stay_types_for_isinstance():
     run = run_program("print(isinstance([1], (list, tuple)), isinstance({}, dict), isinstance(1, int))\n")
     assert run.stdout == "True True True\n"
+
+
+def test_a_run_decodes_in_a_process_without_torch(repo_root):
+    text = plain.dumps(run_program(_source("lab custom function")))
+    code = ("import sys\nfrom explorer import plain\nrun = plain.loads(sys.stdin.read())\n"
+            "print(type(run).__name__, run.graphs[0].graph.nodes[0].name, 'torch' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], input=text, cwd=repo_root, capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.stdout.split() == ["ProgramRun", "SQBackward", "False"], done.stderr
+
+
+def test_a_for_loops_header_is_a_step_per_kept_iteration_with_its_variable():
+    run = run_program("total = 0\nfor i in range(5):\n    total += i\n")
+    assert [(s.line, s.kind, dict(s.bound)) for s in run.steps] == [
+        (1, "run", {"total": "0"}), (2, "run", {"i": "0"}), (3, "run", {"total": "0"}), (2, "run", {"i": "1"}),
+        (3, "run", {"total": "1"}), (2, "skipped", {}), (2, "run", {"i": "4"}), (3, "run", {"total": "10"})]
+
+
+def test_a_comprehension_keeps_the_steps_of_its_first_and_last_calls_only():
+    run = run_program("def f(v):\n    return v * 2\nys = [f(i) for i in range(50)]\nprint(sum(ys))\n")
+    assert run.stdout == "2450\n"
+    assert len([s for s in run.steps if s.scope == "f"]) == _FIRST + _LAST
+
+
+def test_the_error_step_names_the_function_the_error_came_from():
+    run = run_program("import torch\ndef mix(u, v):\n    return u @ v\nm = mix(torch.ones(2, 3), torch.ones(2, 3))\n")
+    assert (run.steps[-1].kind, run.steps[-1].line, run.steps[-1].scope) == ("error", 3, "mix")

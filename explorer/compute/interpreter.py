@@ -6,6 +6,9 @@ module, every call goes to an object the allow-list names
 (``explorer.compute.program_api``), and the program's text is never handed to
 ``eval``, ``exec`` or ``compile``. What comes back is a ``ProgramRun`` of plain
 values: what it printed, its tensors, a graph per backward call, its steps.
+Beside it: ``program_functions`` (what a program defines: scopes, functions,
+its Function and Module classes), ``program_record`` (what a run keeps as it
+goes) and ``program_steps`` (live values turned into plain text and numbers).
 
 >>> run = run_program("import torch\\nx = torch.tensor(2.0, requires_grad=True)\\ny = x ** 2\\ny.backward()\\n"
 ...                   "print(x.grad)")
@@ -156,7 +159,8 @@ class _Interpreter:
         self.cell_ends: set[ast.stmt] = set()  # each notebook cell's last top-level statement
         self.outputs: list[tuple[int, str]] = []  # what each cell's last bare expression showed, by line
         self.handling: list[BaseException] = []  # the exceptions the except blocks now running handle
-        self.failed: tuple[BaseException, int] | None = None  # the exception unwinding, and the line it came from
+        # the exception unwinding, and the line and scope it came from
+        self.failed: tuple[BaseException, int, str] | None = None
         self._statements = {cls: getattr(self, f"_s_{cls.__name__}") for cls in _statement_types()}
         self._expressions = {cls: getattr(self, f"_e_{cls.__name__}") for cls in _expression_types()}
 
@@ -191,7 +195,8 @@ class _Interpreter:
                 sys.setrecursionlimit(recursion)
             if error is not None:
                 self.sink = self.steps
-                self._keep(ProgramStep(error.line, "error", stdout=self.record.printed, scope=""))
+                scope = self.failed[2] if self.failed is not None and self.failed[1] == error.line else ""
+                self._keep(ProgramStep(error.line, "error", stdout=self.record.printed, scope=scope))
             tensors = self.record.tensor_rows(self.globals)
         record = self.record
         return ProgramRun(
@@ -224,7 +229,7 @@ class _Interpreter:
             signal = self._statements[node.__class__](node, frame)
         except BaseException as err:
             if self.failed is None or self.failed[0] is not err:
-                self.failed = (err, node.lineno)  # the innermost line, as a traceback's last line
+                self.failed = (err, node.lineno, frame.scope)  # the innermost line, as a traceback's last line
             raise
         record = self.record
         if self.sink is not None and not record.quiet and not isinstance(node, _COMPOUND) and not is_docstring(node):
@@ -323,14 +328,15 @@ class _Interpreter:
         self._keep_compound(node, frame)
         return self._block(node.body if self._e(node.test, frame) else node.orelse, frame)
 
-    def _keep_compound(self, node: ast.stmt, frame: Frame) -> None:
-        """A step for the header line of an if, for, while, with or try, as it is reached."""
+    def _keep_compound(self, node: ast.stmt, frame: Frame, names: list[str] | None = None) -> None:
+        """A step for the header line of an if, for, while, with or try, as it is reached (a for: each iteration)."""
         self.shown = None
         if self.sink is not None and not self.record.quiet:
-            self._keep(ProgramStep(node.lineno, "run", (), frame.scope, None, self.record.printed))
+            bound = bound_names(names, frame) if names else ()
+            self._keep(ProgramStep(node.lineno, "run", bound, frame.scope, None, self.record.printed))
 
     def _s_For(self, node: ast.For, frame: Frame) -> _Signal | None:
-        self._keep_compound(node, frame)
+        self.shown = None
         items = self._e(node.iter, frame)
         if not isinstance(items, torch.Tensor | np.ndarray | range | list | tuple | str | dict):
             items = bounded(items, self.limits)
@@ -349,6 +355,7 @@ class _Interpreter:
                     skipped = 0
                 skipped += not kept
                 self._assign(node.target, item, frame)
+                self._keep_compound(node, frame, names_of(node))  # the header, as each iteration begins
                 signal = self._block(node.body, frame)
                 if signal is _BREAK:
                     break
@@ -670,15 +677,20 @@ class _Interpreter:
                        frame: Frame, add: Callable[[Frame], None]) -> None:
         inner = Frame(frame, frame.scope)
         count = [0]
+        recording = self.sink
 
         def loop(level: int) -> None:
             generator = node.generators[level]
             source = self._e(generator.iter, inner if level else frame)
-            for item in bounded(source, self.limits) if not isinstance(source, range) else source:
+            items = bounded(source, self.limits) if not isinstance(source, range) else source
+            total = len(items) if level == 0 and hasattr(items, "__len__") else 0
+            for i, item in enumerate(items):
                 count[0] += 1
                 self.steps_left -= 1
                 if count[0] > self.limits.items or self.steps_left < 0:
                     raise LimitExceeded(f"a comprehension of more than {self.limits.items:,} items")
+                if level == 0 and recording is not None:  # the steps of calls it makes: as a loop keeps them
+                    self.sink = recording if i < _FIRST or i >= total - _LAST else None
                 self._assign(generator.target, item, inner)
                 if all(self._e(test, inner) for test in generator.ifs):
                     if level + 1 < len(node.generators):
@@ -686,7 +698,10 @@ class _Interpreter:
                     else:
                         add(inner)
 
-        loop(0)
+        try:
+            loop(0)
+        finally:
+            self.sink = recording
 
     def _e_ListComp(self, node: ast.ListComp, frame: Frame) -> list:
         found: list = []

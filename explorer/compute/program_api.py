@@ -362,6 +362,7 @@ _TENSOR_COUNTED: dict[str, Callable[[torch.Tensor, tuple, dict], int]] = {
     **{n: lambda t, a, k: matmul_elements((t, *a), k) for n in ("matmul", "mm", "bmm")},
     "diag": lambda t, a, k: _diag((t,), k),
     "outer": lambda t, a, k: _outer((t, *a), k),
+    "repeat": lambda t, a, k: t.numel() * _size_arguments(a, k),
     "index_select": lambda t, a, k: index_elements(t, a[1] if len(a) > 1 else k.get("index")),
 }
 
@@ -414,6 +415,7 @@ _SIZED_METHODS: dict[tuple[str, str], Callable[[Any, tuple], int]] = {
     ("str", "replace"): _replaced,
     ("str", "join"): _joined_text,
     ("list", "extend"): _extended,
+    ("ndarray", "dot"): lambda a, args: matmul_elements((a, *args), {}),
 }
 
 

@@ -143,10 +143,11 @@ def bound_names(names: list[str], frame: Frame) -> tuple[tuple[str, str], ...]:
 
 
 def names_of(node: ast.stmt) -> list[str]:
+    """The names a statement binds or changes (at most 8): its targets, a def's name, a method call's receiver."""
     targets: list[ast.AST] = []
     if isinstance(node, ast.Assign):
         targets = list(node.targets)
-    elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+    elif isinstance(node, ast.AugAssign | ast.AnnAssign | ast.For):
         targets = [node.target]
     elif isinstance(node, ast.FunctionDef | ast.ClassDef):
         return [node.name]

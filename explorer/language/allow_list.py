@@ -38,7 +38,7 @@ _TENSOR_MATH = """
     matmul mm mv bmm dot outer sum mean prod max min amax amin argmax argmin std var norm median logsumexp
     cumsum cumprod softmax log_softmax all any eq ne lt le gt ge isnan isinf isfinite allclose isclose equal
     where transpose reshape flatten squeeze unsqueeze t permute diag trace triu tril flip sort argsort topk
-    nonzero masked_select gather index_select chunk split unbind numel
+    nonzero masked_select gather index_select chunk split unbind numel logical_not logical_and logical_or roll
 """
 
 MEMBERS: dict[str, frozenset[str]] = {
@@ -52,7 +52,7 @@ MEMBERS: dict[str, frozenset[str]] = {
     """),
     "torch.nn": words("""
         Linear Sequential ReLU Tanh Sigmoid LeakyReLU GELU SiLU ELU Softplus Softmax LogSoftmax Identity
-        Flatten Dropout MSELoss L1Loss CrossEntropyLoss NLLLoss BCELoss BCEWithLogitsLoss HuberLoss
+        Flatten Dropout ModuleList MSELoss L1Loss CrossEntropyLoss NLLLoss BCELoss BCEWithLogitsLoss HuberLoss
         SmoothL1Loss Parameter Module functional init
     """),
     "torch.nn.functional": words("""
@@ -122,7 +122,7 @@ ATTRIBUTES: dict[str, frozenset[str]] = {
         reshape_as expand expand_as contiguous clone to cpu cuda float double half long int bool type type_as
         register_hook add_ sub_ mul_ div_ fill_ copy_ uniform_ normal_ clamp_ masked_fill abs_ exp_ sqrt_
         sigmoid_ tanh_ relu_ pow_ neg_ square_ t_ squeeze_ unsqueeze_ is_contiguous is_floating_point
-        new_tensor new_zeros new_ones narrow select element_size nelement
+        new_tensor new_zeros new_ones narrow select element_size nelement repeat ndimension
     """),
     "node": words("name next_functions register_hook register_prehook metadata variable") | SAVED,
     "size": words("numel count index"),

@@ -27,8 +27,10 @@ from __future__ import annotations
 
 import ast
 import builtins
+import difflib
 import re
 import string
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..errors import ExpressionError
@@ -104,6 +106,28 @@ _INSTEAD = {
 }
 
 _PYTHON_BUILTINS = frozenset(dir(builtins))
+# what to write instead of the builtins programs reach for most
+_BUILTIN_INSTEAD = {
+    "type": "write isinstance(x, torch.Tensor), or x.dtype for a tensor's type",
+    "getattr": "write the attribute itself: x.grad",
+    "setattr": "assign the attribute itself: x.grad = None",
+    "hasattr": "write the attribute itself: x.grad",
+    "open": "program mode reads and writes no files; build the data in the program",
+    "input": "set the value in the program: n = 10",
+    "dir": "see the tensors table and the graph beside the program",
+    "vars": "see the tensors table beside the program",
+    "globals": "see the tensors table beside the program",
+    "id": "compare with 'is': a is b",
+    "exit": "let the program run to its end",
+    "quit": "let the program run to its end",
+}
+_BUILTIN_LIST = ", ".join(sorted(BUILTINS, key=lambda n: (n[0].isupper(), n)))
+
+
+def _suggest(name: str, offered: Iterable[str]) -> str:
+    """'; did you mean ...?' for the offered names closest to ``name``, or ''."""
+    close = difflib.get_close_matches(name, list(offered), n=3, cutoff=0.75)
+    return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
 _FUTURE = frozenset({"print_function", "division", "absolute_import", "unicode_literals", "annotations",
                      "generators", "with_statement", "nested_scopes"})
 _FUNCTION_BASES = ("torch.autograd.Function", "autograd.Function", "Function")
@@ -225,9 +249,6 @@ class _Checker(ast.NodeVisitor):
 
     # -- names and attributes
 
-    def visit_arguments(self, node: ast.arguments) -> None:
-        self.generic_visit(node)
-
     def visit_Name(self, node: ast.Name) -> None:
         if node.id == "__name__" and isinstance(node.ctx, ast.Load):
             return  # if __name__ == "__main__": as a script ends; it reads "__main__"
@@ -235,7 +256,8 @@ class _Checker(ast.NodeVisitor):
             raise _refuse(node, f"names beginning with '__' are Python's own; rename '{node.id}'")
         if (isinstance(node.ctx, ast.Load) and node.id in _PYTHON_BUILTINS and node.id not in BUILTINS
                 and node.id not in self.stored):
-            raise _refuse(node, f"program mode has no '{node.id}'; it offers {', '.join(sorted(BUILTINS)[:12])}, ...")
+            instead = _BUILTIN_INSTEAD.get(node.id, f"its builtins are {_BUILTIN_LIST}")
+            raise _refuse(node, f"program mode has no '{node.id}'; {instead}")
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         self.visit(node.value)  # inner first: torch.hub.load is refused at 'hub'
@@ -250,10 +272,9 @@ class _Checker(ast.NodeVisitor):
                           f"(and an autograd node's saved values such as ._saved_self)")
         module = self._module_of(_dotted(node.value))
         if module is not None and f"{module}.{name}" not in MODULES and name not in MEMBERS.get(module, ()):
-            raise _refuse(node, f"program mode's {module} has no '{name}'; "
-                          f"it offers {', '.join(sorted(MEMBERS.get(module, ()))[:15])}, ...")
+            raise _refuse(node, f"program mode's {module} has no '{name}'{_suggest(name, MEMBERS.get(module, ()))}")
         if module is None and name not in ALL_ATTRIBUTES and not any(name in m for m in MEMBERS.values()):
-            raise _refuse(node, f"program mode does not offer '.{name}'")
+            raise _refuse(node, f"program mode does not offer '.{name}'{_suggest(name, ALL_ATTRIBUTES)}")
 
     def _module_of(self, dotted: str) -> str | None:
         """The import path a dotted name stands for (``F`` -> torch.nn.functional), if the program imported it."""
