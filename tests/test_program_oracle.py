@@ -38,6 +38,7 @@ ERRORS = {
     "own_error_backward_twice.py": ("RuntimeError", 9),
     "own_error_grad_of_none.py": ("AttributeError", 8),
     "own_error_name.py": ("NameError", 7),
+    "own_error_numpy_of_grad.py": ("RuntimeError", 9),
     "own_error_shape_mismatch.py": ("RuntimeError", 8),
 }
 
