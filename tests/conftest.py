@@ -6,14 +6,19 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
 import torch
 from hypothesis import settings
+from program_oracle import Oracle
+from program_sandbox import Sandbox
 
 from explorer.draw.render import has_dot
+
+# tests/programs holds programs for program mode to run, not modules: --doctest-modules would import (run) them
+collect_ignore = ["programs"]
 
 # every property test draws the same cases on every run and keeps no database: a red CI run is reproducible,
 # and a green one is not luck
@@ -27,6 +32,22 @@ REPO = Path(__file__).resolve().parent.parent
 def repo_root() -> Path:
     """The repository root: where ``python -m explorer`` finds the package."""
     return REPO
+
+
+@pytest.fixture(scope="session")
+def oracle() -> Iterator[Oracle]:
+    """CPython as program mode's oracle (``program_oracle.Oracle``): one interpreter for the whole session."""
+    cpython = Oracle()
+    yield cpython
+    cpython.close()
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[Sandbox]:
+    """Hostile programs' ``run_program``, each in a forked child with a memory and time cap (``program_sandbox``)."""
+    box = Sandbox()
+    yield box
+    box.close()
 
 
 @pytest.fixture

@@ -1,0 +1,11 @@
+# Source: PyTorch documentation, note "Autograd mechanics",
+# https://pytorch.org/docs/stable/notes/autograd.html
+# (from https://github.com/pytorch/pytorch/blob/main/docs/source/notes/autograd.rst,
+# BSD-3-Clause, Copyright (c) PyTorch contributors).
+# Section "Saved tensors", second snippet, verbatim. The note assumes torch is imported: the first line is added.
+import torch
+
+x = torch.randn(5, requires_grad=True)
+y = x.exp()
+print(y.equal(y.grad_fn._saved_result))  # True
+print(y is y.grad_fn._saved_result)  # False

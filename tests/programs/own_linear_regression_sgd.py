@@ -1,0 +1,40 @@
+# Written for this test suite, the kind of program a course writes after the lab: linear regression on
+# noisy points, trained by hand (w.grad.zero_()) and then with torch.optim.SGD.
+import torch
+
+X = torch.linspace(-1, 1, 20).view(-1, 1)
+Y = 3 * X - 1 + 0.1 * torch.randn(X.size())
+
+w = torch.tensor(0.0, requires_grad=True)
+b = torch.tensor(0.0, requires_grad=True)
+lr = 0.1
+
+def forward(x):
+    return w * x + b
+
+def criterion(yhat, y):
+    return torch.mean((yhat - y) ** 2)
+
+LOSS = []
+for epoch in range(15):
+    Yhat = forward(X)
+    loss = criterion(Yhat, Y)
+    LOSS.append(loss.item())
+    loss.backward()
+    w.data = w.data - lr * w.grad.data
+    b.data = b.data - lr * b.grad.data
+    w.grad.data.zero_()
+    b.grad.data.zero_()
+print("by hand:", round(w.item(), 4), round(b.item(), 4), len(LOSS))
+
+w2 = torch.zeros(1, requires_grad=True)
+b2 = torch.zeros(1, requires_grad=True)
+optimizer = torch.optim.SGD([w2, b2], lr=0.1)
+for epoch in range(15):
+    optimizer.zero_grad()
+    loss = ((w2 * X + b2 - Y) ** 2).mean()
+    loss.backward()
+    optimizer.step()
+    if epoch % 5 == 4:
+        print(f"epoch {epoch + 1}: loss {loss.item():.5f}")
+print("with SGD:", w2, b2)
