@@ -11,12 +11,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from explorer import available_devices, explore
+from explorer import available_devices, explore, run_program
 from explorer.compute.build import build, further
 from explorer.compute.differentiation import derivative_graph, forward_mode, hessian, second_derivative_plot
 from explorer.compute.explore import play
@@ -161,3 +163,67 @@ def test_the_downloaded_script_runs_on_the_device_and_prints_the_same_grads(devi
     assert done.returncode == 0, done.stderr
     assert f"df/du: tensor(4., device='{device}:0')" in done.stdout
     assert f"df/dv: tensor(1., device='{device}:0')" in done.stdout
+
+
+# -- program mode on the device ----------------------------------------------------------------------------------
+
+PROGRAMS = sorted((Path(__file__).parent / "programs").glob("*.py"))
+_DEVICE_ERROR = re.compile(r"cuda.*(cpu|numpy|host)|(cpu|numpy|host).*cuda", re.IGNORECASE)
+_RANDOM = re.compile(r"\b(rand|randn|randint|randperm|rand_like|randn_like|normal_?|uniform_|Linear|Dropout|"
+                     r"kaiming_\w+|xavier_\w+)\b")
+
+
+def _without_device(text: str) -> str:
+    """PyTorch's printout names the device (``device='cuda:0'``) and objects' addresses; the rest reads the same."""
+    return re.sub(r" at 0x[0-9a-f]+", "", re.sub(r",\s*device='[a-z]+:?\d*'", "", text))
+
+
+@pytest.mark.parametrize("device", ACCELERATORS)
+@pytest.mark.parametrize("path", PROGRAMS, ids=[p.name for p in PROGRAMS])
+def test_a_program_on_the_device_prints_and_leaves_what_it_does_on_the_cpu(device, path):
+    source = path.read_text(encoding="utf-8")
+    here, there = run_program(source, device=device), run_program(source)
+    if here.error is not None and _DEVICE_ERROR.search(here.error.message):
+        # PyTorch's own answer to code written for the CPU (numpy() of a device tensor, torch.FloatTensor's CPU
+        # gradient for a device output): the device run stops there, as a notebook on a GPU would
+        assert there.error is None or there.error.line >= here.error.line
+        return
+    assert (here.error is None) == (there.error is None), (here.error, there.error)
+    # a GPU draws its random numbers from its own generator: a program that draws some gets other values there
+    same_numbers = not _RANDOM.search(source)
+    printed_here, printed_there = _without_device(here.stdout), _without_device(there.stdout)
+    if same_numbers:
+        assert printed_here == printed_there or _numbers_close(printed_here, printed_there), (here.stdout,
+                                                                                            there.stdout)
+    mine, theirs = {t.name: t for t in here.tensors}, {t.name: t for t in there.tensors}
+    assert mine.keys() == theirs.keys()
+    for name, tensor in mine.items():
+        if "device" not in source:  # a program that names its device keeps its tensors where it says
+            assert tensor.device.startswith(device), f"{name} lived on the device"
+        assert (tensor.shape, tensor.dtype, tensor.grad_fn, tensor.is_leaf) == (
+            theirs[name].shape, theirs[name].dtype, theirs[name].grad_fn, theirs[name].is_leaf), name
+        if same_numbers:
+            assert_same(tensor.data, theirs[name].data, device, name)
+            assert_same(tensor.grad, theirs[name].grad, device, name)
+    if same_numbers:  # other random numbers may take other branches (d2l's while loop over a random norm)
+        assert [(g.line, g.call, [n.name for n in g.graph.nodes]) for g in here.graphs] == [
+            (g.line, g.call, [n.name for n in g.graph.nodes]) for g in there.graphs]
+
+
+def _numbers_close(printed_here: str, printed_there: str) -> bool:
+    """The same text but for the last digits of some numbers (a GPU's kernels round differently)."""
+    number = re.compile(r"-?\d+\.\d*(?:e[-+]?\d+)?")
+    if number.sub("#", printed_here) != number.sub("#", printed_there):
+        return False
+    pairs = zip(number.findall(printed_here), number.findall(printed_there), strict=True)
+    return all(math.isclose(float(a), float(b), rel_tol=1e-3, abs_tol=1e-4) for a, b in pairs)
+
+
+@pytest.mark.parametrize("device", ACCELERATORS)
+def test_the_command_line_runs_a_program_on_the_device(device, repo_root):
+    program = (Path(__file__).parent / "programs" / "lab_1_derivative.py").read_text(encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "explorer", "--program", "-", "--device", device, "--json"],
+                          input=program, cwd=repo_root, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert answer["tensors"]["x"]["grad"] == 4.0 and answer["tensors"]["x"]["device"].startswith(device)

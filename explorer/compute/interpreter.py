@@ -827,18 +827,26 @@ class _TorchState:
         self.grad = torch.is_grad_enabled()
         self.anomaly = torch.is_anomaly_enabled()
         self.default_dtype = torch.get_default_dtype()
+        # the generators too: a run seeds them for its own numbers, and the process's go on as they were
+        self.default_device = torch.get_default_device()
+        self.seed, self.random = torch.initial_seed(), torch.get_rng_state()
+        self.numpy_random = np.random.get_state()
+        self.cuda_random = torch.cuda.get_rng_state_all() if self.device.type == "cuda" else None
         if self.dtype is not None:
             torch.set_default_dtype(self.dtype)
-        self.device_mode = torch.device(self.device) if self.device.type != "cpu" else None
-        if self.device_mode is not None:
-            self.device_mode.__enter__()
+        # the run's device is the default device, which a program's own torch.set_default_device may replace
+        torch.set_default_device(self.device if self.device.type != "cpu" else None)
 
     def __exit__(self, *exc: object) -> None:
-        if self.device_mode is not None:
-            self.device_mode.__exit__(None, None, None)
         torch.set_grad_enabled(self.grad)
         torch.set_anomaly_enabled(self.anomaly)
         torch.set_default_dtype(self.default_dtype)
+        torch.set_default_device(self.default_device)
+        torch.manual_seed(self.seed)  # the initial seed, then the state the generator had reached
+        torch.set_rng_state(self.random)
+        np.random.set_state(self.numpy_random)
+        if self.cuda_random is not None:
+            torch.cuda.set_rng_state_all(self.cuda_random)
 
 
 def _dtype(name: str) -> torch.dtype:

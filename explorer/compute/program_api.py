@@ -535,7 +535,8 @@ _MODULE_OBJECTS: dict[str, Any] = {
 }
 # an import path's members that are themselves namespaces
 _SUBMODULES = {"torch": {"nn", "optim", "autograd", "linalg", "cuda"}, "torch.nn": {"functional", "init"},
-               "torch.autograd": {"functional", "graph"}, "numpy": {"random"}, "matplotlib": {"pyplot", "pylab"}}
+               "torch.autograd": {"functional", "graph"}, "numpy": {"random"},
+               "matplotlib": {"pyplot", "pylab", "ticker"}}
 
 
 def _member(module: Any, name: str) -> Any:
@@ -553,11 +554,12 @@ class Api:
         # the calls sized before they run, by the id of PyTorch's (or numpy's) own object, which lives all run
         self.sized: dict[int, tuple[str, Callable[[tuple, dict], int]]] = {}
         self.consuming: set[int] = set()  # builtins that consume one iterable argument (list, sum, ...), by id
-        for path in ("matplotlib.pyplot", "matplotlib.pylab"):
+        for path in ("matplotlib.pyplot", "matplotlib.pylab", "matplotlib.ticker"):
             self.namespaces[path] = Namespace(path, {n: self._plot_call(n) for n in MEMBERS[path]})
         # matplotlib.use("Agg") chooses a backend; nothing is drawn here, so it is kept as a call like the rest
         self.namespaces["matplotlib"] = Namespace("matplotlib", {
             "pyplot": self.namespaces["matplotlib.pyplot"], "pylab": self.namespaces["matplotlib.pylab"],
+            "ticker": self.namespaces["matplotlib.ticker"],
             "use": self._plot_call("use")})
         for path in sorted(MEMBERS, key=lambda p: -p.count(".")):  # submodules first: parents hold them
             if path not in self.namespaces:

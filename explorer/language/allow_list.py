@@ -28,7 +28,7 @@ def words(text: str) -> frozenset[str]:
 MODULES = words("""
     torch torch.nn torch.nn.functional torch.nn.init torch.optim torch.autograd torch.autograd.functional
     torch.autograd.graph torch.linalg torch.cuda math numpy numpy.random matplotlib matplotlib.pyplot
-    matplotlib.pylab
+    matplotlib.pylab matplotlib.ticker
 """)
 
 _TENSOR_MATH = """
@@ -48,7 +48,7 @@ MEMBERS: dict[str, frozenset[str]] = {
         set_grad_enabled is_grad_enabled inference_mode float32 float64 float16 bfloat16 int64 int32 int16
         int8 uint8 long float double int bool cat concat stack hstack vstack einsum is_tensor broadcast_tensors
         meshgrid pi e inf nan nn optim autograd linalg cuda Size device get_default_dtype FloatTensor
-        DoubleTensor LongTensor relu_ dist
+        DoubleTensor LongTensor relu_ dist set_default_device get_default_device
     """),
     "torch.nn": words("""
         Linear Sequential ReLU Tanh Sigmoid LeakyReLU GELU SiLU ELU Softplus Softmax LogSoftmax Identity
@@ -95,6 +95,8 @@ _PLOT_CALLS = words("""
 """)
 MEMBERS["matplotlib.pyplot"] = _PLOT_CALLS
 MEMBERS["matplotlib.pylab"] = _PLOT_CALLS
+# an axis's tick placement, which a figure here does not need: kept as a call like the others
+MEMBERS["matplotlib.ticker"] = words("MultipleLocator MaxNLocator AutoLocator FormatStrFormatter")
 
 BUILTINS = words("""
     print range len zip enumerate list tuple dict set frozenset int float bool str abs min max sum round
@@ -123,6 +125,8 @@ ATTRIBUTES: dict[str, frozenset[str]] = {
         register_hook add_ sub_ mul_ div_ fill_ copy_ uniform_ normal_ clamp_ masked_fill abs_ exp_ sqrt_
         sigmoid_ tanh_ relu_ pow_ neg_ square_ t_ squeeze_ unsqueeze_ is_contiguous is_floating_point
         new_tensor new_zeros new_ones narrow select element_size nelement repeat ndimension
+        cos_ sin_ tan_ log_ log1p_ log2_ log10_ reciprocal_ floor_ ceil_ round_ trunc_ frac_ sign_ sinh_ cosh_
+        asin_ acos_ atan_ rsqrt_ expm1_
     """),
     "node": words("name next_functions register_hook register_prehook metadata variable") | SAVED,
     "size": words("numel count index"),

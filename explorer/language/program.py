@@ -170,6 +170,11 @@ def check(source: str, limits: Limits = LIMITS) -> ast.Module:
         tree = ast.parse(without_magics(source), mode="exec")
     except SyntaxError as err:
         raise ProgramRefused(f"Python cannot read this: {err.msg}", err.lineno or 1, err.offset or 1) from None
+    except (RecursionError, MemoryError):  # Python's own parser gives up on an expression thousands deep
+        lines = source.splitlines() or [""]
+        longest = max(range(len(lines)), key=lambda i: len(lines[i]))
+        raise ProgramRefused(f"this nests more than {limits.nesting} levels deep; split it into named steps",
+                             longest + 1, 1) from None
     _check_nesting(tree, limits.nesting)
     _Checker(tree).visit(tree)
     return tree
@@ -246,6 +251,13 @@ class _Checker(ast.NodeVisitor):
             instead = _INSTEAD.get(type(node), "write it with the statements a notebook cell uses")
             raise _refuse(node, f"program mode does not run {type(node).__name__} here; {instead}")
         super().generic_visit(node)
+
+    def visit_Delete(self, node: ast.Delete) -> None:
+        for target in node.targets:
+            if isinstance(target, ast.Attribute):  # a module's or a tensor's own attribute is not the program's
+                raise _refuse(target, "del removes the program's own names and items, not attributes; set it to "
+                                      "None instead, as in x.grad = None")
+        self.generic_visit(node)
 
     # -- names and attributes
 
