@@ -69,6 +69,7 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing the pack
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import plotly.io  # noqa: E402
+import program  # noqa: E402  (benchmarks/program.py: program mode beside CPython)
 import torch  # noqa: E402
 
 from explorer.compute.build import build  # noqa: E402
@@ -516,6 +517,22 @@ def browser_rows(echo: Path, settings: Settings) -> list[Row]:
 # -- the table --------------------------------------------------------------------------------
 
 
+def program_rows(settings: Settings) -> list[Row]:
+    """Program mode's interpreter beside CPython running the same text, each from torch.manual_seed(0)."""
+    repeat = max(1, min(settings.repeat, 3))  # the fit runs for seconds: a few runs give a steady median
+    rows = []
+    for name, source, target in (("polynomial fit of Learning PyTorch with Examples, 2,000 steps",
+                                  program.POLYNOMIAL_FIT, 2.0),
+                                 ("the lab's first cell", program.LAB_FIRST_CELL, None)):
+        ours = Timing(statistics.median(program.interpreter_times(source, repeat)) * 1000, repeat)
+        anchor = Timing(statistics.median(program.cpython_times(source, repeat)) * 1000, repeat)
+        ratio = ours.ms / anchor.ms if ours.ms and anchor.ms else None
+        rows.append(Row(f"program mode: {name}", ours, anchor, "anchor = CPython running the same program",
+                        f"≤{target:g}x CPython" if target else "",
+                        yes_no(ratio is not None and ratio <= target) if target else ""))
+    return rows
+
+
 def kb(size: int | None) -> str:
     return "?" if size is None else f"{size / 1024:.1f} KB"
 
@@ -606,6 +623,7 @@ def main(argv: list[str] | None = None) -> None:
     rows += bigger_rows(settings)
     rows += interaction_rows(settings)
     rows += payload_rows(settings)
+    rows += program_rows(settings)
     if settings.app:
         rows += app_rows(settings)
     print()

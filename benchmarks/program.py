@@ -75,7 +75,7 @@ print(json.dumps(times[1:]))
 """
 
 
-def _interpreter(source: str, repeat: int) -> list[float]:
+def interpreter_times(source: str, repeat: int) -> list[float]:
     run_program(source)
     times = []
     for _ in range(repeat):
@@ -86,7 +86,7 @@ def _interpreter(source: str, repeat: int) -> list[float]:
     return times
 
 
-def _cpython(source: str, repeat: int) -> list[float]:
+def cpython_times(source: str, repeat: int) -> list[float]:
     done = subprocess.run([sys.executable, "-c", _CPYTHON], input=json.dumps([source, repeat]), capture_output=True,
                           text=True, check=True, timeout=600)
     return json.loads(done.stdout)
@@ -98,8 +98,8 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{'program':<30} {'interpreter':>12} {'CPython':>10} {'ratio':>7}")
     for name, source in PROGRAMS.items():
-        ours = statistics.median(_interpreter(source, args.repeat))
-        theirs = statistics.median(_cpython(source, args.repeat))
+        ours = statistics.median(interpreter_times(source, args.repeat))
+        theirs = statistics.median(cpython_times(source, args.repeat))
         print(f"{name:<30} {ours * 1000:>10.1f}ms {theirs * 1000:>8.1f}ms {ours / theirs:>6.2f}x")
 
 

@@ -1262,3 +1262,9 @@ def test_a_comprehension_keeps_the_steps_of_its_first_and_last_calls_only():
 def test_the_error_step_names_the_function_the_error_came_from():
     run = run_program("import torch\ndef mix(u, v):\n    return u @ v\nm = mix(torch.ones(2, 3), torch.ones(2, 3))\n")
     assert (run.steps[-1].kind, run.steps[-1].line, run.steps[-1].scope) == ("error", 3, "mix")
+
+
+def test_print_to_the_output_takes_file_none_as_python_does_and_refuses_any_other_file():
+    assert run_program('print("x", file=None)').stdout == "x\n"
+    run = run_program('import math\nprint("x", file=math)')
+    assert run.error is not None and run.error.type == "TypeError" and "file=" in run.error.message

@@ -194,17 +194,30 @@ _COUNT_MOST = 10_000_000  # counting stops here: any count past it is refused an
 
 
 def _nested(data: Any, most: int) -> int:
-    """Elements in nested lists or tuples, counting no further than ``most`` (an explicit stack)."""
-    count, stack = 0, [data]
+    """Elements in nested lists or tuples, counting no further than ``most`` (an explicit stack).
+
+    A list of plain numbers counts as its length, once per list: ``[[0.0] * n] * n`` holds one inner list n
+    times, so counting it costs n steps, not n * n.
+    """
+    count, stack, flat = 0, [data], dict[int, int]()
     while stack and count <= most:
         item = stack.pop()
         if isinstance(item, list | tuple):
-            stack.extend(item)
+            known = flat.get(id(item))
+            if known is None and all(type(x) in _NUMBERS for x in item):
+                known = flat[id(item)] = len(item)
+            if known is not None:
+                count += known
+            else:
+                stack.extend(item)
         elif isinstance(item, range):
             count += len(item)
         else:
             count += _numel(item)
     return count
+
+
+_NUMBERS = frozenset({int, float, bool, complex})
 
 
 def _arange(args: tuple, kwargs: dict) -> int:

@@ -190,10 +190,13 @@ class Recorder:
         if len(self.warnings) < 100 and not self.quiet:
             self.warnings.append(ProgramWarning(self.place()[0], category.__name__, str(message)))
 
-    def print_(self, *args: Any, sep: str | None = " ", end: str | None = "\n", flush: bool = False) -> None:
+    def print_(self, *args: Any, sep: str | None = " ", end: str | None = "\n", file: None = None,
+               flush: bool = False) -> None:
         """The program's ``print``: Python's own formatting, into the run's output, within Limits.output."""
         if self.quiet:
             return
+        if file is not None:  # print(..., file=None) is the output; any other file is outside a program's reach
+            raise TypeError("program mode prints to the cell's output only: leave out file=")
         text = io.StringIO()
         print(*args, sep=sep, end=end, file=text)
         written = text.getvalue()
