@@ -1268,3 +1268,13 @@ def test_print_to_the_output_takes_file_none_as_python_does_and_refuses_any_othe
     assert run_program('print("x", file=None)').stdout == "x\n"
     run = run_program('import math\nprint("x", file=math)')
     assert run.error is not None and run.error.type == "TypeError" and "file=" in run.error.message
+
+
+def test_a_run_leaves_no_default_device_mode_behind():
+    """torch.set_default_device(cpu) would leave a device mode that every later torch call in the worker meets."""
+    from torch.overrides import _get_current_function_mode_stack
+
+    before = list(_get_current_function_mode_stack())
+    run_program("import torch\ntorch.set_default_device('cpu')\nx = torch.ones(2)")
+    run_program("import torch\nx = torch.ones(2)")
+    assert list(_get_current_function_mode_stack()) == before

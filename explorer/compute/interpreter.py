@@ -841,7 +841,8 @@ class _TorchState:
         torch.set_grad_enabled(self.grad)
         torch.set_anomaly_enabled(self.anomaly)
         torch.set_default_dtype(self.default_dtype)
-        torch.set_default_device(self.default_device)
+        # the CPU is the default without any device mode: setting it would leave a mode that every call then meets
+        torch.set_default_device(None if self.default_device.type == "cpu" else self.default_device)
         torch.manual_seed(self.seed)  # the initial seed, then the state the generator had reached
         torch.set_rng_state(self.random)
         np.random.set_state(self.numpy_random)
