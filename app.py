@@ -1,4 +1,4 @@
-"""Autograd Explorer: type a function, see PyTorch's autograd graph, inspect every tensor, plot f and f'.
+"""Autograd Explorer: type a function or paste a PyTorch program, see autograd's graph, inspect every tensor.
 
 A picture frame around ``explorer``: page setup, the visitor's choices in, one
 page built by a worker process, and the panels of ``panels`` drawn from it, in
@@ -29,9 +29,32 @@ from panels.graph_panel import graph_ui
 from panels.inputs import inputs_ui, sidebar_ui, style_ui
 from panels.lesson import lesson_ui
 from panels.plots import plots_ui
+from panels.program_mode import (
+    editor_ui,
+    lesson_caption_ui,
+    marks,
+    mode_ui,
+    output_ui,
+    refusal_ui,
+    run_ui,
+    warnings_ui,
+)
+from panels.program_mode import link_query as program_link
+from panels.program_mode import plots_ui as program_plots_ui
+from panels.program_mode import share_ui as program_share_ui
+from panels.program_mode import tensors_ui as program_tensors_ui
 from panels.result import link_ui, page_ui, step_view_ui, summary_ui
-from panels.session import grads_hidden, init_state, link_problems, position, presenting
+from panels.session import (
+    current_program,
+    grads_hidden,
+    init_state,
+    link_problems,
+    position,
+    presenting,
+    program_position,
+)
 from panels.share import share_ui
+from panels.stepping import backward_at, backward_ui, forward_graph_ui, graphs_ui, names_ui, stepper_ui
 from panels.tensors import node_ui, tensors_ui
 from panels.text import escape_markdown
 
@@ -45,9 +68,12 @@ def main() -> None:
     style_ui()
     sidebar_ui()
     st.title("∂ Autograd Explorer")
-    st.caption("Type a function, pick where to evaluate it, and watch what PyTorch's autograd really does.")
+    st.caption("Type a function or paste a PyTorch program, and watch what PyTorch's autograd really does.")
     for problem in link_problems():
         st.warning(escape_markdown(problem))
+    if mode_ui() == "program":
+        program_main()
+        return
     lesson_box = st.container()  # the lesson's text stands above the inputs, written once its page is built
     state = inputs_ui()
     page = page_ui(state)
@@ -67,6 +93,44 @@ def main() -> None:
     plots_ui(page)
     further_ui(page, grads_hidden(page.state.lesson))
     share_ui(page, query)
+
+
+def program_main() -> None:
+    """Program mode: the editor beside what the program printed, the steps, its graphs, tensors and plots."""
+    source = current_program()
+    lesson_caption_ui(source)
+    # Python Tutor's layout: the code and its controls, beside what it did (one above the other where narrow)
+    code, out = st.container(key="program_columns").columns([5, 4])
+    with out:
+        page = run_ui(source)
+    run = page.run if page is not None else None
+    source, step = program_position(len(run.steps) if run else 0)
+    marked = marks(page, step)
+    backward = backward_at(run, step) if run is not None and step else None  # the step ran backward()
+    with code:
+        editor_ui(source, marked.line, marked.error, len(run.steps) if run else 0)
+        if page is not None:
+            refusal_ui(page)
+        if run is not None:
+            stepper_ui(run, step)
+    with out:
+        if run is not None:
+            st.markdown("**What it printed**" + (f" (up to step {step})" if step else ""))
+            output_ui(run, step, marked.failed)
+            warnings_ui(run, step)
+            if step and page is not None and backward is None:
+                forward_graph_ui(page, step)  # beside the code: the graph growing as the lines run
+            if step:
+                names_ui(run, step)
+    if page is not None and run is not None:
+        if backward is not None:
+            backward_ui(page, backward)  # a backward call: its graph and the player, full width
+        elif not step:
+            graphs_ui(page)
+        program_tensors_ui(run)
+        program_plots_ui(page)
+    query, problem = program_link(source, step)
+    program_share_ui(source, query, problem)
 
 
 main()

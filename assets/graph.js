@@ -53,6 +53,13 @@ export default function (component) {
     });
     applyZoom(root);
   }
+  const hint = root.querySelector(".ae-hint");
+  const said = data.hint === undefined ? "click a node (or Tab to it and press Enter) to inspect it" : data.hint;
+  if (hint.textContent !== said) hint.textContent = said; // text, never HTML
+  if (root.dataset.fitHeight !== String(data.fitHeight || "")) {
+    root.dataset.fitHeight = String(data.fitHeight || ""); // the whole graph in this height, beside the code
+    applyZoom(root);
+  }
   if (root.dataset.large !== String(Boolean(data.large))) {
     root.dataset.large = String(Boolean(data.large));
     applyZoom(root);
@@ -64,7 +71,9 @@ export default function (component) {
     node.classList.toggle("ae-target", targets.has(node.id));
   });
   const running = data.running && canvas.querySelector(`g.node[id="${CSS.escape(data.running)}"]`);
-  if (running && running.scrollIntoView) running.scrollIntoView({ block: "nearest", inline: "nearest" });
+  if (running && running.scrollIntoView && !data.fitHeight) {
+    running.scrollIntoView({ block: "nearest", inline: "nearest" });
+  }
 }
 
 function applyZoom(root) {
@@ -77,7 +86,15 @@ function applyZoom(root) {
     const least = root.dataset.large === "true" ? 1.0 : 0.7;
     svg.style.minWidth = Math.min(svg.dataset.width * least, 2400) + "px";
     svg.style.maxWidth = svg.dataset.width * 1.6 + "px";
+    if (root.dataset.fitHeight) {
+      // the whole graph at once, however tall: the SVG scales its drawing into this height, labels and all
+      svg.style.minWidth = "0";
+      svg.style.maxHeight = root.dataset.fitHeight + "px";
+    } else {
+      svg.style.maxHeight = "none";
+    }
   } else {
+    svg.style.maxHeight = "none";
     svg.style.minWidth = "0";
     svg.style.maxWidth = "none";
     svg.style.width = svg.dataset.width * parseFloat(root.dataset.zoom) + "px";

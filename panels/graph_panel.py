@@ -10,8 +10,9 @@ import streamlit as st
 from explorer.content.glossary import explain
 from explorer.draw.dot import LEGEND, to_dot
 from explorer.draw.render import has_dot
+from explorer.model.graph import Graph
 from explorer.model.page import MAX_DRAWN_NODES, Page, StepView
-from explorer.model.playback import known_grads
+from explorer.model.playback import Step, known_grads
 from explorer.model.state import VIEWS
 
 from .components import mount
@@ -59,7 +60,7 @@ def graph_ui(page: Page, view_at_step: StepView | None) -> None:
     else:
         # Graphviz is not installed on this server: the browser lays the graph out instead
         st.graphviz_chart(dot)
-    player_ui(page)
+    player_ui(page.playback.steps)
     legend_ui()
     glossary_ui(page)
     with st.expander("The graph as text (nodes and edges)"):
@@ -80,29 +81,30 @@ def collapsed_ui(page: Page, view_at_step: StepView | None) -> tuple[dict[str, s
     return folding.owner(), to_dot(page.result.graph, show_grads=shown, expand=True)
 
 
-def player_ui(page: Page) -> None:
+def player_ui(steps: tuple[Step, ...]) -> None:
     """Step through backward as PyTorch's engine ran it, one autograd node at a time."""
-    steps = page.playback.steps
     if not steps:
         return
     last, step = len(steps), min(st.session_state.step, len(steps))
     with st.container(border=True):
         st.markdown(f"**Watch backward run**: {last} steps, one per autograd node, in the order PyTorch's engine "
                     "ran them. Tensors show `grad ?` until backward reaches them.")
-        columns = st.columns([1, 1, 1.2, 1, 1, 1.6, 2], vertical_alignment="bottom")
+        # a row that wraps where it is narrow (a phone, a column beside the code), instead of clipping the labels
+        columns = st.container(horizontal=True, vertical_alignment="bottom")
         playing = st.session_state.playing
-        columns[0].button("First", key="step_first", icon=":material/first_page:", on_click=go_step, args=(1,))
-        columns[1].button("Back", key="step_back", icon=":material/chevron_left:", on_click=go_step,
+        columns.button("First", key="step_first", icon=":material/first_page:", on_click=go_step, args=(1,))
+        columns.button("Back", key="step_back", icon=":material/chevron_left:", on_click=go_step,
                           args=(max(step - 1, 1),), disabled=step <= 1)
-        columns[2].button("Pause" if playing else "Play", key="step_play", type="primary",
+        columns.button("Pause" if playing else "Play", key="step_play", type="primary",
                           icon=":material/pause:" if playing else ":material/play_arrow:",
                           on_click=toggle_play, args=(last,))
-        columns[3].button("Next", key="step_next", icon=":material/chevron_right:", on_click=go_step,
+        columns.button("Next", key="step_next", icon=":material/chevron_right:", on_click=go_step,
                           args=(min(step + 1, last),), disabled=step >= last)
-        columns[4].button("Last", key="step_last", icon=":material/last_page:", on_click=go_step, args=(last,))
-        columns[5].selectbox("Speed", (2.0, 1.0, 0.5), key="speed", format_func=lambda s: f"{s:g} s a step")
+        columns.button("Last", key="step_last", icon=":material/last_page:", on_click=go_step, args=(last,))
+        columns.selectbox("Speed", (2.0, 1.0, 0.5), key="speed", format_func=lambda s: f"{s:g} s a step",
+                          width=130)
         if step:
-            columns[6].button("Show the finished graph", key="step_done", on_click=go_step, args=(0,))
+            columns.button("Show the finished graph", key="step_done", on_click=go_step, args=(0,))
             st.session_state.setdefault("step_slider", step)
             st.slider("Step", 1, last, key="step_slider", on_change=keep_step)
             current = steps[step - 1]
@@ -113,7 +115,12 @@ def player_ui(page: Page) -> None:
 
 
 def glossary_ui(page: Page) -> None:
-    names = sorted({node.name for node in page.result.graph.nodes})
+    grad_fns_ui(page.result.graph)
+
+
+def grad_fns_ui(graph: Graph) -> None:
+    """The glossary: what each kind of grad_fn in ``graph`` computes forward and backward."""
+    names = sorted({node.name for node in graph.nodes})
     if not names:
         return
     with st.expander(f"Glossary: the {len(names)} kinds of grad_fn in this graph"):

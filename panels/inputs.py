@@ -10,7 +10,7 @@ from explorer.language.expression import MAX_LENGTH
 from explorer.model.state import PageState
 
 from . import jobs
-from .session import chosen_state, keep_point, open_lesson, presenting, shown_page
+from .session import chosen_state, keep_point, open_lesson, presenting, program_mode, shown_page
 
 
 def sidebar_ui() -> None:
@@ -22,6 +22,11 @@ def sidebar_ui() -> None:
             st.button(item.title, key=f"lesson_{item.key}", on_click=open_lesson, args=(item.key,),
                       type="primary" if chosen else "secondary", width="stretch")
         st.header("Settings")
+        if program_mode():
+            st.caption("In program mode the lessons open as the lab's own code cells. A program chooses its own "
+                       "device and dtype, as in a notebook: the CPU and float32 unless it says otherwise.")
+            st.toggle("Presentation mode (large type)", key="presentation")
+            return
         devices = jobs.devices()
         st.selectbox("Device", devices, key="device",
                       help="Only devices PyTorch can use here are listed.")
@@ -73,6 +78,8 @@ def style_ui() -> None:
         .stApp button {{ font-size:{size}; }}
         .stMarkdown table {{ display:block; max-width:100%; overflow-x:auto; border:none; }}
         .stMarkdown :is(th, td) {{ border-width:0 0 1px 0; }}
+        .st-key-program_columns [data-testid=stHorizontalBlock] {{ flex-wrap:wrap; }}
+        .st-key-program_columns [data-testid=stColumn] {{ min-width:min(100%, 20rem); }}
         </style>""",
         unsafe_allow_html=True,
     )

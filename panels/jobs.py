@@ -23,6 +23,7 @@ from explorer.errors import Busy, ExplorerError, ExpressionError, OverQuota
 from explorer.language.functions import GradcheckResult
 from explorer.model.page import Further, Page, StepView
 from explorer.model.plot import Plot
+from explorer.model.program_page import ProgramPage
 from explorer.model.state import PageState
 from explorer.serve import plain
 from explorer.serve.pool import Lost, shared
@@ -97,7 +98,9 @@ _PITFALLS = Answers(16)
 _GRADCHECKS = Answers(2)
 _PNGS = Answers(8, ttl=3600)  # a PNG can be a few MB: few are kept
 _PLOT_HTML = Answers(8, ttl=3600)
-CACHES = (_PAGES, _FURTHER, _STEPS, _PITFALLS, _GRADCHECKS, _PNGS, _PLOT_HTML)
+_PROGRAMS = Answers(64, ttl=3600)  # program mode's runs, by the program's text
+_PROGRAM_VIEWS = Answers(256, ttl=3600)  # its pictures step by step
+CACHES = (_PAGES, _FURTHER, _STEPS, _PITFALLS, _GRADCHECKS, _PNGS, _PLOT_HTML, _PROGRAMS, _PROGRAM_VIEWS)
 _devices: tuple[str, ...] = ()
 
 
@@ -149,6 +152,14 @@ def pitfall(key: str) -> Outcome:
 
 def step_view(state: PageState, hide_grads: bool, step: int) -> StepView:
     return _STEPS.get((state, hide_grads, step), lambda: _work("step", state, hide_grads, step))
+
+
+def program_page(source: str) -> ProgramPage:
+    return _PROGRAMS.get(source, lambda: _work("program", source))
+
+
+def program_view(source: str, view: str, index: int, step: int) -> StepView:
+    return _PROGRAM_VIEWS.get((source, view, index, step), lambda: _work("program_view", source, view, index, step))
 
 
 # Downloads are made when their button is pressed, by Streamlit in a thread of its own, outside the page's run

@@ -11,12 +11,17 @@ functions below; ``tests/test_app.py`` checks that no visit leaves another key.
 from __future__ import annotations
 
 import math
+import re
 import time
 from dataclasses import replace
 
 import streamlit as st
 
+from explorer.content.lab_cells import LESSON_CELLS, lab_program
 from explorer.content.lessons import lesson
+from explorer.errors import ExpressionError
+from explorer.language.program import LIMITS
+from explorer.language.program_link import decode
 from explorer.model.page import Page
 from explorer.model.state import DEFAULT_POINTS, PageState, from_query
 
@@ -33,11 +38,18 @@ STATE = {
     "shown_function": "the function the player and the inspector belong to",
     "last_good": "the last page built, shown below a refusal",
     "quota": "this visitor's token bucket (explorer.serve.quota)",
+    "mode": "'function' (one expression) or 'program' (a pasted PyTorch program)",
+    "program": "program mode's program, as last sent by the editor",
+    "pstep": "program mode's step through the program; 0 shows the whole run",
+    "shown_program": "the program the step, the graph chosen and the player belong to",
 }
 WIDGETS = ("function", "window", "device", "dtype", "view", "presentation", "node", "speed", "further", "pitfall",
            "graph_pick", "graph_text", "graph_text_big", "share_link", "step_slider", "step_first", "step_back",
-           "step_play", "step_next", "step_last", "step_done")
-PER_ITEM = ("point_", "lesson_", "answer_", "reveal_", "solved_", "compare_", "expand_", "plot_", "second_")
+           "step_play", "step_next", "step_last", "step_done", "mode_switch", "editor", "pstep_slider", "pstep_first",
+           "pstep_back", "pstep_next", "pstep_last", "pstep_done", "pgraph", "pgraph_pick", "pgraph_text",
+           "program_output", "program_link", "pnode_values", "pview")
+PER_ITEM = ("point_", "lesson_", "answer_", "reveal_", "solved_", "compare_", "expand_", "plot_", "second_",
+            "pplot_")
 
 
 def init_state() -> None:
@@ -52,6 +64,30 @@ def init_state() -> None:
         points={v: state.point(v) for v in DEFAULT_POINTS}, step=state.step, playing=False, speed=1.0,
         shown_function=state.function,
     )
+    _init_program(st.query_params.to_dict())
+
+
+_PSTEP = re.compile(r"[0-9]{1,5}")
+
+
+def _init_program(query: dict[str, str]) -> None:
+    """Program mode's part of the link: ``mode=program``, the program in ``code`` (see
+    explorer.language.program_link) and the step in ``pstep``; what is refused is said once, like the rest."""
+    s = st.session_state
+    problems = list(s.link_problems)
+    program = lab_program(s.lesson or "derivative")
+    if "code" in query:
+        try:
+            program = decode(str(query["code"]))
+        except ExpressionError as err:
+            problems.append(f"the link's program was ignored: {err.message}")
+    pstep = str(query.get("pstep", "0"))
+    if not _PSTEP.fullmatch(pstep):
+        problems.append(f"the link's pstep={pstep[:40]!r} was ignored: a step is a whole number")
+        pstep = "0"
+    mode = "program" if query.get("mode") == "program" else "function"
+    s.update(mode=mode, mode_switch=mode, program=program, pstep=int(pstep), shown_program=program,
+             link_problems=tuple(problems))
 
 
 def link_problems() -> list[str]:
@@ -114,8 +150,11 @@ def keep_point(variable: str) -> None:
 
 
 def open_lesson(key: str) -> None:
+    """Open a lesson: its function and points, and in program mode the lab's own cells for it."""
     chosen = lesson(key)
     st.session_state.update(lesson=key, function=chosen.function, node="")
+    if st.session_state.mode == "program":
+        show_program(lab_program(key))
     for variable, typed in chosen.points:
         set_point(variable, typed)
 
@@ -191,3 +230,83 @@ def grads_hidden(key: str) -> bool:
     current = lesson(key)
     return bool(current and current.question and not st.session_state.get(f"solved_{key}"))
 
+
+
+# -- program mode
+
+
+def program_mode() -> bool:
+    return st.session_state.mode == "program"
+
+
+def open_lesson_key() -> str:
+    """The open lesson's key, or ''."""
+    return st.session_state.lesson
+
+
+def current_program() -> str:
+    return st.session_state.program
+
+
+def keep_mode() -> None:
+    """The mode switch changed: each mode's player starts closed."""
+    s = st.session_state
+    s.update(mode=s.mode_switch or s.mode, step=0, playing=False, node="")
+    untouched = s.program in {lab_program(key) for key in LESSON_CELLS}
+    if s.mode == "program" and s.lesson and untouched:  # the lesson open in function mode, as the lab's cells
+        show_program(lab_program(s.lesson))
+
+
+def keep_program() -> None:
+    """The editor sent its text (on leaving it, Ctrl+Enter or Run)."""
+    text = st.session_state.editor.text
+    if isinstance(text, str):  # the browser sends it: anything a client may send is input
+        # one character past the cap is enough for the static check to refuse it with its message, and keeps a
+        # huge paste out of the link, the caches and the editor's echo
+        show_program(text[:LIMITS.characters + 1])
+
+
+def show_program(text: str) -> None:
+    """A new program starts the step, the graph chosen and the player afresh."""
+    s = st.session_state
+    if text != s.program:
+        s.update(program=text, pstep=0, step=0, playing=False, node="")
+        s.pop("pgraph", None)
+
+
+def program_position(step_count: int) -> tuple[str, int]:
+    """Program mode's program, and its step (within ``step_count``: a link may ask past the end)."""
+    s = st.session_state
+    if s.shown_program != s.program:
+        s.update(shown_program=s.program, pstep=0)
+    s.pstep = min(s.pstep, step_count)
+    return s.program, s.pstep
+
+
+def key_step(last: int) -> None:
+    """A key (an arrow, a clicker's PageDown) stepped the program: "next" or "back", anything else ignored."""
+    way = st.session_state.editor.step
+    step = st.session_state.pstep
+    if way == "next" and step < last:
+        go_program_step(step + 1)
+    elif way == "back" and step > 1:
+        go_program_step(step - 1)
+
+
+def go_program_step(step: int) -> None:
+    st.session_state.update(pstep=step, pstep_slider=max(step, 1), step=0, playing=False)
+
+
+def keep_program_step() -> None:
+    st.session_state.update(pstep=st.session_state.pstep_slider, step=0, playing=False)
+
+
+def pick_program_node() -> None:
+    """A click on a node of a program's graph: the inspector shows it."""
+    picked = st.session_state.pgraph_pick.selected
+    if isinstance(picked, str) and picked:
+        st.session_state.node = picked.split(".")[0]  # a saved value selects the node that saved it
+
+
+def chose_graph() -> None:
+    st.session_state.update(step=0, playing=False, node="")

@@ -30,7 +30,7 @@ from explorer.model.page import MAX_DRAWN_NODES, MAX_PAGE_VALUES, TOPICS, Compar
 from explorer.model.playback import Playback, known_grads
 from explorer.model.state import PageState
 
-__all__ = ["build", "further", "inspector_rows", "step_view"]
+__all__ = ["build", "further", "inspector_rows", "step_view", "svgs"]
 
 
 def build(state: PageState, hide_grads: bool = False) -> Page:
@@ -50,7 +50,7 @@ def build(state: PageState, hide_grads: bool = False) -> Page:
     folding = fold(result.graph)
     dot = to_dot(result.graph, show_grads=not hide_grads, folding=folding)
     # torchviz's picture costs a second dot process: lay it out only when its view is open
-    drawn, torchviz_drawn, problem = _svgs(dot, result.torchviz_dot if state.view == "torchviz" else None)
+    drawn, torchviz_drawn, problem = svgs(dot, result.torchviz_dot if state.view == "torchviz" else None)
     window = _plot_window(parsed, read_point(state.window, "the plot"))
     return Page(
         state=state,
@@ -93,7 +93,7 @@ def step_view(page: Page, step: int) -> StepView:
     playback = page.playback
     current = playback.steps[step - 1]
     dot = to_dot(playback.graph, show_grads=known_grads(playback, step), folding=page.folding)
-    drawn, _, _ = _svgs(dot, None)
+    drawn, _, _ = svgs(dot, None)
     targets = tuple(item.target for item in current.sent if item.target is not None)
     return StepView(step, dot, drawn, current.node, targets)
 
@@ -118,7 +118,7 @@ def inspector_rows(result: Exploration, hide_grads: bool = False) -> tuple[dict[
     )
 
 
-def _svgs(dot: str, torchviz_dot: str | None) -> tuple[str | None, str | None, str]:
+def svgs(dot: str, torchviz_dot: str | None) -> tuple[str | None, str | None, str]:
     if not has_dot():
         return None, None, ""
     drawn = dot.count(' [id="')
@@ -165,7 +165,7 @@ def further(state: PageState, topic: str) -> Further:
         return Further(topic, hessian=hessian(state.function, points, **options))
     if topic == "derivative-graph":
         made = derivative_graph(state.function, points, parsed.variables[0], **options)
-        drawn = _svgs(to_dot(made.graph), None)[0] if made.graph.nodes else None
+        drawn = svgs(to_dot(made.graph), None)[0] if made.graph.nodes else None
         return Further(topic, derivative=made, derivative_svg=drawn)
     if topic == "symbols":
         return Further(topic, symbolic=derivatives(state.function, points))

@@ -44,8 +44,8 @@ from explorer.model.exploration import DTYPES, MAX_RECORDED_VALUES, Exploration,
 from explorer.model.graph import GradNode, Graph, TensorInfo, Value, flat
 from explorer.model.playback import Arrival, Playback, Sent, Step
 
-__all__ = ["Live", "available_devices", "evaluate", "explore", "explore_and_play", "make_leaves", "play", "run_live",
-           "use_threads"]
+__all__ = ["Live", "available_devices", "evaluate", "explore", "explore_and_play", "hook_node", "make_leaves", "play",
+           "playback_steps", "run_live", "torchviz_dot", "use_threads"]
 
 _OPERATORS = ("add", "sub", "mul", "div", "pow", "neg", "gt", "ge", "lt", "le")
 # pow takes Python numbers as PyTorch's own ** does, so the grad_fn matches a notebook's
@@ -139,16 +139,16 @@ def explore_and_play(expression: str, at: Mapping[str, PointInput], device: str 
     parsed = live.parsed
     events: list[_Event] = []
     with torch.enable_grad():
-        torchviz_dot = _torchviz(live.output.tensor, live.leaves) if torchviz else None
+        drawn = torchviz_dot(live.output.tensor, live.leaves) if torchviz else None
         graph = _record_hooked(live, events) if steps else record(live.output.tensor, live.entries, backward="run")
     value = graph.tensors[live.value_index].data
     grad = {name: graph.tensors[i].grad for i, name in enumerate(live.leaves)}
-    notes = _notes(graph, parsed, live.reduced, torchviz and torchviz_dot is None)
+    notes = _notes(graph, parsed, live.reduced, torchviz and drawn is None)
     return Exploration(
         expression=parsed.text, body=parsed.body, output=parsed.output, variables=parsed.variables,
         points=live.points, device=live.device.type, dtype=dtype, value=value, grad=grad, graph=graph,
-        reduced=live.reduced, notes=notes, torchviz_dot=torchviz_dot,
-    ), _steps(graph, events) if steps else ()
+        reduced=live.reduced, notes=notes, torchviz_dot=drawn,
+    ), playback_steps(graph, events) if steps else ()
 
 
 def _device(name: str) -> torch.device:
@@ -243,7 +243,7 @@ def _sum_trick(entries: list[Labeled], value_index: int, output: str) -> Labeled
     return Labeled(total, f"sum({output})", f"sum({value.text})", "output", (value_index,), "sum")
 
 
-def _torchviz(output: torch.Tensor, leaves: dict[str, torch.Tensor]) -> str | None:
+def torchviz_dot(output: torch.Tensor, leaves: dict[str, torch.Tensor]) -> str | None:
     """What torchviz.make_dot draws for this output (read before backward frees saved tensors)."""
     with warnings.catch_warnings():
         # torchviz 0.0.3 imports and calls distutils' deprecated LooseVersion.
@@ -324,7 +324,7 @@ def play(expression: str, at: Mapping[str, PointInput], device: str = "cpu", dty
 
 def _record_hooked(live: Live, events: list[_Event]) -> Graph:
     """The recorded graph, backward run with every node hooked so that each step lands in ``events``."""
-    handles = [_hook(fn, node_id, events) for fn, node_id in node_ids(live.output.tensor).items()]
+    handles = [hook_node(fn, node_id, events) for fn, node_id in node_ids(live.output.tensor).items()]
     try:
         return record(live.output.tensor, live.entries, backward="run")
     finally:
@@ -332,7 +332,7 @@ def _record_hooked(live: Live, events: list[_Event]) -> Graph:
             handle.remove()
 
 
-def _hook(fn: Node, node_id: str, events: list[_Event]) -> RemovableHandle:
+def hook_node(fn: Node, node_id: str, events: list[_Event]) -> RemovableHandle:
     if type(fn).__name__ == "AccumulateGrad":
         # runs once, with every path's gradient already summed by the engine
         return fn.register_prehook(lambda grad_outputs: events.append((node_id, _plain(grad_outputs), ())))
@@ -346,7 +346,7 @@ def _plain(grads: tuple[torch.Tensor | None, ...]) -> tuple[Value | None, ...]:
     return tuple(None if g is None else dense(g).cpu().tolist() for g in grads)
 
 
-def _steps(graph: Graph, events: list[_Event]) -> tuple[Step, ...]:
+def playback_steps(graph: Graph, events: list[_Event]) -> tuple[Step, ...]:
     nodes = {n.id: n for n in graph.nodes}
     tensors = {t.id: t for t in graph.tensors}
     sent_to: dict[str, list[Arrival]] = {}

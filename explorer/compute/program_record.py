@@ -10,11 +10,13 @@ every number kept counts against ``Limits.recorded_values``.
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Callable
 from typing import Any
 
 import torch
 
+from explorer.compute.explore import hook_node, playback_steps, torchviz_dot
 from explorer.compute.program_api import LimitExceeded
 from explorer.compute.program_functions import Frame
 from explorer.compute.program_steps import plot_value, role, tensor_row, value_of, with_grads
@@ -24,6 +26,17 @@ from explorer.model.graph import Graph
 from explorer.model.program_run import PlotCall, ProgramGraph, ProgramWarning, TensorRow
 
 __all__ = ["Recorder", "Unrecorded"]
+
+
+# values a graph's backward steps may carry: each step holds its gradients, a few times over
+_PLAYED_VALUES = 20_000
+_TORCHVIZ_GRAPHS = 3  # a run's first backward calls also get torchviz's drawing: make_dot is slow on long graphs
+
+
+def _playable(graph: Graph) -> bool:
+    """Whether the player's steps over ``graph`` stay small: a few values per node, not whole big tensors."""
+    values = sum(math.prod(t.shape) for t in graph.tensors)
+    return values * 4 + len(graph.nodes) <= _PLAYED_VALUES
 
 
 class Unrecorded(Exception):
@@ -68,11 +81,39 @@ class Recorder:
         except Unrecorded:
             self.graphs_skipped += 1
             return run()
-        result = run()
+        torchviz = self.torchviz(output) if len(self.graphs) < _TORCHVIZ_GRAPHS and _playable(graph) else None
+        events: list = []
+        # every node hooked, as the function mode's player does: the engine's own order and values
+        hooks = self.hooked(output, events) if _playable(graph) else []
+        try:
+            result = run()
+        finally:
+            for handle in hooks:
+                handle.remove()
         found = result if call == "autograd.grad" else None
-        self.graphs.append(ProgramGraph(line, call, with_grads(graph, live, inputs, found)))
+        graph = with_grads(graph, live, inputs, found)
+        self.graphs.append(ProgramGraph(line, call, graph, playback_steps(graph, events) if events else (), torchviz))
         self.last_graph = len(self.graphs) - 1
         return result
+
+    def torchviz(self, output: torch.Tensor) -> str | None:
+        """What ``torchviz.make_dot(output, params=..., show_attrs=True, show_saved=True)`` draws, the program's named
+        leaves as its params; read before backward frees the saved tensors, quietly (it reads them too)."""
+        self.quiet += 1
+        try:
+            leaves = {e.label: e.tensor for e in self.labeled() if e.tensor.is_leaf and e.tensor.requires_grad}
+            return torchviz_dot(output, leaves)
+        finally:
+            self.quiet -= 1
+
+    def hooked(self, output: torch.Tensor, events: list) -> list:
+        """Every node behind ``output`` hooked for the player; quietly: the walk reads saved tensors, which runs a
+        program's unpack hooks, and those must print only what the program's own backward makes them print."""
+        self.quiet += 1
+        try:
+            return [hook_node(fn, node_id, events) for fn, node_id in node_ids(output).items()]
+        finally:
+            self.quiet -= 1
 
     def graph(self, output: torch.Tensor) -> tuple[list[torch.Tensor], Graph]:
         """The graph behind ``output`` with the tensors the program named, and those tensors, in the graph's order.

@@ -97,6 +97,8 @@ CELL = re.compile(r"^\s*#\s*%%")  # a cell marker, as Jupytext, VS Code and Spyd
 
 def cell_ends(tree: ast.Module, source: str) -> set[ast.stmt]:
     """The last top-level statement of each cell; cells are divided by '# %%' lines (one cell without any)."""
+    if not tree.body:  # an empty program, or only comments: no cell has a statement
+        return set()
     markers = [i + 1 for i, line in enumerate(source.splitlines()) if CELL.match(line)]
     ends = set()
     for statement, after in zip(tree.body, [*tree.body[1:], None], strict=True):

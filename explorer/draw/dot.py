@@ -47,7 +47,7 @@ from explorer.draw.folds import SHOWN_NODES, fold
 from explorer.model.folding import Fold, Folding
 from explorer.model.graph import GradNode, Graph, TensorInfo, Value, flat
 
-__all__ = ["to_dot", "to_text", "LEGEND", "LegendEntry", "format_value"]
+__all__ = ["top_down", "to_dot", "to_text", "LEGEND", "LegendEntry", "format_value"]
 
 
 @dataclass(frozen=True)
@@ -139,6 +139,27 @@ def to_dot(graph: Graph, *, show_grads: bool | Collection[str] = True, expand: b
     lines.extend(f'  "{a}" -> "{b}"{attributes};' for (a, b), attributes in arrows.items())
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def top_down(dot: str) -> str:
+    r"""``to_dot``'s drawing laid out from top to bottom, for a narrow column: the graph grows downwards.
+
+    A record's fields stack across the flow, so in a top-to-bottom graph each record is braced to keep its
+    fields one over another (label over data over grad), as they read left to right.
+
+    >>> print(top_down('  graph [rankdir=LR];\n  "t0" [id="t0", label="x|data 2"];'))
+      graph [rankdir=TB];
+      "t0" [id="t0", label="{x|data 2}"];
+    """
+    lines = []
+    for line in dot.splitlines():
+        if line.startswith("  graph [rankdir=LR"):
+            line = line.replace("rankdir=LR", "rankdir=TB", 1)
+        elif ' [id="' in line and "shape=" not in line and 'label="' in line:  # a record node: tensor, grad_fn, fold
+            head, _, label = line.partition('label="')
+            line = f'{head}label="{{{label[:-3]}}}"];' if label.endswith('"];') else line
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _declaration_order(graph: Graph, owner: dict[str, str]) -> list[str]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from explorer.model.graph import Graph, Value
+from explorer.model.playback import Step
 
 __all__ = ["TensorRow", "ProgramError", "ProgramWarning", "ProgramStep", "ProgramGraph", "PlotCall", "ProgramRun",
            "to_json", "graph_json", "json_safe"]
@@ -85,6 +86,8 @@ class ProgramGraph:
     line: int
     call: str  # "backward", "autograd.grad" or "autograd.backward"
     graph: Graph
+    steps: tuple[Step, ...] = ()  # the engine's steps over it, in its order (the backward player); () past the cap
+    torchviz_dot: str | None = None  # what torchviz.make_dot draws for it (the first few small graphs of a run)
 
 
 @dataclass(frozen=True)

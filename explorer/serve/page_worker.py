@@ -26,10 +26,12 @@ from explorer.compute.build import build, further, step_view  # noqa: E402
 from explorer.compute.calls import gradcheck_function  # noqa: E402
 from explorer.compute.explore import available_devices, use_threads  # noqa: E402
 from explorer.compute.pitfall_runs import run as run_pitfall  # noqa: E402
+from explorer.compute.program_build import build_program, program_view  # noqa: E402
 from explorer.draw.figure import html  # noqa: E402
 from explorer.draw.render import RenderError, png  # noqa: E402
 from explorer.errors import InternalError, OverLimit  # noqa: E402
 from explorer.model.page import Page, StepView  # noqa: E402
+from explorer.model.program_page import ProgramPage  # noqa: E402
 from explorer.model.state import PageState  # noqa: E402
 from explorer.serve.pool import TASKS, _answer  # noqa: E402
 
@@ -53,9 +55,19 @@ def _png(dot: str) -> str:
         raise kind(f"The graph's PNG could not be made: {err}.") from None
 
 
+@functools.lru_cache(maxsize=8)  # the line-by-line view asks for one program's steps one after another
+def _program(source: str) -> ProgramPage:
+    return build_program(source)
+
+
+def _program_view(source: str, view: str, index: int, step: int) -> StepView:
+    return program_view(_program(source), view, index, step)
+
+
 _TASKS: dict[str, Callable[..., object]] = {
     "page": _page, "step": _step, "further": further, "pitfall": run_pitfall, "gradcheck": gradcheck_function,
-    "devices": available_devices, "png": _png, "plot_html": html}
+    "devices": available_devices, "png": _png, "plot_html": html, "program": _program,
+    "program_view": _program_view}
 assert set(_TASKS) == set(TASKS), "the pool and its workers must agree on the tasks"
 
 

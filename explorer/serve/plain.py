@@ -30,7 +30,19 @@ from typing import Any
 
 from explorer.content import pitfalls
 from explorer.language import functions, points
-from explorer.model import derivatives, exploration, folding, graph, page, playback, plot, program_run, state, symbolic
+from explorer.model import (
+    derivatives,
+    exploration,
+    folding,
+    graph,
+    page,
+    playback,
+    plot,
+    program_page,
+    program_run,
+    state,
+    symbolic,
+)
 
 __all__ = ["KINDS", "dumps", "kinds", "loads"]
 
@@ -51,8 +63,8 @@ def kinds(modules: tuple[ModuleType, ...]) -> dict[str, type]:
 
 
 # every frozen result class of the core, by name: the only classes text can name
-KINDS: dict[str, type] = kinds((derivatives, exploration, folding, graph, page, playback, plot, program_run, state,
-                                symbolic, pitfalls, functions, points))
+KINDS: dict[str, type] = kinds((derivatives, exploration, folding, graph, page, playback, plot, program_page,
+                                program_run, state, symbolic, pitfalls, functions, points))
 
 _SCALARS = (str, int, float, bool, type(None))
 _SCALAR_TYPES = frozenset(_SCALARS)
