@@ -175,7 +175,11 @@ class _Interpreter:
             recursion = sys.getrecursionlimit()
             sys.setrecursionlimit(max(recursion, _RECURSION))
             try:
-                torch.manual_seed(0)  # a shared link shows everyone the same numbers
+                # a shared link shows everyone the same numbers; the CPU's generator, and the device's where the
+                # program runs on one (torch.manual_seed would queue every device's seeding with a stack trace each)
+                torch.default_generator.manual_seed(0)
+                if torch.device(device).type == "cuda":
+                    torch.cuda.manual_seed_all(0)
                 np.random.seed(0)  # numpy's too: a worker runs many programs, one after another
                 self.last = tree.body[-1] if tree.body else None
                 self.cell_ends = cell_ends(tree, self.source)
@@ -843,7 +847,7 @@ class _TorchState:
         torch.set_default_dtype(self.default_dtype)
         # the CPU is the default without any device mode: setting it would leave a mode that every call then meets
         torch.set_default_device(None if self.default_device.type == "cpu" else self.default_device)
-        torch.manual_seed(self.seed)  # the initial seed, then the state the generator had reached
+        torch.default_generator.manual_seed(self.seed)  # the initial seed, then the state the generator had reached
         torch.set_rng_state(self.random)
         np.random.set_state(self.numpy_random)
         if self.cuda_random is not None:
