@@ -227,3 +227,16 @@ def test_the_command_line_runs_a_program_on_the_device(device, repo_root):
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout)
     assert answer["tensors"]["x"]["grad"] == 4.0 and answer["tensors"]["x"]["device"].startswith(device)
+
+
+@pytest.mark.parametrize("device", ACCELERATORS)
+@pytest.mark.parametrize("run_on", ["cpu", "device"])
+def test_a_programs_random_numbers_on_the_device_are_the_same_on_every_run(device, run_on):
+    """A shared link shows everyone the same numbers, also where the program picks the GPU itself."""
+    import torch
+
+    source = f"import torch\ntorch.set_default_device({device!r})\nprint(torch.randn(3))\n"
+    first = run_program(source, device=device if run_on == "device" else "cpu")
+    torch.randn(5, device=device)  # the process's generator moves on between two visitors' runs
+    again = run_program(source, device=device if run_on == "device" else "cpu")
+    assert first.error is None and again.stdout == first.stdout

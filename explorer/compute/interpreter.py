@@ -175,10 +175,10 @@ class _Interpreter:
             recursion = sys.getrecursionlimit()
             sys.setrecursionlimit(max(recursion, _RECURSION))
             try:
-                # a shared link shows everyone the same numbers; the CPU's generator, and the device's where the
-                # program runs on one (torch.manual_seed would queue every device's seeding with a stack trace each)
+                # a shared link shows everyone the same numbers: the CPU's generator, and the GPUs' where there are
+                # some (torch.manual_seed would queue every device's seeding with a stack trace each)
                 torch.default_generator.manual_seed(0)
-                if torch.device(device).type == "cuda":
+                if torch.cuda.is_available():  # a program may pick the GPU itself (set_default_device, .to("cuda"))
                     torch.cuda.manual_seed_all(0)
                 np.random.seed(0)  # numpy's too: a worker runs many programs, one after another
                 self.last = tree.body[-1] if tree.body else None
@@ -835,7 +835,7 @@ class _TorchState:
         self.default_device = torch.get_default_device()
         self.seed, self.random = torch.initial_seed(), torch.get_rng_state()
         self.numpy_random = np.random.get_state()
-        self.cuda_random = torch.cuda.get_rng_state_all() if self.device.type == "cuda" else None
+        self.cuda_random = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None
         if self.dtype is not None:
             torch.set_default_dtype(self.dtype)
         # the run's device is the default device, which a program's own torch.set_default_device may replace
