@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -24,7 +23,7 @@ from explorer.draw.render import RenderError, svg
 from explorer.errors import ExpressionError
 from explorer.language.program import ProgramRefused
 from explorer.model.exploration import DTYPES, Exploration
-from explorer.model.program_run import graph_json
+from explorer.model.program_run import graph_json, json_safe
 from explorer.model.program_run import to_json as program_json
 
 __all__ = ["main", "to_json"]
@@ -148,17 +147,7 @@ def to_json(result: Exploration) -> dict[str, Any]:
         "notes": list(result.notes),
         **{key: value for key, value in graph_json(graph).items() if key in ("nodes", "grad_fns")},
     }
-    return _json_safe(payload)
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    return value
+    return json_safe(payload)
 
 
 def _summary(result: Exploration) -> str:

@@ -44,6 +44,7 @@ __all__ = [
     "Term",
     "parse",
     "check_characters",
+    "dotted_name",
     "VARIABLES",
     "MAX_LENGTH",
     "MAX_NODES",
@@ -557,7 +558,7 @@ class _Converter:
         raise self.fail(_unknown_name(name), node)
 
     def attribute(self, node: ast.Attribute, text: str, column: int) -> Term:
-        dotted = _dotted(node)
+        dotted = dotted_name(node)
         if dotted in _NAMED_CONSTANTS:
             name = _NAMED_CONSTANTS[dotted]
             return Term("number", value=CONSTANTS[name], name=name, text=text, column=column)
@@ -590,7 +591,7 @@ class _Converter:
         """The Function a call names, its positional arguments (receiver first) and keywords."""
         function, receiver = self.callee(node.func)
         positional = ([receiver] if receiver is not None else []) + list(node.args)
-        if function.name in ("max", "min") and len(positional) == 2 and _dotted(node.func) != function.name \
+        if function.name in ("max", "min") and len(positional) == 2 and dotted_name(node.func) != function.name \
                 and isinstance(positional[1], ast.Constant):
             # PyTorch reads torch.max(x, 1) and x.max(1) as "along dimension 1": refuse rather than differ
             raise self.fail(f"in PyTorch, {function.name} with a number second means 'along that dimension'; "
@@ -615,7 +616,7 @@ class _Converter:
 
     def callee(self, func: ast.expr) -> tuple[Function, ast.expr | None]:
         """The Function a call's head names, and the receiver of a method call (x in x.exp())."""
-        dotted = _dotted(func)
+        dotted = dotted_name(func)
         if dotted:
             function = resolve(dotted)
             if function is not None:
@@ -667,7 +668,7 @@ class _Converter:
         return Term("clamp", (values[0],), options=settled, text=text, column=column)
 
 
-def _dotted(node: ast.AST) -> str:
+def dotted_name(node: ast.AST) -> str:
     """'torch.nn.functional.relu' for a chain of plain names, '' for anything else."""
     parts = []
     while isinstance(node, ast.Attribute):

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 from explorer.errors import ExpressionError
 from explorer.language.allow_list import ALL_ATTRIBUTES, BUILTINS, DECORATORS, FUNCTION_METHODS, MEMBERS, MODULES, SAVED
+from explorer.language.expression import dotted_name
 from explorer.language.points import MAX_ELEMENTS
 
 __all__ = ["Limits", "LIMITS", "MODULE_BASES", "ProgramRefused", "check", "is_super_init", "plain_format_spec",
@@ -136,7 +137,7 @@ MODULE_BASES = ("torch.nn.Module", "nn.Module", "Module")
 
 def _module_classes(tree: ast.Module) -> list[ast.ClassDef]:
     return [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and len(n.bases) == 1
-            and _dotted(n.bases[0]) in MODULE_BASES]
+            and dotted_name(n.bases[0]) in MODULE_BASES]
 
 
 def _module_attributes(tree: ast.Module) -> set[str]:
@@ -220,17 +221,6 @@ def _refuse(node: ast.AST, message: str) -> ProgramRefused:
     return ProgramRefused(message, *_place(node))
 
 
-def _dotted(node: ast.AST) -> str:
-    """``torch.autograd.Function`` for that chain of attributes on a name; "" for anything else."""
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return ""
-    return ".".join([node.id, *reversed(parts)])
-
-
 class _Checker(ast.NodeVisitor):
     """One walk over the tree; each visit refuses what it must and walks on."""
 
@@ -282,7 +272,7 @@ class _Checker(ast.NodeVisitor):
         if name.startswith("_") and name not in SAVED:
             raise _refuse(node, f"'.{name}' is private; program mode reads only public attributes "
                           f"(and an autograd node's saved values such as ._saved_self)")
-        module = self._module_of(_dotted(node.value))
+        module = self._module_of(dotted_name(node.value))
         if module is not None and f"{module}.{name}" not in MODULES and name not in MEMBERS.get(module, ()):
             raise _refuse(node, f"program mode's {module} has no '{name}'{_suggest(name, MEMBERS.get(module, ()))}")
         if module is None and name not in ALL_ATTRIBUTES and not any(name in m for m in MEMBERS.values()):
@@ -362,7 +352,7 @@ class _Checker(ast.NodeVisitor):
         self._function_body(node)
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        bases = [_dotted(b) for b in node.bases]
+        bases = [dotted_name(b) for b in node.bases]
         if len(bases) != 1 or bases[0] not in _FUNCTION_BASES + MODULE_BASES or node.keywords or node.decorator_list:
             raise _refuse(node, "program mode defines two kinds of class: class Name(torch.autograd.Function) "
                           "with @staticmethod forward and backward, and class Name(nn.Module) with __init__ and "
