@@ -14,8 +14,10 @@ matplotlib is an optional (bench) dependency. Where it is installed the oracle d
 backend; where it is not, ``matplotlib`` and its ``pyplot``, ``pylab`` and ``ticker`` are stand-ins, in the
 oracle's interpreter only, whose every function does nothing and returns None (the programs only plot and show).
 
->>> sorted(PROGRAMS.glob("lab_*.py"))[0].name
-'lab_1_derivative.py'
+The programs are ``sources()``: the files in ``tests/programs`` and the lab's programs as the app opens them.
+
+>>> sorted(name for name in sources() if name.startswith("lab_"))[:2]
+['lab_all_cells', 'lab_attributes']
 """
 
 from __future__ import annotations
@@ -35,11 +37,26 @@ from typing import IO
 
 import numpy as np
 
-__all__ = ["PROGRAMS", "TensorRecord", "ErrorRecord", "OracleRun", "Oracle", "OracleError", "differences",
+from explorer.content.lab_cells import CELLS, LESSON_CELLS, lab_program
+
+__all__ = ["PROGRAMS", "sources", "TensorRecord", "ErrorRecord", "OracleRun", "Oracle", "OracleError", "differences",
            "tensor_records", "without_addresses"]
 
 PROGRAMS = Path(__file__).resolve().parent / "programs"
 FILENAME = "<program>"  # the file name tracebacks give the program's own lines
+
+
+
+def sources() -> dict[str, str]:
+    """Every program the oracle holds program mode to, by name: each file of ``tests/programs`` (by its file
+    name), and the lab's code as the app opens it (``explorer.content.lab_cells``, checked against the lab's own
+    text by ``test_lab_cells.py``): ``lab_<lesson>`` for each lesson with code of its own, ``lab_all_cells`` for
+    every cell in the lab's order. The lab's cells are written once, in the app."""
+    programs = {path.name: path.read_text(encoding="utf-8") for path in sorted(PROGRAMS.glob("*.py"))}
+    lessons = {f"lab_{key}": lab_program(key) for key in LESSON_CELLS if not key.startswith("practice")}
+    every_cell = "".join(f"# %%\n{cell}\n\n" for cell in CELLS.values()).rstrip("\n") + "\n"
+    return {**programs, **lessons, "lab_all_cells": every_cell}
+
 
 RTOL, ATOL = 1e-5, 1e-7  # float tolerance for data and grad; shapes, dtypes and flags must be equal
 

@@ -14,9 +14,9 @@ import math
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from program_oracle import sources
 
 from explorer import available_devices, explore, run_program
 from explorer.compute.build import build, further
@@ -167,7 +167,7 @@ def test_the_downloaded_script_runs_on_the_device_and_prints_the_same_grads(devi
 
 # -- program mode on the device ----------------------------------------------------------------------------------
 
-PROGRAMS = sorted((Path(__file__).parent / "programs").glob("*.py"))
+PROGRAMS = sources()
 _DEVICE_ERROR = re.compile(r"cuda.*(cpu|numpy|host)|(cpu|numpy|host).*cuda", re.IGNORECASE)
 _RANDOM = re.compile(r"\b(rand|randn|randint|randperm|rand_like|randn_like|normal_?|uniform_|Linear|Dropout|"
                      r"kaiming_\w+|xavier_\w+)\b")
@@ -179,9 +179,9 @@ def _without_device(text: str) -> str:
 
 
 @pytest.mark.parametrize("device", ACCELERATORS)
-@pytest.mark.parametrize("path", PROGRAMS, ids=[p.name for p in PROGRAMS])
-def test_a_program_on_the_device_prints_and_leaves_what_it_does_on_the_cpu(device, path):
-    source = path.read_text(encoding="utf-8")
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_a_program_on_the_device_prints_and_leaves_what_it_does_on_the_cpu(device, name):
+    source = PROGRAMS[name]
     here, there = run_program(source, device=device), run_program(source)
     if here.error is not None and _DEVICE_ERROR.search(here.error.message):
         # PyTorch's own answer to code written for the CPU (numpy() of a device tensor, torch.FloatTensor's CPU
@@ -221,7 +221,7 @@ def _numbers_close(printed_here: str, printed_there: str) -> bool:
 
 @pytest.mark.parametrize("device", ACCELERATORS)
 def test_the_command_line_runs_a_program_on_the_device(device, repo_root):
-    program = (Path(__file__).parent / "programs" / "lab_1_derivative.py").read_text(encoding="utf-8")
+    program = PROGRAMS["lab_attributes"]
     done = subprocess.run([sys.executable, "-m", "explorer", "--program", "-", "--device", device, "--json"],
                           input=program, cwd=repo_root, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

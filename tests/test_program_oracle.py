@@ -16,22 +16,20 @@ reason, as a strict xfail: the day it passes, the suite says so.
 
 from __future__ import annotations
 
-import functools
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import torch
-from program_oracle import PROGRAMS, Oracle, OracleRun, differences, without_addresses
+from program_oracle import PROGRAMS, Oracle, OracleRun, differences, sources, without_addresses
 from test_process_state import changed_settings, process_settings
 
 from explorer import ProgramRefused, run_program
 from explorer.language.program import LIMITS
 
-FIXTURES = sorted(PROGRAMS.glob("*.py"))
-NAMES = [path.name for path in FIXTURES]
+SOURCES = sources()
+NAMES = sorted(SOURCES)
 
 # the fixtures that stop with an error, as CPython reports it: (exception type, line)
 ERRORS = {
@@ -49,66 +47,65 @@ REFUSED: dict[str, str] = {}
 NOT_YET: dict[str, str] = {**REFUSED}
 
 
-def _cases(paths: list[Path], not_yet: dict[str, str] = NOT_YET) -> list[object]:
-    """A parameter per fixture, a strict xfail for each that ``not_yet`` names."""
+def _cases(names: list[str], not_yet: dict[str, str] = NOT_YET) -> list[object]:
+    """A parameter per program, a strict xfail for each that ``not_yet`` names."""
     marks = {name: pytest.mark.xfail(strict=True, reason=reason) for name, reason in not_yet.items()}
-    return [pytest.param(path, id=path.name, marks=marks.get(path.name, ())) for path in paths]
+    return [pytest.param(name, id=name, marks=marks.get(name, ())) for name in names]
 
 
-@functools.cache
-def _source(path: Path) -> str:
-    return path.read_text(encoding="utf-8")
+def _source(name: str) -> str:
+    return SOURCES[name]
 
 
 _CPYTHON: dict[str, OracleRun] = {}
 
 
-def cpython(oracle: Oracle, path: Path) -> OracleRun:
-    """CPython's run of a fixture, once per session (the two training loops take a few seconds)."""
-    if path.name not in _CPYTHON:
-        _CPYTHON[path.name] = oracle.run(_source(path))
-    return _CPYTHON[path.name]
+def cpython(oracle: Oracle, name: str) -> OracleRun:
+    """CPython's run of a program, once per session (the two training loops take a few seconds)."""
+    if name not in _CPYTHON:
+        _CPYTHON[name] = oracle.run(_source(name))
+    return _CPYTHON[name]
 
 
 def test_the_fixtures_cover_the_lab_the_tutorials_and_the_courses():
     prefixes = {name.split("_")[0] for name in NAMES}
     assert {"lab", "tutorial", "examples", "mechanics", "textbook", "own"} <= prefixes
-    assert "lab_all_cells.py" in NAMES
+    assert "lab_all_cells" in NAMES
 
 
-@pytest.mark.parametrize("path", FIXTURES, ids=NAMES)
-def test_each_fixture_names_its_source_in_its_header(path):
-    header = _source(path).splitlines()[0]
+@pytest.mark.parametrize("name", [name for name in NAMES if name.endswith(".py")])
+def test_each_fixture_names_its_source_in_its_header(name):
+    header = _source(name).splitlines()[0]
     assert header.startswith(("# Source: ", "# Written for this test suite")), header
     if header.startswith("# Source: "):
-        assert "https://" in _source(path).split("\n\n")[0], "the header gives the source's address"
+        assert "https://" in _source(name).split("\n\n")[0], "the header gives the source's address"
 
 
-@pytest.mark.parametrize("path", FIXTURES, ids=NAMES)
-def test_cpython_runs_each_fixture_to_its_end_or_its_expected_error(oracle, path):
-    run = cpython(oracle, path)
-    if path.name in ERRORS:
-        assert run.error is not None and (run.error.type, run.error.line) == ERRORS[path.name]
+@pytest.mark.parametrize("name", NAMES)
+def test_cpython_runs_each_fixture_to_its_end_or_its_expected_error(oracle, name):
+    run = cpython(oracle, name)
+    if name in ERRORS:
+        assert run.error is not None and (run.error.type, run.error.line) == ERRORS[name]
     else:
         assert run.error is None, run.error
     assert run.tensors, "every fixture leaves tensors to compare"
 
 
 def test_cpython_shows_the_lab_cells_last_expressions_as_the_notebook_does(oracle):
-    run = cpython(oracle, PROGRAMS / "lab_3_custom_function.py")
+    run = cpython(oracle, "lab_custom-function")
     # the cell ends with `x.grad`: the notebook shows tensor(4.); the bare `y` above it shows nothing
     assert [text for _, text in run.displays] == ["tensor(4.)"]
     assert run.last == "tensor(4.)"
     assert run.printed.startswith("<torch.autograd.function.SQBackward object at 0x")
 
 
-@pytest.mark.parametrize("path", _cases(FIXTURES))
-def test_program_mode_prints_and_leaves_what_cpython_does(oracle, path):
-    assert differences(cpython(oracle, path), run_program(_source(path))) == []
+@pytest.mark.parametrize("name", _cases(NAMES))
+def test_program_mode_prints_and_leaves_what_cpython_does(oracle, name):
+    assert differences(cpython(oracle, name), run_program(_source(name))) == []
 
 
 # programs that seed, train, switch grad mode, warn, set the default device and fail
-SETTLED = ["lab_all_cells.py", "examples_polynomial_autograd.py", "own_nn_module.py", "own_no_grad_detach.py",
+SETTLED = ["lab_all_cells", "examples_polynomial_autograd.py", "own_nn_module.py", "own_no_grad_detach.py",
            "own_autograd_functional.py", "own_error_backward_twice.py", "own_course_idioms.py"]
 # the process's random generator, which test_program_hostile holds on its own
 _SEED = ("initial seed", "random state")
@@ -121,7 +118,7 @@ def test_a_program_leaves_every_process_wide_setting_as_it_found_it(name):
     The program runs once first, so the modules PyTorch imports on first use (and the warning filters and
     environment variables they set, once per process) are in place.
     """
-    source = _source(PROGRAMS / name)
+    source = _source(name)
     with torch.random.fork_rng():
         _run_or_refuse(source)
         before = process_settings()
@@ -138,23 +135,23 @@ def _run_or_refuse(source: str) -> None:
 
 
 # the fixtures during which PyTorch warns; a notebook shows each warning under its cell
-WARNED = {"lab_1_derivative.py", "lab_all_cells.py", "own_warning_broadcast_loss.py"}
+WARNED = {"lab_attributes", "lab_all_cells", "own_warning_broadcast_loss.py"}
 # PyTorch raises this one warning once per process (TORCH_WARN_ONCE), so only the first run anywhere shows it
 WARNED_ONCE = {"own_autograd_functional.py"}
 
 
 @pytest.mark.parametrize("name", sorted(WARNED))
 def test_program_mode_keeps_the_warnings_a_notebook_shows(oracle, name):
-    expected = cpython(oracle, PROGRAMS / name)
+    expected = cpython(oracle, name)
     assert expected.warnings, "CPython warns on this program"
-    kept = run_program(_source(PROGRAMS / name)).warnings
+    kept = run_program(_source(name)).warnings
     assert [f"{warning.type}: {warning.message}" for warning in kept] == [text for _, text in expected.warnings]
     assert all(line in (None, warning.line) for (line, _), warning in zip(expected.warnings, kept, strict=True))
 
 
 def test_the_other_programs_run_without_a_warning(oracle):
     """WARNED and WARNED_ONCE are complete: a fixture that starts to warn is noticed."""
-    warned = [path.name for path in FIXTURES if cpython(oracle, path).warnings]
+    warned = [name for name in NAMES if cpython(oracle, name).warnings]
     assert warned == sorted(WARNED | WARNED_ONCE)
 
 
@@ -162,33 +159,33 @@ def test_the_other_programs_run_without_a_warning(oracle):
 BIG_GRAPHS = {"tutorial_fundamentals_of_autograd.py"}
 
 
-@pytest.mark.parametrize("path", _cases(FIXTURES, REFUSED))
-def test_program_mode_records_the_graphs_of_the_backward_calls(oracle, path):
+@pytest.mark.parametrize("name", _cases(NAMES, REFUSED))
+def test_program_mode_records_the_graphs_of_the_backward_calls(oracle, name):
     """The graphs of backward() and autograd.grad calls, on their lines, in order; the calls not kept are counted.
 
     A loop keeps the graphs of its first iterations, as the line-by-line view keeps its first steps, so the graphs
     recorded are some of the calls CPython made, in order, and every line that made a call has one.
     """
-    expected = list(cpython(oracle, path).calls)
-    run = run_program(_source(path))
+    expected = list(cpython(oracle, name).calls)
+    run = run_program(_source(name))
     recorded = [(graph.line, graph.call) for graph in run.graphs]
     calls = iter(expected)
     assert all(call in calls for call in recorded), f"recorded {recorded}, CPython called {expected}"
     lines = {line for line, _ in expected}
-    if path.name not in BIG_GRAPHS and len(lines) <= LIMITS.graphs:
+    if name not in BIG_GRAPHS and len(lines) <= LIMITS.graphs:
         assert {line for line, _ in recorded} == lines
     if run.error is None:
         assert len(recorded) + run.graphs_skipped == len(expected)
 
 
-CELLS = [path for path in FIXTURES if "\n# %%\n" in _source(path)]  # the programs written as notebook cells
+CELLS = [name for name in NAMES if "\n# %%\n" in _source(name)]  # the programs written as notebook cells
 
 
-@pytest.mark.parametrize("path", _cases(CELLS, REFUSED))
-def test_stepping_through_cells_shows_each_cells_last_expression(oracle, path):
+@pytest.mark.parametrize("name", _cases(CELLS, REFUSED))
+def test_stepping_through_cells_shows_each_cells_last_expression(oracle, name):
     """A notebook shows a cell's last bare expression (the lab's `x.grad`, d2l's `x`); its step shows the same."""
-    expected = cpython(oracle, path)
-    steps = run_program(_source(path)).steps
+    expected = cpython(oracle, name)
+    steps = run_program(_source(name)).steps
     shown = {(step.line, without_addresses(step.shown)) for step in steps if step.shown is not None}
     # a cell ending in plt.plot(...) shows matplotlib's Line2D list in a notebook; program mode draws the plot instead
     displays = [(line, text) for line, text in expected.displays if "<matplotlib." not in text]
@@ -196,24 +193,25 @@ def test_stepping_through_cells_shows_each_cells_last_expression(oracle, path):
     assert missing == [], f"CPython shows {expected.displays}; the steps show {sorted(shown)}"
 
 
-@pytest.mark.parametrize("name", ["lab_3_custom_function.py", "tutorial_autograd_basics.py"])
-def test_the_command_line_prints_what_cpython_did(oracle, run_cli, name):
-    path = PROGRAMS / name
+@pytest.mark.parametrize("name", ["lab_custom-function", "tutorial_autograd_basics.py"])
+def test_the_command_line_prints_what_cpython_did(oracle, run_cli, name, tmp_path):
+    path = tmp_path / "program.py"
+    path.write_text(_source(name), encoding="utf-8")
     result = run_cli("--program", str(path), "--json")
     assert result.returncode == 0, result.stderr
     printed = json.loads(result.stdout)
     assert {"stdout", "tensors", "graphs", "steps"} <= set(printed)
-    expected = cpython(oracle, path)
+    expected = cpython(oracle, name)
     assert differences(expected, printed) == []
     assert [(graph["line"], graph["call"]) for graph in printed["graphs"]] == list(expected.calls)
 
 
 def test_the_command_line_reads_a_program_from_standard_input(oracle, repo_root):
-    path = PROGRAMS / "lab_1_derivative.py"
-    result = subprocess.run([sys.executable, "-m", "explorer", "--program", "-", "--json"], input=_source(path),
+    name = "lab_attributes"
+    result = subprocess.run([sys.executable, "-m", "explorer", "--program", "-", "--json"], input=_source(name),
                             cwd=repo_root, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
-    assert differences(cpython(oracle, path), json.loads(result.stdout)) == []
+    assert differences(cpython(oracle, name), json.loads(result.stdout)) == []
 
 
 def test_a_program_that_raises_exits_1_with_what_it_printed_and_the_error(oracle, run_cli):
@@ -221,7 +219,7 @@ def test_a_program_that_raises_exits_1_with_what_it_printed_and_the_error(oracle
     result = run_cli("--program", str(path), "--json")
     assert result.returncode == 1, result.stderr
     printed = json.loads(result.stdout)
-    expected = cpython(oracle, path)
+    expected = cpython(oracle, path.name)
     assert printed["stdout"] == "first backward: tensor(4.)\n"
     assert printed["error"] == {"line": 9, "type": "RuntimeError", "message": expected.error.message}
     assert differences(expected, printed) == []
