@@ -254,7 +254,7 @@ def test_what_the_allow_list_leaves_out_stays_out_at_run_time(source, kind):
 
 
 def test_a_modules_parameters_are_named_in_the_graph_as_the_program_writes_them():
-    run = run_program(_fixture("own_module_subclasses.py"))
+    run = run_program(_fixture("examples_polynomial_module.py"))
     labels = {t.label for t in run.graphs[0].graph.tensors}
     assert {"model.a", "model.b", "model.c", "model.d", "x", "y", "y_pred", "loss"} <= labels
 

@@ -1,6 +1,9 @@
 # Written for this test suite, the kind of program a course writes after the lab: linear regression on
-# noisy points, trained by hand (w.grad.zero_()) and then with torch.optim.SGD.
+# noisy points, trained by hand (.data updates, w.grad.data.zero_()) and then with torch.optim.SGD; the loss
+# plotted, printed with %-formatting and .format, and numpy round trips (np.round, from_numpy).
 import torch
+import numpy as np
+import matplotlib.pyplot as plt
 
 X = torch.linspace(-1, 1, 20).view(-1, 1)
 Y = 3 * X - 1 + 0.1 * torch.randn(X.size())
@@ -26,6 +29,18 @@ for epoch in range(15):
     w.grad.data.zero_()
     b.grad.data.zero_()
 print("by hand:", round(w.item(), 4), round(b.item(), 4), len(LOSS))
+plt.plot(LOSS)
+plt.xlabel("Epochs/Iterations")
+plt.ylabel("Cost")
+plt.figure(figsize=(6, 4))
+plt.plot(X.numpy(), Y.numpy(), 'rx', label='y')
+plt.show()
+print("w = %.3f, b = %.3f" % (w.item(), b.item()))
+print("{0:.2f} and {1:.2f}".format(w.item(), b.item()))
+print(np.round(np.array(LOSS[:2]), 2))
+x_np = np.array([1.0, 2.0, 3.0])
+t = torch.from_numpy(x_np)
+print(t, t.dtype, t.numpy(), x_np.mean())
 
 w2 = torch.zeros(1, requires_grad=True)
 b2 = torch.zeros(1, requires_grad=True)
