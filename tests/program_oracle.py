@@ -23,19 +23,15 @@ The programs are ``sources()``: the files in ``tests/programs`` and the lab's pr
 from __future__ import annotations
 
 import difflib
-import json
 import os
 import re
-import selectors
-import subprocess
-import sys
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 import numpy as np
+from json_lines import JsonLinesProcess, Stopped
 
 from explorer.content.lab_cells import CELLS, LESSON_CELLS, lab_program
 
@@ -256,54 +252,19 @@ class Oracle:
 
     def __init__(self, timeout: float = 120.0) -> None:
         self.timeout = timeout
-        self._process: subprocess.Popen[str] | None = None
-        self._errors: IO[str] | None = None  # its stderr: a crash's story
+        self._process = JsonLinesProcess(_DRIVER, cwd=tempfile.gettempdir(),
+                                         env={**os.environ, "PYTHONHASHSEED": "0", "PYTHONIOENCODING": "utf-8"})
 
     def run(self, source: str) -> OracleRun:
         """Run ``source`` as plain Python and report what it did."""
-        process = self._start()
-        assert process.stdin is not None and process.stdout is not None
-        process.stdin.write(json.dumps({"source": source}) + "\n")
-        process.stdin.flush()
-        with selectors.DefaultSelector() as selector:
-            selector.register(process.stdout, selectors.EVENT_READ)
-            ready = selector.select(self.timeout)
-        answer = process.stdout.readline() if ready else ""
-        if not answer:
-            story = self._stderr_tail()
-            self.close()
-            what = "died" if ready else f"gave no answer within {self.timeout:.0f} s"
-            raise OracleError(f"CPython {what}; its stderr ends:\n{story}")
-        return _read(json.loads(answer))
+        try:
+            return _read(self._process.ask({"source": source}, self.timeout))
+        except Stopped as stopped:
+            raise OracleError(f"CPython stopped: {stopped}") from None
 
     def close(self) -> None:
         """Stop the interpreter; the next ``run`` starts a fresh one."""
-        if self._process is not None:
-            self._process.kill()
-            self._process.wait()
-            for stream in (self._process.stdin, self._process.stdout):
-                if stream is not None:
-                    stream.close()
-            self._process = None
-        if self._errors is not None:
-            self._errors.close()
-            self._errors = None
-
-    def _start(self) -> subprocess.Popen[str]:
-        if self._process is None or self._process.poll() is not None:
-            self.close()
-            self._errors = tempfile.TemporaryFile(mode="w+")
-            environment = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONIOENCODING": "utf-8"}
-            self._process = subprocess.Popen(
-                [sys.executable, "-c", _DRIVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._errors,
-                text=True, encoding="utf-8", cwd=tempfile.gettempdir(), env=environment)
-        return self._process
-
-    def _stderr_tail(self) -> str:
-        if self._errors is None:
-            return ""
-        self._errors.seek(0)
-        return self._errors.read()[-3000:]
+        self._process.close()
 
 
 def _read(answer: Mapping[str, object]) -> OracleRun:

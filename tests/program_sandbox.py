@@ -13,15 +13,11 @@ True
 
 from __future__ import annotations
 
-import json
 import os
-import selectors
-import subprocess
-import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+
+from json_lines import JsonLinesProcess, Stopped
 
 __all__ = ["Verdict", "Sandbox"]
 
@@ -113,52 +109,20 @@ class Sandbox:
     def __init__(self, seconds: int = 30, headroom: int = 3 << 29) -> None:
         self.seconds = seconds
         self.headroom = headroom  # bytes of address space a child may map beyond the server's own
-        self._process: subprocess.Popen[str] | None = None
-        self._errors: IO[str] | None = None
+        self._process = JsonLinesProcess(
+            _SERVER, str(seconds), str(headroom), cwd=REPO,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])})
 
     def run(self, source: str, cwd: Path, *, seconds: float | None = None) -> Verdict:
         """Run ``source`` in a child whose working directory is ``cwd``; what happened to it.
 
         ``seconds`` replaces program mode's own time limit (``Limits.seconds``) for this run.
         """
-        process = self._start()
-        assert process.stdin is not None and process.stdout is not None
-        process.stdin.write(json.dumps({"source": source, "cwd": str(cwd), "seconds": seconds}) + "\n")
-        process.stdin.flush()
-        with selectors.DefaultSelector() as selector:
-            selector.register(process.stdout, selectors.EVENT_READ)
-            ready = selector.select(self.seconds + 60)
-        answer = process.stdout.readline() if ready else ""
-        if not answer:
-            story = self._stderr_tail()
-            self.close()
-            raise RuntimeError(f"the sandbox's server stopped answering; its stderr ends:\n{story}")
-        return Verdict(**json.loads(answer))
+        try:
+            answer = self._process.ask({"source": source, "cwd": str(cwd), "seconds": seconds}, self.seconds + 60)
+        except Stopped as stopped:
+            raise RuntimeError(f"the sandbox's server stopped answering: {stopped}") from None
+        return Verdict(**answer)
 
     def close(self) -> None:
-        if self._process is not None:
-            self._process.kill()
-            self._process.wait()
-            for stream in (self._process.stdin, self._process.stdout):
-                if stream is not None:
-                    stream.close()
-            self._process = None
-        if self._errors is not None:
-            self._errors.close()
-            self._errors = None
-
-    def _start(self) -> subprocess.Popen[str]:
-        if self._process is None or self._process.poll() is not None:
-            self.close()
-            self._errors = tempfile.TemporaryFile(mode="w+")
-            self._process = subprocess.Popen(
-                [sys.executable, "-c", _SERVER, str(self.seconds), str(self.headroom)], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=self._errors, text=True, cwd=REPO,
-                env={**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])})
-        return self._process
-
-    def _stderr_tail(self) -> str:
-        if self._errors is None:
-            return ""
-        self._errors.seek(0)
-        return self._errors.read()[-3000:]
+        self._process.close()
