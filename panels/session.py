@@ -53,9 +53,9 @@ PER_ITEM = ("point_", "lesson_", "answer_", "reveal_", "solved_", "compare_", "e
 # NOTE [choices outlive their widgets]
 # Streamlit forgets a widget's value at the end of any run that did not draw it, and the widget comes back at
 # its first option: the player's speed went from 1 s to 2 s a step after a practice lesson (which hides the
-# player), and the deeper view closed in program mode. These widgets hold the visitor's choices, not one page's,
-# so every run hands their values back to Streamlit before any widget is drawn (keep_choices), which keeps them
-# whether or not this run draws them.
+# player), and a visit to program mode (which draws neither) would close the deeper view the same way. These
+# widgets hold the visitor's choices, not one page's, so every run hands their values back to Streamlit before
+# any widget is drawn (keep_choices), which keeps them whether or not this run draws them.
 CHOICES = ("function", "window", "device", "dtype", "view", "presentation", "speed", "further", "pitfall")
 
 
