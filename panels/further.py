@@ -8,7 +8,8 @@ from explorer.content.pitfalls import PITFALLS
 from explorer.draw.dot import format_value, to_dot, to_text
 from explorer.draw.render import has_dot
 from explorer.errors import ExplorerError
-from explorer.model.page import MAX_DRAWN_NODES, TOPICS, Page
+from explorer.model.page import MAX_DRAWN_NODES, Page
+from explorer.model.state import DEEPER_VIEWS
 from explorer.model.symbolic import Symbolic
 
 from . import jobs
@@ -19,8 +20,7 @@ from .text import escape_markdown, latex_name, markdown_table
 def further_ui(page: Page, hide: bool) -> None:
     """Deeper views, computed only when chosen: f'', the Hessian, the derivative's graph, forward mode, pitfalls."""
     st.subheader("Go further")
-    topics = {**TOPICS, "pitfalls": "the errors everyone hits"}
-    choice = st.pills("Go further", list(topics), format_func=topics.get, key="further",
+    choice = st.pills("Go further", list(DEEPER_VIEWS), format_func=DEEPER_VIEWS.get, key="further",
                       label_visibility="collapsed")
     if choice is None:
         st.caption("Pick a view above: each one runs PyTorch again for this function.")

@@ -8,7 +8,7 @@ import functools
 import streamlit as st
 
 from explorer.content.glossary import explain
-from explorer.draw.dot import LEGEND, to_dot
+from explorer.draw.dot import ARROWS, LEGEND, to_dot
 from explorer.draw.render import has_dot
 from explorer.model.graph import Graph
 from explorer.model.page import MAX_DRAWN_NODES, Page, StepView
@@ -135,6 +135,5 @@ def legend_ui() -> None:
              for entry in LEGEND]
     # trusted markup: every piece comes from explorer.draw.dot.LEGEND, none from a visitor
     st.markdown("<div class='ae-legend'>" + " ".join(parts) + "</div>", unsafe_allow_html=True)
-    st.caption("Arrows run forward, as values flow; backward() follows them in reverse, from the output to "
-               "each leaf's AccumulateGrad.")
+    st.caption(ARROWS)
 

@@ -6,6 +6,7 @@ import functools
 
 import streamlit as st
 
+from explorer.draw.figure import PLOTLY_BUNDLE
 from explorer.model.page import Page
 from explorer.model.plot import Plot
 
@@ -35,10 +36,9 @@ def plots_ui(page: Page) -> None:
         st.caption("Click a point on a plot to move the evaluation point there.")
 
 
-# Plotly's cartesian bundle (scatter, contour: all the explorer draws), the plotly.js version the plotly package
-# bundles, from npm's plotly.js-cartesian-dist-min; served by Streamlit from static/ (server.enableStaticServing)
-# at app/static/, loaded once per page and cached by the browser. A new version gets a new name: no stale cache.
-PLOTLY_BUNDLE = "plotly-cartesian-4.1.1.min.js"
+# Plotly's cartesian bundle (explorer.draw.figure.PLOTLY_BUNDLE: scatter, contour, all the explorer draws), served
+# by Streamlit from static/ (server.enableStaticServing) at app/static/, loaded once per page and cached by the
+# browser.
 
 
 def plot_ui(plot: Plot, prefix: str = "plot") -> None:

@@ -16,6 +16,7 @@ import streamlit as st
 from explorer.content.lab_cells import lab_program
 from explorer.content.lessons import lesson
 from explorer.draw.dot import format_value
+from explorer.draw.figure import PLOTLY_BUNDLE
 from explorer.draw.program_notebook import notebook
 from explorer.errors import ExplorerError
 from explorer.language.program_link import MAX_ENCODED, encode
@@ -25,7 +26,6 @@ from explorer.model.program_run import ProgramRun
 from . import jobs
 from .components import mount
 from .copy_box import copyable
-from .plots import PLOTLY_BUNDLE
 from .session import keep_mode, keep_program, key_step, open_lesson_key, presenting
 from .text import escape_markdown, markdown_table
 

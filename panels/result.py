@@ -12,7 +12,7 @@ from explorer.model.page import Page, StepView
 from explorer.model.state import PageState, to_query
 
 from . import jobs
-from .session import grads_hidden, remember_page, shown_page
+from .session import deeper_view, grads_hidden, remember_page, shown_page
 from .text import escape_markdown
 
 
@@ -40,7 +40,9 @@ def page_ui(state: PageState) -> Page | None:
 
 def link_ui(page: Page, step: int, node: str, presentation: bool) -> dict[str, str]:
     """Write the page's state into the address bar, so the link reopens this page; returns the query."""
-    query = to_query(replace(page.state, step=step, node=node)) | ({"present": "1"} if presentation else {})
+    further, pitfall = deeper_view()
+    query = to_query(replace(page.state, step=step, node=node, further=further, pitfall=pitfall)) | (
+        {"present": "1"} if presentation else {})
     st.query_params.from_dict(query)
     return query
 

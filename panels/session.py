@@ -50,11 +50,19 @@ WIDGETS = ("function", "window", "device", "dtype", "view", "presentation", "nod
            "program_output", "program_link", "pnode_values", "pview")
 PER_ITEM = ("point_", "lesson_", "answer_", "reveal_", "solved_", "compare_", "expand_", "plot_", "second_",
             "pplot_")
+# NOTE [choices outlive their widgets]
+# Streamlit forgets a widget's value at the end of any run that did not draw it, and the widget comes back at
+# its first option: the player's speed went from 1 s to 2 s a step after a practice lesson (which hides the
+# player), and a visit to program mode (which draws neither) would close the deeper view the same way. These
+# widgets hold the visitor's choices, not one page's, so every run hands their values back to Streamlit before
+# any widget is drawn (keep_choices), which keeps them whether or not this run draws them.
+CHOICES = ("function", "window", "device", "dtype", "view", "presentation", "speed", "further", "pitfall")
 
 
 def init_state() -> None:
-    """Copy the link's state into the widgets once, when a session starts."""
+    """Copy the link's state into the widgets once, when a session starts; on every run, keep the choices."""
     if "started" in st.session_state:
+        keep_choices()
         return
     state, problems = from_query(st.query_params.to_dict(), jobs.devices())
     st.session_state.update(
@@ -62,9 +70,20 @@ def init_state() -> None:
         device=state.device, dtype=state.dtype, view=state.view, lesson=state.lesson, node=state.node,
         presentation=st.query_params.get("present") == "1", last_good=None,
         points={v: state.point(v) for v in DEFAULT_POINTS}, step=state.step, playing=False, speed=1.0,
-        shown_function=state.function,
+        shown_function=state.function, further=state.further or None,
     )
+    if state.pitfall:
+        st.session_state.pitfall = state.pitfall
     _init_program(st.query_params.to_dict())
+
+
+def keep_choices() -> None:
+    """NOTE [choices outlive their widgets]: hand each choice's value back, so a run that does not draw its
+    widget does not reset it."""
+    s = st.session_state
+    for key in CHOICES:
+        if key in s:
+            s[key] = s[key]
 
 
 _PSTEP = re.compile(r"[0-9]{1,5}")
@@ -119,6 +138,13 @@ def shown_page() -> Page | None:
     return st.session_state.last_good
 
 
+def deeper_view() -> tuple[str, str]:
+    """The open deeper view ('' for none) and, for the pitfalls, the one shown ('' before one is chosen)."""
+    s = st.session_state
+    further = s.get("further") or ""
+    return further, (s.get("pitfall") or "") if further == "pitfalls" else ""
+
+
 def position() -> tuple[int, str]:
     """The player's step and the inspected node."""
     return st.session_state.step, st.session_state.get("node") or ""
@@ -150,12 +176,16 @@ def keep_point(variable: str) -> None:
 
 
 def open_lesson(key: str) -> None:
-    """Open a lesson: its function and points, and in program mode the lab's own cells for it."""
+    """Open a lesson: its function and points, and in program mode the lab's own cells for it.
+
+    A lesson starts from the default points, not the last lesson's: every point the link would carry (and the
+    next function would use) is the lesson's own or the default, never one left by another lesson (a range of
+    x from the relu lesson in the next lesson's link)."""
     chosen = lesson(key)
     st.session_state.update(lesson=key, function=chosen.function, node="")
     if st.session_state.mode == "program":
         show_program(lab_program(key))
-    for variable, typed in chosen.points:
+    for variable, typed in {**DEFAULT_POINTS, **dict(chosen.points)}.items():
         set_point(variable, typed)
 
 

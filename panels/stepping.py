@@ -95,7 +95,8 @@ def forward_graph_ui(page: ProgramPage, step: int) -> None:
         # the whole graph at once beside the code, the page staying where the teacher has it
         _draw(view.svg, view.dot, view.running, (), "the autograd graph as built so far", fit_height=460)
         st.caption("The forward pass as autograd has recorded it so far: each operation on a tensor that requires "
-                   "grad adds its grad_fn node (the newest is outlined); backward() will walk it from the bottom up.")
+                   "grad adds its grad_fn node (the newest is outlined); backward() will walk it from the bottom up, "
+                   "along its arrows.")
 
 
 def graphs_ui(page: ProgramPage) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_app_browser import SHOTS, browser, page, server, settle  # noqa: F401 (the fixtures are used by name)
+from test_app_browser import SHOTS, browser, inspector, page, server, settle  # noqa: F401 (the fixtures are used by name)
 
 pytestmark = [pytest.mark.browser]
 
@@ -115,7 +115,7 @@ def test_program_paste_step_play_backward_share_and_refuse(browser, server):  # 
     assert clipped_labels(tab) == []  # the player's buttons too, at a projector's width
     tab.locator(".ae-graph g.node", has_text="PowBackward0").click()  # the inspector below the player
     settle(tab)
-    details = tab.locator("[data-testid=stMarkdown]", has_text="next_functions").inner_text()
+    details = inspector(tab)
     assert "PowBackward0" in details and "saved tensor self" in details
 
     with tab.expect_download() as download:

@@ -135,7 +135,7 @@ def test_the_image_copies_every_local_module_the_app_imports():
 
 
 def test_the_image_serves_the_plots_plotly_bundle_with_its_licence():
-    from panels.plots import PLOTLY_BUNDLE
+    from explorer.draw.figure import PLOTLY_BUNDLE
 
     copied = {source.rstrip("/") for arguments in instructions("COPY") for source in arguments.split()[:-1]}
     assert {"assets", "static"} <= copied, "the plot's script (assets/) and its Plotly bundle (static/)"
@@ -150,11 +150,11 @@ def test_the_image_serves_the_plots_plotly_bundle_with_its_licence():
 
 
 def test_the_plot_in_the_page_and_the_downloaded_plot_use_the_same_plotly_js():
-    # the page draws with the vendored bundle; "Plot HTML" is written by plotly.py, which names its own plotly.js:
-    # a plotly upgrade without a new bundle in static/ would draw the two differently
+    # the page draws with the vendored bundle, and "Plot HTML" carries the same bundle inline; plotly.py writes the
+    # figures' JSON for its own plotly.js: a plotly upgrade without a new bundle in static/ would draw differently
     import plotly.offline
 
-    from panels.plots import PLOTLY_BUNDLE
+    from explorer.draw.figure import PLOTLY_BUNDLE
 
     assert PLOTLY_BUNDLE == f"plotly-cartesian-{plotly.offline.get_plotlyjs_version()}.min.js"
 

@@ -8,14 +8,16 @@ import json
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 import torch
 
 from explorer import explore
 from explorer.compute.notebook import record_tensor
+from explorer.compute.recording import Labeled, record
 from explorer.content.lessons import LESSONS
-from explorer.draw.dot import LEGEND, format_value, to_dot, to_text
+from explorer.draw.dot import ARROWS, LEGEND, format_value, to_dot, to_text
 from explorer.draw.folds import fold
 from explorer.draw.render import svg
 from explorer.model.graph import Graph
@@ -50,10 +52,10 @@ def test_dot_lays_out_and_every_recorded_id_is_an_svg_element(text, at, dot_prog
     assert {t.id for t in graph.tensors} | {n.id for n in graph.nodes} == drawn
 
 
-def test_arrows_run_forward_from_leaf_through_its_accumulate_grad_to_the_output():
+def test_arrows_run_backward_from_the_output_through_its_grad_fn_and_accumulate_grad_to_the_leaf():
     dot = to_dot(explore("x ** 2", {"x": 2}).graph)
-    # t0 = x, n1 = its AccumulateGrad, n0 = PowBackward0, t1 = y
-    assert set(_EDGE.findall(dot)) == {("t0", "n1"), ("n1", "n0"), ("n0", "t1")}
+    # t1 = y, n0 = its grad_fn PowBackward0, n1 = the AccumulateGrad in its next_functions, t0 = x its variable
+    assert set(_EDGE.findall(dot)) == {("t1", "n0"), ("n0", "n1"), ("n1", "t0")}
 
 
 def test_what_a_grad_fn_saved_is_a_row_of_its_node_the_tensor_named_by_its_origin():
@@ -185,10 +187,10 @@ def _recorded_arrows(graph: Graph) -> set[tuple[str, str]]:
     arrows = set()
     for node in graph.nodes:
         if node.tensor is not None:
-            arrows.add((node.tensor, node.id) if node.name == "AccumulateGrad" else (node.id, node.tensor))
+            arrows.add((node.id, node.tensor) if node.name == "AccumulateGrad" else (node.tensor, node.id))
         for source in node.inputs:
             if source is not None:
-                arrows.add((source if names[source] == "AccumulateGrad" else made.get(source, source), node.id))
+                arrows.add((node.id, source if names[source] == "AccumulateGrad" else made.get(source, source)))
     return arrows
 
 
@@ -215,7 +217,7 @@ def test_every_recorded_arrow_is_drawn_or_named_as_an_input_row_or_inside_a_fold
     leaves = {n.id: graph.tensor(n.tensor).label for n in graph.nodes if n.name == "AccumulateGrad"}
     for start, end in _recorded_arrows(graph):
         start, end = owner.get(start, start), owner.get(end, end)
-        named = start in leaves and f"input {leaves[start]}" in _fields(dot, end)  # a much-used leaf
+        named = end in leaves and f"input {leaves[end]}" in _fields(dot, start)  # a much-used leaf
         assert start == end or (start, end) in drawn or named, f"{start} -> {end} is missing"
 
 
@@ -237,9 +239,9 @@ def test_a_much_used_leaf_is_drawn_once_with_its_values_and_named_in_a_row_of_ea
     users = [node.id for node in graph.nodes if accumulate.id in node.inputs]
     assert len(users) == 2 * 25 + 1  # each level reads x twice, and the innermost sin(x) once
     # one short arrow to the use farthest from the output, beside which x is drawn; no arrow crosses the graph
-    assert [b for a, b in _EDGE.findall(dot) if a == accumulate.id] == [users[-1]]
+    assert [a for a, b in _EDGE.findall(dot) if b == accumulate.id] == [users[-1]]
     assert all("input x" in _fields(dot, user) for user in users[:-1])
-    assert f'"{accumulate.tensor}" -> "{accumulate.id}"' in dot  # x with its data and grad, drawn once
+    assert f'"{accumulate.id}" -> "{accumulate.tensor}"' in dot  # x with its data and grad, drawn once
     grad = format_value(graph.tensor(accumulate.tensor).grad)
     assert _fields(dot, accumulate.tensor) == ["x", "data 2", f"grad {grad}"]
 
@@ -294,10 +296,113 @@ def test_every_node_of_the_drawing_is_styled_as_the_legend_says():
 def test_the_graph_attributes_keep_the_ranking_that_avoids_dots_quadratic_cleanup():
     # NOTE [layout speed]: without newrank, Graphviz 2.4x's rank phase is quadratic in the edges
     header = to_dot(explore("x", {"x": 1}).graph).splitlines()[1]
-    assert "newrank=true" in header and "rankdir=LR" in header
+    assert "newrank=true" in header and "rankdir=RL" in header
 
 
 def test_a_folding_passed_in_draws_the_same_as_one_computed_inside():
     graph = explore("*".join(["x"] * 240), {"x": 1}).graph
     assert to_dot(graph, folding=fold(graph)) == to_dot(graph)
     assert '"f0" [' in to_dot(graph) and '"f0" [' not in to_dot(graph, expand=True, folding=fold(graph))
+
+
+def _live_cases() -> list[tuple[str, torch.Tensor, list[Labeled]]]:
+    """Graphs built here with PyTorch itself, every tensor named: (what, output, the named tensors)."""
+    cases = []
+    x = torch.tensor(2.0, requires_grad=True)
+    y = x ** 2
+    cases.append(("x ** 2", y, [Labeled(x, "x", "x", "input"), Labeled(y, "y", "x ** 2", "output", (0,))]))
+    x = torch.tensor(0.5, requires_grad=True)
+    square = x ** 2
+    sine = torch.sin(square)
+    y = sine * x
+    cases.append(("sin(x**2)*x", y, [Labeled(x, "x", "x", "input"), Labeled(square, "x**2", "x**2", "intermediate"),
+                                     Labeled(sine, "sin", "sin(x**2)", "intermediate"),
+                                     Labeled(y, "y", "sin(x**2)*x", "output")]))
+    u, v = torch.tensor(2.0, requires_grad=True), torch.tensor(1.0, requires_grad=True)
+    uv = u * v
+    squared = uv ** 2
+    y = uv + squared
+    cases.append(("u*v + (u*v)**2", y, [Labeled(u, "u", "u", "input"), Labeled(v, "v", "v", "input"),
+                                        Labeled(uv, "u*v", "u*v", "intermediate"),
+                                        Labeled(squared, "(u*v)**2", "(u*v)**2", "intermediate"),
+                                        Labeled(y, "y", "f", "output")]))
+    x = torch.tensor(1.5, requires_grad=True)
+    terms = [x]
+    for _ in range(5):  # x used six times: a busy leaf, drawn once and named in a row of each other use
+        terms.append(terms[-1] * x)
+    cases.append(("x*x*x*x*x*x", terms[-1], [Labeled(x, "x", "x", "input"),
+                                             *(Labeled(t, f"x^{i + 2}", "", "intermediate") for i, t in
+                                               enumerate(terms[1:-1])), Labeled(terms[-1], "y", "", "output")]))
+    x, zero = torch.tensor(0.5, requires_grad=True), torch.tensor(0.0)
+    y = torch.where(x < 1, x, zero)
+    cases.append(("where(x < 1, x, 0)", y, [Labeled(x, "x", "x", "input"), Labeled(zero, "0", "0", "constant"),
+                                            Labeled(y, "y", "where", "output", (0, 1))]))
+    return cases
+
+
+def _pytorch_links(output: torch.Tensor, known: list[Labeled]) -> set[tuple[int, int]]:
+    """The oracle: every link PyTorch keeps behind ``output``, pointed as backward follows it, between live
+    objects (by ``id``): tensor -> its grad_fn, grad_fn -> each next function (through the named tensor it made),
+    AccumulateGrad -> its ``variable``."""
+    made = {id(e.tensor.grad_fn): e.tensor for e in known if e.tensor.grad_fn is not None}
+    links = {(id(output), id(output.grad_fn))}
+    seen, queue = {id(output.grad_fn)}, [output.grad_fn]
+    while queue:
+        fn = queue.pop()
+        variable = getattr(fn, "variable", None)
+        if variable is not None:
+            links.add((id(fn), id(variable)))
+        for nxt, _ in fn.next_functions:
+            if nxt is None:
+                continue
+            through = made.get(id(nxt))
+            links |= {(id(fn), id(through)), (id(through), id(nxt))} if through is not None else {(id(fn), id(nxt))}
+            if id(nxt) not in seen:
+                seen.add(id(nxt))
+                queue.append(nxt)
+    return links
+
+
+@pytest.mark.parametrize("case", range(5), ids=["x ** 2", "sin(x**2)*x", "u*v + (u*v)**2", "busy leaf", "where"])
+def test_every_arrow_is_a_link_pytorch_keeps_pointed_as_backward_goes_and_every_link_is_drawn(case):
+    # NOTE [arrow direction] in explorer/draw/dot.py: the arrows are y.grad_fn, next_functions and
+    # AccumulateGrad.variable, never x -> AccumulateGrad (no value goes that way forward)
+    _, output, known = _live_cases()[case]
+    graph = record(output, known)
+    dot = to_dot(graph)
+    accumulators = {id(e.tensor): fn for e in known for fn in _reachable(output) if getattr(fn, "variable", 0) is
+                    e.tensor}
+    live: dict[str, object] = {f"t{i}": e.tensor for i, e in enumerate(known)}
+    for node in graph.nodes:
+        tensor = known[int(node.tensor[1:])].tensor
+        live[node.id] = accumulators[id(tensor)] if node.name == "AccumulateGrad" else tensor.grad_fn
+        assert type(live[node.id]).__name__ == node.name
+    drawn = set()
+    for tail, head, attributes in re.findall(r'^\s*"([^"]+)" -> "([^"]+)"(.*);$', dot, re.MULTILINE):
+        if "dir=none" in attributes:  # a line, not an arrow: a constant the step read
+            assert graph.tensor(head).role == "constant" and not graph.tensor(head).requires_grad
+            continue
+        drawn.add((id(live[tail]), id(live[head])))
+    for node in graph.nodes:  # a busy leaf's other uses name it in a row instead of an arrow
+        if node.name == "AccumulateGrad":
+            label = graph.tensor(node.tensor).label
+            drawn |= {(id(live[user.id]), id(live[node.id])) for user in graph.nodes
+                      if f"input {label}" in _fields(dot, user.id)}
+    expected = _pytorch_links(output, known)
+    assert drawn - expected == set(), "an arrow PyTorch has no link for"
+    assert expected - drawn == set(), "a link PyTorch keeps that is not drawn"
+
+
+def _reachable(output: torch.Tensor) -> list:
+    found, queue = [], [output.grad_fn]
+    while queue:
+        fn = queue.pop()
+        if fn is not None and fn not in found:
+            found.append(fn)
+            queue.extend(nxt for nxt, _ in fn.next_functions)
+    return found
+
+
+def test_the_legend_sentence_on_the_page_is_the_readmes():
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    assert ARROWS in " ".join(readme.split())

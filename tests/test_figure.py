@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 import plotly.io
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 from explorer.compute.curves import contour, curve, plots
 from explorer.compute.differentiation import second_derivative_plot
 from explorer.compute.explore import explore, run_live
-from explorer.draw.figure import TOLERANCE, derivative_name
+from explorer.draw.figure import PLOTLY_BUNDLE, STATIC, TOLERANCE, derivative_name, html
 from explorer.language.points import MAX_POINTS, Range
 from explorer.model.plot import Plot
 
@@ -421,3 +422,15 @@ def test_every_computed_point_lies_within_the_tolerance_of_the_thinned_line(shap
     _assert_within_tolerance(xs, f, _trace(plot, "y = "), length)
     _assert_within_tolerance(xs, df, _trace(plot, "dy/dx"), length)
     assert len(_sent(plot)) <= 300_000 or count > 4_000  # only a fast wiggle over thousands of points is larger
+
+
+def test_the_plot_html_download_carries_plotly_js_inline_once_and_loads_nothing_from_outside():
+    # a classroom without internet, or a file saved for later: the download must draw with no network (the
+    # browser test tests/test_share_browser.py opens it offline); three plots share one copy of the bundle
+    built = plots("f = u * v + u ** 2", {"u": 1.0, "v": 2.0}, WINDOW)
+    page = html(built)
+    bundle = (STATIC / PLOTLY_BUNDLE).read_text(encoding="utf-8")
+    assert len(built) == 3 and page.count('class="plotly-graph-div"') == 3
+    assert page.count(bundle[:200]) == 1
+    assert not re.search(r"<script[^>]*\bsrc=|https?://", page.replace(bundle, "")), "nothing fetched"
+    assert len(page.encode()) < len(bundle.encode()) + 500_000, "the bundle and the figures, nothing more"

@@ -20,7 +20,7 @@ from explorer.model.graph import Graph
 KEPT = KEEP_OUTPUT_STEPS + KEEP_INPUT_STEPS  # repeated steps drawn at the two ends of a folded run
 _EDGE = re.compile(r'^\s*"([^"]+)" -> "([^"]+)"', re.MULTILINE)
 _NODE = re.compile(r'^\s*"([^"]+)" \[id=', re.MULTILINE)
-_STEP = ("SinBackward0", "MulBackward0", "AddBackward0")  # y = sin(y)*1.01 + x, as values flow
+_STEP = ("AddBackward0", "MulBackward0", "SinBackward0")  # y = sin(y)*1.01 + x, as backward meets them
 
 
 def _chain(ops: int) -> Graph:
@@ -91,12 +91,12 @@ def test_a_1000_op_chain_folds_its_middle_steps_into_one_box_that_says_how_many(
     assert len(declared) < 60
 
 
-def test_a_folded_drawing_still_connects_the_leaf_through_the_box_to_the_output():
+def test_a_folded_drawing_still_connects_the_output_through_the_box_to_the_leaf():
     graph = _chain(1000)
     edges = [(tail.split(".u")[0], head) for tail, head in _EDGE.findall(to_dot(graph))]  # a copy is its leaf
     folded = fold(graph).folds[0].id
     leaf = next(n.id for n in graph.nodes if n.name == "AccumulateGrad")
-    assert _reaches(edges, leaf, folded) and _reaches(edges, folded, graph.output)
+    assert _reaches(edges, graph.output, folded) and _reaches(edges, folded, leaf)
 
 
 def test_expand_draws_every_node_of_a_big_graph():

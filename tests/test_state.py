@@ -8,8 +8,9 @@ from hypothesis import strategies as st
 
 from explorer import DTYPES, VARIABLES
 from explorer.content.lessons import LESSONS
+from explorer.content.pitfalls import PITFALLS
 from explorer.language.expression import MAX_LENGTH
-from explorer.model.state import DEFAULT_POINTS, VIEWS, PageState, from_query, to_query
+from explorer.model.state import DEEPER_VIEWS, DEFAULT_POINTS, VIEWS, PageState, from_query, to_query
 
 DEVICES = ("cpu", "cuda")  # as on a machine with a GPU; from_query is told what is present
 
@@ -32,6 +33,8 @@ _states = st.builds(
     view=st.sampled_from(VIEWS),
     lesson=st.sampled_from(["", *(each.key for each in LESSONS)]),
     node=_nodes,
+    further=st.sampled_from(["", *DEEPER_VIEWS]),
+    pitfall=st.sampled_from(["", *(each.key for each in PITFALLS)]),
 )
 
 
@@ -46,7 +49,9 @@ def test_every_valid_state_survives_the_link(state):
     PageState(function="f = u * v + u ** 2", points=(("u", "1"), ("v", "2"))),
     PageState(function="Y = torch.relu(x)", points=(("x", "-10:10:1000"),), lesson="relu"),
     PageState(function="y = x ** 2", window="-2:2:101", dtype="float64", view="torchviz", node="n0.s1"),
-], ids=["default", "partial", "relu lesson", "every field"])
+    PageState(function="f = u * v + u ** 2", further="hessian"),
+    PageState(further="pitfalls", pitfall=PITFALLS[-1].key),
+], ids=["default", "partial", "relu lesson", "every field", "the Hessian open", "a pitfall open"])
 def test_typical_states_survive_the_link(state):
     assert from_query(to_query(state)) == (state, ())
 
@@ -69,7 +74,7 @@ def test_a_link_carries_only_what_differs_from_the_default(field, name, value):
 
 # A link with every kind of parameter; each bad case below replaces one of them.
 GOOD = {"f": "u*v + u**2", "u": "3", "v": "-1:1:5", "plot": "-2:2:101", "device": "cpu", "dtype": "float64",
-        "view": "torchviz", "lesson": "partial", "node": "n1"}
+        "view": "torchviz", "lesson": "partial", "node": "n1", "further": "symbols"}
 
 BAD = [
     ("x", "nan"),
@@ -83,6 +88,8 @@ BAD = [
     ("device", "cpu; rm -rf /"),
     ("dtype", "float16"),
     ("view", "svg"),
+    ("further", "__class__"),
+    ("pitfall", "../etc"),
     ("lesson", "../x"),
     ("node", "<script>"),
     ("node", "n0\nt1"),

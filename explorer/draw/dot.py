@@ -16,8 +16,16 @@ what a visitor typed.
 True
 
 NOTE [arrow direction]
-Arrows run forward, the way values flow (x -> PowBackward0 -> x**2), so the
-graph reads like the function; backward visits the same arrows in reverse.
+Every arrow is a link PyTorch itself stores, pointed the way backward follows
+it: a tensor to its grad_fn (``y.grad_fn``), a grad_fn to each of its
+``next_functions`` (drawn through the tensor that node made, whose grad is what
+passes), and AccumulateGrad to the leaf whose ``.grad`` it fills
+(``AccumulateGrad.variable``): y -> PowBackward0 -> AccumulateGrad -> x. Drawn
+forward, as values flow, AccumulateGrad would sit between x and its first use,
+where no value passes. The layout still puts the inputs first (``rankdir=RL``
+for arrows from the output), so the graph reads left to right like the function
+while its arrows point back. A constant is joined to the step that read it by a
+dashed line with no head: no gradient goes back to it.
 
 NOTE [layout speed]
 Graphviz's ``dot`` spends its time on four things this DOT keeps small
@@ -47,7 +55,7 @@ from explorer.draw.folds import SHOWN_NODES, fold
 from explorer.model.folding import Fold, Folding
 from explorer.model.graph import GradNode, Graph, TensorInfo, Value, flat
 
-__all__ = ["top_down", "to_dot", "to_text", "LEGEND", "LegendEntry", "format_value"]
+__all__ = ["top_down", "to_dot", "to_text", "ARROWS", "LEGEND", "LegendEntry", "format_value"]
 
 
 @dataclass(frozen=True)
@@ -63,7 +71,8 @@ class LegendEntry:
 _INPUT = LegendEntry("leaf tensor", "box", "#cfe2ff", "a variable you set: is_leaf, requires_grad, gets .grad")
 _INTERMEDIATE = LegendEntry("intermediate tensor", "box", "#ffffff", "a result inside the function (grad kept)")
 _OUTPUT = LegendEntry("output tensor", "box", "#c8f0d0", "the value backward() starts from")
-_CONSTANT = LegendEntry("constant tensor", "box", "#eeeeee", "no requires_grad: no gradient flows to it")
+_CONSTANT = LegendEntry("constant tensor", "box", "#eeeeee", "no requires_grad: a line with no head joins it to "
+                        "the step that read it, as no gradient flows to it")
 _OPERATION = LegendEntry("grad_fn", "box", "#e3e3e3", "an autograd node: computes the local backward; its name, "
                          "then a row for each thing it saved")
 _ACCUMULATE = LegendEntry("AccumulateGrad", "hexagon", "#9ec5fe", "adds the arriving gradient into a leaf's .grad")
@@ -77,6 +86,10 @@ _FOLDED = LegendEntry("collapsed steps", "box", "#fff3bf", "dashed: repeated or 
                       "into one box that says how many")
 LEGEND: tuple[LegendEntry, ...] = (_INPUT, _INTERMEDIATE, _OUTPUT, _CONSTANT, _OPERATION, _ACCUMULATE, _SAVED,
                                    _ATTRIBUTE, _AGAIN, _FOLDED)
+# NOTE [arrow direction], in the one sentence the page and the README show under the legend
+ARROWS = ("Arrows run backward, as gradients flow, along the links PyTorch keeps: each tensor points to its grad_fn, "
+          "each grad_fn to its next_functions (through the tensor that node made), and each AccumulateGrad to the "
+          "leaf whose .grad it fills.")
 _ROLE_STYLE = {"input": _INPUT, "intermediate": _INTERMEDIATE, "output": _OUTPUT, "constant": _CONSTANT}
 _MAX_LABEL = 24  # characters; every character of a label costs dot time (NOTE [layout speed])
 _FAN_OUT = 3  # uses of one leaf beyond which it is drawn again beside each use
@@ -122,7 +135,8 @@ def to_dot(graph: Graph, *, show_grads: bool | Collection[str] = True, expand: b
     lines = [
         "digraph autograd {",
         # a white page keeps the graph readable on a dark theme too; newrank: NOTE [layout speed]
-        '  graph [rankdir=LR, newrank=true, bgcolor="white", pad=0.2, nodesep=0.2, ranksep=0.35, '
+        # arrows run from the output (NOTE [arrow direction]); RL lays them out with the inputs on the left
+        '  graph [rankdir=RL, newrank=true, bgcolor="white", pad=0.2, nodesep=0.2, ranksep=0.35, '
         'fontname="Helvetica"];',
         # every node but AccumulateGrad is a filled record: said once here, not on each of hundreds of nodes
         '  node [fontname="Helvetica", fontsize=14, penwidth=1.2, shape=record, style=filled];',
@@ -142,19 +156,19 @@ def to_dot(graph: Graph, *, show_grads: bool | Collection[str] = True, expand: b
 
 
 def top_down(dot: str) -> str:
-    r"""``to_dot``'s drawing laid out from top to bottom, for a narrow column: the graph grows downwards.
+    r"""``to_dot``'s drawing laid out with the inputs on top, for a narrow column: the graph grows downwards.
 
     A record's fields stack across the flow, so in a top-to-bottom graph each record is braced to keep its
     fields one over another (label over data over grad), as they read left to right.
 
-    >>> print(top_down('  graph [rankdir=LR];\n  "t0" [id="t0", label="x|data 2"];'))
-      graph [rankdir=TB];
+    >>> print(top_down('  graph [rankdir=RL];\n  "t0" [id="t0", label="x|data 2"];'))
+      graph [rankdir=BT];
       "t0" [id="t0", label="{x|data 2}"];
     """
     lines = []
     for line in dot.splitlines():
-        if line.startswith("  graph [rankdir=LR"):
-            line = line.replace("rankdir=LR", "rankdir=TB", 1)
+        if line.startswith("  graph [rankdir=RL"):  # arrows from the output up to the inputs on top
+            line = line.replace("rankdir=RL", "rankdir=BT", 1)
         elif ' [id="' in line and "shape=" not in line and 'label="' in line:  # a record node: tensor, grad_fn, fold
             head, _, label = line.partition('label="')
             line = f'{head}label="{{{label[:-3]}}}"];' if label.endswith('"];') else line
@@ -212,51 +226,54 @@ def _fold_node(folded: Fold, leaves: Collection[str]) -> str:
 
 
 def _arrows(graph: Graph, owner: dict[str, str]) -> dict[tuple[str, str], str]:
-    """Every arrow once, as (from, to) -> attributes; an arrow into or out of a folded node ends at its fold."""
+    """Every arrow once, as (from, to) -> attributes, pointed as backward goes (NOTE [arrow direction]); an arrow
+    into or out of a folded node ends at its fold."""
     produced = {node.id: node.tensor for node in graph.nodes if node.tensor is not None}
     names = {node.id: node.name for node in graph.nodes}
     roles = {tensor.id: tensor.role for tensor in graph.tensors}
     arrows: dict[tuple[str, str], str] = {}  # a dict keeps the order and drops repeats
     for tensor in graph.tensors:
-        # a constant (the condition of where, say) feeds the op but no gradient flows back to it
+        # a constant (the condition of where, say) feeds the op but no gradient flows back to it: a line, no head
         for operand in tensor.operands:
             if roles[operand] == "constant" and tensor.node is not None:
-                arrows.setdefault((operand, owner.get(tensor.node, tensor.node)), ' [style=dashed, color="#888888"]')
+                arrows.setdefault((owner.get(tensor.node, tensor.node), operand),
+                                  ' [style=dashed, color="#888888", dir=none]')
     for node in graph.nodes:
         if node.tensor is not None and node.id not in owner:
-            arrows.setdefault((node.tensor, node.id) if node.name == "AccumulateGrad" else (node.id, node.tensor), "")
+            # AccumulateGrad fills its leaf's .grad; any other node is its tensor's grad_fn
+            arrows.setdefault((node.id, node.tensor) if node.name == "AccumulateGrad" else (node.tensor, node.id), "")
         here = owner.get(node.id, node.id)
         for source in node.inputs:
             if source is None:
                 continue
-            # a leaf's value enters through its AccumulateGrad node, not straight from the tensor
-            start = source if names[source] == "AccumulateGrad" else produced.get(source, source)
-            start = owner.get(source, start)
-            if start != here:
-                arrows.setdefault((start, here), "")
+            # a next function that made a drawn tensor is reached through it; AccumulateGrad straight
+            end = source if names[source] == "AccumulateGrad" else produced.get(source, source)
+            end = owner.get(source, end)
+            if end != here:
+                arrows.setdefault((here, end), "")
     return arrows
 
 
 def _busy_leaves(graph: Graph, arrows: dict) -> tuple[dict, dict[str, list[str]]]:
-    """The arrows less those from a much-used leaf, and the names of such leaves by the node each one feeds."""
+    """The arrows less those to a much-used leaf, and the names of such leaves by the node each one feeds."""
     leaves = {node.id: node.tensor for node in graph.nodes if node.name == "AccumulateGrad"}
     labels: dict[str | None, str] = {tensor.id: tensor.label for tensor in graph.tensors}  # a leaf's tensor may be None
     users: dict[str, list[str]] = {}
     for start, end in arrows:
-        if start in leaves:
-            users.setdefault(start, []).append(end)
+        if end in leaves:
+            users.setdefault(end, []).append(start)
     kept = dict(arrows)
     busy: dict[str, list[str]] = {}
     for leaf, ends in users.items():
         if len(ends) <= _FAN_OUT:
             continue
-        # NOTE [layout speed]: arrows from one leaf to every use would cross the whole graph (seconds to
-        # minutes of dot); the leaf keeps its arrow to the use farthest from the output (declared last,
+        # NOTE [layout speed]: arrows between one leaf and every use would cross the whole graph (seconds to
+        # minutes of dot); the leaf keeps its arrow from the use farthest from the output (declared last,
         # so drawn beside it) and every other use names it in a row
         name = _short(labels.get(leaves[leaf]) or "leaf")
-        for end in ends[:-1]:
-            del kept[(leaf, end)]
-            busy.setdefault(end, []).append(name)
+        for user in ends[:-1]:
+            del kept[(user, leaf)]
+            busy.setdefault(user, []).append(name)
     return kept, busy
 
 

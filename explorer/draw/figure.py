@@ -26,9 +26,11 @@ significant digits, float32's precision.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -36,8 +38,14 @@ import numpy as np
 from explorer.language.points import Point, Range
 from explorer.model.plot import Plot
 
-__all__ = ["Line", "TOLERANCE", "curve_traces", "derivative_name", "held_points", "html", "layout", "line_traces",
-           "rounded_list", "rounded_lists"]
+__all__ = ["Line", "PLOTLY_BUNDLE", "STATIC", "TOLERANCE", "curve_traces", "derivative_name", "held_points", "html",
+           "layout", "line_traces", "rounded_list", "rounded_lists"]
+
+# plotly.js's cartesian bundle (npm's plotly.js-cartesian-dist-min: every trace kind the plots use), vendored in
+# static/: the page loads it from there, and the "Plot HTML" download carries it inline. A new version gets a new
+# name, so no browser keeps a stale copy.
+STATIC = Path(__file__).resolve().parents[2] / "static"
+PLOTLY_BUNDLE = "plotly-cartesian-4.1.1.min.js"
 
 
 TOLERANCE = 1e-4
@@ -48,14 +56,24 @@ _HOVER_POINTS = 201
 
 
 def html(plots: Sequence[Plot]) -> str:
-    """The plots as one HTML fragment that loads plotly.js from its CDN: the page's "Plot HTML" download.
+    """The plots as one self-contained HTML page: the page's "Plot HTML" download.
 
-    A worker writes it (plotly.py's import and the writing cost the app's process nothing); only the figures'
-    JSON goes in, as ``to_html`` escapes it for a script element.
+    plotly.js goes inline, once, so the file draws offline (a classroom without internet, a file saved for
+    later); it is the app's own vendored bundle (1.5 MB), not plotly.py's full one (4.8 MB). A worker writes it
+    (plotly.py's import and the writing cost the app's process nothing); only the figures' JSON goes in, as
+    ``to_html`` escapes it for a script element.
     """
     import plotly.graph_objects as go  # only the workers that are asked for one pay its import
 
-    return "\n".join(go.Figure(plot.figure).to_html(include_plotlyjs="cdn", full_html=False) for plot in plots)
+    figures = "\n".join(go.Figure(plot.figure).to_html(include_plotlyjs=False, full_html=False) for plot in plots)
+    return (f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>Autograd Explorer plots</title>\n'
+            f"<script>{_plotly_js()}</script></head>\n<body>\n{figures}\n</body></html>\n")
+
+
+@functools.cache
+def _plotly_js() -> str:
+    # the bundle is our own vendored file; "</script" inside it would end the element early, so it is escaped
+    return (STATIC / PLOTLY_BUNDLE).read_text(encoding="utf-8").replace("</script", "<\\/script")
 
 
 @dataclass(frozen=True)

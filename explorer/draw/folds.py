@@ -4,7 +4,7 @@ A graph whose drawing would pass ``SHOWN_NODES`` nodes (autograd nodes, the
 tensors they made, what they saved) is unreadable as a picture and slow to
 lay out, so ``fold`` picks what a box stands in for: first a run of repeated
 steps along the graph's longest path (the spine), found by the grad_fn names
-repeating with a short period (``SinBackward0 → MulBackward0 → AddBackward0``
+repeating with a short period (``AddBackward0 → MulBackward0 → SinBackward0``
 1,000 times); the first steps at the output end and the last at the input end
 stay drawn, the rest become one box. If that is not enough, the autograd
 nodes farthest from the output (breadth first) become a second box. Leaves
@@ -93,7 +93,7 @@ def _repeated_run(root: str, inputs: dict, names: dict) -> tuple[str, set[str]] 
     kept_below = _reach([spine[last]], inputs) if last < len(spine) else set()
     kept_above = _reach([root], inputs, stop=inside)
     nodes = {n for n in _reach([spine[first]], inputs) - kept_below - kept_above if names[n] != _LEAF}
-    step = " → ".join(names[n] for n in reversed(spine[first:first + period]))  # as values flow
+    step = " → ".join(names[n] for n in spine[first:first + period])  # as backward meets them, like the arrows
     return f"… {folded:,} more steps of {step}{_beside(nodes - inside, names, folded)} …", nodes
 
 

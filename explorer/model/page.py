@@ -15,7 +15,7 @@ from explorer.model.exploration import Exploration
 from explorer.model.folding import Folding
 from explorer.model.playback import Playback
 from explorer.model.plot import Plot
-from explorer.model.state import PageState
+from explorer.model.state import TOPICS, PageState
 from explorer.model.symbolic import Symbolic
 
 __all__ = ["MAX_DRAWN_NODES", "MAX_PAGE_VALUES", "TOPICS", "Comparison", "Further", "Page", "StepView"]
@@ -67,15 +67,6 @@ MAX_PAGE_VALUES = 50_000
 # Nodes of our DOT laid out at most: dot's time grows faster than the graph (benchmarks/dot_features.py
 # --sizes). to_dot folds a big graph to about SHOWN_NODES, so this bounds what a user expands.
 MAX_DRAWN_NODES = 1500
-
-
-TOPICS: dict[str, str] = {
-    "second": "f'' beside f and f'",
-    "hessian": "the Hessian",
-    "derivative-graph": "the derivative as a graph",
-    "forward": "forward mode beside reverse",
-    "symbols": "the derivative in symbols",
-}
 
 
 @dataclass(frozen=True)

@@ -19,14 +19,24 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from explorer.content.lessons import lesson
+from explorer.content.pitfalls import PITFALLS
 from explorer.errors import ExpressionError
 from explorer.language.expression import MAX_LENGTH, VARIABLES
 from explorer.language.points import Range, read_point
 from explorer.model.exploration import DTYPES
 
-__all__ = ["PageState", "from_query", "to_query", "VIEWS", "DEFAULT_POINTS"]
+__all__ = ["PageState", "from_query", "to_query", "VIEWS", "DEFAULT_POINTS", "TOPICS", "DEEPER_VIEWS"]
 
 VIEWS = ("explorer", "torchviz")
+# the deeper views of the page's function, each computed only when opened ("Go further")
+TOPICS: dict[str, str] = {
+    "second": "f'' beside f and f'",
+    "hessian": "the Hessian",
+    "derivative-graph": "the derivative as a graph",
+    "forward": "forward mode beside reverse",
+    "symbols": "the derivative in symbols",
+}
+DEEPER_VIEWS: dict[str, str] = {**TOPICS, "pitfalls": "the errors everyone hits"}
 DEFAULT_POINTS = {"x": "2", "y": "1", "z": "1", "u": "1", "v": "2", "w": "1", "t": "1"}
 # ASCII digits: \d would also take other scripts' digits, which int() quietly reads as 0-9
 _NODE_ID = re.compile(r"[tn][0-9]{1,6}(\.s[0-9]{1,4})?")
@@ -45,6 +55,8 @@ class PageState:
     lesson: str = ""
     node: str = ""  # the selected graph node
     step: int = 0  # the backward player's step; 0 shows the finished backward
+    further: str = ""  # the open deeper view (a key of DEEPER_VIEWS), or ""
+    pitfall: str = ""  # the pitfall shown when that view is "pitfalls", or "" for the first
 
     def point(self, variable: str) -> str:
         return dict(self.points).get(variable, DEFAULT_POINTS[variable])
@@ -59,7 +71,7 @@ class PageState:
 
 
 _URL_NAMES = {"function": "f", "window": "plot", "device": "device", "dtype": "dtype", "view": "view",
-              "lesson": "lesson", "node": "node", "step": "step"}
+              "lesson": "lesson", "node": "node", "step": "step", "further": "further", "pitfall": "pitfall"}
 _STEP = re.compile(r"[0-9]{1,4}")
 
 
@@ -97,6 +109,8 @@ def from_query(query: Mapping[str, str | list[str]], devices: tuple[str, ...] = 
         "lesson": lambda v: lesson(v) is not None,
         "node": lambda v: bool(_NODE_ID.fullmatch(v)),
         "step": lambda v: bool(_STEP.fullmatch(v)),
+        "further": lambda v: v in DEEPER_VIEWS,
+        "pitfall": lambda v: any(p.key == v for p in PITFALLS),
     }
     reasons = {
         "window": "the plot's range is start:stop:count, as in -10:10:401",
@@ -106,6 +120,8 @@ def from_query(query: Mapping[str, str | list[str]], devices: tuple[str, ...] = 
         "lesson": "there is no lesson of that name",
         "node": "a node is named like t3 or n0.s1",
         "step": "a step is a whole number from 0 to 9999",
+        "further": f"the deeper views are {', '.join(DEEPER_VIEWS)}",
+        "pitfall": "there is no pitfall of that name",
     }
     for field, check in checks.items():
         name = _URL_NAMES[field]
