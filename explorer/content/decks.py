@@ -37,7 +37,7 @@ from explorer.language.program import LIMITS
 from explorer.language.program_link import encode as pack
 from explorer.language.program_link import unpack
 
-__all__ = ["ASKS", "Deck", "Slide", "Question", "MAX_SLIDES", "MAX_FILE", "MAX_LINK", "SHIPPED", "encode",
+__all__ = ["safe_links", "ASKS", "Deck", "Slide", "Question", "MAX_SLIDES", "MAX_FILE", "MAX_LINK", "SHIPPED", "encode",
            "decode", "to_json", "from_json", "read_deck", "shipped_decks", "deck_file"]
 
 MAX_SLIDES = 100  # a term's lectures, not a book
@@ -355,3 +355,29 @@ def shipped_decks(folder: Path = SHIPPED) -> dict[str, Deck]:
         except (ExpressionError, OSError):
             continue  # a host's broken file leaves the others listed; tests/test_decks.py reads every shipped one
     return decks
+
+
+# -- notes as Markdown: links only to the web
+
+_INLINE = re.compile(r"(!?)\[([^\[\]\n]*)\]\(((?:[^()\n]|\([^()\n]*\))*)\)")
+_OPENER = re.compile(r"\]\((?![ \t]*<?https?://)", re.I)  # a link's "](" before anything but a web address
+_REFERENCE = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*<?([^\s>]*)>?.*$", re.M)
+_AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*)>")
+_WEB = re.compile(r"https?://", re.I)
+
+
+def safe_links(text: str) -> str:
+    """Markdown whose links and images all point at http(s) addresses: any other (``javascript:``, ``data:``, a
+    relative path) becomes its plain text. Raw HTML is left to Streamlit, which shows it as text.
+
+    >>> safe_links("[ok](https://pytorch.org) [bad](javascript:alert(1)) <data:text/html,x>")
+    '[ok](https://pytorch.org) bad data:text/html,x'
+    """
+    def inline(found: re.Match[str]) -> str:
+        image, label, target = found.groups()
+        return found.group(0) if _WEB.match(target.strip().lstrip("<")) else label
+
+    text = _INLINE.sub(inline, text)
+    text = _REFERENCE.sub(lambda found: found.group(0) if _WEB.match(found.group(1)) else "", text)
+    text = _AUTOLINK.sub(lambda found: found.group(0) if _WEB.match(found.group(1)) else found.group(1), text)
+    return _OPENER.sub("] (", text)  # what the patterns above missed (nested brackets) is no link at all
