@@ -63,7 +63,7 @@ def deck_sidebar_ui() -> None:
         st.header("Decks")
         st.caption("Your own lesson: pages as slides, with notes and questions, in one link.")
         for name, deck in _shipped().items():
-            st.button(f"{deck.title} ({len(deck.slides)} slides)", key=f"deck_open_{name}", on_click=_open,
+            st.button(f"{escape_markdown(deck.title)} ({len(deck.slides)} slides)", key=f"deck_open_{name}", on_click=_open,
                       args=(deck,), width="stretch", icon=":material/slideshow:")
         st.button("Add this page as a slide", key="deck_add", on_click=_add, type="primary", width="stretch",
                   icon=":material/add_to_queue:")
@@ -76,10 +76,10 @@ def deck_sidebar_ui() -> None:
 
 
 def _outline_ui(deck: Deck) -> None:
-    st.subheader(deck.title or "Your deck")
+    st.subheader(escape_markdown(deck.title) or "Your deck")
     index = slide_index()
     for number, slide in enumerate(deck.slides):
-        st.button(f"{number + 1}. {slide.title or 'Slide'}", key=f"deck_go_{number}", on_click=open_slide,
+        st.button(f"{number + 1}. {escape_markdown(slide.title) or 'Slide'}", key=f"deck_go_{number}", on_click=open_slide,
                   args=(number,), type="primary" if number == index else "tertiary", width="stretch")
     up, down, delete, undo = st.columns(4)
     up.button("", key="slide_up", icon=":material/arrow_upward:", help="Move this slide up", disabled=index == 0,
@@ -223,7 +223,7 @@ def deck_slide_ui(page: Page | None) -> None:
     numbers = lesson_numbers(page) if page is not None else {}
     if slide.notes and st.session_state.deck_notes:
         with st.container(border=True, key="deck_notes_box"):
-            st.markdown(safe_links(_filled(slide.notes, numbers)))
+            st.markdown(safe_links(_filled(slide.notes, numbers)), unsafe_allow_html=False)  # a deck is anyone's
     if slide.question is None or page is None or page.state.function != slide.function:
         return
     _question_ui(slide.question, index, page)
@@ -243,7 +243,7 @@ def _names(text: str) -> set[str]:
 def _question_ui(question: Question, index: int, page: Page) -> None:
     s = st.session_state
     solved = f"deck_solved_{index}"
-    typed = st.text_input(question.wording(), key=f"deck_answer_{index}", max_chars=100,
+    typed = st.text_input(escape_markdown(question.wording()), key=f"deck_answer_{index}", max_chars=100,
                           placeholder="type your answer")
     if typed:
         feedback = check(question, typed, page.result)
