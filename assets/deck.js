@@ -3,11 +3,11 @@
 // data: { slides }. It draws nothing; it listens on the window, before program mode's own stepping keys, which a
 // deck's slides take over while a deck is open.
 export default function (component) {
-  const { setTriggerValue } = component;
+  const { parentElement, setTriggerValue } = component;
   const [data] = component.data; // one item: see panels/components.py
   window.aeDeckMove = data.slides > 1 ? setTriggerValue : null;
+  window.aeDeckHost = parentElement; // gone from the page once the deck closes: the keys go back to the program
   listenForSlides();
-  return () => { window.aeDeckMove = null; }; // the deck closed: the keys go back to the program's steps
 }
 
 function listenForSlides() {
@@ -16,7 +16,7 @@ function listenForSlides() {
   const keys = { ArrowRight: "next", PageDown: "next", ArrowLeft: "back", PageUp: "back" };
   window.addEventListener("keydown", (event) => {
     const way = keys[event.key];
-    if (!way || !window.aeDeckMove || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    if (!way || !window.aeDeckMove || !window.aeDeckHost.isConnected || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
     let focused = document.activeElement;
     while (focused && focused.shadowRoot && focused.shadowRoot.activeElement) focused = focused.shadowRoot.activeElement;
     if (focused && focused.closest && focused.closest('input, textarea, select, [contenteditable="true"], ' +

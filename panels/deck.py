@@ -243,17 +243,22 @@ def _names(text: str) -> set[str]:
 def _question_ui(question: Question, index: int, page: Page) -> None:
     s = st.session_state
     solved = f"deck_solved_{index}"
-    typed = st.text_input(escape_markdown(question.wording()), key=f"deck_answer_{index}", max_chars=100,
+    # a label's Markdown takes links and images, and its text is also what a screen reader says: no brackets, so
+    # no link, and no backslashes read aloud
+    label = question.wording().translate(str.maketrans("", "", "[]<>"))
+    typed = st.text_input(label, key=f"deck_answer_{index}", max_chars=100,
                           placeholder="type your answer")
+    right = False
     if typed:
         feedback = check(question, typed, page.result)
-        (st.success if feedback.correct else st.warning)(escape_markdown(feedback.message))
-        if feedback.correct and not s.get(solved):
+        right = feedback.correct
+        (st.success if right else st.warning)(escape_markdown(feedback.message))
+        if right and not s.get(solved):
             s[solved] = True
             st.rerun()  # show the gradients now
     if not s.get(solved):
         st.button("Show the answer", key=f"deck_reveal_{index}", on_click=lambda: s.update({solved: True}))
-    else:
+    elif not right:  # revealed rather than answered
         st.info(escape_markdown(f"PyTorch's answer: {answer(question, page.result).shown}"))
 
 

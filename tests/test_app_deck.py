@@ -4,8 +4,6 @@ sidebar. The numbers checked are autograd's own, from explore (PyTorch)."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from test_app import _undeclared_keys, run_app, summary
 from test_decks import DECK
@@ -43,7 +41,7 @@ def test_next_opens_the_program_slide_and_then_the_question_which_hides_the_grad
     assert _counter(opened).startswith("**Slide 3 of 3**")
     assert summary(opened).endswith("u.grad `?`, v.grad `?`")
     box = opened.text_input(key="deck_answer_2")
-    assert re.sub(r"\\(.)", r"\1", box.label) == "What is u.grad after backward()?"  # as the browser shows it
+    assert box.label == "What is u.grad after backward()?"
     truth = explore("f = u * v + u ** 2", {"u": 1, "v": 2}).grad
     box.input(str(truth["u"] + 1)).run()
     assert "Treat v as a constant" in opened.warning[-1].value and not opened.success
