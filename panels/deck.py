@@ -190,14 +190,15 @@ def deck_bar_ui() -> None:
         return
     index = slide_index()
     count = len(deck.slides)
-    with st.container(border=True, key="deck_bar"):
-        back, middle, notes, forward = st.columns([1, 5, 2, 1], vertical_alignment="center")
-        back.button("", key="deck_prev", icon=":material/chevron_left:", help="The slide before (← or Page Up)",
-                    disabled=index == 0, on_click=open_slide, args=(index - 1,))
-        middle.markdown(f"**Slide {index + 1} of {count}** · {escape_markdown(deck.slides[index].title)}")
-        notes.toggle("Notes", key="deck_notes", help="Hide the notes before you project the page")
-        forward.button("", key="deck_next", icon=":material/chevron_right:", help="The next slide (→ or Page Down)",
-                       disabled=index == count - 1, on_click=open_slide, args=(index + 1,))
+    # one row at every width (columns would stack on a phone): back, where we are, the notes' switch, next
+    with st.container(border=True, key="deck_bar", horizontal=True, vertical_alignment="center"):
+        st.button("", key="deck_prev", icon=":material/chevron_left:", help="The slide before (← or Page Up)",
+                  disabled=index == 0, on_click=open_slide, args=(index - 1,))
+        st.markdown(f"**Slide {index + 1} of {count}** · {escape_markdown(deck.slides[index].title)}",
+                    width="stretch")
+        st.toggle("Notes", key="deck_notes", help="Hide the notes before you project the page", width="content")
+        st.button("", key="deck_next", icon=":material/chevron_right:", help="The next slide (→ or Page Down)",
+                  disabled=index == count - 1, on_click=open_slide, args=(index + 1,))
     mount("deck", {"slides": count}, key="deck_keys", on_move_change=_key_move)
 
 
