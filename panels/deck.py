@@ -63,8 +63,8 @@ def deck_sidebar_ui() -> None:
         st.header("Decks")
         st.caption("Your own lesson: pages as slides, with notes and questions, in one link.")
         for name, deck in _shipped().items():
-            st.button(f"{escape_markdown(deck.title)} ({len(deck.slides)} slides)", key=f"deck_open_{name}", on_click=_open,
-                      args=(deck,), width="stretch", icon=":material/slideshow:")
+            st.button(f"{escape_markdown(deck.title)} ({len(deck.slides)} slides)", key=f"deck_open_{name}",
+                      on_click=_open, args=(deck,), width="stretch", icon=":material/slideshow:")
         st.button("Add this page as a slide", key="deck_add", on_click=_add, type="primary", width="stretch",
                   icon=":material/add_to_queue:")
         deck = open_deck()
@@ -79,8 +79,9 @@ def _outline_ui(deck: Deck) -> None:
     st.subheader(escape_markdown(deck.title) or "Your deck")
     index = slide_index()
     for number, slide in enumerate(deck.slides):
-        st.button(f"{number + 1}. {escape_markdown(slide.title) or 'Slide'}", key=f"deck_go_{number}", on_click=open_slide,
-                  args=(number,), type="primary" if number == index else "tertiary", width="stretch")
+        st.button(f"{number + 1}. {escape_markdown(slide.title) or 'Slide'}", key=f"deck_go_{number}",
+                  on_click=open_slide, args=(number,), type="primary" if number == index else "tertiary",
+                  width="stretch")
     up, down, delete, undo = st.columns(4)
     up.button("", key="slide_up", icon=":material/arrow_upward:", help="Move this slide up", disabled=index == 0,
               on_click=_move, args=(-1,))
