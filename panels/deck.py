@@ -64,9 +64,8 @@ def deck_sidebar_ui() -> None:
         st.caption("Your own lesson: pages as slides, with notes and questions, in one link.")
         for name, deck in _shipped().items():
             st.button(f"{escape_markdown(deck.title)} ({len(deck.slides)} slides)", key=f"deck_open_{name}",
-                      on_click=_open, args=(deck,), width="stretch", icon=":material/slideshow:")
-        st.button("Add this page as a slide", key="deck_add", on_click=_add, type="primary", width="stretch",
-                  icon=":material/add_to_queue:")
+                      on_click=_open, args=(deck,), width="stretch")
+        st.button("Add this page as a slide", key="deck_add", on_click=_add, type="primary", width="stretch")
         deck = open_deck()
         if deck is None:
             st.file_uploader("Open a deck file", type=["json"], key="deck_upload", on_change=_upload)
