@@ -275,6 +275,8 @@ def deck_share_ui() -> None:
     encoded = encode(deck)
     base = st.context.url or ""
     if len(encoded) <= MAX_LINK:
+        # the address bar too: a reload, or a bookmark, comes back to this deck at this slide
+        st.query_params.update({"deck": encoded, "slide": str(slide_index() + 1)})
         st.caption("This link opens the deck at its first slide; each student moves through it at their own pace. "
                    "Add `&present=1` for presentation mode:")
         copyable(f"{base}?{urlencode({'deck': encoded, 'slide': 1})}", "the link to this deck", key="deck_link",

@@ -9,7 +9,7 @@ from test_app import _undeclared_keys, run_app, summary
 from test_decks import DECK
 
 from explorer import explore
-from explorer.content.decks import Deck, Slide, decode, encode
+from explorer.content.decks import MAX_LINK, Deck, Slide, decode, encode
 from explorer.content.lessons import LESSONS
 
 
@@ -115,3 +115,22 @@ def test_a_decks_markup_stays_text_and_its_links_go_only_to_the_web():
     labels = [b.label for b in app.button if b.key and b.key.startswith("deck_go_")]
     assert labels and all("](" not in label for label in labels)  # a title is text: no image, no link
     assert all("<script>" not in m.value for m in app.markdown)
+
+
+def test_the_address_bar_carries_the_deck_and_the_slide_so_a_reload_comes_back_to_it():
+    app = run_app({"deck": encode(DECK)})
+    app.button(key="deck_next").click().run()
+    assert app.query_params["slide"] == "2" and decode(app.query_params["deck"]) == DECK
+    again = run_app(dict(app.query_params))
+    assert _counter(again).startswith("**Slide 2 of 3**") and again.session_state["mode"] == "program"
+
+
+def test_a_deck_too_long_for_a_link_is_offered_as_a_file():
+    lines = "\n".join(f"print({n * 7919 % 10007}, {n * 104729 % 99991})" for n in range(900))
+    long = Deck("long", tuple(Slide(title=f"p{n}", mode="program", program=f"# {n}\n" + lines) for n in range(3)))
+    assert len(encode(long)) > MAX_LINK
+    app = run_app({"f": "y = x ** 2"})
+    app.session_state["deck"] = long
+    app.run()
+    assert any("too long for a link" in c.value for c in app.caption)
+    assert "deck" not in app.query_params
