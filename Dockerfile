@@ -31,6 +31,7 @@ COPY pyproject.toml README.md app.py ./
 COPY explorer/ explorer/
 COPY panels/ panels/
 COPY assets/ assets/
+COPY decks/ decks/
 COPY static/ static/
 COPY .streamlit/ .streamlit/
 # root owns the code: the app cannot rewrite itself

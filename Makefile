@@ -49,7 +49,7 @@ scaleout: $(STAMP)
 
 screenshots: $(STAMP)
 	SCREENSHOT_DIR=assets $(BIN)/python -m pytest tests/test_app_browser.py -k screenshots
-	SCREENSHOT_DIR=assets $(BIN)/python -m pytest tests/test_app_program_browser.py
+	SCREENSHOT_DIR=assets $(BIN)/python -m pytest tests/test_app_program_browser.py tests/test_app_deck_browser.py
 
 # ruff, the layers' import contracts and the types of explorer/ (pyproject.toml configures all three)
 lint: $(STAMP)

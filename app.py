@@ -24,6 +24,7 @@ if __name__ == "__main__" and "streamlit" not in sys.modules:
 
 import streamlit as st
 
+from panels.deck import deck_bar_ui, deck_share_ui, deck_sidebar_ui, deck_slide_ui
 from panels.further import further_ui
 from panels.graph_panel import graph_ui
 from panels.inputs import inputs_ui, sidebar_ui, style_ui
@@ -67,10 +68,12 @@ def main() -> None:
     init_state()
     style_ui()
     sidebar_ui()
+    deck_sidebar_ui()
     st.title("∂ Autograd Explorer")
     st.caption("Type a function or paste a PyTorch program, and watch what PyTorch's autograd really does.")
     for problem in link_problems():
         st.warning(escape_markdown(problem))
+    deck_bar_ui()
     if mode_ui() == "program":
         program_main()
         return
@@ -81,6 +84,7 @@ def main() -> None:
         return
     with lesson_box:
         lesson_ui(page)
+        deck_slide_ui(page)
     step, node = position()
     query = link_ui(page, step, node, presenting())
     summary_ui(page)
@@ -93,12 +97,14 @@ def main() -> None:
     plots_ui(page)
     further_ui(page, grads_hidden(page.state.lesson))
     share_ui(page, query)
+    deck_share_ui()
 
 
 def program_main() -> None:
     """Program mode: the editor beside what the program printed, the steps, its graphs, tensors and plots."""
     source = current_program()
     lesson_caption_ui(source)
+    deck_slide_ui(None)
     # Python Tutor's layout: the code and its controls, beside what it did (one above the other where narrow)
     code, out = st.container(key="program_columns").columns([5, 4])
     with out:
@@ -131,6 +137,7 @@ def program_main() -> None:
         program_plots_ui(page)
     query, problem = program_link(source, step)
     program_share_ui(source, query, problem)
+    deck_share_ui()
 
 
 main()

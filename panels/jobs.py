@@ -100,7 +100,8 @@ _PNGS = Answers(8, ttl=3600)  # a PNG can be a few MB: few are kept
 _PLOT_HTML = Answers(8, ttl=3600)
 _PROGRAMS = Answers(64, ttl=3600)  # program mode's runs, by the program's text
 _PROGRAM_VIEWS = Answers(256, ttl=3600)  # its pictures step by step
-CACHES = (_PAGES, _FURTHER, _STEPS, _PITFALLS, _GRADCHECKS, _PNGS, _PLOT_HTML, _PROGRAMS, _PROGRAM_VIEWS)
+_NOTEBOOKS = Answers(8, ttl=3600)  # decks as notebooks, by the deck file's text
+CACHES = (_PAGES, _FURTHER, _STEPS, _PITFALLS, _GRADCHECKS, _PNGS, _PLOT_HTML, _PROGRAMS, _PROGRAM_VIEWS, _NOTEBOOKS)
 _devices: tuple[str, ...] = ()
 
 
@@ -174,6 +175,11 @@ def png(dot: str, spend: Quota) -> bytes:
 def plot_html(plots: tuple[Plot, ...], spend: Quota) -> str:
     """The plots as one HTML fragment, written by a worker."""
     return _PLOT_HTML.get(plain.dumps(plots), lambda: _work("plot_html", plots, spend=spend))
+
+
+def deck_notebook(deck_text: str, spend: Quota) -> str:
+    """A deck (its file's text) as a Jupyter notebook, written by a worker: it runs each slide for its numbers."""
+    return _NOTEBOOKS.get(deck_text, lambda: _work("deck_notebook", deck_text, spend=spend))
 
 
 def say(err: ExplorerError) -> None:

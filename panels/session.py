@@ -17,6 +17,8 @@ from dataclasses import replace
 
 import streamlit as st
 
+from explorer.content.decks import MAX_TITLE, Deck, Slide
+from explorer.content.decks import decode as decode_deck
 from explorer.content.lab_cells import LESSON_CELLS, lab_program
 from explorer.content.lessons import lesson
 from explorer.errors import ExpressionError
@@ -42,14 +44,23 @@ STATE = {
     "program": "program mode's program, as last sent by the editor",
     "pstep": "program mode's step through the program; 0 shows the whole run",
     "shown_program": "the program the step, the graph chosen and the player belong to",
+    "deck": "the deck being made or shown (explorer.content.decks.Deck), or None",
+    "deck_undo": "the decks before the last changes, newest last, for undo",
+    "slide": "the open slide's index in the deck",
+    "deck_form_for": "the slide the sidebar's edit boxes were filled from",
 }
 WIDGETS = ("function", "window", "device", "dtype", "view", "presentation", "node", "speed", "further", "pitfall",
            "graph_pick", "graph_text", "graph_text_big", "share_link", "step_slider", "step_first", "step_back",
            "step_play", "step_next", "step_last", "step_done", "mode_switch", "editor", "pstep_slider", "pstep_first",
            "pstep_back", "pstep_next", "pstep_last", "pstep_done", "pgraph", "pgraph_pick", "pgraph_text",
-           "program_output", "program_link", "pnode_values", "pview")
+           "program_output", "program_link", "pnode_values", "pview",
+           # panels/deck.py
+           "deck_notes", "deck_keys", "deck_upload", "deck_title", "slide_title", "slide_notes", "slide_asks",
+           "slide_of", "slide_hint", "deck_link", "deck_add", "deck_undo_button", "deck_prev", "deck_next",
+           "deck_new", "deck_file", "deck_notebook", "slide_up", "slide_down", "slide_delete", "slide_save",
+           "deck_close")
 PER_ITEM = ("point_", "lesson_", "answer_", "reveal_", "solved_", "compare_", "expand_", "plot_", "second_",
-            "pplot_")
+            "pplot_", "deck_go_", "deck_answer_", "deck_solved_", "deck_open_", "deck_reveal_")
 # NOTE [choices outlive their widgets]
 # Streamlit forgets a widget's value at the end of any run that did not draw it, and the widget comes back at
 # its first option: the player's speed went from 1 s to 2 s a step after a practice lesson (which hides the
@@ -75,6 +86,7 @@ def init_state() -> None:
     if state.pitfall:
         st.session_state.pitfall = state.pitfall
     _init_program(st.query_params.to_dict())
+    _init_deck(st.query_params.to_dict())
 
 
 def keep_choices() -> None:
@@ -256,9 +268,103 @@ def _finite(value: object) -> float | None:
 
 
 def grads_hidden(key: str) -> bool:
-    """A practice lesson hides the gradients until the learner answers or asks for the answer."""
+    """A practice lesson, or a deck's slide with a question, hides the gradients until the learner answers or
+    asks for the answer."""
     current = lesson(key)
-    return bool(current and current.question and not st.session_state.get(f"solved_{key}"))
+    return bool(current and current.question and not st.session_state.get(f"solved_{key}")) or deck_hides()
+
+
+# -- decks (panels/deck.py draws them)
+
+MAX_UNDO = 20
+
+
+def _init_deck(query: dict[str, str]) -> None:
+    """A deck's link: ``deck`` (explorer.content.decks.encode) and ``slide`` (from 1); the slide opens."""
+    s = st.session_state
+    s.update(deck=None, deck_undo=[], slide=0, deck_notes=True)
+    if "deck" not in query:
+        return
+    try:
+        deck = decode_deck(str(query["deck"]))
+    except ExpressionError as err:
+        s.link_problems = (*s.link_problems, f"the link's deck was ignored: {err.message}")
+        return
+    wanted = str(query.get("slide", "1"))
+    number = int(wanted) if _PSTEP.fullmatch(wanted) else 1
+    s.deck = deck
+    open_slide(min(max(number, 1), len(deck.slides)) - 1)
+
+
+def open_deck() -> Deck | None:
+    return st.session_state.get("deck")
+
+
+def slide_index() -> int:
+    return st.session_state.get("slide", 0)
+
+
+def change_deck(deck: Deck | None, slide: int | None = None) -> None:
+    """A change to the deck that undo can take back."""
+    s = st.session_state
+    s.deck_undo = [*s.deck_undo, (s.deck, s.slide)][-MAX_UNDO:]
+    s.deck = deck
+    if slide is not None:
+        s.slide = slide
+
+
+def undo_deck() -> None:
+    s = st.session_state
+    if s.deck_undo:
+        s.deck, s.slide = s.deck_undo[-1]
+        s.deck_undo = s.deck_undo[:-1]
+
+
+def open_slide(index: int) -> None:
+    """Show slide ``index`` of the open deck: its function and points, or its program and step."""
+    s = st.session_state
+    deck = s.deck
+    if deck is None or not 0 <= index < len(deck.slides):
+        return
+    slide = deck.slides[index]
+    s.slide = index
+    mode = slide.mode
+    s.update(mode=mode, mode_switch=mode, step=0, playing=False)
+    if mode == "program":
+        show_program(slide.program)
+        s.update(pstep=slide.pstep, shown_program=slide.program)
+        return
+    devices = jobs.devices()
+    s.update(function=slide.function, shown_function=slide.function, window=slide.window, dtype=slide.dtype,
+             device=slide.device if slide.device in devices else "cpu", view=slide.view, node=slide.node,
+             step=slide.step, lesson=slide.key if lesson(slide.key) else "")
+    for variable in DEFAULT_POINTS:
+        set_point(variable, dict(slide.points).get(variable, DEFAULT_POINTS[variable]))
+
+
+def this_page_as_slide() -> Slide:
+    """What is on screen now, as a slide (titled by its function, or as a program)."""
+    s = st.session_state
+    if program_mode():
+        first = next((line for line in s.program.splitlines() if line.strip()), "")
+        return Slide(title=f"Program: {first[:60]}", mode="program", program=s.program, pstep=s.pstep)
+    state = current_state()
+    return Slide(title=state.function[:MAX_TITLE], function=state.function, points=state.points, window=state.window,
+                 device=state.device, dtype=state.dtype, view=state.view, node=state.node, step=state.step,
+                 key=state.lesson)
+
+
+def deck_hides() -> bool:
+    """The open slide asks a question its page would answer, and it is not answered yet."""
+    s = st.session_state
+    deck, index = s.get("deck"), s.get("slide", 0)
+    if deck is None or index >= len(deck.slides) or s.get(f"deck_solved_{index}"):
+        return False
+    slide = deck.slides[index]
+    if slide.question is None or program_mode():
+        return False
+    state = current_state()
+    return state.function == slide.function and all(state.point(v) == typed for v, typed in slide.points)
 
 
 

@@ -397,3 +397,10 @@ def test_space_push_sends_the_committed_app_with_the_space_readme(tmp_path):
     readme = subprocess.run(["git", "-C", str(space), "show", "main:README.md"], check=True, capture_output=True,
                             text=True).stdout
     assert readme == (ROOT / "deploy" / "huggingface" / "README.md").read_text()
+
+
+def test_the_image_copies_the_shipped_decks_the_lessons_are_read_from():
+    from explorer.content.decks import SHIPPED
+
+    copied = {source.rstrip("/") for arguments in instructions("COPY") for source in arguments.split()[:-1]}
+    assert SHIPPED.relative_to(ROOT).as_posix() in copied, "the lab's lessons are decks/lab.json"

@@ -24,9 +24,12 @@ from test_process_state import changed_settings, process_settings
 from explorer import SQ, VARIABLES, ExpressionError, Range, explore, parse
 from explorer.compute.build import build
 from explorer.compute.calls import SQFixed
+from explorer.content.decks import decode as decode_deck
+from explorer.content.decks import read_deck
 from explorer.content.lessons import LESSONS, Feedback, check_answer
 from explorer.language.expression import MAX_DEPTH, MAX_LENGTH, MAX_NODES
 from explorer.language.points import MAX_ELEMENTS, MAX_POINTS, read_point
+from explorer.language.program_link import encode as pack
 from explorer.model.state import PageState, from_query
 
 EVERYWHERE = {v: 0.5 for v in VARIABLES}  # a point for every variable, so only the text can be at fault
@@ -989,3 +992,29 @@ def test_any_answer_gets_feedback_and_is_right_only_when_it_is_the_gradient(type
 def _practice_result():
     chosen = PRACTICE[0]
     return explore(chosen.function, dict(chosen.points))
+
+
+# -- a deck's link and file (explorer.content.decks): the family is tests/test_decks.py's; here, through the
+# doors a visitor reaches, nothing happens beside the refusal
+
+HOSTILE_DECKS = [
+    (b"\xff\xfe\x00", "not UTF-8"),
+    (b"[" * 50_000, "nests deeper"),
+    (b'{"format": "autograd-explorer-deck", "version": 1, "title": "t", "slides": [{"program": "import os", '
+     b'"mode": "program", "question": {"asks": "grad"}}]}', "function slide"),
+    (b'{"format": "autograd-explorer-deck", "version": 1, "title": "t", "slides": [' + b"{}," * 999 + b"{}]}",
+     "1,000 slides"),
+    (b'{"format": "autograd-explorer-deck", "version": 1, "title": "t", "slides": [{"__class__": 1}]}',
+     "'__class__'"),
+]
+
+
+@pytest.mark.parametrize(("data", "words"), HOSTILE_DECKS)
+def test_a_hostile_deck_is_refused_as_a_file_and_as_a_link_and_nothing_happens(data, words, unchanged):
+    for door in (lambda: read_deck(data), lambda: decode_deck(pack(data.decode("utf-8", "replace")))):
+        with pytest.raises(ExpressionError) as refused:
+            door()
+        assert len(refused.value.message) <= LONGEST_MESSAGE and refused.value.message.isprintable()
+    with pytest.raises(ExpressionError, match=words):
+        read_deck(data)
+    unchanged()

@@ -20,7 +20,7 @@ import zlib
 from explorer.errors import ExpressionError
 from explorer.language.program import LIMITS
 
-__all__ = ["MAX_ENCODED", "encode", "decode", "too_long"]
+__all__ = ["MAX_ENCODED", "encode", "decode", "too_long", "unpack"]
 
 # Past about 8,000 characters some servers and proxies refuse a URL; a link carries the rest of the page's
 # state too. A notebook cell or a lesson of the lab is a few hundred characters encoded.
@@ -40,24 +40,30 @@ def too_long(source: str) -> bool:
 
 def decode(text: str) -> str:
     """The program ``encode`` wrote; raises ExpressionError for anything else, reading no more than the bounds."""
-    if len(text) > MAX_ENCODED:
-        raise ExpressionError(f"the link's program is longer than the {MAX_ENCODED:,} characters a link carries")
+    return unpack(text, "program", MAX_ENCODED, LIMITS.characters, "a program may have")
+
+
+def unpack(text: str, what: str, max_encoded: int, max_characters: int, whose: str) -> str:
+    """Text that ``encode`` wrote, read under bounds: at most ``max_encoded`` characters of base64url, inflated
+    to at most ``max_characters`` characters (a zip bomb stops there); ``what`` and ``whose`` name it in the
+    messages ("the link's deck is longer than the 200,000 characters a deck may have")."""
+    if len(text) > max_encoded:
+        raise ExpressionError(f"the link's {what} is longer than the {max_encoded:,} characters a link carries")
     if not _ALPHABET.fullmatch(text):
-        raise ExpressionError("the link's program is not base64url text")
+        raise ExpressionError(f"the link's {what} is not base64url text")
     try:
         packed = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
         inflater = zlib.decompressobj()
-        raw = inflater.decompress(packed, 4 * LIMITS.characters + 1)  # UTF-8: at most 4 bytes a character
+        raw = inflater.decompress(packed, 4 * max_characters + 1)  # UTF-8: at most 4 bytes a character
     except (binascii.Error, ValueError, zlib.error):
-        raise ExpressionError("the link's program is damaged (it did not decompress); copy the link again") from None
+        raise ExpressionError(f"the link's {what} is damaged (it did not decompress); copy the link again") from None
     if not inflater.eof or inflater.unconsumed_tail:
-        raise ExpressionError(f"the link's program is longer than the {LIMITS.characters:,} characters a program "
-                              "may have, or damaged")
+        raise ExpressionError(f"the link's {what} is longer than the {max_characters:,} characters {whose}, "
+                              "or damaged")
     try:
         source = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise ExpressionError("the link's program is not UTF-8 text") from None
-    if len(source) > LIMITS.characters:
-        raise ExpressionError(f"the link's program is longer than the {LIMITS.characters:,} characters a program "
-                              "may have")
+        raise ExpressionError(f"the link's {what} is not UTF-8 text") from None
+    if len(source) > max_characters:
+        raise ExpressionError(f"the link's {what} is longer than the {max_characters:,} characters {whose}")
     return source

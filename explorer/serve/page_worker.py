@@ -24,9 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # this checkout's 
 
 from explorer.compute.build import build, further, step_view  # noqa: E402
 from explorer.compute.calls import gradcheck_function  # noqa: E402
+from explorer.compute.deck_notebook import deck_notebook  # noqa: E402
 from explorer.compute.explore import available_devices, use_threads  # noqa: E402
 from explorer.compute.pitfall_runs import run as run_pitfall  # noqa: E402
 from explorer.compute.program_build import build_program, program_view  # noqa: E402
+from explorer.content.decks import read_deck  # noqa: E402
 from explorer.draw.figure import html  # noqa: E402
 from explorer.draw.render import RenderError, png  # noqa: E402
 from explorer.errors import InternalError, OverLimit  # noqa: E402
@@ -67,7 +69,7 @@ def _program_view(source: str, view: str, index: int, step: int) -> StepView:
 _TASKS: dict[str, Callable[..., object]] = {
     "page": _page, "step": _step, "further": further, "pitfall": run_pitfall, "gradcheck": gradcheck_function,
     "devices": available_devices, "png": _png, "plot_html": html, "program": _program,
-    "program_view": _program_view}
+    "program_view": _program_view, "deck_notebook": lambda text: deck_notebook(read_deck(text.encode("utf-8")))}
 assert set(_TASKS) == set(TASKS), "the pool and its workers must agree on the tasks"
 
 

@@ -40,6 +40,7 @@ from explorer.model import (
     plot,
     program_page,
     program_run,
+    questions,
     state,
     symbolic,
 )
@@ -64,7 +65,7 @@ def kinds(modules: tuple[ModuleType, ...]) -> dict[str, type]:
 
 # every frozen result class of the core, by name: the only classes text can name
 KINDS: dict[str, type] = kinds((derivatives, exploration, folding, graph, page, playback, plot, program_page,
-                                program_run, state, symbolic, pitfalls, functions, points))
+                                program_run, questions, state, symbolic, pitfalls, functions, points))
 
 _SCALARS = (str, int, float, bool, type(None))
 _SCALAR_TYPES = frozenset(_SCALARS)

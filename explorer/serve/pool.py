@@ -79,7 +79,8 @@ MAX_ANSWER_BYTES = 16_000_000
 # what a worker can be asked to do: the app's expensive calls, by name (see page_worker.TASKS), the downloads
 # whose cost follows the page's ("png", "plot_html"), and what only torch can say ("devices": this machine's, as
 # explorer.available_devices lists them)
-TASKS = ("page", "step", "further", "pitfall", "gradcheck", "devices", "png", "plot_html", "program", "program_view")
+TASKS = ("page", "step", "further", "pitfall", "gradcheck", "devices", "png", "plot_html", "program", "program_view",
+         "deck_notebook")
 
 
 class Lost(InternalError):
