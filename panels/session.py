@@ -337,7 +337,9 @@ def open_slide(index: int) -> None:
     devices = jobs.devices()
     s.update(function=slide.function, shown_function=slide.function, window=slide.window, dtype=slide.dtype,
              device=slide.device if slide.device in devices else "cpu", view=slide.view, node=slide.node,
-             step=slide.step, lesson=slide.key if lesson(slide.key) else "")
+             step=slide.step, lesson=slide.key if lesson(slide.key) else "", further=slide.further or None)
+    if slide.pitfall:
+        s.pitfall = slide.pitfall
     for variable in DEFAULT_POINTS:
         set_point(variable, dict(slide.points).get(variable, DEFAULT_POINTS[variable]))
 
@@ -349,9 +351,10 @@ def this_page_as_slide() -> Slide:
         first = next((line for line in s.program.splitlines() if line.strip()), "")
         return Slide(title=f"Program: {first[:60]}", mode="program", program=s.program, pstep=s.pstep)
     state = current_state()
+    further, pitfall = deeper_view()
     return Slide(title=state.function[:MAX_TITLE], function=state.function, points=state.points, window=state.window,
                  device=state.device, dtype=state.dtype, view=state.view, node=state.node, step=state.step,
-                 key=state.lesson)
+                 key=state.lesson, further=further, pitfall=pitfall)
 
 
 def deck_hides() -> bool:

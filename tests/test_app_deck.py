@@ -5,6 +5,7 @@ sidebar. The numbers checked are autograd's own, from explore (PyTorch)."""
 from __future__ import annotations
 
 import pytest
+import torch
 from test_app import _undeclared_keys, run_app, summary
 from test_decks import DECK
 
@@ -134,3 +135,20 @@ def test_a_deck_too_long_for_a_link_is_offered_as_a_file():
     app.run()
     assert any("too long for a link" in c.value for c in app.caption)
     assert "deck" not in app.query_params
+
+
+def test_a_slide_keeps_the_deeper_view_that_was_open_and_reopens_it():
+    app = run_app({"f": "f = u*v + u**2", "further": "hessian"})
+    app.button(key="deck_add").click().run()
+    app.session_state["further"] = None
+    app.text_input(key="function").input("y = x ** 3").run()
+    app.button(key="deck_add").click().run()
+    assert [s.further for s in _deck(app).slides] == ["hessian", ""]
+    app.button(key="deck_prev").click().run()
+    assert app.session_state["further"] == "hessian"
+    truth = torch.autograd.functional.hessian(lambda t: t[0] * t[1] + t[0] ** 2, torch.tensor([1.0, 2.0]))
+    rows = r" \\ ".join(" & ".join(f"{value:g}" for value in row) for row in truth.tolist())
+    (latex,) = app.get("latex")
+    assert rf"H = \begin{{bmatrix}} {rows} \end{{bmatrix}}" in latex.value
+    assert decode(encode(_deck(app))).slides[0].further == "hessian"
+    assert not app.exception and _undeclared_keys(app) == []

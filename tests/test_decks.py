@@ -30,7 +30,7 @@ from explorer.content.lessons import LESSONS
 from explorer.errors import ExpressionError
 from explorer.language.program_link import encode as pack
 from explorer.model.exploration import DTYPES
-from explorer.model.state import VIEWS, PageState, from_query
+from explorer.model.state import DEEPER_VIEWS, VIEWS, PageState, from_query
 
 LONGEST_MESSAGE = 300
 
@@ -62,6 +62,7 @@ def test_the_lab_lessons_are_the_first_shipped_deck_and_every_shipped_deck_reads
 def test_a_slide_is_checked_as_its_page_link_is():
     """A slide's fields take what the page link takes (explorer.model.state), and its constants are the same."""
     assert decks.VIEWS == VIEWS and decks.DTYPES == DTYPES
+    assert decks.FURTHER == tuple(DEEPER_VIEWS)
     for slide in (s for s in DECK.slides if s.mode == "function"):
         query = {"f": slide.function, "plot": slide.window, "view": slide.view, "dtype": slide.dtype,
                  **dict(slide.points)}
@@ -78,6 +79,9 @@ def _slides(*items: dict) -> dict:
 # (the deck's JSON value, words the message must hold)
 REFUSED = [
     ([], "JSON object"),
+    (_slides({"further": "__import__"}), "slide 1's further must be one of"),
+    (_slides({"pitfall": "backward-twice"}), "does not open the pitfalls"),
+    (_slides({"further": "pitfalls", "pitfall": "../etc"}), "slide 1's pitfall must be one of"),
     ({"format": "something", "version": 1, "title": "", "slides": [{}]}, "format"),
     (_slides(), "at least one slide"),
     ({**_slides({}), "extra": 1}, "'extra'"),

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from explorer.content.pitfalls import PITFALLS
 from explorer.errors import ExpressionError
 from explorer.language.expression import MAX_LENGTH, VARIABLES
 from explorer.language.points import Range, read_point
@@ -60,6 +61,7 @@ ASKS = {
 VIEWS = ("explorer", "torchviz")
 DTYPES = ("float32", "float64")
 DEVICES = ("cpu", "cuda", "mps")
+FURTHER = ("second", "hessian", "derivative-graph", "forward", "symbols", "pitfalls")  # state.DEEPER_VIEWS' keys
 _NODE = re.compile(r"[tn][0-9]{1,6}(\.s[0-9]{1,4})?")
 _KEY = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
@@ -108,6 +110,8 @@ class Slide:
     question: Question | None = None
     key: str = ""  # a lesson's key (the lab's lessons open by it in a link: ``lesson=relu``)
     compare: tuple[str, ...] = ()  # functions run beside this one (the lab's SQ lesson)
+    further: str = ""  # the deeper view open below the page ("Go further"), as a link's further= has it
+    pitfall: str = ""  # the pitfall shown, where further is "pitfalls"
 
     @property
     def explanation(self) -> str:
@@ -255,11 +259,15 @@ def _slide(value: object, where: str) -> Slide:
         "question": _question,
         "key": lambda v, w: _pattern(v, w, _KEY, "a key is lowercase letters, digits and -", empty=True),
         "compare": _compare,
+        "further": lambda v, w: _choice(v, w, ("", *FURTHER)),
+        "pitfall": lambda v, w: _choice(v, w, ("", *(pitfall.key for pitfall in PITFALLS))),
     }
     values = {name: read[name](raw, f"{where}'s {name}") for name, raw in item.items()}
     slide = Slide(**{**{each.name: getattr(default, each.name) for each in fields(Slide)}, **values})
     if slide.mode == "program" and not slide.program.strip():
         raise ExpressionError(f"{where} is in program mode but has no program")
+    if slide.pitfall and slide.further != "pitfalls":
+        raise ExpressionError(f"{where} names a pitfall but does not open the pitfalls (further: pitfalls)")
     if slide.mode == "program" and slide.question is not None:
         raise ExpressionError(f"{where}: a question is asked on a function slide, not a program's")
     return slide
