@@ -22,11 +22,11 @@ _GRAD = re.compile(r"^d(\w+)/d(\w): tensor\((.*?)(?:, dtype=torch\.float64)?\)$"
 
 
 def run_notebook(text: str, cwd) -> list[str]:
-    """Every code cell's printed text, run in order in a fresh python3 kernel (nbclient, as Jupyter runs it)."""
+    """Every code cell's stdout, run in order in a fresh python3 kernel (nbclient, as Jupyter runs it)."""
     document = nbformat.reads(text, as_version=4)
     nbformat.validate(document)
     NotebookClient(document, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}).execute()
-    return ["".join(out.get("text", "") for out in cell.outputs if out.output_type == "stream")
+    return ["".join(out.get("text", "") for out in cell.outputs if out.output_type == "stream" and out.name == "stdout")
             for cell in document.cells if cell.cell_type == "code"]
 
 

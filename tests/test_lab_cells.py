@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
+import nbformat
 import pytest
+from program_oracle import without_addresses
+from test_deck_notebook import run_notebook
 
 from explorer import run_program
 from explorer.content.lab_cells import CELLS, LESSON_CELLS, lab_program
@@ -65,3 +69,14 @@ def test_the_plotting_lessons_record_the_labs_plt_calls(lesson):
 def test_the_notebook_download_gives_back_the_labs_cells(lesson):
     cells = json.loads(notebook(lab_program(lesson)))["cells"]
     assert ["".join(cell["source"]) for cell in cells] == [CELLS[key] for key in LESSON_CELLS[lesson]]
+
+
+def test_the_notebook_download_is_valid_and_runs_in_a_kernel_printing_what_program_mode_printed(tmp_path):
+    """The learner's way home: the lesson's notebook, run by a real python3 kernel, prints what the page did."""
+    source = lab_program("attributes")
+    text = notebook(source)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nbformat warns of a cell without an id; the suite makes it fail
+        nbformat.validate(nbformat.reads(text, as_version=4))
+    printed = "".join(run_notebook(text, tmp_path))
+    assert without_addresses(printed) == without_addresses(run_program(source).stdout)

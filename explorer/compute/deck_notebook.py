@@ -46,7 +46,7 @@ def deck_notebook(deck: Deck) -> str:
         cells += _slide_cells(number, slide)
     document = json.loads(notebook(""))
     # nbformat 4.5 gives every cell an id, unique in the notebook
-    document["cells"] = [{"id": f"cell-{n}", **cell} for n, cell in enumerate(cells)]
+    document["cells"] = [{**cell, "id": f"cell-{n}"} for n, cell in enumerate(cells)]
     return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
 
 

@@ -31,7 +31,8 @@ def notebook(source: str) -> str:
     parts = _MARKER.split(source) if _MARKER.search(source) else _GAP.split(source)
     cells: list[dict[str, Any]] = [_cell(part.strip("\n")) for part in parts if part.strip()]
     document = {
-        "cells": cells or [_cell("")],
+        # nbformat 4.5 gives every cell an id, unique in the notebook
+        "cells": [{"id": f"cell-{n}", **cell} for n, cell in enumerate(cells or [_cell("")])],
         "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
                      "language_info": {"name": "python"}},
         "nbformat": 4,
