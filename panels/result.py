@@ -9,6 +9,7 @@ import streamlit as st
 from explorer.draw.dot import format_value
 from explorer.errors import ExplorerError, ExpressionError
 from explorer.model.page import Page, StepView
+from explorer.model.playback import Known
 from explorer.model.state import PageState, to_query
 
 from . import jobs
@@ -45,17 +46,25 @@ def link_ui(page: Page, step: int, node: str, presentation: bool) -> dict[str, s
     return query
 
 
-def summary_ui(page: Page) -> None:
-    """``y = x ** 2 → value 4, x.grad 4``, the function's notes, and why the graph is not drawn where it is not."""
-    hide = grads_hidden(page.state.lesson)
+def summary_ui(page: Page, known: Known) -> None:
+    """``y = x ** 2 → value 4, x.grad 4``, the function's notes, and why the graph is not drawn where it is not;
+    a grad backward has not reached yet (the player's step, a practice question) reads ``?``."""
     result = page.result
-    grads = "".join(f", {v}.grad `{'?' if hide else format_value(result.grad[v])}`" for v in result.variables)
+    grads = "".join(f", {v}.grad `{variable_grad(page, v, known)}`" for v in result.variables)
     # visitor text only ever inside code spans: the language has no backtick, so it cannot break out
     st.markdown(f"`{result.output} = {result.body}` → value `{format_value(result.value)}`{grads}")
     for note in result.notes:
         st.info(escape_markdown(note))
     if page.render_problem:
         st.warning(escape_markdown(page.render_problem))
+
+
+def variable_grad(page: Page, variable: str, known: Known) -> str:
+    """``variable``'s grad as the page may show it: ``?`` until backward reaches its leaf."""
+    leaf = next((t for t in page.result.graph.tensors if t.role == "input" and t.label == variable), None)
+    if (leaf is not None and not known.grad(leaf.id)) or (leaf is None and not known.everything):
+        return "?"
+    return format_value(page.result.grad[variable])
 
 
 def step_view_ui(page: Page, step: int) -> StepView | None:

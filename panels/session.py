@@ -47,7 +47,7 @@ WIDGETS = ("function", "window", "device", "dtype", "view", "presentation", "nod
            "graph_pick", "graph_text", "graph_text_big", "share_link", "step_slider", "step_first", "step_back",
            "step_play", "step_next", "step_last", "step_done", "mode_switch", "editor", "pstep_slider", "pstep_first",
            "pstep_back", "pstep_next", "pstep_last", "pstep_done", "pgraph", "pgraph_pick", "pgraph_text",
-           "program_output", "program_link", "pnode_values", "pview")
+           "program_output", "program_link", "pnode_values", "pview", "precision")
 PER_ITEM = ("point_", "lesson_", "answer_", "reveal_", "solved_", "compare_", "expand_", "plot_", "second_",
             "pplot_")
 

@@ -9,7 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Plot"]
+__all__ = ["GRADIENT", "Plot"]
+
+# the ``meta`` of a trace that shows a gradient (f', the tangent, the contour's arrows): what a page leaves out
+# while backward has not yet reached the variable (the player part-way)
+GRADIENT = "gradient"
 
 
 @dataclass(frozen=True)
@@ -20,3 +24,12 @@ class Plot:
     variables: tuple[str, ...]
     figure: dict[str, Any]
     notes: tuple[str, ...]
+
+    def without_gradient(self) -> Plot:
+        """The plot with no trace that shows a gradient: f alone, and the point on it."""
+        data = [trace for trace in self.figure["data"] if trace.get("meta") != GRADIENT]
+        return Plot(self.kind, self.variables, {**self.figure, "data": data}, ())
+
+    @property
+    def shows_gradient(self) -> bool:
+        return any(trace.get("meta") == GRADIENT for trace in self.figure["data"])
