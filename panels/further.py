@@ -88,7 +88,7 @@ def symbolic_ui(found: Symbolic, output: str) -> None:
     st.markdown(markdown_table([{"variable": p.variable, "formula at the point": _digits(p.symbolic, "float64"),
                                  f"autograd ({p.dtype})": _digits(p.autograd, p.dtype),
                                  "central difference (float64)": _digits(p.finite_difference, "float64"),
-                                 "autograd − formula": _digits(p.difference, "float64")} for p in found.partials]))
+                                 "autograd − formula": format_value(p.difference)} for p in found.partials]))
     for partial in found.partials:
         if partial.note:
             st.info(escape_markdown(partial.note))

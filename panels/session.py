@@ -128,6 +128,11 @@ def presenting() -> bool:
     return bool(st.session_state.presentation)
 
 
+def full_precision() -> bool:
+    """The tensor table's "Full precision" switch: numbers with every digit their dtype carries."""
+    return bool(st.session_state.get("precision"))
+
+
 def current_state() -> PageState:
     # .get: Streamlit forgets the value of a widget that was not drawn in the last run
     s, default = st.session_state, PageState()

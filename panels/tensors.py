@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer.draw.dot import format_value
-from explorer.draw.precision import WHOLE, exact, whole
+from explorer.draw.precision import WHOLE, exact, shown, whole
 from explorer.model.graph import TensorInfo, Value, distinct_labels, flat
 from explorer.model.page import Page
 from explorer.model.playback import Known
@@ -31,7 +31,7 @@ def grad_text(t: TensorInfo, known: Known, full: bool = False) -> str:
 def _cell(value: Value | None, dtype: str, full: bool) -> str:
     if isinstance(value, list) and len(flat(value)) > 1:
         return format_value(value).replace(" ", _NBSP)  # the vector's values are in the point-by-point table
-    return exact(flat(value)[0], dtype) if full and value is not None else format_value(value)
+    return shown(flat(value)[0] if isinstance(value, list) else value, dtype, full)
 
 
 def tensors_ui(page: Page, known: Known) -> None:

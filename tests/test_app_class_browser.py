@@ -13,16 +13,7 @@ from urllib.parse import urlencode
 import numpy as np
 import pytest
 import torch
-from test_app_browser import (  # noqa: F401 (the fixtures are used by name)
-    SHOTS,
-    browser,
-    open_app,
-    page,
-    server,
-    settle,
-    summary,
-    table_row,
-)
+from test_app_browser import SHOTS, browser, open_app, page, server, settle, summary, table_row  # noqa: F401 (the fixtures are used by name)
 
 from explorer.language.program_link import encode
 
@@ -53,7 +44,7 @@ def torch_grad(function, x: float, dtype=torch.float32) -> float:
     return leaf.grad.item()
 
 
-def test_the_player_mid_way_shows_one_step_in_graph_header_table_inspector_and_plot(page, server):
+def test_the_player_mid_way_shows_one_step_in_graph_header_table_inspector_and_plot(page, server):  # noqa: F811
     open_app(page, server, {**POLYNOMIAL, "step": "2", "node": "t0"})
     drawn = graph_grads(page)
     assert drawn["x"] == "?" and drawn["y"] != "?"  # backward starts at y and has not reached x after 2 steps
@@ -87,14 +78,15 @@ y.backward()
 """
 
 
-def test_program_modes_player_mid_way_keeps_the_inspector_and_the_table_at_its_step(page, server):
+def test_program_modes_player_mid_way_keeps_the_inspector_and_the_table_at_its_step(page, server):  # noqa: F811
     link = f"{server}/?" + urlencode({"mode": "program", "code": encode(PROGRAM), "pstep": "4", "step": "2"})
     page.goto(link)
     page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=90_000)
     settle(page)
     page.locator(".ae-graph g.node").first.wait_for(timeout=30_000)
     assert graph_grads(page)["x"] == "?"
-    leaf = next(n for n in page.locator(".ae-graph g.node").all() if n.locator("text").first.inner_html().strip() == "x")
+    nodes = page.locator(".ae-graph g.node").all()
+    leaf = next(n for n in nodes if n.locator("text").first.inner_html().strip() == "x")
     leaf.click()
     settle(page)
     values = page.locator(".ae-copy", has_text="data =").first.inner_text()
@@ -104,7 +96,7 @@ def test_program_modes_player_mid_way_keeps_the_inspector_and_the_table_at_its_s
     assert x_row.locator("td").nth(2).inner_text().strip() == "?"
 
 
-def test_the_sum_trick_can_be_checked_point_by_point(page, server):
+def test_the_sum_trick_can_be_checked_point_by_point(page, server):  # noqa: F811
     open_app(page, server, SUM_TRICK)
     x = torch.linspace(-10, 10, 10, requires_grad=True)
     torch.sum(x ** 2).backward()
@@ -134,7 +126,7 @@ def test_the_sum_trick_can_be_checked_point_by_point(page, server):
     page.set_viewport_size({"width": 1400, "height": 1000})
 
 
-def test_full_precision_shows_what_float64_carries_and_float32_does_not(page, server):
+def test_full_precision_shows_what_float64_carries_and_float32_does_not(page, server):  # noqa: F811
     shown = {}
     for dtype, torch_dtype, numpy_dtype in (("float32", torch.float32, np.float32), ("float64", torch.float64, float)):
         open_app(page, server, {"f": "y = sin(x) * x", "x": "2", "dtype": dtype, "node": "t2"})
@@ -146,12 +138,13 @@ def test_full_precision_shows_what_float64_carries_and_float32_does_not(page, se
         settle(page)
         shown[dtype] = table_row(page, "y")[1]
         assert shown[dtype] == expected
+        assert f"→ value {expected}," in summary(page)  # the line under the inputs follows the switch
         assert float(shown[dtype]) == value if dtype == "float64" else np.float32(shown[dtype]) == np.float32(value)
     assert shown["float32"] != shown["float64"]
     assert len(shown["float64"]) > len(shown["float32"]) + 5
 
 
-def test_symbols_compare_the_formula_with_autograd_in_the_pages_dtype(page, server):
+def test_symbols_compare_the_formula_with_autograd_in_the_pages_dtype(page, server):  # noqa: F811
     open_app(page, server, {"f": "y = sin(x) * x", "x": "2", "dtype": "float32"})
     page.get_by_text("the derivative in symbols").click()
     settle(page)

@@ -127,7 +127,8 @@ def _known_after_each_node(build) -> list[set[str]]:
     return after
 
 
-@pytest.mark.parametrize(("text", "at"), [("y = x ** 2 + 2 * x + 1", {"x": 2}), ("f = u * v + u ** 2", {"u": 1, "v": 2})])
+@pytest.mark.parametrize(("text", "at"), [("y = x ** 2 + 2 * x + 1", {"x": 2}),
+                                          ("f = u * v + u ** 2", {"u": 1, "v": 2})])
 def test_what_is_known_at_each_step_is_what_pytorch_has_computed_by_then(text, at):
     """The player's "what is known" (every panel shows a grad only where it says) against PyTorch's own hooks."""
     from explorer.model.playback import known_at

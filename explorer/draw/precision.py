@@ -54,10 +54,11 @@ def exact(value: float | int | bool, dtype: str) -> str:
 
 
 def shown(value: Value | None, dtype: str, full: bool) -> str:
-    """A value as a table cell: short (``format_value``), or at the dtype's precision with small vectors whole."""
-    if not full:
-        return format_value(value)
-    return whole(value, dtype)
+    """A value in a line or a table cell: short (``format_value``), or where ``full`` a number at the dtype's
+    precision (a vector stays short: its elements have a table of their own)."""
+    if full and value is not None and not isinstance(value, list):
+        return exact(value, dtype)
+    return format_value(value)
 
 
 def whole(value: Value | None, dtype: str, limit: int = WHOLE) -> str:
