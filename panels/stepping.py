@@ -4,13 +4,12 @@ after that step, and the autograd graph as built so far; at a backward() call, t
 
 from __future__ import annotations
 
-import json
-
 import streamlit as st
 
 from explorer.draw.dot import to_text
+from explorer.draw.precision import whole
 from explorer.errors import ExplorerError
-from explorer.model.graph import Graph
+from explorer.model.graph import Graph, Value
 from explorer.model.page import StepView
 from explorer.model.playback import Known, known_at
 from explorer.model.program_page import DrawnGraph, ProgramPage
@@ -195,8 +194,8 @@ def inspector_ui(graph: Graph, known: Known) -> None:
         made = f"made by `{nodes[t.node].name}` ({t.node})" if t.node in nodes else "made by no autograd node"
         st.markdown(f"**tensor `{escape_markdown(t.label)}`** · {made} · shape `{tuple(t.shape)}` · `{t.dtype}` · "
                     f"is_leaf `{t.is_leaf}` · requires_grad `{t.requires_grad}` · grad_fn `{t.grad_fn or 'None'}`")
-        grad = "?" if t.requires_grad and not known.grad(t.id) else _whole(t.grad)
-        copyable(f"data = {_whole(t.data)}\ngrad = {grad}", f"the values of {t.label}", key="pnode_values",
+        grad = "?" if t.requires_grad and not known.grad(t.id) else _whole(t.grad, t.dtype)
+        copyable(f"data = {_whole(t.data, t.dtype)}\ngrad = {grad}", f"the values of {t.label}", key="pnode_values",
                  wrap=True)
         return
     node = nodes[chosen]
@@ -208,11 +207,19 @@ def inspector_ui(graph: Graph, known: Known) -> None:
     lines.append(f"- next_functions: {inputs or 'none: a leaf ends the walk'}")
     for saved in node.saved:
         kind = "saved tensor" if saved.is_tensor else "saved attribute"
-        shown = _whole(saved.value) if saved.is_tensor else str(saved.value)
+        dtype = tensors[node.tensor].dtype if node.tensor in tensors else "float32"
+        shown = _whole(saved.value, dtype) if saved.is_tensor else str(saved.value)
         lines.append(f"- {kind} `{escape_markdown(saved.name)}` = `{shown[:2000]}`")
     st.markdown("\n".join(lines))
 
 
-def _whole(value: object) -> str:
-    """A recorded value whole, as nested lists (a number alone as itself); None where PyTorch has none."""
-    return "None" if value is None else json.dumps(value, allow_nan=True).replace("NaN", "nan")
+# the inspector writes a program's tensor out whole up to this many values (a copy box scrolls); past it, its ends
+MAX_WHOLE = 10_000
+
+
+def _whole(value: Value | str | None, dtype: str) -> str:
+    """A recorded value whole, as nested lists (a number alone as itself), each number with the digits its dtype
+    carries (float32's 1.8185948, not the float64 1.8185948133468628 it is stored as); None where PyTorch has none."""
+    if value is None or isinstance(value, str):
+        return str(value)
+    return whole(value, dtype, limit=MAX_WHOLE)
