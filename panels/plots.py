@@ -35,12 +35,13 @@ def plots_ui(page: Page, known: Known) -> None:
     for column, plot in zip(st.columns(len(curves) or 1), curves, strict=False):
         with column:
             plot_ui(plot)
+    question = grads_hidden(page.state.lesson)
     for plot in contours:
         left, right = st.columns([3, 1])
         with left:
             plot_ui(plot)
-        right.markdown(contour_caption(plot, grads_hidden(page.state.lesson)))
-    if known.step and any(not plot.shows_gradient for plot in shown):
+        right.markdown(contour_caption(plot, question))
+    if known.step and not question and any(not plot.shows_gradient for plot in shown):
         st.caption("The derivative and the tangent appear once backward reaches the variable (step on, or Last).")
     if page.plots:
         st.caption("Click a point on a plot to move the evaluation point there.")

@@ -163,7 +163,8 @@ def tensors_ui(run: ProgramRun, known: Known) -> None:
     st.subheader("Every named tensor when the program ended")
     playing = not known.everything
     rows = [{"name": escape_markdown(r.name), "data": escape_markdown(format_value(r.data)),
-             "grad": "?" if playing and r.requires_grad else escape_markdown(format_value(r.grad)),
+             # a grad PyTorch never keeps (a non-leaf's) stays None: nothing is on its way
+             "grad": "?" if playing and r.grad is not None else escape_markdown(format_value(r.grad)),
              "grad_fn": r.grad_fn or "None",
              "is_leaf": str(r.is_leaf), "requires_grad": str(r.requires_grad), "shape": str(tuple(r.shape)),
              "dtype": r.dtype, "same tensor as": escape_markdown(r.same_as or "")}
