@@ -41,7 +41,7 @@ def tensors_ui(page: Page, known: Known) -> None:
     full = st.toggle("Full precision", key="precision",
                      help="Every digit the dtype carries (float32 about 8, float64 about 16), instead of 4")
     # a plain table, not a canvas grid: its text reaches screen readers, search and copy-paste
-    rows = [{"tensor": escape_markdown(labels[t.id]), "data": escape_markdown(_cell(t.data, t.dtype, full)),
+    rows = [{"tensor": escape_markdown(_unbroken(labels[t.id])), "data": escape_markdown(_cell(t.data, t.dtype, full)),
              "grad": escape_markdown(grad_text(t, known, full)), "grad_fn": t.grad_fn or "None",
              "is_leaf": str(t.is_leaf), "requires_grad": str(t.requires_grad), "retains_grad": str(t.retains_grad),
              "shape": str(tuple(t.shape)), "dtype": t.dtype, "device": t.device} for t in graph.tensors]
@@ -76,6 +76,11 @@ def points_ui(tensors: tuple[TensorInfo, ...], labels: dict[str, str], known: Kn
             f" (the table stops at {_MOST_POINTS:,} of {size:,})" if size > _MOST_POINTS else "")
         with st.expander(f"Show {more}"):
             st.markdown(markdown_table(rows[WHOLE:]))
+
+
+def _unbroken(label: str) -> str:
+    """A short label on one line ("u * v (1 of 2)"); a long one may wrap, or the table would be wider than a screen."""
+    return label.replace(" ", _NBSP) if len(label) <= 24 else label
 
 
 def _number(value: float, dtype: str, full: bool) -> str:

@@ -48,8 +48,8 @@ def table_rows(app: AppTest, column: str = "requires_grad") -> list[dict]:
 
 
 def cells(line: str) -> list[str]:
-    """A markdown table row's cells, unescaped: the text each cell shows."""
-    return [re.sub(r"\\(.)", r"\1", c.strip()) for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+    """A markdown table row's cells, unescaped: the text each cell shows (a no-break space as a space)."""
+    return [re.sub(r"\\(.)", r"\1", c.strip()).replace("\u00a0", " ") for c in re.split(r"(?<!\\)\|", line)[1:-1]]
 
 
 def test_default_page_shows_the_labs_first_derivative():
@@ -472,6 +472,9 @@ def test_lesson_9s_contour_caption_describes_only_what_is_drawn():
     captions = [m.value for m in app.markdown if "contour" in m.value.lower() or "arrow" in m.value.lower()]
     assert not any("Each arrow is the gradient" in c for c in captions)
     assert any("once you answer the question" in c for c in captions)
+    contour = plots(app)[-1]
+    assert contour["label"].startswith("contour plot of f(u, v),")  # not "with its gradient": none is drawn
+    assert not any(trace["name"].startswith("gradient") for trace in contour["figure"]["data"])
     app.button(key="reveal_practice-partial").click().run()
     assert any("Each arrow is the gradient" in m.value for m in app.markdown)
 
@@ -481,6 +484,8 @@ def test_the_player_mid_way_shows_grad_question_marks_wherever_the_graph_does():
     assert summary(app).endswith("x.grad `?`")
     grads = {r["tensor"]: r["grad"] for r in table_rows(app)}
     assert grads["x"] == "?" and grads["y"] != "?"
+    (curve,) = plots(app)  # the plot's tangent has x.grad as its slope: not yet
+    assert [t["name"] for t in curve["figure"]["data"] if "autograd" in t["name"] or "tangent" in t["name"]] == []
     finished = run_app({"f": "y = x ** 2 + 2 * x + 1"})
     x = torch.tensor(2.0, requires_grad=True)
     (x ** 2 + 2 * x + 1).backward()

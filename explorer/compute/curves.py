@@ -29,7 +29,7 @@ from explorer.compute.explore import Live, run_live
 from explorer.compute.recording import dense
 from explorer.draw.figure import Line, derivative_name, held_points, layout, line_traces, rounded_list, rounded_lists
 from explorer.language.points import Point, PointInput, Range
-from explorer.model.plot import GRADIENT, Plot
+from explorer.model.plot import GRADIENT, WITH_GRADIENT, Plot
 
 __all__ = ["as_float64", "contour", "curve", "curve_values", "on_grid", "plots"]
 
@@ -170,7 +170,8 @@ def contour(expression: str, points: Mapping[str, Point], window: Range, device:
     span = [window.start, window.stop]
     frame["xaxis"]["range"] = span
     frame["yaxis"].update(range=span, scaleanchor="x", scaleratio=1)  # square cells: arrows point the true way
-    frame.update(title={"text": f"{output}({a}, {b}) with its gradient", "y": 0.98}, height=520,
+    title = f"{output}({a}, {b})" + (WITH_GRADIENT if show_derivative else "")
+    frame.update(title={"text": title, "y": 0.98}, height=520,
                  margin={**frame["margin"], "t": 90})
     return Plot("contour", (a, b), {"data": data, "layout": frame}, ())
 
