@@ -69,13 +69,14 @@ def points_ui(tensors: tuple[TensorInfo, ...], labels: dict[str, str], known: Kn
                 else ["?" if t.grad is not None or not known.grad(t.id) else "None"] * size
     rows = [{"i": str(i)} | {escape_markdown(name): values[i] for name, values in columns.items()}
             for i in range(min(size, _MOST_POINTS))]
-    st.markdown(f"**Point by point**: each of the {size:,} elements, in order")
-    st.markdown(markdown_table(rows[:WHOLE]))
-    if size > WHOLE:
-        more = f"the next {min(size, _MOST_POINTS) - WHOLE:,} elements" + (
-            f" (the table stops at {_MOST_POINTS:,} of {size:,})" if size > _MOST_POINTS else "")
-        with st.expander(f"Show {more}"):
-            st.markdown(markdown_table(rows[WHOLE:]))
+    if size <= WHOLE:
+        st.markdown(f"**Point by point**: each of the {size:,} elements, in order")
+        st.markdown(markdown_table(rows))
+        return
+    # a long range (relu's 1,000 points) would push the plot a page down: its elements wait behind a click
+    shown = f"the first {_MOST_POINTS:,} of {size:,}" if size > _MOST_POINTS else f"all {size:,}"
+    with st.expander(f"Point by point: {shown} elements, in order"):
+        st.markdown(markdown_table(rows))
 
 
 def _unbroken(label: str) -> str:
