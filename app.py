@@ -24,6 +24,7 @@ if __name__ == "__main__" and "streamlit" not in sys.modules:
 
 import streamlit as st
 
+from explorer.model.playback import Known, known_at
 from panels.deck import deck_bar_ui, deck_share_ui, deck_sidebar_ui, deck_slide_ui
 from panels.further import further_ui
 from panels.graph_panel import graph_ui
@@ -82,19 +83,22 @@ def main() -> None:
     page = page_ui(state)
     if page is None:
         return
-    with lesson_box:
-        lesson_ui(page)
-        deck_slide_ui(page)
     step, node = position()
+    # NOTE [what is known at this step]: one answer, read by every panel, to what backward has computed so far
+    # (the player's step, a practice question): no panel shows a grad that the graph still shows as ?
+    known = known_at(page.playback, step, grads_hidden(page.state.lesson))
+    with lesson_box:
+        lesson_ui(page, known)
+        deck_slide_ui(page)
     query = link_ui(page, step, node, presenting())
-    summary_ui(page)
-    graph_ui(page, step_view_ui(page, step))
+    summary_ui(page, known)
+    graph_ui(page, step_view_ui(page, step), known)
     left, right = st.columns([3, 2])
     with left:
-        tensors_ui(page)
+        tensors_ui(page, known)
     with right:
-        node_ui(page)
-    plots_ui(page)
+        node_ui(page, known)
+    plots_ui(page, known)
     further_ui(page, grads_hidden(page.state.lesson))
     share_ui(page, query)
     deck_share_ui()
@@ -129,11 +133,12 @@ def program_main() -> None:
             if step:
                 names_ui(run, step)
     if page is not None and run is not None:
+        known = Known()  # what the backward player has reached: every panel below shows grads as far as that
         if backward is not None:
-            backward_ui(page, backward)  # a backward call: its graph and the player, full width
+            known = backward_ui(page, backward)  # a backward call: its graph and the player, full width
         elif not step:
-            graphs_ui(page)
-        program_tensors_ui(run)
+            known = graphs_ui(page)
+        program_tensors_ui(run, known)
         program_plots_ui(page)
     query, problem = program_link(source, step)
     program_share_ui(source, query, problem)

@@ -6,6 +6,7 @@ import streamlit as st
 
 from explorer.content.pitfalls import PITFALLS
 from explorer.draw.dot import format_value, to_dot, to_text
+from explorer.draw.precision import exact
 from explorer.draw.render import has_dot
 from explorer.errors import ExplorerError
 from explorer.model.page import MAX_DRAWN_NODES, Page
@@ -83,13 +84,18 @@ def symbolic_ui(found: Symbolic, output: str) -> None:
     for partial in found.partials:
         d = "d" if len(found.partials) == 1 else r"\partial "
         st.latex(rf"\frac{{{d}{name}}}{{{d}{partial.variable}}} = {partial.latex}")
-    st.markdown(markdown_table([{"variable": p.variable, "formula at the point": format_value(p.symbolic),
-                                 "autograd": format_value(p.autograd),
-                                 "central difference": format_value(p.finite_difference),
+    # every digit: float32's autograd parts from the exact formula in the 8th digit, float64's in the 16th
+    st.markdown(markdown_table([{"variable": p.variable, "formula at the point": _digits(p.symbolic, "float64"),
+                                 f"autograd ({p.dtype})": _digits(p.autograd, p.dtype),
+                                 "central difference (float64)": _digits(p.finite_difference, "float64"),
                                  "autograd − formula": format_value(p.difference)} for p in found.partials]))
     for partial in found.partials:
         if partial.note:
             st.info(escape_markdown(partial.note))
+
+
+def _digits(value: float | None, dtype: str) -> str:
+    return "None" if value is None else exact(value, dtype)
 
 
 def forward_ui(passes) -> None:

@@ -8,11 +8,11 @@ import functools
 import streamlit as st
 
 from explorer.content.glossary import explain
-from explorer.draw.dot import ARROWS, LEGEND, to_dot
+from explorer.draw.dot import ARROWS, LEGEND, to_dot, to_text
 from explorer.draw.render import has_dot
 from explorer.model.graph import Graph
 from explorer.model.page import MAX_DRAWN_NODES, Page, StepView
-from explorer.model.playback import Step, known_grads
+from explorer.model.playback import Known, Step, known_grads
 from explorer.model.state import VIEWS
 
 from .components import mount
@@ -21,7 +21,7 @@ from .session import go_step, grads_hidden, keep_step, pick_node, position, pres
 from .text import escape_markdown, markdown_table
 
 
-def graph_ui(page: Page, view_at_step: StepView | None) -> None:
+def graph_ui(page: Page, view_at_step: StepView | None, known: Known) -> None:
     view = st.segmented_control("Graph view", VIEWS, key="view", format_func=lambda v: {
         "explorer": "Explorer (values and grads)", "torchviz": "torchviz make_dot"}[v]) or "explorer"
     if view == "torchviz":
@@ -64,7 +64,9 @@ def graph_ui(page: Page, view_at_step: StepView | None) -> None:
     legend_ui()
     glossary_ui(page)
     with st.expander("The graph as text (nodes and edges)"):
-        copyable(page.text, "the graph as text", key="graph_text")
+        # part-way through backward, the words say what the drawing says: grad ? where backward has not been
+        text = page.text if known.everything else to_text(page.result.graph, show_grads=known.tensors or ())
+        copyable(text, "the graph as text", key="graph_text")
 
 
 def collapsed_ui(page: Page, view_at_step: StepView | None) -> tuple[dict[str, str], str | None]:

@@ -5,29 +5,31 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer.content.lessons import check_answer, lesson, told
-from explorer.draw.dot import format_value
 from explorer.errors import ExplorerError
 from explorer.model.page import Page
+from explorer.model.playback import Known
 
 from . import jobs
+from .result import variable_grad
 from .session import show_function
 from .text import escape_markdown
 
 
-def lesson_numbers(page: Page) -> dict[str, str]:
-    """The numbers a lesson's text names, as autograd gave them on this page: ``x.grad``, a compared function's."""
-    grads = {f"{v}.grad": format_value(page.result.grad[v]) for v in page.result.variables}
+def lesson_numbers(page: Page, known: Known) -> dict[str, str]:
+    """The numbers a lesson's text names, as autograd gave them on this page: ``x.grad``, a compared function's;
+    ``?`` for a grad the backward player has not reached yet."""
+    grads = {f"{v}.grad": variable_grad(page, v, known) for v in page.result.variables}
     return grads | {row.function: row.grad for row in page.comparisons}
 
 
-def lesson_ui(page: Page) -> None:
+def lesson_ui(page: Page, known: Known) -> None:
     """The chosen lesson's text, its comparisons, and its practice question."""
     current = lesson(page.state.lesson)
     if current is None:
         return
     with st.container(border=True):
         st.subheader(current.title)
-        numbers = lesson_numbers(page)
+        numbers = lesson_numbers(page, known)
         st.markdown(told(current.explanation, numbers))
         for row in page.comparisons:
             text, button = st.columns([4, 1], vertical_alignment="center")

@@ -20,6 +20,7 @@ from explorer.draw.figure import PLOTLY_BUNDLE
 from explorer.draw.program_notebook import notebook
 from explorer.errors import ExplorerError
 from explorer.language.program_link import MAX_ENCODED, encode
+from explorer.model.playback import Known
 from explorer.model.program_page import ProgramPage
 from explorer.model.program_run import ProgramRun
 
@@ -154,17 +155,23 @@ def warnings_ui(run: ProgramRun, step: int) -> None:
                        icon=":material/warning:")
 
 
-def tensors_ui(run: ProgramRun) -> None:
-    """Every name bound to a tensor when the program ended, with the lab's printout, and which names share one."""
+def tensors_ui(run: ProgramRun, known: Known) -> None:
+    """Every name bound to a tensor when the program ended, with the lab's printout, and which names share one;
+    while the backward player is part-way (``known``), grads read ``?`` as they do on its graph."""
     if not run.tensors:
         return
     st.subheader("Every named tensor when the program ended")
+    playing = not known.everything
     rows = [{"name": escape_markdown(r.name), "data": escape_markdown(format_value(r.data)),
-             "grad": escape_markdown(format_value(r.grad)), "grad_fn": r.grad_fn or "None",
+             # a grad PyTorch never keeps (a non-leaf's) stays None: nothing is on its way
+             "grad": "?" if playing and r.grad is not None else escape_markdown(format_value(r.grad)),
+             "grad_fn": r.grad_fn or "None",
              "is_leaf": str(r.is_leaf), "requires_grad": str(r.requires_grad), "shape": str(tuple(r.shape)),
              "dtype": r.dtype, "same tensor as": escape_markdown(r.same_as or "")}
             for r in run.tensors]
     st.markdown(markdown_table(rows))
+    if playing:
+        st.caption("The grads read ? while the backward player is part-way: press Last, or Show the finished graph.")
     if any(r.same_as for r in run.tensors):
         st.caption("Names in *same tensor as* hold the very same tensor object: a change through one shows "
                    "through the other.")

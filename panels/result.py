@@ -6,13 +6,14 @@ from dataclasses import replace
 
 import streamlit as st
 
-from explorer.draw.dot import format_value
+from explorer.draw.precision import shown
 from explorer.errors import ExplorerError, ExpressionError
 from explorer.model.page import Page, StepView
+from explorer.model.playback import Known
 from explorer.model.state import PageState, to_query
 
 from . import jobs
-from .session import deeper_view, grads_hidden, remember_page, shown_page
+from .session import deeper_view, full_precision, grads_hidden, remember_page, shown_page
 from .text import escape_markdown
 
 
@@ -47,17 +48,28 @@ def link_ui(page: Page, step: int, node: str, presentation: bool) -> dict[str, s
     return query
 
 
-def summary_ui(page: Page) -> None:
-    """``y = x ** 2 → value 4, x.grad 4``, the function's notes, and why the graph is not drawn where it is not."""
-    hide = grads_hidden(page.state.lesson)
+def summary_ui(page: Page, known: Known) -> None:
+    """``y = x ** 2 → value 4, x.grad 4``, the function's notes, and why the graph is not drawn where it is not;
+    a grad backward has not reached yet (the player's step, a practice question) reads ``?``."""
     result = page.result
-    grads = "".join(f", {v}.grad `{'?' if hide else format_value(result.grad[v])}`" for v in result.variables)
+    full = full_precision()
+    grads = "".join(f", {v}.grad `{variable_grad(page, v, known, full)}`" for v in result.variables)
+    value = shown(result.value, page.state.dtype, full)
     # visitor text only ever inside code spans: the language has no backtick, so it cannot break out
-    st.markdown(f"`{result.output} = {result.body}` → value `{format_value(result.value)}`{grads}")
+    st.markdown(f"`{result.output} = {result.body}` → value `{value}`{grads}")
     for note in result.notes:
         st.info(escape_markdown(note))
     if page.render_problem:
         st.warning(escape_markdown(page.render_problem))
+
+
+def variable_grad(page: Page, variable: str, known: Known, full: bool = False) -> str:
+    """``variable``'s grad as the page may show it: ``?`` until backward reaches its leaf; every digit its dtype
+    carries where ``full``."""
+    leaf = next((t for t in page.result.graph.tensors if t.role == "input" and t.label == variable), None)
+    if (leaf is not None and not known.grad(leaf.id)) or (leaf is None and not known.everything):
+        return "?"
+    return shown(page.result.grad[variable], page.state.dtype, full)
 
 
 def step_view_ui(page: Page, step: int) -> StepView | None:

@@ -58,7 +58,7 @@ WIDGETS = ("function", "window", "device", "dtype", "view", "presentation", "nod
            "deck_notes", "deck_keys", "deck_upload", "deck_title", "slide_title", "slide_notes", "slide_asks",
            "slide_of", "slide_hint", "deck_link", "deck_add", "deck_undo_button", "deck_prev", "deck_next",
            "deck_new", "deck_file", "deck_notebook", "slide_up", "slide_down", "slide_delete", "slide_save",
-           "deck_close")
+           "deck_close", "precision")
 PER_ITEM = ("point_", "lesson_", "answer_", "reveal_", "solved_", "compare_", "expand_", "plot_", "second_",
             "pplot_", "deck_go_", "deck_answer_", "deck_solved_", "deck_open_", "deck_reveal_")
 # NOTE [choices outlive their widgets]
@@ -164,6 +164,11 @@ def position() -> tuple[int, str]:
 
 def presenting() -> bool:
     return bool(st.session_state.presentation)
+
+
+def full_precision() -> bool:
+    """The tensor table's "Full precision" switch: numbers with every digit their dtype carries."""
+    return bool(st.session_state.get("precision"))
 
 
 def current_state() -> PageState:

@@ -4,13 +4,14 @@ after that step, and the autograd graph as built so far; at a backward() call, t
 
 from __future__ import annotations
 
-import json
-
 import streamlit as st
 
+from explorer.draw.dot import to_text
+from explorer.draw.precision import whole
 from explorer.errors import ExplorerError
-from explorer.model.graph import Graph
+from explorer.model.graph import Graph, Value
 from explorer.model.page import StepView
+from explorer.model.playback import Known, known_at
 from explorer.model.program_page import DrawnGraph, ProgramPage
 from explorer.model.program_run import ProgramRun, ProgramStep
 
@@ -99,22 +100,24 @@ def forward_graph_ui(page: ProgramPage, step: int) -> None:
                    "along its arrows.")
 
 
-def graphs_ui(page: ProgramPage) -> None:
-    """The whole run: each backward() or autograd.grad call's graph, one at a time, with its player."""
+def graphs_ui(page: ProgramPage) -> Known:
+    """The whole run: each backward() or autograd.grad call's graph, one at a time, with its player; returns what
+    its player has reached."""
     if not page.drawn:
         if page.run is not None and page.run.graphs_skipped:
             st.caption(f"{page.run.graphs_skipped} backward calls ran but were not recorded (a program records "
                        "its first ones).")
-        return
+        return Known()
     index = 0
     if len(page.drawn) > 1:
         index = st.selectbox("Graph", range(len(page.drawn)), key="pgraph", on_change=chose_graph,
                              format_func=lambda i: f"{page.drawn[i].call}() on line {page.drawn[i].line}")
-    backward_ui(page, index)
+    return backward_ui(page, index)
 
 
-def backward_ui(page: ProgramPage, index: int) -> None:
-    """A backward call's graph, as recorded when it ran, with the backward player over it."""
+def backward_ui(page: ProgramPage, index: int) -> Known:
+    """A backward call's graph, as recorded when it ran, with the backward player over it; returns what the player
+    has reached (everything once it is finished)."""
     drawn: DrawnGraph = page.drawn[index]
     st.subheader(f"The graph {drawn.call}() on line {drawn.line} ran through")
     if page.run is not None and page.run.graphs[index].torchviz_dot is not None and torchviz_chosen():
@@ -125,9 +128,10 @@ def backward_ui(page: ProgramPage, index: int) -> None:
             st.image(view.svg)
         elif view is not None:
             st.graphviz_chart(view.dot)  # no dot program on this server: the browser lays it out
-        return
+        return Known()
     playback = drawn.playback
     step = min(st.session_state.step, len(playback.steps))
+    known = known_at(playback, step)
     view = _view(page.source, "backward", index, step) if step else None
     if view is not None:
         _draw(view.svg, view.dot, view.running, view.targets, f"autograd graph of line {drawn.line}", inspect=True)
@@ -139,11 +143,13 @@ def backward_ui(page: ProgramPage, index: int) -> None:
         st.graphviz_chart(drawn.dot)  # no dot program on this server: the browser lays it out
     player_ui(playback.steps)
     with st.container(border=True):
-        inspector_ui(playback.graph)
+        inspector_ui(playback.graph, known)
     legend_ui()
     grad_fns_ui(playback.graph)
     with st.expander("The graph as text (nodes and edges)"):
-        copyable(drawn.text, "the graph as text", key="pgraph_text")
+        text = drawn.text if known.everything else to_text(playback.graph, show_grads=known.tensors or ())
+        copyable(text, "the graph as text", key="pgraph_text")
+    return known
 
 
 def torchviz_chosen() -> bool:
@@ -174,9 +180,10 @@ def _draw(svg: str | None, dot: str, running: str, targets: tuple[str, ...], lab
         st.graphviz_chart(dot)
 
 
-def inspector_ui(graph: Graph) -> None:
+def inspector_ui(graph: Graph, known: Known) -> None:
     """The node clicked in a program's graph: a tensor's printout with its values whole, or a grad_fn's inputs and
-    what it saved (the graph abbreviates a vector to its ends and its shape)."""
+    what it saved (the graph abbreviates a vector to its ends and its shape); its grad is ? until the player has
+    reached it."""
     tensors = {t.id: t for t in graph.tensors}
     nodes = {n.id: n for n in graph.nodes}
     chosen = st.session_state.get("node") or ""
@@ -188,7 +195,8 @@ def inspector_ui(graph: Graph) -> None:
         made = f"made by `{nodes[t.node].name}` ({t.node})" if t.node in nodes else "made by no autograd node"
         st.markdown(f"**tensor `{escape_markdown(t.label)}`** · {made} · shape `{tuple(t.shape)}` · `{t.dtype}` · "
                     f"is_leaf `{t.is_leaf}` · requires_grad `{t.requires_grad}` · grad_fn `{t.grad_fn or 'None'}`")
-        copyable(f"data = {_whole(t.data)}\ngrad = {_whole(t.grad)}", f"the values of {t.label}", key="pnode_values",
+        grad = "?" if t.requires_grad and not known.grad(t.id) else _whole(t.grad, t.dtype)
+        copyable(f"data = {_whole(t.data, t.dtype)}\ngrad = {grad}", f"the values of {t.label}", key="pnode_values",
                  wrap=True)
         return
     node = nodes[chosen]
@@ -200,11 +208,19 @@ def inspector_ui(graph: Graph) -> None:
     lines.append(f"- next_functions: {inputs or 'none: a leaf ends the walk'}")
     for saved in node.saved:
         kind = "saved tensor" if saved.is_tensor else "saved attribute"
-        shown = _whole(saved.value) if saved.is_tensor else str(saved.value)
+        dtype = tensors[node.tensor].dtype if node.tensor in tensors else "float32"
+        shown = _whole(saved.value, dtype) if saved.is_tensor else str(saved.value)
         lines.append(f"- {kind} `{escape_markdown(saved.name)}` = `{shown[:2000]}`")
     st.markdown("\n".join(lines))
 
 
-def _whole(value: object) -> str:
-    """A recorded value whole, as nested lists (a number alone as itself); None where PyTorch has none."""
-    return "None" if value is None else json.dumps(value, allow_nan=True).replace("NaN", "nan")
+# the inspector writes a program's tensor out whole up to this many values (a copy box scrolls); past it, its ends
+MAX_WHOLE = 10_000
+
+
+def _whole(value: Value | str | None, dtype: str) -> str:
+    """A recorded value whole, as nested lists (a number alone as itself), each number with the digits its dtype
+    carries (float32's 1.8185948, not the float64 1.8185948133468628 it is stored as); None where PyTorch has none."""
+    if value is None or isinstance(value, str):
+        return str(value)
+    return whole(value, dtype, limit=MAX_WHOLE)

@@ -14,6 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 import streamlit as st
+import torch
 from streamlit.testing.v1 import AppTest
 
 from explorer.content.lessons import LESSONS
@@ -47,8 +48,8 @@ def table_rows(app: AppTest, column: str = "requires_grad") -> list[dict]:
 
 
 def cells(line: str) -> list[str]:
-    """A markdown table row's cells, unescaped: the text each cell shows."""
-    return [re.sub(r"\\(.)", r"\1", c.strip()) for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+    """A markdown table row's cells, unescaped: the text each cell shows (a no-break space as a space)."""
+    return [re.sub(r"\\(.)", r"\1", c.strip()).replace("\u00a0", " ") for c in re.split(r"(?<!\\)\|", line)[1:-1]]
 
 
 def test_default_page_shows_the_labs_first_derivative():
@@ -256,7 +257,7 @@ def test_symbols_view_shows_the_formula_beside_autograd_and_a_finite_difference(
     latex = [item.value for item in app.get("latex")]
     assert any(r"\frac{dy}{dx} = 2 x + 2" in text for text in latex)
     (row,) = table_rows(app, "formula at the point")
-    assert row["formula at the point"] == row["autograd"] == "6"
+    assert row["formula at the point"] == row["autograd (float32)"] == "6"
 
 
 def test_symbols_view_names_pytorchs_convention_at_a_kink():
@@ -438,3 +439,54 @@ def test_a_busy_explorer_asks_to_try_again_and_never_says_the_function_was_wrong
     assert any("busy" in w.value and "Try again" in w.value for w in app.warning)
     assert not any("last function that worked" in c.value for c in app.caption)
     assert summary(app).startswith("`y = x**2 + 21*x` → value"), "the page shown before stays"
+
+
+def test_the_inspector_says_which_tensor_a_grad_fn_made_without_repeating_its_name():
+    app = run_app({"f": "y = x ** 2 + 2 * x + 1", "node": "n2"})  # PowBackward0
+    details = next(m.value for m in app.markdown if m.value.startswith("**`PowBackward0`**"))
+    square = (torch.tensor(2.0) ** 2).item()
+    assert f"made tensor `x ** 2`, data `{square:g}`" in details
+    assert "`x ** 2` = `x ** 2`" not in details
+    output = run_app({"f": "y = x ** 2 + 2 * x + 1", "node": "n0"})
+    assert any("made tensor `y` = `x ** 2 + 2 * x + 1`" in m.value for m in output.markdown)
+
+
+def test_lesson_9s_table_numbers_the_two_multiplications_it_computes():
+    app = run_app({"lesson": "practice-partial", "f": "f = u * v + (u * v) ** 2", "u": "2", "v": "1"})
+    rows = table_rows(app)
+    u, v = torch.tensor(2.0, requires_grad=True), torch.tensor(1.0, requires_grad=True)
+    f = u * v + (u * v) ** 2
+    stack, seen = [f.grad_fn], set()
+    while stack:
+        fn = stack.pop()
+        if fn is not None and fn not in seen:
+            seen.add(fn)
+            stack.extend(nxt for nxt, _ in fn.next_functions)
+    assert sum(type(fn).__name__ == "MulBackward0" for fn in seen) == 2  # PyTorch's graph: two multiplications
+    assert [r["tensor"] for r in rows if r["tensor"].startswith("u * v")] == ["u * v (1 of 2)", "u * v (2 of 2)"]
+    assert len({r["tensor"] for r in rows}) == len(rows)
+
+
+def test_lesson_9s_contour_caption_describes_only_what_is_drawn():
+    app = run_app({"lesson": "practice-partial", "f": "f = u * v + (u * v) ** 2", "u": "2", "v": "1"})
+    captions = [m.value for m in app.markdown if "contour" in m.value.lower() or "arrow" in m.value.lower()]
+    assert not any("Each arrow is the gradient" in c for c in captions)
+    assert any("once you answer the question" in c for c in captions)
+    contour = plots(app)[-1]
+    assert contour["label"].startswith("contour plot of f(u, v),")  # not "with its gradient": none is drawn
+    assert not any(trace["name"].startswith("gradient") for trace in contour["figure"]["data"])
+    app.button(key="reveal_practice-partial").click().run()
+    assert any("Each arrow is the gradient" in m.value for m in app.markdown)
+
+
+def test_the_player_mid_way_shows_grad_question_marks_wherever_the_graph_does():
+    app = run_app({"f": "y = x ** 2 + 2 * x + 1", "step": "2"})
+    assert summary(app).endswith("x.grad `?`")
+    grads = {r["tensor"]: r["grad"] for r in table_rows(app)}
+    assert grads["x"] == "?" and grads["y"] != "?"
+    (curve,) = plots(app)  # the plot's tangent has x.grad as its slope: not yet
+    assert [t["name"] for t in curve["figure"]["data"] if "autograd" in t["name"] or "tangent" in t["name"]] == []
+    finished = run_app({"f": "y = x ** 2 + 2 * x + 1"})
+    x = torch.tensor(2.0, requires_grad=True)
+    (x ** 2 + 2 * x + 1).backward()
+    assert summary(finished).endswith(f"x.grad `{x.grad.item():g}`")

@@ -125,7 +125,7 @@ def inspector(tab) -> str:
 def table_row(tab, tensor: str) -> list[str]:
     rows = tab.locator("[data-testid=stMarkdownContainer] table:has(th:text-is('requires_grad')) tbody tr")
     for i in range(rows.count()):
-        cells = [c.strip() for c in rows.nth(i).locator("td, th").all_inner_texts()]
+        cells = [c.strip().replace("\u00a0", " ") for c in rows.nth(i).locator("td, th").all_inner_texts()]
         if cells and cells[0] == tensor:
             return cells
     raise AssertionError(f"no row for tensor {tensor!r}")

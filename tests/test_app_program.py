@@ -7,7 +7,9 @@ import json
 import random
 import re
 
+import numpy as np
 import pytest
+import torch
 from streamlit.testing.v1 import AppTest
 from test_app import _undeclared_keys, cells, run_app, summary
 
@@ -161,10 +163,25 @@ def test_a_node_clicked_in_a_programs_graph_is_inspected_with_its_values_whole()
     app.session_state["node"] = "t0"  # what a click on x sends (panels.session.pick_program_node)
     app.run()
     values = next(d["text"] for d in sent(app, "copy") if d["label"] == "the values of x")
-    assert values.startswith("data = [-1.0, -0.75, -0.5,") and "grad = [-2.0, -1.5, -1.0," in values
+    data, grad = values.splitlines()[:2]
+    x = torch.linspace(-1, 1, 9)
+    assert [float(v) for v in data.removeprefix("data = [").removesuffix("]").split(", ")] == x.tolist()
+    assert [float(v) for v in grad.removeprefix("grad = [").removesuffix("]").split(", ")] == (2 * x).tolist()
     app.session_state["node"] = "n1"
     app.run()
     assert any("PowBackward0" in m.value and "saved tensor" in m.value for m in app.markdown)
+
+
+def test_the_program_inspector_writes_a_float32_grad_with_the_digits_float32_carries():
+    app = run_program_app("import torch\nx = torch.tensor(2.0, requires_grad=True)\ny = torch.sin(x) * x\n"
+                          "y.backward()\n")
+    app.session_state["node"] = "t0"
+    app.run()
+    values = next(d["text"] for d in sent(app, "copy") if d["label"] == "the values of x")
+    x = torch.tensor(2.0, requires_grad=True)
+    (torch.sin(x) * x).backward()
+    assert f"grad = {str(np.float32(x.grad.item()))}" in values.splitlines()  # 0.07700372, not 0.07700371742248535
+    assert str(x.grad.item()) not in values
 
 
 def test_a_program_too_long_for_a_link_says_so_and_still_runs():

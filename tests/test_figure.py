@@ -173,6 +173,28 @@ def test_sqrt_over_negatives_says_the_slope_is_undefined_and_leaves_gaps_in_both
     json.dumps(plot.figure, allow_nan=False)  # no NaN reaches the browser's JSON
 
 
+def test_sqrts_undefined_slope_is_reported_on_the_grid_not_at_float32s_linspace_artefact():
+    grid = torch.linspace(WINDOW.start, WINDOW.stop, WINDOW.count)  # float32, as the page computes
+    x = grid.clone().requires_grad_(True)
+    torch.sqrt(x).sum().backward()
+    undefined = grid[~torch.isfinite(x.grad)]
+    assert undefined[-1].item() != 0  # float32's linspace holds -1.49e-07 where the grid means 0
+    (plot,) = plots("sqrt(x)", {"x": 2.0}, WINDOW)
+    (note,) = plot.notes
+    assert f"nan at {undefined.numel()} points from x = {undefined[0].item():g} to 0:" in note
+    assert "e-0" not in note
+
+
+def test_a_short_range_marks_its_points_on_the_function_and_on_its_derivative():
+    (plot,) = plots("x ** 2", {"x": Range(-10, 10, 10)}, WINDOW)
+    marked = [trace for trace in plot.figure["data"] if trace["mode"] == "markers" and trace["marker"].get("size")
+              and trace["marker"].get("opacity", 1) > 0]
+    assert len(marked) == 2
+    xs = torch.linspace(-10, 10, 10).tolist()
+    for trace in marked:
+        assert trace["x"] == pytest.approx(xs, abs=1e-5)
+
+
 def test_sum_trick_over_a_range_plots_the_terms_against_2x_as_the_lab_does():
     (plot,) = plots("torch.sum(x ** 2)", {"x": Range(-10, 10, 10)}, WINDOW)
     f, df = _points(plot, "x ** 2"), _points(plot, "dy/dx")

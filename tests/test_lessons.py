@@ -135,12 +135,13 @@ def test_every_number_a_lessons_text_gives_is_autograds_own(key):
     """The texts name numbers (``{x.grad}``) that the page fills from its own run: none is typed in."""
     from explorer.compute.build import build
     from explorer.content.lessons import named_numbers, told
+    from explorer.model.playback import Known
     from explorer.model.state import PageState
     from panels.lesson import lesson_numbers
 
     chosen = lesson(key)
     page = build(PageState(function=chosen.function, points=chosen.points, lesson=key))
-    numbers = lesson_numbers(page)
+    numbers = lesson_numbers(page, Known())
     texts = [chosen.explanation] + ([chosen.question.worked] if chosen.question else [])
     for text in texts:
         assert named_numbers(text) <= set(numbers), text

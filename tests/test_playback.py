@@ -100,3 +100,59 @@ def test_sum_trick_over_a_range_gives_vector_gradients():
 
 def test_a_function_without_grad_fn_has_no_steps():
     assert play("f = x", {"x": 1}).steps == ()
+
+
+def _known_after_each_node(build) -> list[set[str]]:
+    """PyTorch's own answer to "whose grad is computed after k nodes have run": each named tensor's hook fires
+    when its grad is computed, each node's post-hook when the node has run."""
+    events: list[tuple[str, str]] = []
+    output, named = build()
+    for name, tensor in named.items():
+        tensor.register_hook(lambda grad, name=name: events.append(("grad", name)))
+    stack, seen = [output.grad_fn], set()
+    while stack:
+        fn = stack.pop()
+        if fn is None or fn in seen:
+            continue
+        seen.add(fn)
+        fn.register_hook(lambda inputs, outputs: events.append(("ran", "")))
+        stack.extend(nxt for nxt, _ in fn.next_functions)
+    output.backward()
+    known, after = set(), []
+    for kind, name in events:
+        if kind == "grad":
+            known.add(name)
+        else:
+            after.append(set(known))
+    return after
+
+
+@pytest.mark.parametrize(("text", "at"), [("y = x ** 2 + 2 * x + 1", {"x": 2}),
+                                          ("f = u * v + u ** 2", {"u": 1, "v": 2})])
+def test_what_is_known_at_each_step_is_what_pytorch_has_computed_by_then(text, at):
+    """The player's "what is known" (every panel shows a grad only where it says) against PyTorch's own hooks."""
+    from explorer.model.playback import known_at
+
+    playback = play(text, at)
+    labels = {t.id: t.label for t in playback.graph.tensors}
+
+    def torch_build():
+        leaves = {v: torch.tensor(float(p), requires_grad=True) for v, p in at.items()}
+        if "u" in leaves:
+            u, v = leaves["u"], leaves["v"]
+            uv, uu = u * v, u ** 2
+            output = uv + uu
+            return output, {"u": u, "v": v, "u * v": uv, "u ** 2": uu, "f": output}
+        x = leaves["x"]
+        square, double = x ** 2, 2 * x
+        partial = square + double
+        output = partial + 1
+        return output, {"x": x, "x ** 2": square, "2 * x": double, "x ** 2 + 2 * x": partial, "y": output}
+
+    expected = _known_after_each_node(torch_build)
+    assert len(expected) == len(playback.steps)
+    for step, computed in enumerate(expected, start=1):
+        known = known_at(playback, step)
+        assert {labels[t] for t in known.tensors} == computed, f"step {step}"
+    assert known_at(playback, 0).everything
+    assert not any(known_at(playback, 3, hidden=True).grad(t) for t in labels)

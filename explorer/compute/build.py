@@ -168,7 +168,7 @@ def further(state: PageState, topic: str) -> Further:
         drawn = svgs(to_dot(made.graph), None)[0] if made.graph.nodes else None
         return Further(topic, derivative=made, derivative_svg=drawn)
     if topic == "symbols":
-        return Further(topic, symbolic=derivatives(state.function, points))
+        return Further(topic, symbolic=derivatives(state.function, points, dtype=state.dtype))
     if topic == "forward":
         return Further(topic, forward=tuple(forward_mode(state.function, points, v, **options)
                                             for v in parsed.variables))

@@ -29,9 +29,9 @@ from explorer.compute.explore import Live, run_live
 from explorer.compute.recording import dense
 from explorer.draw.figure import Line, derivative_name, held_points, layout, line_traces, rounded_list, rounded_lists
 from explorer.language.points import Point, PointInput, Range
-from explorer.model.plot import Plot
+from explorer.model.plot import GRADIENT, WITH_GRADIENT, Plot
 
-__all__ = ["as_float64", "contour", "curve", "curve_values", "plots"]
+__all__ = ["as_float64", "contour", "curve", "curve_values", "on_grid", "plots"]
 
 _F_COLOUR, _DF_COLOUR, _POINT_COLOUR = "#1f77b4", "#ff7f0e", "#d62728"
 # ColorBrewer's Blues, light to dark, as Plotly's Python names it (Plotly.js's own "Blues" runs dark to grey)
@@ -113,7 +113,7 @@ def _sketch(expression: str, points: Mapping[str, Point], variable: str, window:
         kink_notes.append(f"kink at {variable} = {where:g}: {derivative} jumps from {_fmt(float(df[i]))} to "
                           f"{_fmt(float(df[i + 1]))}; the derivative is not defined there, and PyTorch returns "
                           f"{_fmt(slope)} by convention.")
-    notes = [*_infinite_slopes(xs, df, derivative, variable), *kink_notes] if show_derivative else []
+    notes = [*_infinite_slopes(xs, df, derivative, variable, window), *kink_notes] if show_derivative else []
     marks: list[dict] = []
     point = points[variable]
     if not isinstance(point, Range):
@@ -127,11 +127,12 @@ def _sketch(expression: str, points: Mapping[str, Point], variable: str, window:
         else:
             exact.append((point, value, slope))
             marks = _point_marks(point, value, slope if show_derivative else None, variable, window)
-    lines = [Line(xs, f, name, _F_COLOUR, "solid", tuple((x, v) for x, v, _ in exact))]
+    # a short range (the lab's linspace(-10, 10, 10)) shows its points on both curves, to read them one by one
+    few = window.count < 20
+    lines = [Line(xs, f, name, _F_COLOUR, "solid", tuple((x, v) for x, v, _ in exact), marked=few)]
     if show_derivative:
-        # a short range shows its points, as Plotly draws a trace of fewer than 20 points by default
         lines.append(Line(xs, df, f"{derivative} (autograd)", _DF_COLOUR, "dash",
-                           tuple((x, d) for x, _, d in exact if d is not None), marked=window.count < 20))
+                           tuple((x, d) for x, _, d in exact if d is not None), marked=few, gradient=True))
     return _Sketch(variable, tuple(lines), tuple(marks), layout(variable, output), tuple(notes))
 
 
@@ -169,7 +170,8 @@ def contour(expression: str, points: Mapping[str, Point], window: Range, device:
     span = [window.start, window.stop]
     frame["xaxis"]["range"] = span
     frame["yaxis"].update(range=span, scaleanchor="x", scaleratio=1)  # square cells: arrows point the true way
-    frame.update(title={"text": f"{output}({a}, {b}) with its gradient", "y": 0.98}, height=520,
+    title = f"{output}({a}, {b})" + (WITH_GRADIENT if show_derivative else "")
+    frame.update(title={"text": title, "y": 0.98}, height=520,
                  margin={**frame["margin"], "t": 90})
     return Plot("contour", (a, b), {"data": data, "layout": frame}, ())
 
@@ -229,20 +231,34 @@ def _point_marks(x0: float, f0: float, slope: float | None, variable: str, windo
         half = (window.stop - window.start) / 6
         xs = [x0 - half, x0 + half]
         marks.append({"type": "scatter", "x": xs, "y": [f0 + slope * (x - x0) for x in xs], "mode": "lines",
-                      "name": f"tangent, slope {_fmt(slope)}",
+                      "name": f"tangent, slope {_fmt(slope)}", "meta": GRADIENT,
                       "line": {"color": _POINT_COLOUR, "width": 2, "dash": "dot"}})
     return marks
 
 
-def _infinite_slopes(xs: np.ndarray, df: np.ndarray, derivative: str, variable: str) -> list[str]:
+def _infinite_slopes(xs: np.ndarray, df: np.ndarray, derivative: str, variable: str, window: Range) -> list[str]:
     bad = ~np.isfinite(df)
     if not bad.any():
         return []
-    where = xs[bad]
+    where = [on_grid(float(x), window) for x in xs[bad]]
     kinds = " or ".join(sorted({str(d) for d in df[bad].tolist()}))
-    at = f"at {variable} = {where[0]:g}" if where.size == 1 else \
-        f"at {where.size} points from {variable} = {where[0]:g} to {where[-1]:g}"
+    at = f"at {variable} = {where[0]:g}" if len(where) == 1 else \
+        f"at {len(where)} points from {variable} = {where[0]:g} to {where[-1]:g}"
     return [f"{derivative} is {kinds} {at}: the slope is undefined there, so the curve breaks."]
+
+
+def on_grid(x: float, window: Range) -> float:
+    """A point of the window as its grid means it: float32's linspace(-10, 10, 401) holds -1.49e-07 where 0 is
+    meant, so the point is rounded to a hundredth of the grid's step (0 here, -9.95 stays -9.95).
+
+    >>> on_grid(-1.4901161e-07, Range(-10, 10, 401)), on_grid(-9.949999809, Range(-10, 10, 401))
+    (0.0, -9.95)
+    """
+    step = abs(window.stop - window.start) / max(window.count - 1, 1)
+    if step == 0 or not math.isfinite(x):
+        return x
+    digits = 2 - math.floor(math.log10(step))
+    return round(x, digits) + 0.0  # + 0.0: no -0
 
 
 def _kinks(df: np.ndarray) -> list[int]:
@@ -270,7 +286,7 @@ def _arrow_trace(arrows: np.ndarray, scale: float, colour: str, name: str, width
     gap = np.full_like(x, np.nan)
     xs, ys = np.stack([x, x + scale * g, gap], 1).ravel(), np.stack([y, y + scale * h, gap], 1).ravel()
     drawn_x, drawn_y = rounded_lists((xs, 0.0), (ys, 0.0))
-    return {"type": "scatter", "x": drawn_x, "y": drawn_y, "mode": "lines+markers", "name": name,
+    return {"type": "scatter", "x": drawn_x, "y": drawn_y, "mode": "lines+markers", "name": name, "meta": GRADIENT,
             "line": {"color": colour, "width": width},
             "marker": {"symbol": "arrow", "angleref": "previous", "size": [0, 9, 0] * len(arrows), "color": colour}}
 

@@ -75,16 +75,19 @@ _START_LIMIT = 60.0  # seconds a fresh worker may take to import sympy, off the 
 _SIMPLIFY_SHARE = 0.4  # of the time limit, the most simplify may use before the raw formula is shown
 _SIMPLIFY_MAX = 1.0  # seconds: a longer limit is for patience with big formulas, not for prettier ones
 _IDLE_WORKERS = 2  # warm workers kept between calls (one per concurrent caller, up to this)
-_AGREE = 1e-6  # relative: autograd and the formula agree within this (float64 rounding, far from poles)
+# relative: autograd and the formula agree within this (the dtype's rounding over a few operations, far from poles)
+_AGREE = {"float64": 1e-6, "float32": 1e-4}
 _SQ_NOTE = ("autograd differs from the formula because the lab's SQ backward returns 2*i and drops grad_output, "
             "so the chain rule breaks after it; SQFixed multiplies by grad_output")
 _ROUNDING_NOTE = ("autograd differs from the formula by more than rounding: the formula is evaluated exactly at the "
-                  "decimals as typed, PyTorch at the nearest float64 with every step rounded, which matters near a "
+                  "decimals as typed, PyTorch at the nearest {dtype} with every step rounded, which matters near a "
                   "pole or where nearly equal numbers cancel")
 
 
-def derivatives(expression: str, at: Mapping[str, PointInput], timeout: float = 2.0) -> Symbolic:
-    """Differentiate ``expression`` in symbols and compare with autograd at the point ``at``.
+def derivatives(expression: str, at: Mapping[str, PointInput], timeout: float = 2.0,
+                dtype: str = "float64") -> Symbolic:
+    """Differentiate ``expression`` in symbols and compare with autograd at the point ``at``, autograd computing
+    in ``dtype`` as the page does (a float32 page compares float32's answer with the exact formula).
 
     Each variable needs a number; ranges are refused with a reason. The sympy
     work gets ``timeout`` seconds in a separate process, which is killed when it
@@ -97,14 +100,14 @@ def derivatives(expression: str, at: Mapping[str, PointInput], timeout: float = 
     if ranged:
         return _unavailable(f"no closed form shown for a range of points ({', '.join(ranged)}): the formula is "
                             "compared at one point, so give each variable a number")
-    exploration = _explore(expression, points)
+    exploration = explore(expression, points, dtype=dtype)
     job = {"nodes": _nodes(parsed), "point": points, "variables": list(parsed.variables),
            "simplify_seconds": min(timeout * _SIMPLIFY_SHARE, _SIMPLIFY_MAX)}
     answer = _ask(job, timeout)
     if isinstance(answer, str):
         return _unavailable(answer)
     terms = list(parsed.terms())
-    partials = tuple(_partial(found, parsed, terms, points, exploration.grad[found["variable"]])
+    partials = tuple(_partial(found, parsed, terms, points, exploration.grad[found["variable"]], dtype)
                      for found in answer["partials"])
     return Symbolic(True, "", answer["function_latex"], partials)
 
@@ -190,7 +193,7 @@ def _ask(job: dict, timeout: float) -> dict | str:
 # -- one partial, with its note ----------------------------------------------------------------
 
 def _partial(found: dict, parsed: Expression, terms: list[Term], points: dict[str, float],
-             grad: Value | None) -> Partial:
+             grad: Value | None, dtype: str) -> Partial:
     variable = found["variable"]
     autograd = 0.0 if grad is None else _scalar(grad)
     symbolic = found["value"]
@@ -198,17 +201,18 @@ def _partial(found: dict, parsed: Expression, terms: list[Term], points: dict[st
     notes = [_status_note(found, terms, points, autograd)]
     if grad is None:
         notes.append(f"no gradient reaches {variable} in PyTorch's graph (its .grad is None), shown as 0")
-    if difference is not None and not _agree(autograd, symbolic):
-        notes.append(_SQ_NOTE if any(t.op == "SQ" for t in terms) else _ROUNDING_NOTE)
+    if difference is not None and not _agree(autograd, symbolic, dtype):
+        notes.append(_SQ_NOTE if any(t.op == "SQ" for t in terms) else _ROUNDING_NOTE.format(dtype=dtype))
     if not found["latex"]:
         notes.append("the formula is too long to show")
     return Partial(variable=variable, latex=found["latex"], symbolic=symbolic, autograd=autograd,
                    finite_difference=_finite_difference(parsed.text, points, variable), difference=difference,
-                   note="; ".join(n for n in notes if n))
+                   note="; ".join(n for n in notes if n), dtype=dtype)
 
 
-def _agree(a: float, b: float) -> bool:
-    return math.isclose(a, b, rel_tol=_AGREE, abs_tol=_AGREE)
+def _agree(a: float, b: float, dtype: str) -> bool:
+    tolerance = _AGREE.get(dtype, _AGREE["float32"])
+    return math.isclose(a, b, rel_tol=tolerance, abs_tol=tolerance)
 
 
 def _finite_difference(expression: str, points: dict[str, float], variable: str) -> float:

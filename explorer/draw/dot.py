@@ -277,12 +277,13 @@ def _busy_leaves(graph: Graph, arrows: dict) -> tuple[dict, dict[str, list[str]]
     return kept, busy
 
 
-def to_text(graph: Graph, *, show_grads: bool = True) -> str:
+def to_text(graph: Graph, *, show_grads: bool | Collection[str] = True) -> str:
     """The graph in words, one line per node: a text alternative to the picture; ``show_grads`` as in to_dot."""
     labels = {t.id: t.label for t in graph.tensors}
     names = {n.id: n.name for n in graph.nodes}
+    shown = {t.id for t in graph.tensors} if show_grads is True else set(show_grads or ())
     lines = [f"{t.id} tensor {t.label}: data {format_value(t.data)}, "
-             f"grad {format_value(t.grad) if show_grads or not t.requires_grad else '?'}, "
+             f"grad {format_value(t.grad) if t.id in shown or not t.requires_grad else '?'}, "
              f"grad_fn {t.grad_fn or 'None'}, is_leaf {t.is_leaf}, requires_grad {t.requires_grad}"
              for t in graph.tensors]
     for node in graph.nodes:

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from explorer.language.points import Point, Range
-from explorer.model.plot import Plot
+from explorer.model.plot import GRADIENT, Plot
 
 __all__ = ["Line", "PLOTLY_BUNDLE", "STATIC", "TOLERANCE", "curve_traces", "derivative_name", "held_points", "html",
            "layout", "line_traces", "rounded_list", "rounded_lists"]
@@ -87,6 +87,7 @@ class Line:
     dash: str
     exact: tuple[tuple[float, float], ...] = ()
     marked: bool = False
+    gradient: bool = False  # the line shows a gradient (f'): see model.plot.GRADIENT
 
 
 def layout(x_title: str, y_title: str) -> dict[str, Any]:
@@ -156,6 +157,8 @@ def line_traces(lines: Sequence[Line]) -> list[tuple[dict[str, Any], dict[str, A
         marker = {"size": 6, "color": line.colour} if line.marked else {"size": 7, "opacity": 0, "maxdisplayed": 1}
         hover = {"type": "scatter", "x": hover_xs, "y": hover_ys, "name": name, "mode": "markers", "marker": marker,
                  "legendgroup": name, "showlegend": False}
+        if line.gradient:
+            drawn_line["meta"] = hover["meta"] = GRADIENT
         traces.append((drawn_line, hover))
     return traces
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["TensorInfo", "Saved", "GradNode", "Graph", "flat", "Value"]
+__all__ = ["TensorInfo", "Saved", "GradNode", "Graph", "distinct_labels", "flat", "Value"]
 
 Value = float | list  # a Python number, or nested lists for a tensor with dimensions
 
@@ -98,3 +98,26 @@ def flat(value: Value | None) -> list[float]:
         elif item is not None:
             found.append(item)
     return found
+
+
+def distinct_labels(graph: Graph) -> dict[str, str]:
+    """Each tensor's label, numbered where tensors share one: ``f = u * v + (u * v) ** 2`` writes ``u * v`` twice
+    and PyTorch computes it twice, two tensors, shown as ``u * v (1 of 2)`` and ``u * v (2 of 2)``.
+
+    >>> from explorer import explore
+    >>> [label for label in distinct_labels(explore("u * v + (u * v) ** 2", {"u": 2, "v": 1}).graph).values()
+    ...  if "of" in label]
+    ['u * v (1 of 2)', 'u * v (2 of 2)']
+    """
+    counts: dict[str, int] = {}
+    for tensor in graph.tensors:
+        counts[tensor.label] = counts.get(tensor.label, 0) + 1
+    seen: dict[str, int] = {}
+    labels = {}
+    for tensor in graph.tensors:
+        if counts[tensor.label] == 1:
+            labels[tensor.id] = tensor.label
+            continue
+        seen[tensor.label] = seen.get(tensor.label, 0) + 1
+        labels[tensor.id] = f"{tensor.label} ({seen[tensor.label]} of {counts[tensor.label]})"
+    return labels

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from explorer.model.graph import Graph, Value
 
-__all__ = ["Arrival", "Sent", "Step", "Playback", "known_grads"]
+__all__ = ["Arrival", "Sent", "Step", "Playback", "Known", "known_at", "known_grads"]
 
 
 @dataclass(frozen=True)
@@ -68,3 +68,39 @@ def known_grads(playback: Playback, step: int) -> frozenset[str]:
     """
     made = {node.id: node.tensor for node in playback.graph.nodes if node.tensor is not None}
     return frozenset(made[s.node] for s in playback.steps[:step] if made.get(s.node))
+
+
+@dataclass(frozen=True)
+class Known:
+    """What backward has computed so far, as the page may show it: the one answer every panel reads.
+
+    The graph, the line under the inputs, the tensor table, the inspector, the lesson's text and the plot's
+    tangent all show a grad only where ``grad(tensor id)`` is True, and ``?`` elsewhere, so no panel gives away
+    a gradient the player has not reached (or a practice question hides).
+    """
+
+    step: int = 0  # the player's step; 0: backward has finished (or is not being played)
+    tensors: frozenset[str] | None = None  # ids of the tensors whose grad is known; None: every one
+
+    def grad(self, tensor_id: str) -> bool:
+        return self.tensors is None or tensor_id in self.tensors
+
+    @property
+    def everything(self) -> bool:
+        return self.tensors is None
+
+
+def known_at(playback: Playback, step: int, hidden: bool = False) -> Known:
+    """What is known after ``step`` steps of ``playback`` (0: all of it); nothing while ``hidden``.
+
+    >>> from explorer.compute.explore import play
+    >>> playback = play("y = x**2 + 2*x + 1", {"x": 2})
+    >>> sorted(known_at(playback, 1).tensors), known_at(playback, 0).grad("t0")
+    (['t4'], True)
+    """
+    if hidden:
+        return Known(step, frozenset())
+    if not step or not playback.steps:
+        return Known()
+    step = min(step, len(playback.steps))
+    return Known(step, known_grads(playback, step))
