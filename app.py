@@ -89,7 +89,7 @@ def main() -> None:
     known = known_at(page.playback, step, grads_hidden(page.state.lesson))
     with lesson_box:
         lesson_ui(page, known)
-        deck_slide_ui(page)
+        deck_slide_ui(page, known)
     query = link_ui(page, step, node, presenting())
     summary_ui(page, known)
     graph_ui(page, step_view_ui(page, step), known)
@@ -108,7 +108,7 @@ def program_main() -> None:
     """Program mode: the editor beside what the program printed, the steps, its graphs, tensors and plots."""
     source = current_program()
     lesson_caption_ui(source)
-    deck_slide_ui(None)
+    deck_slide_ui(None, Known())
     # Python Tutor's layout: the code and its controls, beside what it did (one above the other where narrow)
     code, out = st.container(key="program_columns").columns([5, 4])
     with out:

@@ -28,6 +28,7 @@ from explorer.content.lessons import lesson, told
 from explorer.errors import ExplorerError, ExpressionError
 from explorer.language.expression import VARIABLES
 from explorer.model.page import Page
+from explorer.model.playback import Known
 from explorer.model.questions import answer, check
 from explorer.serve.quota import Quota
 
@@ -211,7 +212,7 @@ def _key_move() -> None:
         open_slide(index - 1)
 
 
-def deck_slide_ui(page: Page | None) -> None:
+def deck_slide_ui(page: Page | None, known: Known) -> None:
     """The open slide's notes (numbers filled in from the page) and its question, for a slide not of the lab's
     lessons (those show their own, panels/lesson.py)."""
     deck = open_deck()
@@ -221,7 +222,7 @@ def deck_slide_ui(page: Page | None) -> None:
     slide = deck.slides[index]
     if lesson(slide.key) is not None:
         return
-    numbers = lesson_numbers(page) if page is not None else {}
+    numbers = lesson_numbers(page, known) if page is not None else {}
     if slide.notes and st.session_state.deck_notes:
         with st.container(border=True, key="deck_notes_box"):
             st.markdown(safe_links(_filled(slide.notes, numbers)), unsafe_allow_html=False)  # a deck is anyone's
