@@ -9,9 +9,9 @@ export default function (component) {
     root.className = "ae-graph";
     root.innerHTML =
       '<div class="ae-tools" role="toolbar" aria-label="Graph zoom">' +
-      '<button type="button" data-zoom="in" aria-label="Zoom in">+</button>' +
-      '<button type="button" data-zoom="out" aria-label="Zoom out">&minus;</button>' +
-      '<button type="button" data-zoom="fit" aria-label="Fit to width">fit</button>' +
+      '<button type="button" data-zoom="in" aria-label="Zoom the graph in">+</button>' +
+      '<button type="button" data-zoom="out" aria-label="Zoom the graph out">&minus;</button>' +
+      '<button type="button" data-zoom="fit" aria-label="Fit the graph to the width">fit</button>' +
       '<span class="ae-hint">click a node (or Tab to it and press Enter) to inspect it</span></div>' +
       '<div class="ae-frame"><div class="ae-canvas" tabindex="-1"></div></div>' +
       '<p class="ae-cue" hidden>The graph is larger than this frame: scroll it (or press fit) to see all of it.</p>';
@@ -19,7 +19,10 @@ export default function (component) {
     root.dataset.zoom = "fit";
     root.querySelectorAll("button[data-zoom]").forEach((button) => {
       button.addEventListener("click", () => {
-        const now = root.dataset.zoom === "fit" ? 1 : parseFloat(root.dataset.zoom);
+        // from the size on screen: + after fit makes the fitted drawing larger, whatever its natural size
+        const svg = root.querySelector(".ae-canvas svg");
+        const fitted = svg ? svg.getBoundingClientRect().width / svg.dataset.width : 1;
+        const now = root.dataset.zoom === "fit" ? fitted : parseFloat(root.dataset.zoom);
         const next = { in: now * 1.25, out: now / 1.25, fit: "fit" }[button.dataset.zoom];
         root.dataset.zoom = String(next);
         applyZoom(root);

@@ -84,14 +84,17 @@ def style_ui() -> None:
         .st-key-downloads [data-testid=stHorizontalBlock] {{ flex-wrap:wrap; }}
         .st-key-downloads [data-testid=stColumn] {{ min-width:fit-content; flex:1 1 auto; }}
         .stApp [data-testid=stCaptionContainer] {{ color:inherit; opacity:.78; }}
-        .stApp button[data-variant=segmented_control][aria-checked=true] {{ color:inherit; font-weight:600; }}
+        .stApp button[data-selected=true]:is([data-variant=segmented_control], [data-variant=pills]),
+        .stApp button[data-selected=true]:is([data-variant=segmented_control], [data-variant=pills]) * {{
+            color:inherit !important; font-weight:600; }}
         </style>""",
         unsafe_allow_html=True,
     )
     # WCAG 2.1 AA where Streamlit's defaults fall short: captions in the theme's text colour, faded (Streamlit's
-    # grey reads 3.8:1 on the sidebar, under the 4.5:1 AA asks); a chosen segment in the text colour, marked by
-    # its frame and weight (the dark theme's red on dark red reads 3.6:1); and a table that scrolls sideways
-    # reachable by keyboard (Tab to it, then the arrow keys), which a markdown table cannot say itself
+    # grey reads 3.8:1 on the sidebar, under the 4.5:1 AA asks); a chosen pill or segment in the text colour,
+    # marked by its frame and weight, hovered or not (the dark theme's red on dark red reads 3.6:1; !important:
+    # Streamlit's hover rule is more specific); and a table that scrolls sideways reachable by keyboard (Tab to
+    # it, then the arrow keys), which a markdown table cannot say itself
     st.html(_KEYBOARD_TABLES, unsafe_allow_javascript=True)
 
 
