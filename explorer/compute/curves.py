@@ -169,7 +169,7 @@ def contour(expression: str, points: Mapping[str, Point], window: Range, device:
     span = [window.start, window.stop]
     # square cells, so the arrows point the true way; "domain": a frame wider (or taller) than square narrows the
     # drawing, where Plotly would otherwise widen the range and leave the contour in the middle of empty axes
-    frame["xaxis"].update(range=span, constrain="domain")
+    frame["xaxis"].update(range=span, constrain="domain", constraintoward="left")  # under the title and legend
     frame["yaxis"].update(range=span, scaleanchor="x", scaleratio=1, constrain="domain")
     frame.update(title={"text": f"{output}({a}, {b}) with its gradient", "y": 0.98}, height=520,
                  margin={**frame["margin"], "t": 90})
