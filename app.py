@@ -60,7 +60,7 @@ from panels.text import escape_markdown
 
 # a projector and a course page's frame need the width: presentation links and embeds open with the lessons
 # sidebar folded away
-FOLDED = st.query_params.get("present") == "1" or st.query_params.get("embed") == "true"
+FOLDED = st.query_params.get("present") == "1" or bool(st.context.is_embedded)
 st.set_page_config(page_title="Autograd Explorer", page_icon=":material/function:", layout="wide",
                    initial_sidebar_state="collapsed" if FOLDED else "auto")
 

@@ -40,6 +40,9 @@ CLIPPED = """() => [...document.querySelectorAll('button, button *, [data-basewe
         && e.scrollWidth > e.clientWidth;
 }).map(e => `"${e.textContent.trim()}" needs ${e.scrollWidth} px in ${e.clientWidth}`)"""
 
+IS_OPEN = ("() => { const box = document.querySelector('[data-testid=stSidebar]').getBoundingClientRect(); "
+           "return box.width > 100 && box.left >= 0; }")
+
 
 def load(tab, server: str, query: dict[str, str]) -> None:  # noqa: F811 (server is the fixture's url)
     tab.goto(server + "/?" + urlencode(query))
@@ -51,8 +54,7 @@ def load(tab, server: str, query: dict[str, str]) -> None:  # noqa: F811 (server
 
 def sidebar(tab, shown: bool) -> None:
     """Open or fold the lessons sidebar, as a teacher does with its « and » buttons."""
-    is_open = "() => { const box = document.querySelector('[data-testid=stSidebar]').getBoundingClientRect(); " \
-              "return box.width > 100 && box.left >= 0; }"
+    is_open = IS_OPEN
     if tab.evaluate(is_open) != shown:
         if shown:
             tab.locator("[data-testid=stExpandSidebarButton]").first.click()
@@ -89,6 +91,8 @@ def test_the_page_holds_at_a_class_widths(browser, server, theme):  # noqa: F811
     for kind, extra, sizes in SETTINGS:
         tab.set_viewport_size({"width": sizes[0][0], "height": 900})
         load(tab, server, {**LESSON, **extra})
+        if extra and tab.evaluate(IS_OPEN):  # a projector's and a course page's link give the page the width
+            problems.append(f"{kind} ({theme}) opens with the sidebar taking the width")
         for width, open_sidebar in sizes:
             where = f"{kind} {width} px{' with the sidebar' if open_sidebar else ''}, {theme}"
             tab.set_viewport_size({"width": width, "height": 900})
