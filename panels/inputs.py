@@ -69,7 +69,7 @@ def style_ui() -> None:
     size = "1.25rem" if presenting() else "1rem"
     st.markdown(
         f"""<style>
-        .ae-legend {{ display:flex; flex-wrap:wrap; gap:.3rem 1.2rem; font-size:.9rem; margin:.3rem 0; }}
+        .ae-legend {{ display:flex; flex-wrap:wrap; gap:.3rem 1.2rem; font-size:calc({size} * .9); margin:.3rem 0; }}
         .ae-swatch {{ display:inline-block; width:1.4em; height:.9em; border:1px solid #555; margin-right:.3em;
                       vertical-align:middle; }}
         .ae-ellipse {{ border-radius:50%; }} .ae-hexagon {{ clip-path: polygon(25% 0,75% 0,100% 50%,75% 100%,
