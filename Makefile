@@ -50,6 +50,7 @@ scaleout: $(STAMP)
 screenshots: $(STAMP)
 	SCREENSHOT_DIR=assets $(BIN)/python -m pytest tests/test_app_browser.py -k screenshots
 	SCREENSHOT_DIR=assets $(BIN)/python -m pytest tests/test_app_program_browser.py tests/test_app_deck_browser.py
+	SCREENSHOT_DIR=assets $(BIN)/python -m pytest tests/test_app_layout_browser.py -k holds
 
 # ruff, the layers' import contracts and the types of explorer/ (pyproject.toml configures all three)
 lint: $(STAMP)

@@ -60,9 +60,11 @@ from panels.stepping import backward_at, backward_ui, forward_graph_ui, graphs_u
 from panels.tensors import node_ui, tensors_ui
 from panels.text import escape_markdown
 
-# a projector needs the width: presentation links open with the lessons sidebar folded away
+# a projector and a course page's frame need the width: presentation links and embeds open with the lessons
+# sidebar folded away
+FOLDED = st.query_params.get("present") == "1" or bool(st.context.is_embedded)
 st.set_page_config(page_title="Autograd Explorer", page_icon=":material/function:", layout="wide",
-                   initial_sidebar_state="collapsed" if st.query_params.get("present") == "1" else "auto")
+                   initial_sidebar_state="collapsed" if FOLDED else "auto")
 
 
 def main() -> None:

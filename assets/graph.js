@@ -9,21 +9,28 @@ export default function (component) {
     root.className = "ae-graph";
     root.innerHTML =
       '<div class="ae-tools" role="toolbar" aria-label="Graph zoom">' +
-      '<button type="button" data-zoom="in" aria-label="Zoom in">+</button>' +
-      '<button type="button" data-zoom="out" aria-label="Zoom out">&minus;</button>' +
-      '<button type="button" data-zoom="fit" aria-label="Fit to width">fit</button>' +
+      '<button type="button" data-zoom="in" aria-label="Zoom the graph in">+</button>' +
+      '<button type="button" data-zoom="out" aria-label="Zoom the graph out">&minus;</button>' +
+      '<button type="button" data-zoom="fit" aria-label="Fit the graph to the width">fit</button>' +
       '<span class="ae-hint">click a node (or Tab to it and press Enter) to inspect it</span></div>' +
-      '<div class="ae-canvas" tabindex="-1"></div>';
+      '<div class="ae-frame"><div class="ae-canvas" tabindex="-1"></div></div>' +
+      '<p class="ae-cue" hidden>The graph is larger than this frame: scroll it (or press fit) to see all of it.</p>';
     parentElement.appendChild(root);
     root.dataset.zoom = "fit";
     root.querySelectorAll("button[data-zoom]").forEach((button) => {
       button.addEventListener("click", () => {
-        const now = root.dataset.zoom === "fit" ? 1 : parseFloat(root.dataset.zoom);
+        // from the size on screen: + after fit makes the fitted drawing larger, whatever its natural size
+        const svg = root.querySelector(".ae-canvas svg");
+        const fitted = svg ? svg.getBoundingClientRect().width / svg.dataset.width : 1;
+        const now = root.dataset.zoom === "fit" ? fitted : parseFloat(root.dataset.zoom);
         const next = { in: now * 1.25, out: now / 1.25, fit: "fit" }[button.dataset.zoom];
         root.dataset.zoom = String(next);
         applyZoom(root);
       });
     });
+    const canvas = root.querySelector(".ae-canvas");
+    canvas.addEventListener("scroll", () => showCue(root), { passive: true });
+    new ResizeObserver(() => showCue(root)).observe(canvas); // the sidebar opens, the window narrows
   }
   const canvas = root.querySelector(".ae-canvas");
   if (canvas.dataset.svg !== data.svg) {
@@ -33,7 +40,8 @@ export default function (component) {
     if (svg) {
       svg.dataset.width = parseFloat(svg.getAttribute("width")) || 800;
       svg.removeAttribute("height");
-      svg.setAttribute("role", "img");
+      // a group, not an img: an img's children are presentational, and these are buttons (axe: nested-interactive)
+      svg.setAttribute("role", "group");
       svg.setAttribute("aria-label", data.label || "autograd graph");
     }
     canvas.querySelectorAll("g.node").forEach((node) => {
@@ -80,19 +88,13 @@ function applyZoom(root) {
   const svg = root.querySelector(".ae-canvas svg");
   if (!svg) return;
   if (root.dataset.zoom === "fit") {
-    // fill the width, but never shrink the labels below readable: scroll instead
+    // the whole width of the graph in its frame, scaled to it: nothing hides off to the side; + reads closer.
+    // A small graph grows up to 1.6 times (twice in presentation mode, for the back row), not to poster size
     svg.style.width = "100%";
-    // presentation mode keeps the labels at full size for the back row, and scrolls instead
-    const least = root.dataset.large === "true" ? 1.0 : 0.7;
-    svg.style.minWidth = Math.min(svg.dataset.width * least, 2400) + "px";
-    svg.style.maxWidth = svg.dataset.width * 1.6 + "px";
-    if (root.dataset.fitHeight) {
-      // the whole graph at once, however tall: the SVG scales its drawing into this height, labels and all
-      svg.style.minWidth = "0";
-      svg.style.maxHeight = root.dataset.fitHeight + "px";
-    } else {
-      svg.style.maxHeight = "none";
-    }
+    svg.style.minWidth = "0";
+    svg.style.maxWidth = svg.dataset.width * (root.dataset.large === "true" ? 2 : 1.6) + "px";
+    // the whole graph at once, however tall, where a height is given: the drawing scales into it
+    svg.style.maxHeight = root.dataset.fitHeight ? root.dataset.fitHeight + "px" : "none";
   } else {
     svg.style.maxHeight = "none";
     svg.style.minWidth = "0";
@@ -100,4 +102,23 @@ function applyZoom(root) {
     svg.style.width = svg.dataset.width * parseFloat(root.dataset.zoom) + "px";
   }
   svg.style.height = "auto";
+  showCue(root);
+}
+
+// Whether the graph runs past its frame, and on which sides: a shadow on each edge with more beyond it, and the
+// words under the frame, so a zoomed graph is never cut off without a sign
+function showCue(root) {
+  const canvas = root.querySelector(".ae-canvas");
+  const frame = root.querySelector(".ae-frame");
+  const cue = root.querySelector(".ae-cue");
+  if (!canvas || !frame || !cue) return;
+  const { scrollLeft, scrollTop, scrollWidth, scrollHeight, clientWidth, clientHeight } = canvas;
+  const more = { // the sides with more of the graph beyond them
+    left: scrollLeft > 1,
+    right: scrollLeft + clientWidth < scrollWidth - 1,
+    up: scrollTop > 1,
+    down: scrollTop + clientHeight < scrollHeight - 1,
+  };
+  for (const [side, shown] of Object.entries(more)) frame.classList.toggle("ae-more-" + side, shown);
+  cue.hidden = !(scrollWidth > clientWidth + 1 || scrollHeight > clientHeight + 1);
 }

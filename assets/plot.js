@@ -26,13 +26,14 @@ export default function (component) {
     const first = !box.aeDrawn;
     box.aeDrawn = true;
     Plotly.react(box, figure.data, layout, CONFIG).then(() => {
+      colourBarBeside(box, Plotly);
       if (!first) return;
       box.on("plotly_click", (event) => {
         const picked = pickedAt(box, event);
         if (picked) box.aeSend("picked", picked);
       });
       // the column's width changes without the window's (the sidebar opens, the page reflows)
-      new ResizeObserver(() => Plotly.Plots.resize(box)).observe(box);
+      new ResizeObserver(() => Plotly.Plots.resize(box).then(() => colourBarBeside(box, Plotly))).observe(box);
     });
   }, (error) => {
     box.textContent = "The plot could not load Plotly (" + error.message + "); reload the page to try again.";
@@ -53,6 +54,17 @@ function pickedAt(box, event) {
   }
   const point = (event.points || []).find((p) => typeof p.x === "number" && Number.isFinite(p.x));
   return point ? { x: point.x, y: typeof point.y === "number" ? point.y : null } : null;
+}
+
+// A contour keeps square cells by narrowing its drawing in a wide frame (explorer.compute.curves); its colour bar
+// follows the drawing's right edge, instead of standing alone at the frame's
+function colourBarBeside(box, Plotly) {
+  const index = (box.data || []).findIndex((trace) => trace.type === "contour");
+  const xaxis = box._fullLayout && box._fullLayout.xaxis;
+  if (index < 0 || !xaxis) return;
+  const x = Math.min(xaxis.domain[1] + 0.02, 1.02);
+  const now = (box.data[index].colorbar || {}).x;
+  if (now === undefined || Math.abs(now - x) > 0.005) Plotly.restyle(box, { "colorbar.x": x }, [index]);
 }
 
 function nearest(values, target) {

@@ -18,7 +18,7 @@ def share_ui(page: Page, query: dict[str, str]) -> None:
     st.caption("This link reopens this page; add `&embed=true` to put it in a course page, `&present=1` to open "
                "it in presentation mode:")
     copyable(f"{base}?{urlencode(query)}", "the link to this page", key="share_link", wrap=True)
-    cols = st.columns(5)
+    cols = st.container(key="downloads").columns(5)  # a row that wraps where it is narrow (panels/inputs.py)
     # on_click="ignore": a download needs no rerun of the page; every file is made when its button is pressed,
     # so a change of function sends five buttons, not five files. The PNG and the plot's HTML cost what the
     # function costs: they are jobs for the workers, on this visitor's quota (panels/jobs.py)

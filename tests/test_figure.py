@@ -291,8 +291,8 @@ def test_every_gradient_arrow_of_the_contour_points_along_the_closed_form_gradie
     (arrows,) = [trace for trace in plot.figure["data"] if trace.get("name") == "gradient"]
     xs, ys = arrows["x"], arrows["y"]
     assert len(xs) >= 3 * 9 * 9 - 3 * 9  # about a 9 x 9 field of arrows
-    for i in range(0, len(xs), 3):
-        u, v, du, dv = xs[i], ys[i], xs[i + 1] - xs[i], ys[i + 1] - ys[i]
+    for i in range(0, len(xs), 3):  # tail, head, gap: each arrow is centred on the point of its gradient
+        u, v, du, dv = (xs[i] + xs[i + 1]) / 2, (ys[i] + ys[i + 1]) / 2, xs[i + 1] - xs[i], ys[i + 1] - ys[i]
         gu, gv = v + 2 * u, u
         assert abs(du * gv - dv * gu) <= 1e-5 * math.hypot(du, dv) * math.hypot(gu, gv)  # parallel, to 1e-5 rad
         assert du * gu + dv * gv >= 0
@@ -456,3 +456,14 @@ def test_the_plot_html_download_carries_plotly_js_inline_once_and_loads_nothing_
     assert page.count(bundle[:200]) == 1
     assert not re.search(r"<script[^>]*\bsrc=|https?://", page.replace(bundle, "")), "nothing fetched"
     assert len(page.encode()) < len(bundle.encode()) + 500_000, "the bundle and the figures, nothing more"
+
+
+@pytest.mark.parametrize("at", [{"u": 1.0, "v": 2.0}, {"u": 10.0, "v": 10.0}, {"u": -10.0, "v": 9.5}])
+def test_every_gradient_arrow_stays_on_the_contour(at):
+    plot = contour("u*v + u**2", at, WINDOW)
+    field = [trace for trace in plot.figure["data"] if trace.get("name") == "gradient"]
+    chosen = [trace for trace in plot.figure["data"] if str(trace.get("name", "")).startswith("gradient at ")]
+    assert len(field) == len(chosen) == 1
+    for name, arrows in (("the field", field[0]), ("the chosen point's arrow", chosen[0])):
+        reach = [c for c in arrows["x"] + arrows["y"] if c is not None]
+        assert WINDOW.start <= min(reach) and max(reach) <= WINDOW.stop, f"{name} leaves the coloured area"

@@ -159,7 +159,7 @@ def contour(expression: str, points: Mapping[str, Point], window: Range, device:
         _, (da, db) = here() if here is not None else _at(expression, {a: pa, b: pb}, [a, b], device, dtype)
         da, db = da or 0.0, db or 0.0
         chosen = np.array([[pa, pb, da, db]], dtype=np.float64)
-        data.append(_arrow_trace(chosen, _scale(chosen[:, 2:], window) * 1.5, _POINT_COLOUR,
+        data.append(_arrow_trace(chosen, _inside(chosen, _scale(chosen[:, 2:], window) * 1.5, window), _POINT_COLOUR,
                                  f"gradient at ({pa:g}, {pb:g}) = ({_fmt(da)}, {_fmt(db)})", 4))
     data.append({"type": "scatter", "x": [x for x in axis for _ in axis], "y": axis * len(axis), "mode": "markers",
                  "marker": {"size": 9, "opacity": 0, "maxdisplayed": 1}, "hoverinfo": "skip", "showlegend": False,
@@ -168,8 +168,10 @@ def contour(expression: str, points: Mapping[str, Point], window: Range, device:
                  "marker": {"color": _POINT_COLOUR, "size": 12, "symbol": "circle"}})
     frame = layout(a, b)
     span = [window.start, window.stop]
-    frame["xaxis"]["range"] = span
-    frame["yaxis"].update(range=span, scaleanchor="x", scaleratio=1)  # square cells: arrows point the true way
+    # square cells, so the arrows point the true way; "domain": a frame wider (or taller) than square narrows the
+    # drawing, where Plotly would otherwise widen the range and leave the contour in the middle of empty axes
+    frame["xaxis"].update(range=span, constrain="domain", constraintoward="left")  # under the title and legend
+    frame["yaxis"].update(range=span, scaleanchor="x", scaleratio=1, constrain="domain")
     title = f"{output}({a}, {b})" + (WITH_GRADIENT if show_derivative else "")
     frame.update(title={"text": title, "y": 0.98}, height=520,
                  margin={**frame["margin"], "t": 90})
@@ -272,11 +274,30 @@ def _kinks(df: np.ndarray) -> list[int]:
 
 
 def _arrows(axis: np.ndarray, grad_a: np.ndarray, grad_b: np.ndarray, window: Range) -> dict:
-    picks = np.arange(0, axis.size, max(1, axis.size // _ARROWS))
+    """The gradient field: arrows centred on grid points half a step in from the window's edges, none longer than
+    the room around its point, so every arrow stays on the coloured area."""
+    step = max(1, axis.size // _ARROWS)
+    picks = np.arange(step // 2, axis.size, step)
     a, b = np.meshgrid(axis[picks], axis[picks], indexing="ij")
     arrows = np.stack([a, b, grad_a[np.ix_(picks, picks)], grad_b[np.ix_(picks, picks)]], axis=-1).reshape(-1, 4)
     arrows = arrows[np.isfinite(arrows).all(axis=1)]
-    return _arrow_trace(arrows, _scale(arrows[:, 2:], window), "#444444", "gradient", 1.5)
+    spacing = float(axis[picks[1]] - axis[picks[0]]) if picks.size > 1 else window.stop - window.start
+    margin = min(float(axis[picks[0]]) - window.start, window.stop - float(axis[picks[-1]]))
+    room = 0.9 * min(spacing, 2 * margin)
+    longest = float(np.hypot(arrows[:, 2], arrows[:, 3]).max()) if len(arrows) else 0.0
+    scale = room / longest if longest > 0 else 0.0
+    arrows[:, :2] -= scale * arrows[:, 2:] / 2  # the tail half an arrow back: the arrow's middle is its point
+    return _arrow_trace(arrows, scale, "#444444", "gradient", 1.5)
+
+
+def _inside(arrows: np.ndarray, scale: float, window: Range) -> float:
+    """``scale``, shortened where an arrow's head would leave the window: the arrow ends at its edge."""
+    tails, steps = arrows[:, :2], arrows[:, 2:] * scale
+    with np.errstate(divide="ignore", invalid="ignore"):
+        room = np.where(steps > 0, (window.stop - tails) / steps, np.where(steps < 0, (window.start - tails) / steps,
+                                                                           np.inf))
+    fraction = float(np.nan_to_num(room, nan=np.inf).min(initial=1.0))
+    return scale * min(max(fraction, 0.0), 1.0)
 
 
 def _arrow_trace(arrows: np.ndarray, scale: float, colour: str, name: str, width: float) -> dict:
