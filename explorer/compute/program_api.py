@@ -18,6 +18,7 @@ a library call) meets the worker's memory limit (``explorer.workers``).
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 from collections.abc import Callable, Iterable, Sized
 from typing import Any, Protocol
@@ -557,6 +558,33 @@ def _member(module: Any, name: str) -> Any:
     return getattr(module, name)
 
 
+@functools.cache
+def _module_members() -> tuple[dict[str, dict[str, Any]], dict[int, tuple[str, Callable[[tuple, dict], int]]]]:
+    """Every listed module's own members (not its submodules) by path, and the calls sized before they run, by
+    the id of PyTorch's (or numpy's) own object; built once per process: the same for every run, and read-only."""
+    members: dict[str, dict[str, Any]] = {}
+    sized: dict[int, tuple[str, Callable[[tuple, dict], int]]] = {}
+    for path, module in _MODULE_OBJECTS.items():
+        members[path] = {}
+        for name in MEMBERS[path]:
+            if name in _SUBMODULES.get(path, ()):
+                continue
+            value = _member(module, name)
+            if (path, name) in _COUNTED:
+                sized[id(value)] = (f"{path}.{name}", _COUNTED[path, name])
+            members[path][name] = value
+    return members, sized
+
+
+@functools.cache
+def _builtin_members() -> dict[str, Any]:
+    return {name: _member(builtins, name) for name in BUILTINS}
+
+
+_CONSUMING = frozenset(id(_member(builtins, name)) for name in
+                       ("list", "tuple", "set", "frozenset", "sorted", "sum", "min", "max", "any", "all", "dict"))
+
+
 class Api:
     """One run's namespaces, builtins and attribute rules, bound to the interpreter's hooks."""
 
@@ -564,9 +592,9 @@ class Api:
         self.hooks = hooks
         self.limits = limits
         self.namespaces: dict[str, Namespace] = {}
-        # the calls sized before they run, by the id of PyTorch's (or numpy's) own object, which lives all run
-        self.sized: dict[int, tuple[str, Callable[[tuple, dict], int]]] = {}
-        self.consuming: set[int] = set()  # builtins that consume one iterable argument (list, sum, ...), by id
+        # builtins that consume one iterable argument (list, sum, ...), by id: they stay Python's own (list is still
+        # a type for isinstance); the interpreter bounds what they consume
+        self.consuming = _CONSUMING
         for path in ("matplotlib.pyplot", "matplotlib.pylab", "matplotlib.ticker"):
             self.namespaces[path] = Namespace(path, {n: self._plot_call(n) for n in MEMBERS[path]})
         # matplotlib.use("Agg") chooses a backend; nothing is drawn here, so it is kept as a call like the rest
@@ -574,23 +602,21 @@ class Api:
             "pyplot": self.namespaces["matplotlib.pyplot"], "pylab": self.namespaces["matplotlib.pylab"],
             "ticker": self.namespaces["matplotlib.ticker"],
             "use": self._plot_call("use")})
+        # the calls sized before they run, by the id of PyTorch's (or numpy's) own object, which lives all along
+        members, self.sized = _module_members()
         for path in sorted(MEMBERS, key=lambda p: -p.count(".")):  # submodules first: parents hold them
             if path not in self.namespaces:
-                self.namespaces[path] = Namespace(path, self._members(path))
+                self.namespaces[path] = Namespace(path, self._members(path, members[path]))
         self.builtins = self._builtins(print_)
         # a program's own nn.Module classes -> the attributes their instances offer (methods, what self.x sets)
         self.module_names: dict[type, set[str]] = {}
 
-    def _members(self, path: str) -> dict[str, Any]:
-        members: dict[str, Any] = {}
-        for name in MEMBERS[path]:
-            if name in _SUBMODULES.get(path, ()):
+    def _members(self, path: str, shared: dict[str, Any]) -> dict[str, Any]:
+        """The namespace's members: PyTorch's (or numpy's, math's) own objects, this run's submodules and hooks."""
+        members = dict(shared)
+        for name in _SUBMODULES.get(path, ()):
+            if name in MEMBERS[path]:
                 members[name] = self.namespaces[f"{path}.{name}"]
-                continue
-            value = _member(_MODULE_OBJECTS[path], name)
-            if (path, name) in _COUNTED:
-                self.sized[id(value)] = (f"{path}.{name}", _COUNTED[path, name])
-            members[name] = value
         if path == "torch.autograd":
             members["grad"] = self._autograd("autograd.grad", torch.autograd.grad)
             members["backward"] = self._autograd("autograd.backward", torch.autograd.backward)
@@ -630,11 +656,8 @@ class Api:
     # -- builtins
 
     def _builtins(self, print_: Callable[..., None]) -> dict[str, Any]:
-        table = {name: _member(builtins, name) for name in BUILTINS}
+        table = dict(_builtin_members())
         limits = self.limits
-        # these stay Python's own (list is still a type for isinstance); the interpreter bounds what they consume
-        self.consuming = {id(table[name]) for name in
-                          ("list", "tuple", "set", "frozenset", "sorted", "sum", "min", "max", "any", "all", "dict")}
         table["print"] = print_
         table["format"] = lambda value, spec="": format_value(value, spec, limits)
         table["pow"] = lambda base, exp, mod=None: check_value(
