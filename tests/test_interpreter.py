@@ -1333,3 +1333,13 @@ def test_a_tensor_text_leaves_what_it_does_not_follow_to_pytorch():
     finally:
         torch.set_printoptions(profile="default")
     assert tensor_text(torch.ones(2) / 3) == repr(torch.ones(2) / 3)
+
+
+@pytest.mark.parametrize("loop", ["for i in range(1, 31):\n", "i = 0\nwhile i < 30:\n    i += 1\n"])
+def test_every_graph_a_loop_records_belongs_to_a_step_it_keeps(loop):
+    """The iterations a loop leaves out (a for's middle, a while's before its last) record no graph either."""
+    body = "    y = (x * i).sum()\n    y.backward()\n"
+    run = run_program("import torch\nx = torch.ones(2, requires_grad=True)\n" + loop + body)
+    assert run.error is None and run.graphs_skipped + len(run.graphs) == 30
+    assert sorted(s.graph for s in run.steps if s.graph is not None) == list(range(len(run.graphs)))
+    assert sorted({s.forward for s in run.steps if s.forward is not None}) == list(range(len(run.forward)))

@@ -22,8 +22,13 @@ Every statement that runs is a step, but a loop of 2,000 iterations would make
 the line-by-line view useless and slow. A loop keeps the steps of its first
 ``_FIRST`` and last ``_LAST`` iterations and stands one "skipped" step, with the
 count, for the rest; the skipped iterations run without recording anything.
-A ``for`` loop knows its length up front, so it records only the iterations it
-keeps; a ``while`` loop records each iteration aside and keeps the last ones.
+``_Iterations`` decides this for ``for`` and ``while`` alike. A ``for`` loop
+knows its length up front, so it records only the iterations it keeps. A
+``while`` loop learns which iteration was its last only when it ends: each
+iteration after its first ones holds its steps aside (``_Held``) until the next
+begins, and records no graph, since a graph recorded for every iteration is what
+the loop must not pay for; so a while loop's last iteration shows its names and
+values but draws no graph.
 
 NOTE [an autograd Function a program defines]
 ``class SQ(torch.autograd.Function)`` is never run as a class body. The
@@ -142,7 +147,7 @@ class _Interpreter:
     def __init__(self, source: str, limits: Limits) -> None:
         self.source = source
         self.limits = limits
-        self.record = Recorder(limits, lambda: (self.line, self.frame), lambda: self.sink is not None)
+        self.record = Recorder(limits, lambda: (self.line, self.frame), self.recording_graphs)
         self.api = Api(self.record, limits, self.record.print_)
         self.globals = Frame(None, "")
         self.globals.names["__name__"] = "__main__"  # a script's main guard reads it
@@ -200,7 +205,7 @@ class _Interpreter:
             if error is not None:
                 self.sink = self.steps
                 scope = self.failed[2] if self.failed is not None and self.failed[1] == error.line else ""
-                self._keep(ProgramStep(error.line, "error", stdout=self.record.printed, scope=scope))
+                self.keep(ProgramStep(error.line, "error", stdout=self.record.printed, scope=scope))
             tensors = self.record.tensor_rows(self.globals)
         record = self.record
         return ProgramRun(
@@ -240,12 +245,17 @@ class _Interpreter:
             names = names_of(node)
             if isinstance(node, ast.Expr):  # plt.plot(...) and torch.manual_seed(1) change no name of the program's
                 names = [name for name in names if not isinstance(value_of(name, frame), Namespace)]
-            self._keep(ProgramStep(node.lineno, "run", bound_names(names, frame), frame.scope, self.shown,
-                                   record.printed, record.last_graph, forward=record.forward_graph(names, frame)))
+            self.keep(ProgramStep(node.lineno, "run", bound_names(names, frame), frame.scope, self.shown,
+                                   record.printed, record.last_graph,
+                                   forward=record.forward_graph(names, frame) if self.recording_graphs() else None))
         record.last_graph = None
         return signal
 
-    def _keep(self, step: ProgramStep) -> None:
+    def recording_graphs(self) -> bool:
+        """Whether the statement running now records its graphs: its step is kept (and not held aside)."""
+        return self.sink is not None and self.sink.__class__ is not _Held
+
+    def keep(self, step: ProgramStep) -> None:
         if self.sink is None:
             return
         if len(self.steps) >= self.limits.recorded_steps and self.sink is self.steps:
@@ -337,7 +347,7 @@ class _Interpreter:
         self.shown = None
         if self.sink is not None and not self.record.quiet:
             bound = bound_names(names, frame) if names else ()
-            self._keep(ProgramStep(node.lineno, "run", bound, frame.scope, None, self.record.printed))
+            self.keep(ProgramStep(node.lineno, "run", bound, frame.scope, None, self.record.printed))
 
     def _s_For(self, node: ast.For, frame: Frame) -> _Signal | None:
         self.shown = None
@@ -349,15 +359,10 @@ class _Interpreter:
         count = len(items)
         if count > self.limits.iterations:
             raise LimitExceeded(f"a loop of {count:,} iterations; a loop runs at most {self.limits.iterations:,}")
-        recording, skipped = self.sink, 0
+        iterations = _Iterations(self, node, frame, count)
         try:
-            for i, item in enumerate(items):
-                kept = i < _FIRST or i >= count - _LAST
-                self.sink = recording if kept else None
-                if kept and skipped:
-                    self._skipped(node, frame, skipped)
-                    skipped = 0
-                skipped += not kept
+            for item in items:
+                iterations.begin()
                 self._assign(node.target, item, frame)
                 self._keep_compound(node, frame, names_of(node))  # the header, as each iteration begins
                 signal = self._block(node.body, frame)
@@ -366,48 +371,35 @@ class _Interpreter:
                 if signal is not None and signal is not _CONTINUE:
                     return signal
             else:
-                self.sink = recording
+                iterations.end()
                 return self._block(node.orelse, frame)
         finally:
-            self.sink = recording
-            if skipped:
-                self._skipped(node, frame, skipped)
+            iterations.end()
         return None
 
-    def _skipped(self, node: ast.stmt, frame: Frame, count: int) -> None:
+    def skipped(self, node: ast.stmt, frame: Frame, count: int) -> None:
         if self.sink is not None:
-            self._keep(ProgramStep(node.lineno, "skipped", (), frame.scope, None, self.record.printed, skipped=count))
+            self.keep(ProgramStep(node.lineno, "skipped", (), frame.scope, None, self.record.printed, skipped=count))
 
     def _s_While(self, node: ast.While, frame: Frame) -> _Signal | None:
         self._keep_compound(node, frame)
-        recording, i, result = self.sink, 0, None
-        last: deque[list[ProgramStep]] = deque(maxlen=_LAST)
+        iterations = _Iterations(self, node, frame, None)
         try:
             while self._e(node.test, frame):
-                i += 1
-                if i > self.limits.iterations:
+                if iterations.begun >= self.limits.iterations:
                     raise LimitExceeded(f"a while loop ran more than {self.limits.iterations:,} iterations")
-                if recording is not None and i > _FIRST:
-                    self.sink = []  # kept aside: only the last iterations are kept
-                    last.append(self.sink)
+                iterations.begin()
                 signal = self._block(node.body, frame)
                 if signal is _BREAK:
                     break
                 if signal is not None and signal is not _CONTINUE:
-                    result = signal
-                    break
+                    return signal
             else:
-                self.sink = recording
-                result = self._block(node.orelse, frame)
+                iterations.end()
+                return self._block(node.orelse, frame)
         finally:
-            self.sink = recording
-            if recording is not None and i > _FIRST:
-                held = [list(steps) for steps in last]
-                self._skipped(node, frame, i - _FIRST - len(held))
-                for steps in held:
-                    for step in steps:
-                        self._keep(step)
-        return result
+            iterations.end()
+        return None
 
     def _s_With(self, node: ast.With, frame: Frame) -> _Signal | None:
         self._keep_compound(node, frame)
@@ -791,6 +783,63 @@ class _Interpreter:
 
 
 # -- helpers -------------------------------------------------------------------------------------------------
+
+
+class _Held(list):
+    """A while loop's latest iteration's steps, held aside until the loop shows whether it was the last one.
+
+    An iteration held aside records no graph (``_Interpreter.recording_graphs``): whether its steps are kept is
+    known only once the loop ends, and recording a graph for every iteration is what the loop must not do.
+    """
+
+
+class _Iterations:
+    """Where the steps of each iteration of one loop go (NOTE [how a step is kept]): the same for a for and a while.
+
+    ``count`` is the for loop's length; a while loop's (None) is known only at its end, so its iterations after
+    the first ``_FIRST`` are held aside, the latest ``_LAST`` of them kept once it ends.
+    """
+
+    def __init__(self, run: _Interpreter, node: ast.For | ast.While, frame: Frame, count: int | None) -> None:
+        self.run, self.node, self.frame, self.count = run, node, frame, count
+        self.recording = run.sink  # where the loop's own steps go; None inside an iteration left out
+        self.begun = 0
+        self.skipped = 0  # iterations left out and not yet stood for by a "skipped" step
+        self.held: deque[_Held] = deque()
+
+    def begin(self) -> None:
+        """An iteration begins: its steps are kept, left out, or (a while loop's) held aside."""
+        i, self.begun = self.begun, self.begun + 1
+        run, count = self.run, self.count
+        if self.recording is None:
+            return
+        if i < _FIRST or count is not None and i >= count - _LAST:
+            run.sink = self.recording
+            self._keep_skipped()
+        elif count is not None:
+            run.sink = None
+            self.skipped += 1
+        else:
+            if len(self.held) == _LAST:
+                self.held.popleft()
+                self.skipped += 1
+            run.sink = _Held()
+            self.held.append(run.sink)
+
+    def end(self) -> None:
+        """The loop is over, or left by break, return or an error: the skipped iterations' step, then the held ones."""
+        run = self.run
+        run.sink = self.recording
+        self._keep_skipped()
+        while self.held:
+            for step in self.held.popleft():
+                run.keep(step)
+
+    def _keep_skipped(self) -> None:
+        if self.skipped:
+            self.run.skipped(self.node, self.frame, self.skipped)
+            self.skipped = 0
+
 
 
 _COMPOUND = (ast.If, ast.For, ast.While, ast.With, ast.Try)
