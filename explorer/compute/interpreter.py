@@ -69,7 +69,16 @@ from explorer.compute.program_api import (
 )
 from explorer.compute.program_functions import MISSING, Frame, UserFunction, bind, function_class, module_class
 from explorer.compute.program_record import Recorder
-from explorer.compute.program_steps import bound_names, cell_ends, is_docstring, names_of, shown_text, value_of
+from explorer.compute.program_steps import (
+    bound_names,
+    captured,
+    cell_ends,
+    is_docstring,
+    names_of,
+    shown_text,
+    value_of,
+    written,
+)
 from explorer.errors import ExpressionError
 from explorer.language.program import LIMITS, Limits, ProgramRefused, check, is_super_init
 from explorer.model.program_run import ProgramError, ProgramRun, ProgramStep
@@ -245,9 +254,13 @@ class _Interpreter:
             names = names_of(node)
             if isinstance(node, ast.Expr):  # plt.plot(...) and torch.manual_seed(1) change no name of the program's
                 names = [name for name in names if not isinstance(value_of(name, frame), Namespace)]
-            self.keep(ProgramStep(node.lineno, "run", bound_names(names, frame), frame.scope, self.shown,
-                                   record.printed, record.last_graph,
-                                   forward=record.forward_graph(names, frame) if self.recording_graphs() else None))
+            if self.sink.__class__ is _Held:  # a step that may never be shown: its values read now, written later
+                self.sink.append(_HeldStep(node.lineno, captured(names, frame), frame.scope, self.shown,
+                                           record.printed))
+            else:
+                self.keep(ProgramStep(node.lineno, "run", bound_names(names, frame), frame.scope, self.shown,
+                                      record.printed, record.last_graph,
+                                      forward=record.forward_graph(names, frame) if self.recording_graphs() else None))
         record.last_graph = None
         return signal
 
@@ -272,9 +285,13 @@ class _Interpreter:
             self.outputs.append((node.lineno, self.shown))
 
     def _s_Assign(self, node: ast.Assign, frame: Frame) -> None:
-        value = self._e(node.value, frame)
-        for target in node.targets:
-            self._assign(target, value, frame)
+        value = self._expressions[node.value.__class__](node.value, frame)
+        targets = node.targets
+        if len(targets) == 1 and targets[0].__class__ is ast.Name:  # x = ...: the most common statement
+            frame.names[targets[0].id] = value
+        else:
+            for target in targets:
+                self._assign(target, value, frame)
         self.shown = None
 
     def _s_AnnAssign(self, node: ast.AnnAssign, frame: Frame) -> None:
@@ -287,7 +304,7 @@ class _Interpreter:
         op = _IN_PLACE[node.op.__class__]
         target = node.target
         if isinstance(target, ast.Name):
-            frame.names[target.id] = self._operate(op, node.op, self._lookup(target.id, frame, target),
+            frame.names[target.id] = self._operate(op, node.op, self._e_Name(target, frame),
                                                    self._e(node.value, frame))
         elif isinstance(target, ast.Subscript):
             owner, index = self._e(target.value, frame), self._index(target.slice, frame)
@@ -364,7 +381,8 @@ class _Interpreter:
             for item in items:
                 iterations.begin()
                 self._assign(node.target, item, frame)
-                self._keep_compound(node, frame, names_of(node))  # the header, as each iteration begins
+                # the header, as each iteration begins
+                self._keep_compound(node, frame, names_of(node) if self.sink is not None else None)
                 signal = self._block(node.body, frame)
                 if signal is _BREAK:
                     break
@@ -510,14 +528,14 @@ class _Interpreter:
         raise NameError(f"name '{name}' is not defined")
 
     def _assign(self, target: ast.expr, value: Any, frame: Frame) -> None:
-        if isinstance(target, ast.Name):
+        if target.__class__ is ast.Name:
             frame.names[target.id] = value
+        elif target.__class__ is ast.Attribute:
+            self.api.set_attribute(self._e(target.value, frame), target.attr, value)
         elif isinstance(target, ast.Tuple | ast.List):
             self._unpack(target.elts, value, frame)
         elif isinstance(target, ast.Subscript):
             operator.setitem(self._e(target.value, frame), self._index(target.slice, frame), value)
-        elif isinstance(target, ast.Attribute):
-            self.api.set_attribute(self._e(target.value, frame), target.attr, value)
         elif isinstance(target, ast.Starred):
             self._assign(target.value, value, frame)
         else:
@@ -553,10 +571,15 @@ class _Interpreter:
         return node.value
 
     def _e_Name(self, node: ast.Name, frame: Frame) -> Any:
-        return self._lookup(node.id, frame, node)
+        names = frame.names
+        name = node.id
+        if name in names:  # the innermost scope: the common case, without a call
+            return names[name]
+        return self._lookup(name, frame, node)
 
     def _e_Attribute(self, node: ast.Attribute, frame: Frame) -> Any:
-        return self.api.attribute(self._e(node.value, frame), node.attr)
+        value = node.value
+        return self.api.attribute(self._expressions[value.__class__](value, frame), node.attr)
 
     def _e_Subscript(self, node: ast.Subscript, frame: Frame) -> Any:
         value, index = self._e(node.value, frame), self._index(node.slice, frame)
@@ -574,11 +597,29 @@ class _Interpreter:
                                                                                          node.step)))
 
     def _e_BinOp(self, node: ast.BinOp, frame: Frame) -> Any:
-        return self._operate(_BINARY[node.op.__class__], node.op, self._e(node.left, frame),
-                             self._e(node.right, frame))
+        expressions = self._expressions
+        left, right = node.left, node.right
+        left, right = expressions[left.__class__](left, frame), expressions[right.__class__](right, frame)
+        left_class, right_class = left.__class__, right.__class__
+        if left_class is torch.Tensor and right_class is not torch.Tensor and right_class in _NUMBERS or (
+                right_class is torch.Tensor and left_class is not torch.Tensor and left_class in _NUMBERS):
+            # a tensor and a number: nothing is repeated, no integer power grows, no shapes broadcast (_operate)
+            return check_value(_BINARY[node.op.__class__](left, right), self.limits)
+        return self._operate(_BINARY[node.op.__class__], node.op, left, right)
 
     def _operate(self, fn: Callable[[Any, Any], Any], op: ast.operator, left: Any, right: Any) -> Any:
         kind = op.__class__
+        left_class, right_class = left.__class__, right.__class__
+        if (left_class is torch.Tensor and right_class in _NUMBERS) or (
+                right_class is torch.Tensor and left_class in _NUMBERS):
+            # a tensor beside a tensor or a number (the common case): nothing is repeated, no integer power grows;
+            # only the sizes count
+            if left_class is right_class:
+                if kind is ast.MatMult:
+                    check_size("@", matmul_elements, (left, right), {}, self.limits)
+                elif left.dim() and right.dim() and left.shape != right.shape:  # a 0-d tensor broadcasts to the other
+                    check_broadcast((left, right), self.limits)
+            return check_value(fn(left, right), self.limits)
         if kind is ast.Mult:
             _check_repeat(left, right, self.limits)
         elif kind is ast.Pow or kind is ast.LShift:
@@ -608,6 +649,8 @@ class _Interpreter:
 
     def _e_Compare(self, node: ast.Compare, frame: Frame) -> Any:
         left = self._e(node.left, frame)
+        if len(node.ops) == 1:
+            return _COMPARE[node.ops[0].__class__](left, self._e(node.comparators[0], frame))
         result: Any = True
         for op, comparator in zip(node.ops, node.comparators, strict=True):
             right = self._e(comparator, frame)
@@ -727,7 +770,7 @@ class _Interpreter:
         if node.func.__class__ is ast.Attribute and node.func.attr == "__init__" and is_super_init(node):
             return None  # nn.Module.__init__ already ran: the class program mode builds calls it first
         fn = self._e(node.func, frame)
-        args = self._items(node.args, frame)
+        args = self._items(node.args, frame) if node.args else []
         kwargs: dict[str, Any] = {}
         for keyword in node.keywords:
             if keyword.arg is None:
@@ -743,11 +786,12 @@ class _Interpreter:
         sized = self.api.sized.get(id(fn))
         if sized is not None:
             check_size(*sized, tuple(args), kwargs, self.limits)
-        owner = getattr(fn, "__self__", None)  # a tensor method broadcasts its tensor with its arguments
-        if isinstance(owner, torch.Tensor) and args:
-            check_broadcast((owner, *args), self.limits)
-        elif len(args) > 1:
-            check_broadcast(args, self.limits)
+        if args:
+            owner = getattr(fn, "__self__", None)  # a tensor method broadcasts its tensor with its arguments
+            if isinstance(owner, torch.Tensor):
+                check_broadcast((owner, *args), self.limits)
+            elif len(args) > 1:
+                check_broadcast(args, self.limits)
         line = self.line
         result = fn(*args, **kwargs)
         self.line = line  # a call into the program's own code (a hook, a Function) moved it
@@ -789,8 +833,22 @@ class _Held(list):
     """A while loop's latest iteration's steps, held aside until the loop shows whether it was the last one.
 
     An iteration held aside records no graph (``_Interpreter.recording_graphs``): whether its steps are kept is
-    known only once the loop ends, and recording a graph for every iteration is what the loop must not do.
+    known only once the loop ends, and recording a graph for every iteration is what the loop must not do. Its
+    statements' steps are ``_HeldStep``: what their summaries need is read as they run, the text written only for
+    the iteration kept.
     """
+
+
+class _HeldStep:
+    """A statement's step in an iteration held aside: ``ProgramStep`` once ``step`` writes its summaries."""
+
+    __slots__ = ("line", "bound", "scope", "shown", "stdout")
+
+    def __init__(self, line: int, bound: tuple, scope: str, shown: str | None, stdout: int) -> None:
+        self.line, self.bound, self.scope, self.shown, self.stdout = line, bound, scope, shown, stdout
+
+    def step(self) -> ProgramStep:
+        return ProgramStep(self.line, "run", written(self.bound), self.scope, self.shown, self.stdout)
 
 
 class _Iterations:
@@ -833,7 +891,7 @@ class _Iterations:
         self._keep_skipped()
         while self.held:
             for step in self.held.popleft():
-                run.keep(step)
+                run.keep(step.step() if step.__class__ is _HeldStep else step)
 
     def _keep_skipped(self) -> None:
         if self.skipped:
@@ -843,6 +901,7 @@ class _Iterations:
 
 
 _COMPOUND = (ast.If, ast.For, ast.While, ast.With, ast.Try)
+_NUMBERS = frozenset({torch.Tensor, float, int, bool})  # the operands of an operation's quick path (_operate)
 
 
 def _statement_types() -> list[type]:
@@ -865,8 +924,13 @@ def _where(node: ast.AST) -> tuple[int, int]:
 def _check_repeat(left: Any, right: Any, limits: Limits) -> None:
     """Refuse ``"ab" * 10**9`` and ``[0] * 10**9`` before Python builds them."""
     for seq, n in ((left, right), (right, left)):
-        if isinstance(seq, str | list | tuple) and isinstance(n, int) and len(seq) * n > limits.items * 10:
-            raise LimitExceeded(f"repeating {len(seq):,} items {n:,} times makes more than a program may hold")
+        if isinstance(seq, str | list | tuple) and not isinstance(n, str | list | tuple):
+            try:
+                times = operator.index(n)  # an int, or what Python repeats by as one: a one-element integer tensor
+            except TypeError:
+                continue
+            if len(seq) * times > limits.items * 10:
+                raise LimitExceeded(f"repeating {len(seq):,} items {times:,} times makes more than a program may hold")
 
 
 class _TorchState:

@@ -469,6 +469,8 @@ def broadcast_elements(shapes: Iterable[tuple[int, ...]]) -> int:
 def check_broadcast(values: Iterable[Any], limits: Limits) -> None:
     """Refuse an elementwise call whose tensors (or arrays) broadcast past the bound, before it allocates."""
     shapes = [v.shape for v in values if isinstance(v, torch.Tensor | np.ndarray)]
+    if len(shapes) == 2 and (not shapes[0] or not shapes[1]):
+        return  # a scalar beside one tensor: the result is the size of that tensor, which is within the bound
     if len(shapes) > 1 and any(shape != shapes[0] for shape in shapes):
         total = broadcast_elements(shapes)
         if total > limits.elements:
@@ -478,6 +480,14 @@ def check_broadcast(values: Iterable[Any], limits: Limits) -> None:
 
 def check_value(value: Any, limits: Limits) -> Any:
     """``value`` if it is within the run's bounds; LimitExceeded otherwise."""
+    cls = value.__class__
+    if cls is torch.Tensor:  # the most common value by far: checked first, and alone
+        if value.numel() > limits.elements:
+            raise LimitExceeded(f"a tensor of {value.numel():,} elements; a program's tensors and arrays hold "
+                                f"at most {limits.elements:,}")
+        return value
+    if cls is float or cls is bool or value is None:
+        return value
     if isinstance(value, torch.Tensor | np.ndarray):
         if _numel(value) > limits.elements:
             raise LimitExceeded(f"a tensor of {_numel(value):,} elements; a program's tensors and arrays hold "
@@ -669,6 +679,8 @@ class Api:
 
     def attribute(self, value: Any, name: str) -> Any:
         """``value.name`` where the allow-list lets a program read it; AttributeError otherwise."""
+        if value.__class__ is torch.Tensor and name in _TENSOR_ATTRIBUTES:  # the most common case: checked first
+            return self._tensor_attribute(value, name)
         if isinstance(value, Namespace):
             if name in value.members:
                 return value.members[name]
@@ -712,7 +724,9 @@ class Api:
 
     def set_attribute(self, value: Any, name: str, new: Any) -> None:
         """``value.name = new`` for the attributes a program may set."""
-        if isinstance(value, Ctx):
+        if value.__class__ is torch.Tensor and name in ("grad", "data", "requires_grad"):  # the most common case
+            setattr(value, name, new)
+        elif isinstance(value, Ctx):
             value.set(name, new)
         elif isinstance(value, torch.Tensor) and name in ("grad", "data", "requires_grad"):
             setattr(value, name, new)
@@ -725,6 +739,7 @@ class Api:
             raise AttributeError(f"program mode does not set '.{name}' on a {type(value).__name__}")
 
 
+_TENSOR_ATTRIBUTES = frozenset(ATTRIBUTES["tensor"])
 _MODULE_OWN = frozenset(dir(torch.nn.Module))  # nn.Module's own methods, which a program may not replace
 
 

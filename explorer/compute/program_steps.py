@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -22,7 +24,8 @@ from explorer.model.graph import Graph
 from explorer.model.program_run import TensorRow
 
 __all__ = ["role", "plain_values", "readable_grad", "with_grads", "tensor_row", "plot_value", "summary", "cell_ends",
-           "is_docstring", "shown_text", "UNBOUND", "value_of", "bound_names", "names_of", "tensor_text"]
+           "is_docstring", "shown_text", "UNBOUND", "value_of", "bound_names", "names_of", "tensor_text", "captured",
+           "written"]
 
 
 def role(tensor: torch.Tensor) -> str:
@@ -96,6 +99,13 @@ _PRECISION = 4
 
 def tensor_text(tensor: torch.Tensor) -> str | None:
     """``repr(tensor)`` for a small plain tensor, written without PyTorch's formatting; None where it may differ."""
+    parts = _tensor_parts(tensor)
+    return None if parts is None else _written(*parts)
+
+
+def _tensor_parts(tensor: torch.Tensor) -> tuple[Any, int, bool, list[str]] | None:
+    """What ``tensor_text`` writes, read now: the numbers as nested lists, the dimensions, whether they are floats,
+    the suffixes (dtype, grad_fn, requires_grad); None where PyTorch's own repr is needed."""
     dtype = tensor.dtype
     floating = dtype in _FLOATS
     if (type(tensor) is not torch.Tensor or not (floating or dtype in _OTHERS) or tensor.device.type != "cpu"
@@ -108,15 +118,6 @@ def tensor_text(tensor: torch.Tensor) -> str | None:
         grad_fn = tensor.grad_fn
     except RuntimeError:  # PyTorch's repr says "Invalid" here; let it
         return None
-    values = tensor.tolist()
-    flat = _flat(values, tensor.dim())
-    if floating:
-        format_one, width = _float_format(flat)
-    else:
-        width = max(len(str(v)) for v in flat)
-
-        def format_one(value: Any) -> str:
-            return str(value)
     suffixes = []
     if not floating and dtype not in _NEVER_NAMED or floating and dtype != torch.get_default_dtype():
         suffixes.append(f"dtype={dtype}")
@@ -127,7 +128,19 @@ def tensor_text(tensor: torch.Tensor) -> str | None:
         suffixes.append(f"grad_fn=<{name}>")
     elif tensor.requires_grad:
         suffixes.append("requires_grad=True")
-    body = _nested_text(values, tensor.dim(), 7, format_one, width)
+    return tensor.tolist(), tensor.dim(), floating, suffixes
+
+
+def _written(values: Any, dim: int, floating: bool, suffixes: list[str]) -> str:
+    flat = _flat(values, dim)
+    if floating:
+        format_one, width = _float_format(flat)
+    else:
+        width = max(len(str(v)) for v in flat)
+
+        def format_one(value: Any) -> str:
+            return str(value)
+    body = _nested_text(values, dim, 7, format_one, width)
     return _with_suffixes("tensor(" + body, suffixes, 7)
 
 
@@ -258,6 +271,34 @@ def value_of(name: str, frame: Frame) -> Any:
     return UNBOUND
 
 
+_UNCHANGING = frozenset({int, float, bool, str, complex, type(None)})  # values whose text cannot change later
+
+
+def captured(names: list[str], frame: Frame) -> tuple[tuple[str, str | Callable[[], str]], ...]:
+    """``bound_names`` for a step that may never be shown: what each summary needs is read now, and written only
+    when ``written`` is called (a number as it is; a small tensor's numbers and suffixes, not yet formatted)."""
+    found: list[tuple[str, str | Callable[[], str]]] = []
+    for name in names:
+        value = value_of(name, frame)
+        if value is UNBOUND:
+            continue
+        if value.__class__ in _UNCHANGING:
+            found.append((name, functools.partial(summary, value)))
+            continue
+        parts = _tensor_parts(value) if value.__class__ is torch.Tensor and value.numel() <= 8 else None
+        found.append((name, summary(value) if parts is None else functools.partial(_summary_of_parts, parts)))
+    return tuple(found)
+
+
+def written(bound: tuple[tuple[str, str | Callable[[], str]], ...]) -> tuple[tuple[str, str], ...]:
+    """The summaries ``captured`` left to write."""
+    return tuple((name, text if isinstance(text, str) else text()) for name, text in bound)
+
+
+def _summary_of_parts(parts: tuple[Any, int, bool, list[str]]) -> str:
+    return " ".join(_written(*parts).split())[:160]
+
+
 def bound_names(names: list[str], frame: Frame) -> tuple[tuple[str, str], ...]:
     """The names a statement bound or changed, each with a short summary of its value now."""
     found = []
@@ -268,8 +309,21 @@ def bound_names(names: list[str], frame: Frame) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
+_NAMES: dict[ast.stmt, list[str]] = {}  # names_of's answers: a statement's names never change, and loops ask often
+_NAMES_KEPT = 10_000
+
+
 def names_of(node: ast.stmt) -> list[str]:
     """The names a statement binds or changes (at most 8): its targets, a def's name, a method call's receiver."""
+    names = _NAMES.get(node)
+    if names is None:
+        if len(_NAMES) >= _NAMES_KEPT:  # a worker runs program after program: their trees are not kept for ever
+            _NAMES.clear()
+        names = _NAMES[node] = _names_of(node)
+    return names
+
+
+def _names_of(node: ast.stmt) -> list[str]:
     targets: list[ast.AST] = []
     if isinstance(node, ast.Assign):
         targets = list(node.targets)
