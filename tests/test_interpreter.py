@@ -959,6 +959,8 @@ SMALL = Limits(steps=5_000, iterations=1_000, depth=20, elements=10_000, items=1
     ("import torch\nx = torch.ones(10**9)\n", 2, "torch.ones would make 1,000,000,000"),
     ("import torch\nx = torch.ones(1000)\ny = x[:, None] * x[None, :]\n", 3, "broadcasting"),
     ("s = 'ab' * 10**9\n", 1, "repeating"),
+    ("import torch\nn = torch.tensor([10**6])[0]\ns = 'ab' * n\n", 3, "repeating"),  # Python repeats by __index__
+    ("import torch\nn = torch.tensor([10**6])[0]\nxs = n * [0]\n", 3, "repeating"),
     ("n = 10 ** 10 ** 10\n", 1, "more digits"),
     ("xs = list(range(10**9))\n", 1, "items"),
     ("s = '{:>99999}'.format(1)\n", 1, ""),
