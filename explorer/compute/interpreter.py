@@ -601,10 +601,15 @@ class _Interpreter:
         left, right = node.left, node.right
         left, right = expressions[left.__class__](left, frame), expressions[right.__class__](right, frame)
         left_class, right_class = left.__class__, right.__class__
-        if left_class is torch.Tensor and right_class is not torch.Tensor and right_class in _NUMBERS or (
-                right_class is torch.Tensor and left_class is not torch.Tensor and left_class in _NUMBERS):
-            # a tensor and a number: nothing is repeated, no integer power grows, no shapes broadcast (_operate)
-            return check_value(_BINARY[node.op.__class__](left, right), self.limits)
+        if (left_class is torch.Tensor and right_class in _NUMBERS) or (
+                right_class is torch.Tensor and left_class in _NUMBERS):
+            kind = node.op.__class__  # as in _operate's quick path, without the call: the commonest expression
+            if left_class is right_class:
+                if kind is ast.MatMult:
+                    check_size("@", matmul_elements, (left, right), {}, self.limits)
+                elif left.dim() and right.dim() and left.shape != right.shape:
+                    check_broadcast((left, right), self.limits)
+            return check_value(_BINARY[kind](left, right), self.limits)
         return self._operate(_BINARY[node.op.__class__], node.op, left, right)
 
     def _operate(self, fn: Callable[[Any, Any], Any], op: ast.operator, left: Any, right: Any) -> Any:
@@ -670,11 +675,12 @@ class _Interpreter:
 
     def _items(self, elts: list[ast.expr], frame: Frame) -> list:
         found: list = []
+        expressions = self._expressions
         for elt in elts:
-            if isinstance(elt, ast.Starred):
+            if elt.__class__ is ast.Starred:
                 found.extend(bounded(self._e(elt.value, frame), self.limits))
             else:
-                found.append(self._e(elt, frame))
+                found.append(expressions[elt.__class__](elt, frame))
         return check_value(found, self.limits)
 
     def _e_List(self, node: ast.List, frame: Frame) -> list:
@@ -769,7 +775,7 @@ class _Interpreter:
     def _e_Call(self, node: ast.Call, frame: Frame) -> Any:
         if node.func.__class__ is ast.Attribute and node.func.attr == "__init__" and is_super_init(node):
             return None  # nn.Module.__init__ already ran: the class program mode builds calls it first
-        fn = self._e(node.func, frame)
+        fn = self._expressions[node.func.__class__](node.func, frame)
         args = self._items(node.args, frame) if node.args else []
         kwargs: dict[str, Any] = {}
         for keyword in node.keywords:
