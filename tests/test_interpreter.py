@@ -743,6 +743,15 @@ out = net(x).sum()
 out.backward()
 print(out, x.grad, len(net.layers), net.layers[0].weight.grad.shape)
 """,
+    "a large number is one element": """
+import torch
+import numpy as np
+n = torch.tensor(2000000)
+m = torch.as_tensor(3000000.0)
+k = torch.ones(2).new_tensor(4000000)
+print(n, m, k, np.array(5000000))
+print(torch.Tensor(2, 3).shape)
+""",
     "errors stop the program": """
 import torch
 x = torch.tensor(3.0, requires_grad=True)

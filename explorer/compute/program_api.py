@@ -249,10 +249,16 @@ def _eye(args: tuple, kwargs: dict) -> int:
 
 
 def _data(args: tuple, kwargs: dict) -> int:
+    """Elements of ``torch.tensor(data)``, ``np.array(data)``: a number is one element, however large."""
     data = args[0] if args else kwargs.get("data", kwargs.get("object", ()))
-    if args and all(isinstance(a, int) for a in args) and not isinstance(data, bool):
-        return _product(args)  # torch.Tensor(2, 3): a size, as the legacy constructor reads it
     return _nested(data, _COUNT_MOST)
+
+
+def _legacy(args: tuple, kwargs: dict) -> int:
+    """Elements of ``torch.Tensor(2, 3)`` (integers are a size to the legacy constructors) or ``torch.Tensor(data)``."""
+    if args and all(isinstance(a, int) for a in args) and not isinstance(args[0], bool):
+        return _product(args)
+    return _data(args, kwargs)
 
 
 def _joined(args: tuple, kwargs: dict) -> int:
@@ -345,7 +351,8 @@ _COUNTED: dict[tuple[str, str], Callable[[tuple, dict], int]] = {
     ("torch", "linspace"): _steps("steps", 100),
     ("torch", "logspace"): _steps("steps", 100),
     ("torch", "eye"): _eye,
-    **{("torch", n): _data for n in ("tensor", "as_tensor", "Tensor", "FloatTensor", "DoubleTensor", "LongTensor")},
+    **{("torch", n): _data for n in ("tensor", "as_tensor")},
+    **{("torch", n): _legacy for n in ("Tensor", "FloatTensor", "DoubleTensor", "LongTensor")},
     **{("torch", n): _joined for n in ("cat", "concat", "stack", "hstack", "vstack")},
     ("torch", "outer"): _outer,
     **{("torch", n): matmul_elements for n in ("matmul", "mm", "bmm")},
