@@ -9,16 +9,20 @@ oracle by ``test_program_oracle.py``), used here for what a run records.
 from __future__ import annotations
 
 import json
+import math
 import random
 import subprocess
 import sys
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from program_oracle import differences, sources
 
 from explorer import run_program
 from explorer.compute.interpreter import _FIRST, _LAST
+from explorer.compute.program_steps import tensor_text
 from explorer.language.program import Limits, ProgramRefused
 from explorer.model.program_run import to_json
 from explorer.serve import plain
@@ -214,6 +218,8 @@ SMALL = Limits(steps=5_000, iterations=1_000, depth=20, elements=10_000, items=1
     ("import torch\nx = torch.ones(10**9)\n", 2, "torch.ones would make 1,000,000,000"),
     ("import torch\nx = torch.ones(1000)\ny = x[:, None] * x[None, :]\n", 3, "broadcasting"),
     ("s = 'ab' * 10**9\n", 1, "repeating"),
+    ("import torch\nn = torch.tensor([10**6])[0]\ns = 'ab' * n\n", 3, "repeating"),  # Python repeats by __index__
+    ("import torch\nn = torch.tensor([10**6])[0]\nxs = n * [0]\n", 3, "repeating"),
     ("n = 10 ** 10 ** 10\n", 1, "more digits"),
     ("xs = list(range(10**9))\n", 1, "items"),
     ("s = '{:>99999}'.format(1)\n", 1, ""),
@@ -537,3 +543,65 @@ def test_a_run_leaves_no_default_device_mode_behind():
     run_program("import torch\ntorch.set_default_device('cpu')\nx = torch.ones(2)")
     run_program("import torch\nx = torch.ones(2)")
     assert list(_get_current_function_mode_stack()) == before
+
+
+# -- a small tensor's text, written without PyTorch's formatter: PyTorch's repr is the oracle -------------------
+
+_AWKWARD = [0.0, -0.0, 1.0, -1.0, 2.0, 0.5, 1e-5, 1e-4, 9.9e-5, 1e8, 1.0001e8, 1234.5678, -3.25, math.nan, math.inf,
+            -math.inf, 1e30, 65504.0, 1000.0, 0.001, 123456789.0, 1 / 3]
+_DTYPES = [torch.float32, torch.float64, torch.float16, torch.bfloat16, torch.int64, torch.int32, torch.int8,
+           torch.uint8, torch.bool]
+
+
+@st.composite
+def _small_tensors(draw: st.DrawFn) -> torch.Tensor:
+    shape = draw(st.lists(st.integers(1, 4), max_size=4).filter(lambda s: math.prod(s) <= 100))
+    number = st.one_of(st.sampled_from(_AWKWARD), st.integers(-1000, 1000).map(float),
+                       st.floats(-1e12, 1e12, allow_nan=False), st.floats(-1e-3, 1e-3, allow_nan=False))
+    values = torch.tensor(draw(st.lists(number, min_size=math.prod(shape), max_size=math.prod(shape))),
+                          dtype=torch.float64).reshape(shape)
+    dtype = draw(st.sampled_from(_DTYPES))
+    if dtype == torch.bool:
+        return values.nan_to_num(0) > 0
+    if not dtype.is_floating_point:
+        low = 0 if dtype == torch.uint8 else -100
+        return values.nan_to_num(0, 0, 0).clamp(low, 100).to(dtype)
+    tensor = values.to(dtype)
+    grad = draw(st.sampled_from(["none", "leaf", "made"]))
+    return tensor if grad == "none" else tensor.requires_grad_() if grad == "leaf" else tensor.requires_grad_() * 1
+
+
+@settings(max_examples=400, deadline=None)
+@given(tensor=_small_tensors(), default=st.sampled_from([torch.float32, torch.float64]))
+def test_a_small_tensors_text_is_pytorchs_own_repr(tensor, default):
+    """A step's text of a tensor is written here, not by PyTorch's (slow) formatter: it must read exactly the same."""
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(default)
+    try:
+        assert tensor_text(tensor) == repr(tensor)
+    finally:
+        torch.set_default_dtype(before)
+
+
+def test_a_tensor_text_leaves_what_it_does_not_follow_to_pytorch():
+    assert tensor_text(torch.nn.Parameter(torch.ones(2))) is None  # "Parameter containing:"
+    assert tensor_text(torch.ones(2, dtype=torch.complex64)) is None
+    assert tensor_text(torch.ones(0)) is None
+    with torch.device("meta"):
+        assert tensor_text(torch.ones(2)) is None
+    torch.set_printoptions(precision=2)
+    try:
+        assert tensor_text(torch.ones(2) / 3) is None
+    finally:
+        torch.set_printoptions(profile="default")
+    assert tensor_text(torch.ones(2) / 3) == repr(torch.ones(2) / 3)
+
+
+@pytest.mark.parametrize("loop", ["for i in range(1, 31):\n", "i = 0\nwhile i < 30:\n    i += 1\n"])
+def test_every_graph_a_loop_records_belongs_to_a_step_it_keeps(loop):
+    """The iterations a loop leaves out (a for's middle, a while's before its last) record no graph either."""
+    body = "    y = (x * i).sum()\n    y.backward()\n"
+    run = run_program("import torch\nx = torch.ones(2, requires_grad=True)\n" + loop + body)
+    assert run.error is None and run.graphs_skipped + len(run.graphs) == 30
+    assert sorted(s.graph for s in run.steps if s.graph is not None) == list(range(len(run.graphs)))
+    assert sorted({s.forward for s in run.steps if s.forward is not None}) == list(range(len(run.forward)))

@@ -22,8 +22,13 @@ Every statement that runs is a step, but a loop of 2,000 iterations would make
 the line-by-line view useless and slow. A loop keeps the steps of its first
 ``_FIRST`` and last ``_LAST`` iterations and stands one "skipped" step, with the
 count, for the rest; the skipped iterations run without recording anything.
-A ``for`` loop knows its length up front, so it records only the iterations it
-keeps; a ``while`` loop records each iteration aside and keeps the last ones.
+``_Iterations`` decides this for ``for`` and ``while`` alike. A ``for`` loop
+knows its length up front, so it records only the iterations it keeps. A
+``while`` loop learns which iteration was its last only when it ends: each
+iteration after its first ones holds its steps aside (``_Held``) until the next
+begins, and records no graph, since a graph recorded for every iteration is what
+the loop must not pay for; so a while loop's last iteration shows its names and
+values but draws no graph.
 
 NOTE [an autograd Function a program defines]
 ``class SQ(torch.autograd.Function)`` is never run as a class body. The
@@ -64,7 +69,16 @@ from explorer.compute.program_api import (
 )
 from explorer.compute.program_functions import MISSING, Frame, UserFunction, bind, function_class, module_class
 from explorer.compute.program_record import Recorder
-from explorer.compute.program_steps import bound_names, cell_ends, is_docstring, names_of, shown_text, value_of
+from explorer.compute.program_steps import (
+    bound_names,
+    captured,
+    cell_ends,
+    is_docstring,
+    names_of,
+    shown_text,
+    value_of,
+    written,
+)
 from explorer.errors import ExpressionError
 from explorer.language.program import LIMITS, Limits, ProgramRefused, check, is_super_init
 from explorer.model.program_run import ProgramError, ProgramRun, ProgramStep
@@ -142,7 +156,7 @@ class _Interpreter:
     def __init__(self, source: str, limits: Limits) -> None:
         self.source = source
         self.limits = limits
-        self.record = Recorder(limits, lambda: (self.line, self.frame), lambda: self.sink is not None)
+        self.record = Recorder(limits, lambda: (self.line, self.frame), self.recording_graphs)
         self.api = Api(self.record, limits, self.record.print_)
         self.globals = Frame(None, "")
         self.globals.names["__name__"] = "__main__"  # a script's main guard reads it
@@ -200,7 +214,7 @@ class _Interpreter:
             if error is not None:
                 self.sink = self.steps
                 scope = self.failed[2] if self.failed is not None and self.failed[1] == error.line else ""
-                self._keep(ProgramStep(error.line, "error", stdout=self.record.printed, scope=scope))
+                self.keep(ProgramStep(error.line, "error", stdout=self.record.printed, scope=scope))
             tensors = self.record.tensor_rows(self.globals)
         record = self.record
         return ProgramRun(
@@ -240,12 +254,21 @@ class _Interpreter:
             names = names_of(node)
             if isinstance(node, ast.Expr):  # plt.plot(...) and torch.manual_seed(1) change no name of the program's
                 names = [name for name in names if not isinstance(value_of(name, frame), Namespace)]
-            self._keep(ProgramStep(node.lineno, "run", bound_names(names, frame), frame.scope, self.shown,
-                                   record.printed, record.last_graph, forward=record.forward_graph(names, frame)))
+            if self.sink.__class__ is _Held:  # a step that may never be shown: its values read now, written later
+                self.sink.append(_HeldStep(node.lineno, captured(names, frame), frame.scope, self.shown,
+                                           record.printed))
+            else:
+                self.keep(ProgramStep(node.lineno, "run", bound_names(names, frame), frame.scope, self.shown,
+                                      record.printed, record.last_graph,
+                                      forward=record.forward_graph(names, frame) if self.recording_graphs() else None))
         record.last_graph = None
         return signal
 
-    def _keep(self, step: ProgramStep) -> None:
+    def recording_graphs(self) -> bool:
+        """Whether the statement running now records its graphs: its step is kept (and not held aside)."""
+        return self.sink is not None and self.sink.__class__ is not _Held
+
+    def keep(self, step: ProgramStep) -> None:
         if self.sink is None:
             return
         if len(self.steps) >= self.limits.recorded_steps and self.sink is self.steps:
@@ -262,9 +285,13 @@ class _Interpreter:
             self.outputs.append((node.lineno, self.shown))
 
     def _s_Assign(self, node: ast.Assign, frame: Frame) -> None:
-        value = self._e(node.value, frame)
-        for target in node.targets:
-            self._assign(target, value, frame)
+        value = self._expressions[node.value.__class__](node.value, frame)
+        targets = node.targets
+        if len(targets) == 1 and targets[0].__class__ is ast.Name:  # x = ...: the most common statement
+            frame.names[targets[0].id] = value
+        else:
+            for target in targets:
+                self._assign(target, value, frame)
         self.shown = None
 
     def _s_AnnAssign(self, node: ast.AnnAssign, frame: Frame) -> None:
@@ -277,7 +304,7 @@ class _Interpreter:
         op = _IN_PLACE[node.op.__class__]
         target = node.target
         if isinstance(target, ast.Name):
-            frame.names[target.id] = self._operate(op, node.op, self._lookup(target.id, frame, target),
+            frame.names[target.id] = self._operate(op, node.op, self._e_Name(target, frame),
                                                    self._e(node.value, frame))
         elif isinstance(target, ast.Subscript):
             owner, index = self._e(target.value, frame), self._index(target.slice, frame)
@@ -337,7 +364,7 @@ class _Interpreter:
         self.shown = None
         if self.sink is not None and not self.record.quiet:
             bound = bound_names(names, frame) if names else ()
-            self._keep(ProgramStep(node.lineno, "run", bound, frame.scope, None, self.record.printed))
+            self.keep(ProgramStep(node.lineno, "run", bound, frame.scope, None, self.record.printed))
 
     def _s_For(self, node: ast.For, frame: Frame) -> _Signal | None:
         self.shown = None
@@ -349,65 +376,48 @@ class _Interpreter:
         count = len(items)
         if count > self.limits.iterations:
             raise LimitExceeded(f"a loop of {count:,} iterations; a loop runs at most {self.limits.iterations:,}")
-        recording, skipped = self.sink, 0
+        iterations = _Iterations(self, node, frame, count)
         try:
-            for i, item in enumerate(items):
-                kept = i < _FIRST or i >= count - _LAST
-                self.sink = recording if kept else None
-                if kept and skipped:
-                    self._skipped(node, frame, skipped)
-                    skipped = 0
-                skipped += not kept
+            for item in items:
+                iterations.begin()
                 self._assign(node.target, item, frame)
-                self._keep_compound(node, frame, names_of(node))  # the header, as each iteration begins
+                # the header, as each iteration begins
+                self._keep_compound(node, frame, names_of(node) if self.sink is not None else None)
                 signal = self._block(node.body, frame)
                 if signal is _BREAK:
                     break
                 if signal is not None and signal is not _CONTINUE:
                     return signal
             else:
-                self.sink = recording
+                iterations.end()
                 return self._block(node.orelse, frame)
         finally:
-            self.sink = recording
-            if skipped:
-                self._skipped(node, frame, skipped)
+            iterations.end()
         return None
 
-    def _skipped(self, node: ast.stmt, frame: Frame, count: int) -> None:
+    def skipped(self, node: ast.stmt, frame: Frame, count: int) -> None:
         if self.sink is not None:
-            self._keep(ProgramStep(node.lineno, "skipped", (), frame.scope, None, self.record.printed, skipped=count))
+            self.keep(ProgramStep(node.lineno, "skipped", (), frame.scope, None, self.record.printed, skipped=count))
 
     def _s_While(self, node: ast.While, frame: Frame) -> _Signal | None:
         self._keep_compound(node, frame)
-        recording, i, result = self.sink, 0, None
-        last: deque[list[ProgramStep]] = deque(maxlen=_LAST)
+        iterations = _Iterations(self, node, frame, None)
         try:
             while self._e(node.test, frame):
-                i += 1
-                if i > self.limits.iterations:
+                if iterations.begun >= self.limits.iterations:
                     raise LimitExceeded(f"a while loop ran more than {self.limits.iterations:,} iterations")
-                if recording is not None and i > _FIRST:
-                    self.sink = []  # kept aside: only the last iterations are kept
-                    last.append(self.sink)
+                iterations.begin()
                 signal = self._block(node.body, frame)
                 if signal is _BREAK:
                     break
                 if signal is not None and signal is not _CONTINUE:
-                    result = signal
-                    break
+                    return signal
             else:
-                self.sink = recording
-                result = self._block(node.orelse, frame)
+                iterations.end()
+                return self._block(node.orelse, frame)
         finally:
-            self.sink = recording
-            if recording is not None and i > _FIRST:
-                held = [list(steps) for steps in last]
-                self._skipped(node, frame, i - _FIRST - len(held))
-                for steps in held:
-                    for step in steps:
-                        self._keep(step)
-        return result
+            iterations.end()
+        return None
 
     def _s_With(self, node: ast.With, frame: Frame) -> _Signal | None:
         self._keep_compound(node, frame)
@@ -518,14 +528,14 @@ class _Interpreter:
         raise NameError(f"name '{name}' is not defined")
 
     def _assign(self, target: ast.expr, value: Any, frame: Frame) -> None:
-        if isinstance(target, ast.Name):
+        if target.__class__ is ast.Name:
             frame.names[target.id] = value
+        elif target.__class__ is ast.Attribute:
+            self.api.set_attribute(self._e(target.value, frame), target.attr, value)
         elif isinstance(target, ast.Tuple | ast.List):
             self._unpack(target.elts, value, frame)
         elif isinstance(target, ast.Subscript):
             operator.setitem(self._e(target.value, frame), self._index(target.slice, frame), value)
-        elif isinstance(target, ast.Attribute):
-            self.api.set_attribute(self._e(target.value, frame), target.attr, value)
         elif isinstance(target, ast.Starred):
             self._assign(target.value, value, frame)
         else:
@@ -561,10 +571,15 @@ class _Interpreter:
         return node.value
 
     def _e_Name(self, node: ast.Name, frame: Frame) -> Any:
-        return self._lookup(node.id, frame, node)
+        names = frame.names
+        name = node.id
+        if name in names:  # the innermost scope: the common case, without a call
+            return names[name]
+        return self._lookup(name, frame, node)
 
     def _e_Attribute(self, node: ast.Attribute, frame: Frame) -> Any:
-        return self.api.attribute(self._e(node.value, frame), node.attr)
+        value = node.value
+        return self.api.attribute(self._expressions[value.__class__](value, frame), node.attr)
 
     def _e_Subscript(self, node: ast.Subscript, frame: Frame) -> Any:
         value, index = self._e(node.value, frame), self._index(node.slice, frame)
@@ -582,11 +597,34 @@ class _Interpreter:
                                                                                          node.step)))
 
     def _e_BinOp(self, node: ast.BinOp, frame: Frame) -> Any:
-        return self._operate(_BINARY[node.op.__class__], node.op, self._e(node.left, frame),
-                             self._e(node.right, frame))
+        expressions = self._expressions
+        left, right = node.left, node.right
+        left, right = expressions[left.__class__](left, frame), expressions[right.__class__](right, frame)
+        left_class, right_class = left.__class__, right.__class__
+        if (left_class is torch.Tensor and right_class in _NUMBERS) or (
+                right_class is torch.Tensor and left_class in _NUMBERS):
+            kind = node.op.__class__  # as in _operate's quick path, without the call: the commonest expression
+            if left_class is right_class:
+                if kind is ast.MatMult:
+                    check_size("@", matmul_elements, (left, right), {}, self.limits)
+                elif left.dim() and right.dim() and left.shape != right.shape:
+                    check_broadcast((left, right), self.limits)
+            return check_value(_BINARY[kind](left, right), self.limits)
+        return self._operate(_BINARY[node.op.__class__], node.op, left, right)
 
     def _operate(self, fn: Callable[[Any, Any], Any], op: ast.operator, left: Any, right: Any) -> Any:
         kind = op.__class__
+        left_class, right_class = left.__class__, right.__class__
+        if (left_class is torch.Tensor and right_class in _NUMBERS) or (
+                right_class is torch.Tensor and left_class in _NUMBERS):
+            # a tensor beside a tensor or a number (the common case): nothing is repeated, no integer power grows;
+            # only the sizes count
+            if left_class is right_class:
+                if kind is ast.MatMult:
+                    check_size("@", matmul_elements, (left, right), {}, self.limits)
+                elif left.dim() and right.dim() and left.shape != right.shape:  # a 0-d tensor broadcasts to the other
+                    check_broadcast((left, right), self.limits)
+            return check_value(fn(left, right), self.limits)
         if kind is ast.Mult:
             _check_repeat(left, right, self.limits)
         elif kind is ast.Pow or kind is ast.LShift:
@@ -616,6 +654,8 @@ class _Interpreter:
 
     def _e_Compare(self, node: ast.Compare, frame: Frame) -> Any:
         left = self._e(node.left, frame)
+        if len(node.ops) == 1:
+            return _COMPARE[node.ops[0].__class__](left, self._e(node.comparators[0], frame))
         result: Any = True
         for op, comparator in zip(node.ops, node.comparators, strict=True):
             right = self._e(comparator, frame)
@@ -635,11 +675,12 @@ class _Interpreter:
 
     def _items(self, elts: list[ast.expr], frame: Frame) -> list:
         found: list = []
+        expressions = self._expressions
         for elt in elts:
-            if isinstance(elt, ast.Starred):
+            if elt.__class__ is ast.Starred:
                 found.extend(bounded(self._e(elt.value, frame), self.limits))
             else:
-                found.append(self._e(elt, frame))
+                found.append(expressions[elt.__class__](elt, frame))
         return check_value(found, self.limits)
 
     def _e_List(self, node: ast.List, frame: Frame) -> list:
@@ -734,8 +775,8 @@ class _Interpreter:
     def _e_Call(self, node: ast.Call, frame: Frame) -> Any:
         if node.func.__class__ is ast.Attribute and node.func.attr == "__init__" and is_super_init(node):
             return None  # nn.Module.__init__ already ran: the class program mode builds calls it first
-        fn = self._e(node.func, frame)
-        args = self._items(node.args, frame)
+        fn = self._expressions[node.func.__class__](node.func, frame)
+        args = self._items(node.args, frame) if node.args else []
         kwargs: dict[str, Any] = {}
         for keyword in node.keywords:
             if keyword.arg is None:
@@ -751,11 +792,12 @@ class _Interpreter:
         sized = self.api.sized.get(id(fn))
         if sized is not None:
             check_size(*sized, tuple(args), kwargs, self.limits)
-        owner = getattr(fn, "__self__", None)  # a tensor method broadcasts its tensor with its arguments
-        if isinstance(owner, torch.Tensor) and args:
-            check_broadcast((owner, *args), self.limits)
-        elif len(args) > 1:
-            check_broadcast(args, self.limits)
+        if args:
+            owner = getattr(fn, "__self__", None)  # a tensor method broadcasts its tensor with its arguments
+            if isinstance(owner, torch.Tensor):
+                check_broadcast((owner, *args), self.limits)
+            elif len(args) > 1:
+                check_broadcast(args, self.limits)
         line = self.line
         result = fn(*args, **kwargs)
         self.line = line  # a call into the program's own code (a hook, a Function) moved it
@@ -793,7 +835,79 @@ class _Interpreter:
 # -- helpers -------------------------------------------------------------------------------------------------
 
 
+class _Held(list):
+    """A while loop's latest iteration's steps, held aside until the loop shows whether it was the last one.
+
+    An iteration held aside records no graph (``_Interpreter.recording_graphs``): whether its steps are kept is
+    known only once the loop ends, and recording a graph for every iteration is what the loop must not do. Its
+    statements' steps are ``_HeldStep``: what their summaries need is read as they run, the text written only for
+    the iteration kept.
+    """
+
+
+class _HeldStep:
+    """A statement's step in an iteration held aside: ``ProgramStep`` once ``step`` writes its summaries."""
+
+    __slots__ = ("line", "bound", "scope", "shown", "stdout")
+
+    def __init__(self, line: int, bound: tuple, scope: str, shown: str | None, stdout: int) -> None:
+        self.line, self.bound, self.scope, self.shown, self.stdout = line, bound, scope, shown, stdout
+
+    def step(self) -> ProgramStep:
+        return ProgramStep(self.line, "run", written(self.bound), self.scope, self.shown, self.stdout)
+
+
+class _Iterations:
+    """Where the steps of each iteration of one loop go (NOTE [how a step is kept]): the same for a for and a while.
+
+    ``count`` is the for loop's length; a while loop's (None) is known only at its end, so its iterations after
+    the first ``_FIRST`` are held aside, the latest ``_LAST`` of them kept once it ends.
+    """
+
+    def __init__(self, run: _Interpreter, node: ast.For | ast.While, frame: Frame, count: int | None) -> None:
+        self.run, self.node, self.frame, self.count = run, node, frame, count
+        self.recording = run.sink  # where the loop's own steps go; None inside an iteration left out
+        self.begun = 0
+        self.skipped = 0  # iterations left out and not yet stood for by a "skipped" step
+        self.held: deque[_Held] = deque()
+
+    def begin(self) -> None:
+        """An iteration begins: its steps are kept, left out, or (a while loop's) held aside."""
+        i, self.begun = self.begun, self.begun + 1
+        run, count = self.run, self.count
+        if self.recording is None:
+            return
+        if i < _FIRST or count is not None and i >= count - _LAST:
+            run.sink = self.recording
+            self._keep_skipped()
+        elif count is not None:
+            run.sink = None
+            self.skipped += 1
+        else:
+            if len(self.held) == _LAST:
+                self.held.popleft()
+                self.skipped += 1
+            run.sink = _Held()
+            self.held.append(run.sink)
+
+    def end(self) -> None:
+        """The loop is over, or left by break, return or an error: the skipped iterations' step, then the held ones."""
+        run = self.run
+        run.sink = self.recording
+        self._keep_skipped()
+        while self.held:
+            for step in self.held.popleft():
+                run.keep(step.step() if step.__class__ is _HeldStep else step)
+
+    def _keep_skipped(self) -> None:
+        if self.skipped:
+            self.run.skipped(self.node, self.frame, self.skipped)
+            self.skipped = 0
+
+
+
 _COMPOUND = (ast.If, ast.For, ast.While, ast.With, ast.Try)
+_NUMBERS = frozenset({torch.Tensor, float, int, bool})  # the operands of an operation's quick path (_operate)
 
 
 def _statement_types() -> list[type]:
@@ -816,8 +930,13 @@ def _where(node: ast.AST) -> tuple[int, int]:
 def _check_repeat(left: Any, right: Any, limits: Limits) -> None:
     """Refuse ``"ab" * 10**9`` and ``[0] * 10**9`` before Python builds them."""
     for seq, n in ((left, right), (right, left)):
-        if isinstance(seq, str | list | tuple) and isinstance(n, int) and len(seq) * n > limits.items * 10:
-            raise LimitExceeded(f"repeating {len(seq):,} items {n:,} times makes more than a program may hold")
+        if isinstance(seq, str | list | tuple) and not isinstance(n, str | list | tuple):
+            try:
+                times = operator.index(n)  # an int, or what Python repeats by as one: a one-element integer tensor
+            except TypeError:
+                continue
+            if len(seq) * times > limits.items * 10:
+                raise LimitExceeded(f"repeating {len(seq):,} items {times:,} times makes more than a program may hold")
 
 
 class _TorchState:

@@ -18,6 +18,7 @@ a library call) meets the worker's memory limit (``explorer.workers``).
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 from collections.abc import Callable, Iterable, Sized
 from typing import Any, Protocol
@@ -248,10 +249,16 @@ def _eye(args: tuple, kwargs: dict) -> int:
 
 
 def _data(args: tuple, kwargs: dict) -> int:
+    """Elements of ``torch.tensor(data)``, ``np.array(data)``: a number is one element, however large."""
     data = args[0] if args else kwargs.get("data", kwargs.get("object", ()))
-    if args and all(isinstance(a, int) for a in args) and not isinstance(data, bool):
-        return _product(args)  # torch.Tensor(2, 3): a size, as the legacy constructor reads it
     return _nested(data, _COUNT_MOST)
+
+
+def _legacy(args: tuple, kwargs: dict) -> int:
+    """Elements of ``torch.Tensor(2, 3)`` (integers are a size to the legacy constructors) or ``torch.Tensor(data)``."""
+    if args and all(isinstance(a, int) for a in args) and not isinstance(args[0], bool):
+        return _product(args)
+    return _data(args, kwargs)
 
 
 def _joined(args: tuple, kwargs: dict) -> int:
@@ -344,7 +351,8 @@ _COUNTED: dict[tuple[str, str], Callable[[tuple, dict], int]] = {
     ("torch", "linspace"): _steps("steps", 100),
     ("torch", "logspace"): _steps("steps", 100),
     ("torch", "eye"): _eye,
-    **{("torch", n): _data for n in ("tensor", "as_tensor", "Tensor", "FloatTensor", "DoubleTensor", "LongTensor")},
+    **{("torch", n): _data for n in ("tensor", "as_tensor")},
+    **{("torch", n): _legacy for n in ("Tensor", "FloatTensor", "DoubleTensor", "LongTensor")},
     **{("torch", n): _joined for n in ("cat", "concat", "stack", "hstack", "vstack")},
     ("torch", "outer"): _outer,
     **{("torch", n): matmul_elements for n in ("matmul", "mm", "bmm")},
@@ -468,6 +476,8 @@ def broadcast_elements(shapes: Iterable[tuple[int, ...]]) -> int:
 def check_broadcast(values: Iterable[Any], limits: Limits) -> None:
     """Refuse an elementwise call whose tensors (or arrays) broadcast past the bound, before it allocates."""
     shapes = [v.shape for v in values if isinstance(v, torch.Tensor | np.ndarray)]
+    if len(shapes) == 2 and (not shapes[0] or not shapes[1]):
+        return  # a scalar beside one tensor: the result is the size of that tensor, which is within the bound
     if len(shapes) > 1 and any(shape != shapes[0] for shape in shapes):
         total = broadcast_elements(shapes)
         if total > limits.elements:
@@ -477,6 +487,14 @@ def check_broadcast(values: Iterable[Any], limits: Limits) -> None:
 
 def check_value(value: Any, limits: Limits) -> Any:
     """``value`` if it is within the run's bounds; LimitExceeded otherwise."""
+    cls = value.__class__
+    if cls is torch.Tensor:  # the most common value by far: checked first, and alone
+        if value.numel() > limits.elements:
+            raise LimitExceeded(f"a tensor of {value.numel():,} elements; a program's tensors and arrays hold "
+                                f"at most {limits.elements:,}")
+        return value
+    if cls is float or cls is bool or value is None:
+        return value
     if isinstance(value, torch.Tensor | np.ndarray):
         if _numel(value) > limits.elements:
             raise LimitExceeded(f"a tensor of {_numel(value):,} elements; a program's tensors and arrays hold "
@@ -557,6 +575,33 @@ def _member(module: Any, name: str) -> Any:
     return getattr(module, name)
 
 
+@functools.cache
+def _module_members() -> tuple[dict[str, dict[str, Any]], dict[int, tuple[str, Callable[[tuple, dict], int]]]]:
+    """Every listed module's own members (not its submodules) by path, and the calls sized before they run, by
+    the id of PyTorch's (or numpy's) own object; built once per process: the same for every run, and read-only."""
+    members: dict[str, dict[str, Any]] = {}
+    sized: dict[int, tuple[str, Callable[[tuple, dict], int]]] = {}
+    for path, module in _MODULE_OBJECTS.items():
+        members[path] = {}
+        for name in MEMBERS[path]:
+            if name in _SUBMODULES.get(path, ()):
+                continue
+            value = _member(module, name)
+            if (path, name) in _COUNTED:
+                sized[id(value)] = (f"{path}.{name}", _COUNTED[path, name])
+            members[path][name] = value
+    return members, sized
+
+
+@functools.cache
+def _builtin_members() -> dict[str, Any]:
+    return {name: _member(builtins, name) for name in BUILTINS}
+
+
+_CONSUMING = frozenset(id(_member(builtins, name)) for name in
+                       ("list", "tuple", "set", "frozenset", "sorted", "sum", "min", "max", "any", "all", "dict"))
+
+
 class Api:
     """One run's namespaces, builtins and attribute rules, bound to the interpreter's hooks."""
 
@@ -564,9 +609,9 @@ class Api:
         self.hooks = hooks
         self.limits = limits
         self.namespaces: dict[str, Namespace] = {}
-        # the calls sized before they run, by the id of PyTorch's (or numpy's) own object, which lives all run
-        self.sized: dict[int, tuple[str, Callable[[tuple, dict], int]]] = {}
-        self.consuming: set[int] = set()  # builtins that consume one iterable argument (list, sum, ...), by id
+        # builtins that consume one iterable argument (list, sum, ...), by id: they stay Python's own (list is still
+        # a type for isinstance); the interpreter bounds what they consume
+        self.consuming = _CONSUMING
         for path in ("matplotlib.pyplot", "matplotlib.pylab", "matplotlib.ticker"):
             self.namespaces[path] = Namespace(path, {n: self._plot_call(n) for n in MEMBERS[path]})
         # matplotlib.use("Agg") chooses a backend; nothing is drawn here, so it is kept as a call like the rest
@@ -574,23 +619,21 @@ class Api:
             "pyplot": self.namespaces["matplotlib.pyplot"], "pylab": self.namespaces["matplotlib.pylab"],
             "ticker": self.namespaces["matplotlib.ticker"],
             "use": self._plot_call("use")})
+        # the calls sized before they run, by the id of PyTorch's (or numpy's) own object, which lives all along
+        members, self.sized = _module_members()
         for path in sorted(MEMBERS, key=lambda p: -p.count(".")):  # submodules first: parents hold them
             if path not in self.namespaces:
-                self.namespaces[path] = Namespace(path, self._members(path))
+                self.namespaces[path] = Namespace(path, self._members(path, members[path]))
         self.builtins = self._builtins(print_)
         # a program's own nn.Module classes -> the attributes their instances offer (methods, what self.x sets)
         self.module_names: dict[type, set[str]] = {}
 
-    def _members(self, path: str) -> dict[str, Any]:
-        members: dict[str, Any] = {}
-        for name in MEMBERS[path]:
-            if name in _SUBMODULES.get(path, ()):
+    def _members(self, path: str, shared: dict[str, Any]) -> dict[str, Any]:
+        """The namespace's members: PyTorch's (or numpy's, math's) own objects, this run's submodules and hooks."""
+        members = dict(shared)
+        for name in _SUBMODULES.get(path, ()):
+            if name in MEMBERS[path]:
                 members[name] = self.namespaces[f"{path}.{name}"]
-                continue
-            value = _member(_MODULE_OBJECTS[path], name)
-            if (path, name) in _COUNTED:
-                self.sized[id(value)] = (f"{path}.{name}", _COUNTED[path, name])
-            members[name] = value
         if path == "torch.autograd":
             members["grad"] = self._autograd("autograd.grad", torch.autograd.grad)
             members["backward"] = self._autograd("autograd.backward", torch.autograd.backward)
@@ -630,11 +673,8 @@ class Api:
     # -- builtins
 
     def _builtins(self, print_: Callable[..., None]) -> dict[str, Any]:
-        table = {name: _member(builtins, name) for name in BUILTINS}
+        table = dict(_builtin_members())
         limits = self.limits
-        # these stay Python's own (list is still a type for isinstance); the interpreter bounds what they consume
-        self.consuming = {id(table[name]) for name in
-                          ("list", "tuple", "set", "frozenset", "sorted", "sum", "min", "max", "any", "all", "dict")}
         table["print"] = print_
         table["format"] = lambda value, spec="": format_value(value, spec, limits)
         table["pow"] = lambda base, exp, mod=None: check_value(
@@ -646,6 +686,8 @@ class Api:
 
     def attribute(self, value: Any, name: str) -> Any:
         """``value.name`` where the allow-list lets a program read it; AttributeError otherwise."""
+        if value.__class__ is torch.Tensor and name in _TENSOR_ATTRIBUTES:  # the most common case: checked first
+            return self._tensor_attribute(value, name)
         if isinstance(value, Namespace):
             if name in value.members:
                 return value.members[name]
@@ -689,7 +731,9 @@ class Api:
 
     def set_attribute(self, value: Any, name: str, new: Any) -> None:
         """``value.name = new`` for the attributes a program may set."""
-        if isinstance(value, Ctx):
+        if value.__class__ is torch.Tensor and name in ("grad", "data", "requires_grad"):  # the most common case
+            setattr(value, name, new)
+        elif isinstance(value, Ctx):
             value.set(name, new)
         elif isinstance(value, torch.Tensor) and name in ("grad", "data", "requires_grad"):
             setattr(value, name, new)
@@ -702,6 +746,7 @@ class Api:
             raise AttributeError(f"program mode does not set '.{name}' on a {type(value).__name__}")
 
 
+_TENSOR_ATTRIBUTES = frozenset(ATTRIBUTES["tensor"])
 _MODULE_OWN = frozenset(dir(torch.nn.Module))  # nn.Module's own methods, which a program may not replace
 
 

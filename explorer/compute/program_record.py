@@ -19,7 +19,7 @@ import torch
 from explorer.compute.explore import hook_node, playback_steps, torchviz_dot
 from explorer.compute.program_api import LimitExceeded
 from explorer.compute.program_functions import Frame
-from explorer.compute.program_steps import plot_value, role, tensor_row, value_of, with_grads
+from explorer.compute.program_steps import plot_value, role, tensor_row, tensor_text, value_of, with_grads
 from explorer.compute.recording import Labeled, node_ids, record
 from explorer.language.program import Limits
 from explorer.model.graph import Graph
@@ -198,7 +198,8 @@ class Recorder:
         if file is not None:  # print(..., file=None) is the output; any other file is outside a program's reach
             raise TypeError("program mode prints to the cell's output only: leave out file=")
         text = io.StringIO()
-        print(*args, sep=sep, end=end, file=text)
+        # a tensor prints as its repr: written without PyTorch's formatter where that reads the same
+        print(*(_text_of(a) if type(a) is torch.Tensor else a for a in args), sep=sep, end=end, file=text)
         written = text.getvalue()
         self.printed += len(written)
         if self.printed > self.limits.output:
@@ -219,3 +220,8 @@ class Recorder:
                 rows.append(tensor_row(name, value, first.get(id(value)), kept))
                 first.setdefault(id(value), name)
         return tuple(rows)
+
+
+def _text_of(tensor: torch.Tensor) -> Any:
+    text = tensor_text(tensor)
+    return tensor if text is None else text

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
+import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -21,7 +24,8 @@ from explorer.model.graph import Graph
 from explorer.model.program_run import TensorRow
 
 __all__ = ["role", "plain_values", "readable_grad", "with_grads", "tensor_row", "plot_value", "summary", "cell_ends",
-           "is_docstring", "shown_text", "UNBOUND", "value_of", "bound_names", "names_of"]
+           "is_docstring", "shown_text", "UNBOUND", "value_of", "bound_names", "names_of", "tensor_text", "captured",
+           "written"]
 
 
 def role(tensor: torch.Tensor) -> str:
@@ -77,10 +81,143 @@ def plot_value(value: Any) -> Any:
         return summary(value)
 
 
+# NOTE [a small tensor's text, written here]
+# A step names every value it bound with its text, and PyTorch's own repr of a tensor runs a dozen tensor
+# operations to choose a format (about as long as running a lab cell's statement). ``tensor_text`` writes the same
+# text from the numbers themselves, PyTorch's choices (_tensor_str._Formatter) followed one by one: a fixed or
+# scientific format, integers as "2.", one width for every element, a line per row. It writes only what it
+# follows exactly (a plain tensor on the CPU, a real dtype, PyTorch's default print options, up to
+# _WRITTEN elements) and answers None for anything else, which is then printed by PyTorch itself. The tests hold
+# it to PyTorch's repr over many dtypes, shapes and values.
+_WRITTEN = 100
+_FLOATS = frozenset({torch.float16, torch.bfloat16, torch.float32, torch.float64})
+_OTHERS = frozenset({torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8, torch.bool})
+_NEVER_NAMED = frozenset({torch.int64, torch.bool})  # dtypes PyTorch never names after the numbers
+_LINEWIDTH = 80
+_PRECISION = 4
+
+
+def tensor_text(tensor: torch.Tensor) -> str | None:
+    """``repr(tensor)`` for a small plain tensor, written without PyTorch's formatting; None where it may differ."""
+    parts = _tensor_parts(tensor)
+    return None if parts is None else _written(*parts)
+
+
+def _tensor_parts(tensor: torch.Tensor) -> tuple[Any, int, bool, list[str]] | None:
+    """What ``tensor_text`` writes, read now: the numbers as nested lists, the dimensions, whether they are floats,
+    the suffixes (dtype, grad_fn, requires_grad); None where PyTorch's own repr is needed."""
+    dtype = tensor.dtype
+    floating = dtype in _FLOATS
+    if (type(tensor) is not torch.Tensor or not (floating or dtype in _OTHERS) or tensor.device.type != "cpu"
+            or tensor.layout is not torch.strided or tensor.is_nested or tensor.is_quantized or tensor.is_meta
+            or not 0 < tensor.numel() <= _WRITTEN or torch._C._get_default_device() != "cpu"
+            or torch._C._functorch.is_functorch_wrapped_tensor(tensor) or torch.autograd.forward_ad._current_level >= 0
+            or not _default_print_options()):
+        return None
+    try:
+        grad_fn = tensor.grad_fn
+    except RuntimeError:  # PyTorch's repr says "Invalid" here; let it
+        return None
+    suffixes = []
+    if not floating and dtype not in _NEVER_NAMED or floating and dtype != torch.get_default_dtype():
+        suffixes.append(f"dtype={dtype}")
+    if grad_fn is not None:
+        name = type(grad_fn).__name__
+        if name == "CppFunction":
+            return None
+        suffixes.append(f"grad_fn=<{name}>")
+    elif tensor.requires_grad:
+        suffixes.append("requires_grad=True")
+    return tensor.tolist(), tensor.dim(), floating, suffixes
+
+
+def _written(values: Any, dim: int, floating: bool, suffixes: list[str]) -> str:
+    flat = _flat(values, dim)
+    if floating:
+        format_one, width = _float_format(flat)
+    else:
+        width = max(len(str(v)) for v in flat)
+
+        def format_one(value: Any) -> str:
+            return str(value)
+    body = _nested_text(values, dim, 7, format_one, width)
+    return _with_suffixes("tensor(" + body, suffixes, 7)
+
+
+def _default_print_options() -> bool:
+    options = torch._tensor_str.PRINT_OPTS
+    return (options.precision == _PRECISION and options.linewidth == _LINEWIDTH and options.sci_mode is None
+            and options.threshold > _WRITTEN and options.edgeitems > 0)
+
+
+def _flat(values: Any, dim: int) -> list:
+    if dim == 0:
+        return [values]
+    while dim > 1:
+        values = [item for row in values for item in row]
+        dim -= 1
+    return values
+
+
+def _float_format(flat: list[float]) -> tuple[Any, int]:
+    """PyTorch's format for these floats (fixed, scientific or integral) and its width, as _Formatter chooses."""
+    finite = [abs(v) for v in flat if v != 0 and math.isfinite(v)]
+    if not finite:
+        return _integral, 1
+    integral = all(v.is_integer() for v in finite)
+    low, high = min(finite), max(finite)
+    scientific = high / low > 1000.0 or high > 1.0e8 or low < 1.0e-4
+    signed = [v for v in flat if v != 0 and math.isfinite(v)]
+    if scientific:
+        width = max(len(f"{v:.{_PRECISION}e}") for v in signed)
+        return lambda value: f"{value:{width}.{_PRECISION}e}", width
+    if integral:
+        return _integral, max(len(f"{v:.0f}") + 1 for v in signed)
+    return lambda value: f"{value:.{_PRECISION}f}", max(len(f"{v:.{_PRECISION}f}") for v in signed)
+
+
+def _integral(value: float) -> str:
+    text = f"{value:.0f}"
+    return text if math.isinf(value) or math.isnan(value) else text + "."
+
+
+def _nested_text(values: Any, dim: int, indent: int, format_one: Any, width: int) -> str:
+    """_tensor_str_with_formatter: a scalar, a row wrapped at the line width, or rows of rows."""
+    if dim == 0:
+        return _padded(format_one(values), width)
+    if dim == 1:
+        per_line = max(1, (_LINEWIDTH - indent) // (width + 2))
+        items = [_padded(format_one(v), width) for v in values]
+        lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
+        return "[" + ("," + "\n" + " " * (indent + 1)).join(lines) + "]"
+    rows = [_nested_text(row, dim - 1, indent + 1, format_one, width) for row in values]
+    return "[" + ("," + "\n" * (dim - 1) + " " * (indent + 1)).join(rows) + "]"
+
+
+def _padded(text: str, width: int) -> str:
+    return (width - len(text)) * " " + text
+
+
+def _with_suffixes(text: str, suffixes: list[str], indent: int) -> str:
+    """_tensor_str._add_suffixes: each suffix after a comma, on a new line where the line would pass the width."""
+    parts = [text]
+    last_line = len(text) - text.rfind("\n") + 1
+    for suffix in suffixes:
+        if last_line + len(suffix) + 2 > _LINEWIDTH:
+            parts.append(",\n" + " " * indent + suffix)
+            last_line = indent + len(suffix)
+        else:
+            parts.append(", " + suffix)
+            last_line += len(suffix) + 2
+    parts.append(")")
+    return "".join(parts)
+
+
 def summary(value: Any) -> str:
     if isinstance(value, torch.Tensor):
         if value.numel() <= 8:
-            return " ".join(repr(value).split())[:160]
+            text = tensor_text(value)
+            return " ".join((repr(value) if text is None else text).split())[:160]
         grad_fn = f", grad_fn={type(value.grad_fn).__name__}" if value.grad_fn is not None else ""
         wants = ", requires_grad=True" if value.requires_grad and value.grad_fn is None else ""
         return f"tensor of shape {tuple(value.shape)}, {value.dtype}{grad_fn}{wants}"
@@ -118,7 +255,7 @@ SHOWN = 10_000  # characters of a bare expression's value kept; a notebook, too,
 def shown_text(value: Any) -> str | None:
     if value is None:
         return None
-    text = repr(value)
+    text = (tensor_text(value) if isinstance(value, torch.Tensor) else None) or repr(value)
     return text if len(text) <= SHOWN else text[:SHOWN] + "..."
 
 
@@ -134,6 +271,34 @@ def value_of(name: str, frame: Frame) -> Any:
     return UNBOUND
 
 
+_UNCHANGING = frozenset({int, float, bool, str, complex, type(None)})  # values whose text cannot change later
+
+
+def captured(names: list[str], frame: Frame) -> tuple[tuple[str, str | Callable[[], str]], ...]:
+    """``bound_names`` for a step that may never be shown: what each summary needs is read now, and written only
+    when ``written`` is called (a number as it is; a small tensor's numbers and suffixes, not yet formatted)."""
+    found: list[tuple[str, str | Callable[[], str]]] = []
+    for name in names:
+        value = value_of(name, frame)
+        if value is UNBOUND:
+            continue
+        if value.__class__ in _UNCHANGING:
+            found.append((name, functools.partial(summary, value)))
+            continue
+        parts = _tensor_parts(value) if value.__class__ is torch.Tensor and value.numel() <= 8 else None
+        found.append((name, summary(value) if parts is None else functools.partial(_summary_of_parts, parts)))
+    return tuple(found)
+
+
+def written(bound: tuple[tuple[str, str | Callable[[], str]], ...]) -> tuple[tuple[str, str], ...]:
+    """The summaries ``captured`` left to write."""
+    return tuple((name, text if isinstance(text, str) else text()) for name, text in bound)
+
+
+def _summary_of_parts(parts: tuple[Any, int, bool, list[str]]) -> str:
+    return " ".join(_written(*parts).split())[:160]
+
+
 def bound_names(names: list[str], frame: Frame) -> tuple[tuple[str, str], ...]:
     """The names a statement bound or changed, each with a short summary of its value now."""
     found = []
@@ -144,8 +309,21 @@ def bound_names(names: list[str], frame: Frame) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
+_NAMES: dict[ast.stmt, list[str]] = {}  # names_of's answers: a statement's names never change, and loops ask often
+_NAMES_KEPT = 10_000
+
+
 def names_of(node: ast.stmt) -> list[str]:
     """The names a statement binds or changes (at most 8): its targets, a def's name, a method call's receiver."""
+    names = _NAMES.get(node)
+    if names is None:
+        if len(_NAMES) >= _NAMES_KEPT:  # a worker runs program after program: their trees are not kept for ever
+            _NAMES.clear()
+        names = _NAMES[node] = _names_of(node)
+    return names
+
+
+def _names_of(node: ast.stmt) -> list[str]:
     targets: list[ast.AST] = []
     if isinstance(node, ast.Assign):
         targets = list(node.targets)

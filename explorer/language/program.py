@@ -135,15 +135,12 @@ _FUNCTION_BASES = ("torch.autograd.Function", "autograd.Function", "Function")
 MODULE_BASES = ("torch.nn.Module", "nn.Module", "Module")
 
 
-def _module_classes(tree: ast.Module) -> list[ast.ClassDef]:
-    return [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and len(n.bases) == 1
-            and dotted_name(n.bases[0]) in MODULE_BASES]
-
-
-def _module_attributes(tree: ast.Module) -> set[str]:
+def _module_attributes(classes: list[ast.ClassDef]) -> set[str]:
     """The attributes a program's nn.Module classes give their instances: methods, and what ``self.x = ...`` sets."""
     found = set()
-    for cls in _module_classes(tree):
+    for cls in classes:
+        if len(cls.bases) != 1 or dotted_name(cls.bases[0]) not in MODULE_BASES:
+            continue
         for item in cls.body:
             if isinstance(item, ast.FunctionDef):
                 found.add(item.name)
@@ -176,8 +173,7 @@ def check(source: str, limits: Limits = LIMITS) -> ast.Module:
         longest = max(range(len(lines)), key=lambda i: len(lines[i]))
         raise ProgramRefused(f"this nests more than {limits.nesting} levels deep; split it into named steps",
                              longest + 1, 1) from None
-    _check_nesting(tree, limits.nesting)
-    _Checker(tree).visit(tree)
+    _Checker(_survey(tree, limits.nesting)).visit(tree)
     return tree
 
 
@@ -202,15 +198,36 @@ def _check_size(source: str, limits: Limits) -> None:
         raise ProgramRefused(f"a program has at most {limits.lines:,} lines, not {lines:,}", limits.lines + 1)
 
 
-def _check_nesting(tree: ast.AST, most: int) -> None:
-    """Refuse trees nested deeper than ``most`` (an explicit stack: the tree may be deeper than Python's)."""
-    stack = [(tree, 0)]
+@dataclass
+class _Survey:
+    """What the checker needs to know of the whole program before it visits any node."""
+
+    stored: set[str]  # every name the program binds: assigned, a parameter, a def or a class
+    classes: list[ast.ClassDef]
+
+
+def _survey(tree: ast.Module, most: int) -> _Survey:
+    """One pass over the tree: refuse it if it nests deeper than ``most`` (an explicit stack: the tree may be deeper
+    than Python's own recursion allows), and gather the names it binds and its classes."""
+    survey = _Survey(set(), [])
+    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
     while stack:
         node, depth = stack.pop()
         if depth > most:
             raise ProgramRefused(f"this nests more than {most} levels deep; split it into named steps",
                                  *_place(node))
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Store):
+                survey.stored.add(node.id)
+        elif isinstance(node, ast.arg):
+            survey.stored.add(node.arg)
+        elif isinstance(node, ast.FunctionDef):
+            survey.stored.add(node.name)
+        elif isinstance(node, ast.ClassDef):
+            survey.stored.add(node.name)
+            survey.classes.append(node)
         stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return survey
 
 
 def _place(node: ast.AST) -> tuple[int, int]:
@@ -224,14 +241,12 @@ def _refuse(node: ast.AST, message: str) -> ProgramRefused:
 class _Checker(ast.NodeVisitor):
     """One walk over the tree; each visit refuses what it must and walks on."""
 
-    def __init__(self, tree: ast.Module) -> None:
-        self.stored = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-        self.stored |= {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}
-        self.stored |= {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.ClassDef)}
+    def __init__(self, survey: _Survey) -> None:
+        self.stored = survey.stored
         self.modules: dict[str, str] = {}  # alias -> import path, from the program's imports
         self.ctx_names: set[str] = set()  # the ctx parameters of autograd Functions' methods
         self.self_names: set[str] = set()  # the self parameters of nn.Module classes' methods
-        self.module_attributes = _module_attributes(tree)
+        self.module_attributes = _module_attributes(survey.classes)
         self.in_module_class = 0
         self.loops = 0
         self.functions = 0
