@@ -27,6 +27,7 @@ import streamlit as st
 from panels.further import further_ui
 from panels.graph_panel import graph_ui
 from panels.inputs import inputs_ui, sidebar_ui, style_ui
+from panels.jobs import page_run
 from panels.lesson import lesson_ui
 from panels.plots import plots_ui
 from panels.program_mode import (
@@ -133,4 +134,5 @@ def program_main() -> None:
     program_share_ui(source, query, problem)
 
 
-main()
+with page_run():  # the run's processor time here counts against this visitor's quota, as its jobs do
+    main()

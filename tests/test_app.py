@@ -293,7 +293,7 @@ def test_a_visitor_past_the_quota_is_asked_to_wait_without_blaming_the_function_
     from explorer.serve.quota import Quota
 
     app = AppTest.from_file(APP, default_timeout=120)
-    app.session_state["quota"] = Quota(rate=0.001, burst=1)  # one new job, then (nearly) none
+    app.session_state["quota"] = Quota(rate=0.001, burst=1, least=1)  # one new job, then (nearly) none
     app.query_params["f"] = "x**2 + 11*x"
     app.run()
     assert summary(app).startswith("`y = x**2 + 11*x` → value")
