@@ -70,7 +70,8 @@ class Child:
 
     def _begin(self, process: subprocess.Popen[bytes]) -> None:
         self.process = process
-        self._pidfd = os.pidfd_open(process.pid)  # not reaped yet: it is this child's, whatever happens next
+        # not reaped yet: it is this child's, whatever happens next (Linux; elsewhere the pipe alone is watched)
+        self._pidfd = os.pidfd_open(process.pid) if hasattr(os, "pidfd_open") else None
         self._guard = threading.Lock()  # over the three below
         self._readers = 0
         self._stopped = False
@@ -114,7 +115,8 @@ class Child:
         stdout = self._stdout.fileno()
         with selectors.DefaultSelector() as selector:
             selector.register(stdout, selectors.EVENT_READ)
-            selector.register(self._pidfd, selectors.EVENT_READ)
+            if self._pidfd is not None:
+                selector.register(self._pidfd, selectors.EVENT_READ)
             while not complete(received):
                 left = 0.0 if ended else deadline - time.monotonic()
                 if left <= 0 and not ended:
@@ -125,7 +127,8 @@ class Child:
                     if not chunk:
                         return None
                     received += chunk
-                elif self._pidfd in ready:  # it ended: what it wrote before is still read, without waiting for more
+                elif self._pidfd is not None and self._pidfd in ready:
+                    # it ended: what it wrote before is still read, without waiting for more
                     ended = True
                     selector.unregister(self._pidfd)
                 else:
@@ -164,7 +167,8 @@ class Child:
         for pipe in (self._stdin, self._stdout):
             with contextlib.suppress(OSError):  # a line still buffered for a child that is gone: BrokenPipeError
                 pipe.close()
-        os.close(self._pidfd)
+        if self._pidfd is not None:
+            os.close(self._pidfd)
 
     # _start opens both pipes, so Popen's ``IO[bytes] | None`` is never None here.
     @property
