@@ -123,7 +123,9 @@ def quota() -> Quota:
 
 # how long a job of a session past its share waits for its seconds to come back before the visitor is asked to
 # wait instead: a student who asked for one of the costliest views reads the next page a little later, not a
-# refusal, and a script asking without a pause is paced to its rate (sleeping, so the app's process stays free)
+# refusal. A session further past its share waits as long before it is refused: a refused run still draws the
+# page shown before in the app's process, so a script rerunning at once after each refusal would cost the
+# others as much as its jobs did. Sleeping holds neither a worker nor the app's processor.
 PACE_SECONDS = 3.0
 
 
@@ -148,8 +150,7 @@ def _work(task: str, *args, spend: Quota | None = None):
     """
     spend = spend or quota()
     if not spend.take():
-        if spend.wait() <= PACE_SECONDS:
-            time.sleep(spend.wait())
+        time.sleep(min(spend.wait(), PACE_SECONDS))
         if not spend.take():  # still short (or another job of this session, a download, took the seconds)
             raise OverQuota(f"You are changing things faster than the explorer computes them. Wait "
                             f"{max(spend.wait(), 1):.0f} s and try again.")
