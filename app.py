@@ -29,6 +29,7 @@ from panels.deck import deck_bar_ui, deck_share_ui, deck_sidebar_ui, deck_slide_
 from panels.further import further_ui
 from panels.graph_panel import graph_ui
 from panels.inputs import inputs_ui, sidebar_ui, style_ui
+from panels.jobs import page_run
 from panels.lesson import lesson_ui
 from panels.plots import plots_ui
 from panels.program_mode import (
@@ -147,4 +148,5 @@ def program_main() -> None:
     deck_share_ui()
 
 
-main()
+with page_run():  # the run's processor time here counts against this visitor's quota, as its jobs do
+    main()

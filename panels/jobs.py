@@ -9,11 +9,12 @@ take from the visitor's quota.
 from __future__ import annotations
 
 import base64
+import contextlib
 import pickle
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
 import streamlit as st
@@ -121,18 +122,40 @@ def quota() -> Quota:
     return st.session_state.setdefault("quota", Quota())
 
 
+# how long a job of a session past its share waits for its seconds to come back before the visitor is asked to
+# wait instead: a student who asked for one of the costliest views reads the next page a little later, not a
+# refusal. A session further past its share waits as long before it is refused: a refused run still draws the
+# page shown before in the app's process, so a script rerunning at once after each refusal would cost the
+# others as much as its jobs did. Sleeping holds neither a worker nor the app's processor.
+PACE_SECONDS = 3.0
+
+
+@contextlib.contextmanager
+def page_run() -> Iterator[None]:
+    """Charge this session's quota the processor time its page run takes in the app's process (app.py wraps
+    each run): the one process that runs every visitor's page is shared like the workers are."""
+    started = time.thread_time()
+    try:
+        yield
+    finally:
+        quota().spend(time.thread_time() - started)
+
+
 def _work(task: str, *args, spend: Quota | None = None):
     """One job for the workers, if this visitor's quota allows it; cached answers never get here.
 
     The pool is the server's one (``explorer.serve.pool.shared``): a visitor's function never runs in the app's
     own process (SECURITY.md); ``python app.py`` starts it before the server, ``streamlit run app.py`` when the
-    first visitor comes. ``spend``: the visitor's quota, for a job made outside the page's run (a download).
+    first visitor comes. ``spend``: the visitor's quota, for a job made outside the page's run (a download). The
+    job is charged the seconds it held a worker.
     """
     spend = spend or quota()
     if not spend.take():
-        raise OverQuota(f"You are changing things faster than the explorer computes them. Wait "
-                        f"{max(spend.wait(), 1):.0f} s and try again.")
-    return shared().run(task, *args)
+        time.sleep(min(spend.wait(), PACE_SECONDS))
+        if not spend.take():  # still short (or another job of this session, a download, took the seconds)
+            raise OverQuota(f"You are changing things faster than the explorer computes them. Wait "
+                            f"{max(spend.wait(), 1):.0f} s and try again.")
+    return shared().run(task, *args, charge=lambda seconds: spend.spend(seconds - spend.least))
 
 
 def page(state: PageState, hide_grads: bool) -> Page:

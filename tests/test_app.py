@@ -290,11 +290,13 @@ def test_a_new_function_closes_the_player_and_the_link_follows():
     assert "step" not in app.query_params
 
 
-def test_a_visitor_past_the_quota_is_asked_to_wait_without_blaming_the_function_and_keeps_the_last_page():
+def test_a_visitor_past_the_quota_is_asked_to_wait_without_blaming_the_function_and_keeps_the_last_page(
+        monkeypatch):
     from explorer.serve.quota import Quota
 
+    monkeypatch.setattr(jobs, "PACE_SECONDS", 0.01)  # a refusal waits that long first
     app = AppTest.from_file(APP, default_timeout=120)
-    app.session_state["quota"] = Quota(rate=0.001, burst=1)  # one new job, then (nearly) none
+    app.session_state["quota"] = Quota(rate=0.001, burst=1, least=1)  # one new job, then (nearly) none
     app.query_params["f"] = "x**2 + 11*x"
     app.run()
     assert summary(app).startswith("`y = x**2 + 11*x` → value")

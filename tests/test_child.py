@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 from pathlib import Path
@@ -89,3 +91,61 @@ def test_reading_a_child_that_another_thread_stopped_is_an_end_not_an_error(tmp_
     stopper.join(10)
     assert child.started(1) is False
     assert child.read_line(time.monotonic() + 1) is None
+
+
+# a child that starts a program holding its stdout (as a worker's dot or a forked helper may), writes the
+# program's pid to the file it is given, says ready, and waits
+HOLDER = ("import subprocess, sys, time\n"
+          "held = subprocess.Popen(['sleep', '60'])\n"
+          "open(sys.argv[1], 'w').write(str(held.pid))\n"
+          "print('ready', flush=True)\n"
+          "time.sleep(60)\n")
+
+
+def _holding_child(tmp_path: Path, group: bool) -> tuple[Child, int]:
+    script, pid_file = tmp_path / "holder.py", tmp_path / "held.pid"
+    script.write_text(HOLDER)
+    child = Child(script, str(pid_file), group=group)
+    assert child.started(30)
+    return child, int(pid_file.read_text())
+
+
+def _read_in_background(child: Child, seconds: float) -> tuple[threading.Thread, dict]:
+    seen: dict = {}
+
+    def read() -> None:
+        started = time.monotonic()
+        seen["line"] = child.read_line(started + seconds)
+        seen["after"] = time.monotonic() - started
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    time.sleep(0.2)  # blocked on the pipe by now
+    return reader, seen
+
+
+def test_a_reader_sees_its_child_killed_at_once_while_a_program_it_started_holds_its_pipe(tmp_path):
+    # the pool's visitor must read "killed, run again elsewhere", not wait for the job's deadline
+    child, held = _holding_child(tmp_path, group=True)
+    try:
+        reader, seen = _read_in_background(child, 30)
+        os.kill(child.process.pid, signal.SIGKILL)  # from outside: the program it started still runs
+        reader.join(40)
+        assert seen["line"] is None and seen["after"] < 5, "its end was seen at once, not at the deadline"
+        assert _running(held), "the pipe was held open all along"
+    finally:
+        child.stop()
+
+
+def test_a_child_stopped_by_another_thread_wakes_the_thread_reading_it(tmp_path):
+    # the pool's watcher stops a worker as soon as it dies, while the job's thread still waits on its pipe
+    child, held = _holding_child(tmp_path, group=False)
+    try:
+        reader, seen = _read_in_background(child, 30)
+        child.stop()
+        reader.join(40)
+        assert seen["line"] is None and seen["after"] < 5, "the reader woke when its child was stopped"
+        assert not child.send(b"more\n") and child.read_line(time.monotonic() + 1) is None
+    finally:
+        os.kill(held, signal.SIGKILL)
+

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import base64
+import time
 from pathlib import Path
 
 import pytest
@@ -99,14 +100,17 @@ class FakePool:
     def __init__(self) -> None:
         self.asked: list[tuple] = []
 
-    def run(self, task: str, *args):
+    def run(self, task: str, *args, charge=None):
         self.asked.append((task, *args))
+        if charge is not None:
+            charge(1.0)  # each job held its worker a second
         return base64.b64encode(b"\x89PNG fake").decode() if task == "png" else "<div>plot</div>"
 
 
 def test_the_graphs_png_and_the_plots_html_are_made_by_a_worker_on_the_visitors_quota(monkeypatch):
     pool = FakePool()
     monkeypatch.setattr(jobs, "shared", lambda: pool)
+    monkeypatch.setattr(jobs, "PACE_SECONDS", 0.01)  # a refusal waits that long first
     for cache in jobs.CACHES:
         cache.clear()
     spend = Quota(rate=1e-9, burst=2)
@@ -130,3 +134,19 @@ def test_the_page_never_lays_out_a_graph_or_writes_plot_html_in_the_apps_process
                 imported |= {alias.name for alias in node.names}
     assert not {"explorer.draw.render.png", "explorer.draw.render.svg", "plotly"} & imported
     assert not {name for name in imported if name.startswith("plotly.")}
+
+
+def test_a_session_far_past_its_share_is_refused_only_after_a_pause_so_rerunning_at_once_cannot_flood(monkeypatch):
+    # a refused run still draws the page shown before in the app's process: a script that reruns as soon as it is
+    # refused must not get those runs back to back
+    pool = FakePool()
+    monkeypatch.setattr(jobs, "shared", lambda: pool)
+    monkeypatch.setattr(jobs, "PACE_SECONDS", 0.3)
+    for cache in jobs.CACHES:
+        cache.clear()
+    spend = Quota(rate=1e-9, burst=1)
+    jobs.png("digraph { a }", spend)  # its second puts this session far past its share
+    started = time.monotonic()
+    with pytest.raises(OverQuota):
+        jobs.png("digraph { b }", spend)
+    assert time.monotonic() - started >= 0.3

@@ -128,9 +128,6 @@ def test_a_job_past_its_time_is_stopped_and_its_worker_replaced():
         pool.close()
 
 
-@pytest.mark.xfail(strict=False, reason="a worker killed from outside just as it takes a job is sometimes seen "
-                                        "only at the job's deadline (seen on loaded machines): the visitor then "
-                                        "reads the time-limit message instead of the kill; to be found")
 def test_a_busy_worker_killed_from_outside_is_replaced_and_its_job_runs_again_elsewhere():
     pool = Pool(Limits(workers=1, wait_seconds=120))
     try:
@@ -159,9 +156,6 @@ def test_a_job_that_crashes_its_worker_is_said_as_a_bug_and_not_run_again():
         pool.close()
 
 
-@pytest.mark.xfail(strict=False, reason="a worker killed from outside just as it takes a job is sometimes seen "
-                                        "only at the job's deadline (seen on loaded machines): the visitor then "
-                                        "reads the time-limit message instead of the kill; to be found")
 def test_a_job_whose_workers_keep_being_killed_says_what_happened_not_that_it_needed_more_memory():
     pool = Pool(Limits(workers=1, wait_seconds=120))
     stop = threading.Event()

@@ -145,7 +145,7 @@ class Pool:
         self.replaced = 0  # workers that ended and were replaced: overruns, crashes, kills, for the host's eyes
         self._start_in_background(self.limits.workers)
 
-    def run(self, task: str, *args: Any) -> Any:
+    def run(self, task: str, *args: Any, charge: Callable[[float], None] | None = None) -> Any:
         """The result of ``task(*args)`` computed in a worker.
 
         Raises the task's own refusal (``ExpressionError``: the input must change),
@@ -153,19 +153,27 @@ class Pool:
         exception, or a crash of its worker), ``Busy`` when no worker came free in
         time, and ``Lost`` when two workers in a row were killed from outside before
         they answered (a job whose worker is killed from outside runs once more, on
-        another; one that crashes its worker does not).
+        another; one that crashes its worker does not). ``charge`` is told the
+        seconds each try held a worker, whatever it came to (a visitor's quota).
         """
         if task not in TASKS:
             raise KeyError(f"no task {task!r}")
         request = plain.dumps({"task": task, "args": args}).encode() + b"\n"
         try:
-            return self._ask(request)
+            return self._ask(request, charge)
         except Lost:
-            return self._ask(request)
+            return self._ask(request, charge)
 
-    def _ask(self, request: bytes) -> Any:
+    def _ask(self, request: bytes, charge: Callable[[float], None] | None) -> Any:
         worker = self._take()
-        deadline = time.monotonic() + self.limits.job_seconds
+        taken = time.monotonic()
+        try:
+            return self._answer(worker, request, taken + self.limits.job_seconds)
+        finally:
+            if charge is not None:
+                charge(time.monotonic() - taken)
+
+    def _answer(self, worker: Child, request: bytes, deadline: float) -> Any:
         line = worker.read_line(deadline) if worker.send(request) else None
         if line is None:
             if time.monotonic() >= deadline:

@@ -1,17 +1,26 @@
-"""How much new work one visitor may ask for: a token bucket per browser session.
+"""How much work one visitor may ask for: a bucket of seconds per browser session.
 
-Every job that reaches the worker pool (a page not in the cache, a backward
-step, a deeper view) takes one token; tokens come back at ``rate`` per second up
-to ``burst``. A student clicking through lessons or playing backward at full
-speed never runs dry; a script sending changes as fast as it can is told to slow
-down, and the workers stay free for everyone else. Answers already in the cache
-cost nothing.
+A session's balance is seconds of work: what its jobs took in a worker, and the
+processor time its page runs took in the app's own process (one process that
+runs every visitor's page). It comes back at ``rate`` seconds per second, up to
+``burst``. A job may start while the balance holds at least ``least`` (what any
+job costs, however quick: its page run comes with it); what it cost is
+``spend``-t once it is known, so one costly job can take the balance below
+zero, and the next job waits until it is paid back. A student exploring (a
+change a second, most of them tens of milliseconds) never runs dry; a script
+asking for the costliest jobs without a pause gets ``rate`` seconds of work a
+second after its burst, however it spreads them, and the rest of the machine
+stays free for everyone else. Answers already in the cache cost only their page
+run.
 
->>> quota = Quota(rate=1.0, burst=2)
+>>> quota = Quota(rate=1.0, burst=2.0, least=1.0)
 >>> [quota.take(now=0.0) for _ in range(3)]
 [True, True, False]
 >>> quota.take(now=1.0)
 True
+>>> quota.spend(3.0, now=1.0)  # that job took four seconds in all: three more than taken
+>>> quota.take(now=3.0), quota.take(now=5.0)
+(False, True)
 """
 
 from __future__ import annotations
@@ -23,27 +32,40 @@ __all__ = ["Quota"]
 
 
 class Quota:
-    """A token bucket; ``take`` says whether one more job may run now."""
+    """A bucket of seconds; ``take`` says whether one more job may start now, ``spend`` charges what it cost."""
 
-    def __init__(self, rate: float = 4.0, burst: int = 20) -> None:
+    # defaults: a session may keep a quarter of a two-core machine busy, after a burst that holds one of the
+    # costliest jobs (a 50-step chain's derivative graph: about 7 s) with room for the page around it
+    def __init__(self, rate: float = 0.5, burst: float = 10.0, least: float = 0.05) -> None:
         self.rate = rate
         self.burst = burst
-        self._tokens = float(burst)
+        self.least = least
+        self._seconds = float(burst)
         self._then: float | None = None
         self._lock = threading.Lock()  # a download spends from the page's thread and from Streamlit's own
 
     def take(self, now: float | None = None) -> bool:
-        """Spend one token if there is one; refills by the time since the last call."""
-        now = time.monotonic() if now is None else now
+        """Spend ``least`` if the balance holds it; refills by the time since the last call."""
         with self._lock:
-            if self._then is not None:
-                self._tokens = min(self.burst, self._tokens + (now - self._then) * self.rate)
-            self._then = now
-            if self._tokens < 1:
+            self._refill(now)
+            if self._seconds < self.least:
                 return False
-            self._tokens -= 1
+            self._seconds -= self.least
             return True
 
+    def spend(self, seconds: float, now: float | None = None) -> None:
+        """Charge ``seconds`` more (what a job cost beyond ``least``, or a page run's processor time)."""
+        with self._lock:
+            self._refill(now)
+            self._seconds -= max(0.0, seconds)
+
     def wait(self) -> float:
-        """Seconds until the next token, for the message that asks the visitor to slow down."""
-        return max(0.0, (1 - self._tokens) / self.rate)
+        """Seconds until the next job may start, for the pause or the message that asks the visitor to wait."""
+        with self._lock:
+            return max(0.0, (self.least - self._seconds) / self.rate)
+
+    def _refill(self, now: float | None) -> None:
+        now = time.monotonic() if now is None else now
+        if self._then is not None:
+            self._seconds = min(self.burst, self._seconds + (now - self._then) * self.rate)
+        self._then = now
