@@ -96,11 +96,10 @@ def main() -> None:
     query = link_ui(page, step, node, presenting())
     summary_ui(page, known)
     graph_ui(page, step_view_ui(page, step), known)
-    left, right = st.columns([3, 2])
-    with left:
-        tensors_ui(page, known)
-    with right:
-        node_ui(page, known)
+    # one above the other: the lab's printout has ten columns, which a column beside the inspector clipped on a
+    # projector with the sidebar open
+    tensors_ui(page, known)
+    node_ui(page, known)
     plots_ui(page, known)
     further_ui(page, grads_hidden(page.state.lesson))
     share_ui(page, query)

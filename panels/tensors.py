@@ -18,6 +18,7 @@ from .text import escape_markdown, markdown_table
 
 # rows of the point-by-point table behind its expander: a markdown table of this many rows still draws at once
 _MOST_POINTS = 1000
+_SHARED = ("shape", "dtype", "device")
 _NBSP = "\u00a0"  # a short vector's cell, "[-10 ... 10] (10)", reads as one piece: it does not wrap
 
 
@@ -45,8 +46,15 @@ def tensors_ui(page: Page, known: Known) -> None:
              "grad": escape_markdown(grad_text(t, known, full)), "grad_fn": t.grad_fn or "None",
              "is_leaf": str(t.is_leaf), "requires_grad": str(t.requires_grad), "retains_grad": str(t.retains_grad),
              "shape": str(tuple(t.shape)), "dtype": t.dtype, "device": t.device} for t in graph.tensors]
+    # shape, dtype and device are most often the same for every tensor of a page: said once under the table, they
+    # leave the lab's five columns room to be read on a projector
+    shared = {column: rows[0][column] for column in _SHARED if rows and len({row[column] for row in rows}) == 1}
+    rows = [{k: v for k, v in row.items() if k not in shared} for row in rows]
     # a markdown table: a label like x*y*z must not turn into italics
     st.markdown(markdown_table(rows))
+    if shared:
+        st.caption("Every tensor here has " + ", ".join(f"{column} `{value}`" for column, value in shared.items())
+                   + ".")
     if len(set(labels.values())) > len({t.label for t in graph.tensors}):
         st.caption("A subexpression written twice is computed twice: two tensors, numbered in the order PyTorch "
                    "made them.")

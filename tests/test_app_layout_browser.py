@@ -40,6 +40,11 @@ CLIPPED = """() => [...document.querySelectorAll('button, button *, [data-basewe
         && e.scrollWidth > e.clientWidth;
 }).map(e => `"${e.textContent.trim()}" needs ${e.scrollWidth} px in ${e.clientWidth}`)"""
 
+# every table that scrolls sideways within its frame (on a projector the class cannot scroll it)
+TABLES_CUT = """() => [...document.querySelectorAll('[data-testid=stMain] table')]
+    .filter(t => t.checkVisibility() && t.scrollWidth > t.clientWidth + 1)
+    .map(t => `a table needs ${t.scrollWidth} px in ${t.clientWidth}: "${t.querySelector('th').textContent}" ...`)"""
+
 IS_OPEN = ("() => { const box = document.querySelector('[data-testid=stSidebar]').getBoundingClientRect(); "
            "return box.width > 100 && box.left >= 0; }")
 
@@ -98,6 +103,8 @@ def test_the_page_holds_at_a_class_widths(browser, server, theme):  # noqa: F811
             tab.set_viewport_size({"width": width, "height": 900})
             sidebar(tab, open_sidebar)
             problems += [f"{where}: {clip}" for clip in tab.evaluate(CLIPPED)]
+            if kind == "projector":
+                problems += [f"{where}: {cut}" for cut in tab.evaluate(TABLES_CUT)]
             frame = graph_frame(tab)
             if frame["scroll"] > frame["client"] or frame["cue"]:
                 problems.append(f"{where}: the graph does not fit its frame by default ({frame})")
