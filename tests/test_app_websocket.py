@@ -166,7 +166,7 @@ async def press_download(ws, url: str, label: str) -> bytes:
                 return made.read()
 
 
-@pytest.mark.parametrize(("label", "starts"), [("Graph PNG", b"\x89PNG\r\n\x1a\n"), ("Plot HTML", b"<div")])
+@pytest.mark.parametrize(("label", "starts"), [("Graph PNG", b"\x89PNG\r\n\x1a\n"), ("Plot HTML", b"<!DOCTYPE html>")])
 def test_a_pressed_download_is_made_by_the_workers_and_served(server, label, starts):
     # made outside the page's run, in Streamlit's own thread: the job reaches the pool with the session's quota
     url, _ = server

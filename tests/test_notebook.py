@@ -75,7 +75,8 @@ def test_draw_folds_a_1000_op_chain_into_a_box_that_says_what_it_stands_for(dot_
     x, y = _long_chain(1000)
     drawn = draw(y, {"x": x})
     steps = 1000 // 3  # three ops a step; 3 steps stay drawn at the output end and 2 at x
-    assert f"… {steps - 5} more steps of SinBackward0 → MulBackward0 → AddBackward0 …" in drawn.source
+    # the steps in the order backward meets them, as the arrows run
+    assert f"… {steps - 5} more steps of AddBackward0 → MulBackward0 → SinBackward0 …" in drawn.source
     assert drawn.source.count(' [id="') < 60
     assert {"f0", "t0"} <= svg_ids(drawn.pipe(format="svg").decode())  # the box and the leaf x, laid out
     assert x.grad is None
