@@ -101,7 +101,7 @@ def main() -> None:
     tensors_ui(page, known)
     node_ui(page, known)
     plots_ui(page, known)
-    further_ui(page, grads_hidden(page.state.lesson))
+    further_ui(page, grads_hidden(page.state.lesson), known)
     share_ui(page, query)
     deck_share_ui()
 

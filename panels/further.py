@@ -10,6 +10,7 @@ from explorer.draw.precision import exact
 from explorer.draw.render import has_dot
 from explorer.errors import ExplorerError
 from explorer.model.page import MAX_DRAWN_NODES, Page
+from explorer.model.playback import Known
 from explorer.model.state import DEEPER_VIEWS
 from explorer.model.symbolic import Symbolic
 
@@ -18,8 +19,11 @@ from .plots import plot_ui
 from .text import escape_markdown, latex_name, markdown_table
 
 
-def further_ui(page: Page, hide: bool) -> None:
-    """Deeper views, computed only when chosen: f'', the Hessian, the derivative's graph, forward mode, pitfalls."""
+def further_ui(page: Page, hide: bool, known: Known) -> None:
+    """Deeper views, computed only when chosen: f'', the Hessian, the derivative's graph, forward mode, pitfalls.
+
+    Each shows derivatives, so none opens while a practice question hides them or while the backward player has
+    not reached every tensor (NOTE [what is known at this step]); the pitfalls show none."""
     st.subheader("Go further")
     choice = st.pills("Go further", list(DEEPER_VIEWS), format_func=DEEPER_VIEWS.get, key="further",
                       label_visibility="collapsed")
@@ -31,6 +35,10 @@ def further_ui(page: Page, hide: bool) -> None:
         return
     if hide:
         st.caption("Answer the practice question first: these views show the gradients.")
+        return
+    if not known.finished:
+        st.caption("These views show the gradients backward is still computing: they open at the player's last "
+                   "step.")
         return
     try:
         with st.spinner("Computing..."):

@@ -492,3 +492,14 @@ def test_the_player_mid_way_shows_grad_question_marks_wherever_the_graph_does():
     x = torch.tensor(2.0, requires_grad=True)
     (x ** 2 + 2 * x + 1).backward()
     assert summary(finished).endswith(f"x.grad `{x.grad.item():g}`")
+
+
+def test_a_deeper_view_waits_for_the_player_to_reach_every_tensor():
+    """The Hessian shows what backward computes: mid-way through the player it would give the answer away."""
+    app = choose(run_app({"f": "f = u*v + u**2", "step": "2"}), "hessian")
+    assert not app.get("latex")
+    assert any("open at the player's last step" in c.value for c in app.caption)
+    app.button(key="step_last").click().run()
+    (latex,) = app.get("latex")
+    truth = torch.autograd.functional.hessian(lambda t: t[0] * t[1] + t[0] ** 2, torch.tensor([1.0, 2.0]))
+    assert " \\\\ ".join(" & ".join(f"{v:g}" for v in row) for row in truth.tolist()) in latex.value

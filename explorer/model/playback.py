@@ -81,6 +81,7 @@ class Known:
 
     step: int = 0  # the player's step; 0: backward has finished (or is not being played)
     tensors: frozenset[str] | None = None  # ids of the tensors whose grad is known; None: every one
+    finished: bool = True  # backward has run to its end (the player's last step, or no player)
 
     def grad(self, tensor_id: str) -> bool:
         return self.tensors is None or tensor_id in self.tensors
@@ -99,8 +100,8 @@ def known_at(playback: Playback, step: int, hidden: bool = False) -> Known:
     (['t4'], True)
     """
     if hidden:
-        return Known(step, frozenset())
+        return Known(step, frozenset(), finished=False)
     if not step or not playback.steps:
         return Known()
     step = min(step, len(playback.steps))
-    return Known(step, known_grads(playback, step))
+    return Known(step, known_grads(playback, step), finished=step == len(playback.steps))
