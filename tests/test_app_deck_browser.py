@@ -12,9 +12,11 @@ import pytest
 from test_app_browser import SHOTS, browser, server, settle  # noqa: F401 (the fixtures are used by name)
 from test_app_program_browser import open_program, paste, press
 from test_deck_notebook import printed_grads, run_notebook
+from test_decks import DECK
 
 from explorer import explore
 from explorer.compute.interpreter import run_program
+from explorer.content.decks import deck_file
 
 pytestmark = [pytest.mark.browser]
 
@@ -137,3 +139,27 @@ def test_author_share_present_answer_and_take_home_a_deck(browser, server, tmp_p
     assert printed_grads(outputs[0]) == pytest.approx(cubic.grad)
     assert outputs[1] == run_program(PROGRAM).stdout
     assert printed_grads(outputs[2]) == pytest.approx(truth)
+
+
+def test_a_deck_file_opens_from_the_sidebar_and_a_broken_one_is_refused_with_a_message(browser, server, tmp_path):  # noqa: F811
+    """The file door, as a teacher past a link's length uses it: the file the Deck file button writes opens again;
+    a damaged file is named in a message and the page goes on."""
+    good, broken = tmp_path / "lesson.json", tmp_path / "broken.json"
+    good.write_text(deck_file(DECK), encoding="utf-8")
+    broken.write_bytes(deck_file(DECK).encode()[:-40] + b"\xff")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.goto(server + "/")
+    tab.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=90_000)
+    settle(tab)
+    tab.locator(".st-key-deck_upload input[type=file]").set_input_files(str(broken))
+    settle(tab)
+    assert "The deck file was not opened" in tab.locator("[data-testid=stAlert]").first.inner_text()
+    assert tab.locator(".st-key-deck_bar").count() == 0
+    tab.locator(".st-key-deck_upload input[type=file]").set_input_files(str(good))
+    settle(tab)
+    assert counter(tab).startswith(f"Slide 1 of {len(DECK.slides)}")
+    first = DECK.slides[0]
+    truth = explore(first.function, {v: float(p) for v, p in first.points})
+    assert summary(tab) == f"{first.function} → value {truth.value:g}, x.grad {truth.grad['x']:g}"
+    context.close()
