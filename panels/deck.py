@@ -18,6 +18,7 @@ from explorer.content.decks import (
     MAX_TITLE,
     Deck,
     Question,
+    Slide,
     deck_file,
     encode,
     read_deck,
@@ -42,6 +43,7 @@ from .session import (
     open_slide,
     presenting,
     slide_index,
+    slide_tag,
     this_page_as_slide,
     undo_deck,
 )
@@ -228,7 +230,7 @@ def deck_slide_ui(page: Page | None, known: Known) -> None:
             st.markdown(safe_links(_filled(slide.notes, numbers)), unsafe_allow_html=False)  # a deck is anyone's
     if slide.question is None or page is None or page.state.function != slide.function:
         return
-    _question_ui(slide.question, index, page)
+    _question_ui(slide, page)
 
 
 def _filled(text: str, numbers: dict[str, str]) -> str:
@@ -242,13 +244,16 @@ def _names(text: str) -> set[str]:
     return {part.split("}")[0] for part in text.split("{")[1:]}
 
 
-def _question_ui(question: Question, index: int, page: Page) -> None:
+def _question_ui(slide: Slide, page: Page) -> None:
     s = st.session_state
-    solved = f"deck_solved_{index}"
+    question = slide.question
+    assert question is not None
+    tag = slide_tag(slide)
+    solved = f"deck_solved_{tag}"
     # a label's Markdown takes links and images, and its text is also what a screen reader says: no brackets, so
     # no link, and no backslashes read aloud
     label = question.wording().translate(str.maketrans("", "", "[]<>"))
-    typed = st.text_input(label, key=f"deck_answer_{index}", max_chars=100,
+    typed = st.text_input(label, key=f"deck_answer_{tag}", max_chars=100,
                           placeholder="type your answer")
     right = False
     if typed:
@@ -259,7 +264,7 @@ def _question_ui(question: Question, index: int, page: Page) -> None:
             s[solved] = True
             st.rerun()  # show the gradients now
     if not s.get(solved):
-        st.button("Show the answer", key=f"deck_reveal_{index}", on_click=lambda: s.update({solved: True}))
+        st.button("Show the answer", key=f"deck_reveal_{tag}", on_click=lambda: s.update({solved: True}))
     elif not right:  # revealed rather than answered
         st.info(escape_markdown(f"PyTorch's answer: {answer(question, page.result).shown}"))
 

@@ -362,11 +362,17 @@ def this_page_as_slide() -> Slide:
                  key=state.lesson, further=further, pitfall=pitfall)
 
 
+def slide_tag(slide: Slide) -> str:
+    """A slide's own name in session keys (its answer box, whether it is solved): it moves with the slide when the
+    deck is reordered, where a position would pass a student's answer on to whichever slide took its place."""
+    return f"{hash(slide) & 0xFFFFFFFF:08x}"
+
+
 def deck_hides() -> bool:
     """The open slide asks a question its page would answer, and it is not answered yet."""
     s = st.session_state
     deck, index = s.get("deck"), s.get("slide", 0)
-    if deck is None or index >= len(deck.slides) or s.get(f"deck_solved_{index}"):
+    if deck is None or index >= len(deck.slides) or s.get(f"deck_solved_{slide_tag(deck.slides[index])}"):
         return False
     slide = deck.slides[index]
     if slide.question is None or program_mode():

@@ -18,6 +18,12 @@ def _counter(app) -> str:
     return next(m.value for m in app.markdown if m.value.startswith("**Slide "))
 
 
+def _answer_box(app):
+    """The open slide's answer box (keyed by the slide, not its place in the deck)."""
+    (box,) = [t for t in app.text_input if t.key.startswith("deck_answer_")]
+    return box
+
+
 def _deck(app):
     return app.session_state["deck"]
 
@@ -41,13 +47,13 @@ def test_next_opens_the_program_slide_and_then_the_question_which_hides_the_grad
     opened.button(key="deck_next").click().run()
     assert _counter(opened).startswith("**Slide 3 of 3**")
     assert summary(opened).endswith("u.grad `?`, v.grad `?`")
-    box = opened.text_input(key="deck_answer_2")
+    box = _answer_box(opened)
     assert box.label == "What is u.grad after backward()?"
     truth = explore("f = u * v + u ** 2", {"u": 1, "v": 2}).grad
     box.input(str(truth["u"] + 1)).run()
     assert "Treat v as a constant" in opened.warning[-1].value and not opened.success
     assert summary(opened).endswith("u.grad `?`, v.grad `?`")
-    opened.text_input(key="deck_answer_2").input(f"{truth['u']:g}").run()
+    _answer_box(opened).input(f"{truth['u']:g}").run()
     assert opened.success and summary(opened).endswith(f"u.grad `{truth['u']:g}`, v.grad `{truth['v']:g}`")
     assert not opened.exception and _undeclared_keys(opened) == []
 
@@ -151,4 +157,15 @@ def test_a_slide_keeps_the_deeper_view_that_was_open_and_reopens_it():
     (latex,) = app.get("latex")
     assert rf"H = \begin{{bmatrix}} {rows} \end{{bmatrix}}" in latex.value
     assert decode(encode(_deck(app))).slides[0].further == "hessian"
+    assert not app.exception and _undeclared_keys(app) == []
+
+
+def test_an_answered_question_stays_answered_with_its_slide_when_the_deck_is_reordered():
+    app = run_app({"deck": encode(DECK), "slide": "3"})
+    truth = explore("f = u * v + u ** 2", {"u": 1, "v": 2}).grad
+    _answer_box(app).input(f"{truth['u']:g}").run()
+    assert summary(app).endswith(f"u.grad `{truth['u']:g}`, v.grad `{truth['v']:g}`")
+    app.button(key="slide_up").click().run()  # the answered slide is now second, the program slide third
+    assert _counter(app).startswith("**Slide 2 of 3**")
+    assert summary(app).endswith(f"u.grad `{truth['u']:g}`, v.grad `{truth['v']:g}`")
     assert not app.exception and _undeclared_keys(app) == []
