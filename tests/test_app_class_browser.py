@@ -44,6 +44,16 @@ def torch_grad(function, x: float, dtype=torch.float32) -> float:
     return leaf.grad.item()
 
 
+def shots(tab, name: str, height: int) -> None:
+    """The page as a projector (1280 px) and a phone (390 px) show it, whole, for a person to look at."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for width in (1280, 390):
+        tab.set_viewport_size({"width": width, "height": height})
+        tab.wait_for_timeout(800)
+        tab.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+    tab.set_viewport_size({"width": 1400, "height": 1000})
+
+
 def test_the_player_mid_way_shows_one_step_in_graph_header_table_inspector_and_plot(page, server):  # noqa: F811
     open_app(page, server, {**POLYNOMIAL, "step": "2", "node": "t0"})
     drawn = graph_grads(page)
@@ -55,12 +65,7 @@ def test_the_player_mid_way_shows_one_step_in_graph_header_table_inspector_and_p
     assert "= ? at x = 2" in page.locator("[data-testid=stMarkdownContainer]", has_text="Each operation").inner_text()
     legend = page.locator(".ae-plot").first.locator("g.legend").text_content()
     assert "autograd" not in legend and "tangent" not in legend  # the slope is x.grad: not yet
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for width in (1280, 390):
-        page.set_viewport_size({"width": width, "height": 2400})
-        page.wait_for_timeout(800)
-        page.screenshot(path=str(SHOTS / f"player-mid-way-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": 1400, "height": 1000})
+    shots(page, "player-mid-way", height=2400)
     # the last step: every panel shows PyTorch's own x.grad
     open_app(page, server, {**POLYNOMIAL, "step": "5", "node": "t0"})
     expected = f"{torch_grad(lambda x: x ** 2 + 2 * x + 1, 2.0):g}"
@@ -118,12 +123,7 @@ def test_the_sum_trick_can_be_checked_point_by_point(page, server):  # noqa: F81
     # the plot marks the ten points on both curves
     drawn = page.locator(".ae-plot").first.locator("g.points path.point").count()
     assert drawn >= 20
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for width in (1280, 390):
-        page.set_viewport_size({"width": width, "height": 3000})
-        page.wait_for_timeout(800)
-        page.screenshot(path=str(SHOTS / f"sum-trick-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": 1400, "height": 1000})
+    shots(page, "sum-trick", height=3000)
 
 
 def test_full_precision_shows_what_float64_carries_and_float32_does_not(page, server):  # noqa: F811

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import torch
@@ -10,22 +12,28 @@ import torch
 from explorer.compute.explore import play
 
 
-def _engine_order(build) -> list[str]:
-    """The grad_fn names in the order PyTorch runs them, hooked independently of explorer."""
-    order: list[str] = []
-    output = build()
+def _nodes(output: torch.Tensor) -> Iterator[Any]:
+    """Every autograd node below ``output``, each once, walked with an explicit stack, independently of explorer."""
     stack, seen = [output.grad_fn], set()
     while stack:
         fn = stack.pop()
         if fn is None or fn in seen:
             continue
         seen.add(fn)
+        yield fn
+        stack.extend(nxt for nxt, _ in fn.next_functions)
+
+
+def _engine_order(build) -> list[str]:
+    """The grad_fn names in the order PyTorch runs them, hooked independently of explorer."""
+    order: list[str] = []
+    output = build()
+    for fn in _nodes(output):
         name = type(fn).__name__
         if name == "AccumulateGrad":
             fn.register_prehook(lambda grads, name=name: order.append(name))
         else:
             fn.register_hook(lambda inputs, outputs, name=name: order.append(name))
-        stack.extend(nxt for nxt, _ in fn.next_functions)
     output.backward()
     return order
 
@@ -109,14 +117,8 @@ def _known_after_each_node(build) -> list[set[str]]:
     output, named = build()
     for name, tensor in named.items():
         tensor.register_hook(lambda grad, name=name: events.append(("grad", name)))
-    stack, seen = [output.grad_fn], set()
-    while stack:
-        fn = stack.pop()
-        if fn is None or fn in seen:
-            continue
-        seen.add(fn)
+    for fn in _nodes(output):
         fn.register_hook(lambda inputs, outputs: events.append(("ran", "")))
-        stack.extend(nxt for nxt, _ in fn.next_functions)
     output.backward()
     known, after = set(), []
     for kind, name in events:
