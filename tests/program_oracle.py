@@ -23,6 +23,7 @@ The programs are ``sources()``: the files in ``tests/programs`` and the lab's pr
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import re
 import tempfile
@@ -43,11 +44,13 @@ FILENAME = "<program>"  # the file name tracebacks give the program's own lines
 
 
 
+@functools.cache
 def sources() -> dict[str, str]:
     """Every program the oracle holds program mode to, by name: each file of ``tests/programs`` (by its file
     name), and the lab's code as the app opens it (``explorer.content.lab_cells``, checked against the lab's own
     text by ``test_lab_cells.py``): ``lab_<lesson>`` for each lesson with code of its own, ``lab_all_cells`` for
-    every cell in the lab's order. The lab's cells are written once, in the app."""
+    every cell in the lab's order. The lab's cells are written once, in the app. Read once per session: callers
+    only read it."""
     programs = {path.name: path.read_text(encoding="utf-8") for path in sorted(PROGRAMS.glob("*.py"))}
     lessons = {f"lab_{key}": lab_program(key) for key in LESSON_CELLS if not key.startswith("practice")}
     every_cell = "".join(f"# %%\n{cell}\n\n" for cell in CELLS.values()).rstrip("\n") + "\n"
