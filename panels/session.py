@@ -67,7 +67,8 @@ PER_ITEM = ("point_", "lesson_", "answer_", "reveal_", "solved_", "compare_", "e
 # player), and a visit to program mode (which draws neither) would close the deeper view the same way. These
 # widgets hold the visitor's choices, not one page's, so every run hands their values back to Streamlit before
 # any widget is drawn (keep_choices), which keeps them whether or not this run draws them.
-CHOICES = ("function", "window", "device", "dtype", "view", "presentation", "speed", "further", "pitfall")
+CHOICES = ("function", "window", "device", "dtype", "view", "presentation", "speed", "further", "pitfall",
+           "precision")
 
 
 def init_state() -> None:

@@ -235,3 +235,13 @@ def test_a_lessons_cells_are_named_until_they_are_edited():
     app.session_state["program"] = lab_program("polynomial") + "print(1)\n"
     app.run()
     assert not any("the lab's own cells" in m.value for m in app.markdown)
+
+
+def test_full_precision_stays_on_across_a_visit_to_program_mode():
+    """A choice outlives the runs that do not draw its widget (NOTE [choices outlive their widgets])."""
+    app = run_app({"f": "y = sin(x) * x", "x": "2"})
+    app.toggle(key="precision").set_value(True).run()
+    app.segmented_control(key="mode_switch").set_value("program").run()
+    app.segmented_control(key="mode_switch").set_value("function").run()
+    assert app.toggle(key="precision").value is True
+    assert not app.exception
