@@ -147,5 +147,5 @@ def program_main() -> None:
     deck_share_ui()
 
 
-with page_run():  # the run's processor time here counts against this visitor's quota, as its jobs do
+with page_run():  # the run's processor time here counts against this visitor's share of this process
     main()

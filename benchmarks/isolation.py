@@ -14,11 +14,13 @@ What it does, all on loopback, bounded in time, and printed as one table:
    (``explorer.compute.build``, one torch thread), and the slowest is that kind's heavy input. The search is printed.
 2. A fresh app of this checkout (its worker pool as configured: ``EXPLORER_WORKERS`` etc.).
 3. Alone: a student (a websocket client speaking Streamlit's protocol, benchmarks/load.py) types a new lab
-   function every ``--think`` seconds for ``--duration`` seconds; the latency of each change is timed.
+   function every ``--think`` seconds for ``--duration`` seconds (half before the heavy visitors, half after
+   them: the baseline is the same machine's at both ends); the latency of each change is timed.
 4. Beside each kind in turn: the same student again, while ``--heavy`` other sessions each ask for that kind's
-   costliest job as fast as the server answers them (a new constant in the function each time, so no cache
-   helps), with no pause at all: a deeper view through the "Go further" choice, a step through a fresh link
-   with ``step=``, a download through Streamlit's deferred-file request, exactly as a browser sends them.
+   costliest job as fast as the server answers them (a new constant in the function each time, and for a
+   download a new point, so no cache helps), with no pause at all: a deeper view through the "Go further"
+   choice, a step through a fresh link with ``step=``, a download through Streamlit's deferred-file request,
+   exactly as a browser sends them.
 5. The table: per kind, the heavy input and its cost here, the student's median and p95 beside it and their
    ratio to the student alone (the promise: p95 at most 2x), and how the heavy jobs ended (served, stopped at
    the time limit, refused by the quota or the pool).
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import functools
 import statistics
 import sys
@@ -129,6 +132,8 @@ def costliest(kind: Kind) -> tuple[str, PageState, float] | None:
     """The kind's slowest candidate, timed here as a worker runs it (the page a step or a download is made from
     is built first, untimed: a visitor's page is in the cache by then)."""
     torch.set_num_threads(1)  # as a worker runs
+    with contextlib.suppress(ExpressionError, RenderError):  # first-call costs, paid before any timing
+        kind.cost(PageState(function="torch.sin(x) * x", points=(("x", "0.5"),)))
     timed = {}
     for name, state in candidates().items():
         try:
@@ -174,7 +179,7 @@ async def student(url: str, duration_s: float, think_s: float, first: int) -> li
 
 async def _read(ws, timeout_s: float) -> dict:
     """One script run's ForwardMsgs until it finishes: what the heavy visitor needs of the page."""
-    seen = {"errors": [], "box": "", "query": "", "further": "", "downloads": {}, "session": ""}
+    seen = {"errors": [], "box": "", "inputs": {}, "query": "", "further": "", "downloads": {}, "session": ""}
     deadline = time.monotonic() + timeout_s
     while True:
         message = ForwardMsg()
@@ -189,6 +194,8 @@ async def _read(ws, timeout_s: float) -> dict:
             shown = element.WhichOneof("type")
             if shown == "text_input" and element.text_input.label == load.FUNCTION_LABEL:
                 seen["box"] = element.text_input.id
+            elif shown == "text_input":
+                seen["inputs"][element.text_input.label] = element.text_input.id
             elif shown == "button_group" and element.button_group.label == "Go further":
                 seen["further"] = element.button_group.id
             elif shown == "download_button" and element.download_button.deferred_file_id:
@@ -247,11 +254,16 @@ async def heavy(url: str, kind: Kind, state: PageState, stop_at: float, outcomes
         while time.monotonic() < stop_at:
             k += 1
             widgets: dict[str, str | list[str]] = {seen["box"]: f"{state.function} + {number + 1}{k}"}
+            variable, point = state.points[0]
+            if kind.download and ":" not in point and f"{variable} =" in seen["inputs"]:
+                # a file is kept by what it shows; a constant added changes no tensor of the graph, a point
+                # does (by more than the graph's rounding)
+                widgets[seen["inputs"][f"{variable} ="]] = f"{float(point) + k / 100:g}"
             if kind.topic:  # the "Go further" choice, sent with the new function, as a browser keeps it
                 widgets[seen["further"]] = [TOPICS[kind.topic]]
             await ws.send(_rerun(seen["query"], widgets))
             run = await _read(ws, 120)
-            for key in ("box", "query", "further", "session"):
+            for key in ("box", "inputs", "query", "further", "session"):
                 seen[key] = run[key] or seen[key]
             shown = next(iter(run["errors"]), "")
             if kind.download and not shown:  # no button: that run showed no plot (cut short)
@@ -270,7 +282,7 @@ def _outcome(shown: str) -> str:
 
 async def measure(url: str, heavy_jobs: list[tuple[Kind, str, PageState, float]], duration_s: float,
                   think_s: float, heavies: int) -> tuple[list[float], dict[str, tuple[list[float], Counter]]]:
-    alone = await student(url, duration_s, think_s, first=0)
+    alone = await student(url, duration_s / 2, think_s, first=0)
     beside = {}
     for n, (kind, _, state, _) in enumerate(heavy_jobs, start=1):
         outcomes: Counter = Counter()
@@ -280,6 +292,8 @@ async def measure(url: str, heavy_jobs: list[tuple[Kind, str, PageState, float]]
         await asyncio.sleep(5)  # the heavy visitors are at full speed before the student starts
         beside[kind.name] = (await student(url, duration_s, think_s, first=10_000 * n), outcomes)
         await asyncio.gather(*attackers)
+    # alone again at the end: the baseline is the same machine before and after, whatever else it did between
+    alone += await student(url, duration_s / 2, think_s, first=500_000)  # functions not asked before
     return alone, beside
 
 
@@ -291,7 +305,8 @@ def p95(values: list[float]) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of each phase (default 30)")
-    parser.add_argument("--think", type=float, default=1.0, help="the student's pause between changes (default 1 s)")
+    parser.add_argument("--think", type=float, default=0.5,
+                        help="the student's pause between changes (default 0.5 s: enough changes for a p95)")
     parser.add_argument("--heavy", type=int, default=1, help="sessions sending the costliest job (default 1)")
     parser.add_argument("--kinds", nargs="*", help="only these kinds (default: all)")
     parser.add_argument("--url", help="a running app on loopback instead of a fresh one")

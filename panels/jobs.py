@@ -118,27 +118,30 @@ def devices() -> tuple[str, ...]:
 
 
 def quota() -> Quota:
-    """This visitor's quota (one per browser session)."""
+    """This visitor's share of the workers (one per browser session)."""
     return st.session_state.setdefault("quota", Quota())
 
 
 # how long a job of a session past its share waits for its seconds to come back before the visitor is asked to
 # wait instead: a student who asked for one of the costliest views reads the next page a little later, not a
-# refusal. A session further past its share waits as long before it is refused: a refused run still draws the
-# page shown before in the app's process, so a script rerunning at once after each refusal would cost the
-# others as much as its jobs did. Sleeping holds neither a worker nor the app's processor.
+# refusal. A session further past its share waits as long before it is refused. Sleeping holds neither a
+# worker nor the app's processor.
 PACE_SECONDS = 3.0
 
 
 @contextlib.contextmanager
 def page_run() -> Iterator[None]:
-    """Charge this session's quota the processor time its page run takes in the app's process (app.py wraps
-    each run): the one process that runs every visitor's page is shared like the workers are."""
+    """A page run (app.py wraps each), paid from this session's share of the app's process: it waits first while
+    the session is past that share, then is charged the processor time it took (NOTE [two shares: the workers'
+    and the app's] in explorer/serve/quota.py). It waits, never refuses: a refusal would be drawn by a page run
+    too. A rerun sent while it waits replaces it, as Streamlit replaces any run."""
+    share = st.session_state.setdefault("page_runs", Quota.page_runs())
+    time.sleep(min(share.wait(), PACE_SECONDS))
     started = time.thread_time()
     try:
         yield
     finally:
-        quota().spend(time.thread_time() - started)
+        share.spend(time.thread_time() - started)
 
 
 def _work(task: str, *args, spend: Quota | None = None):

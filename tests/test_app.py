@@ -310,6 +310,21 @@ def test_a_visitor_past_the_quota_is_asked_to_wait_without_blaming_the_function_
     assert summary(app).startswith("`y = x**2 + 11*x` → value"), "the last good page stays on screen"
 
 
+def test_a_visitor_past_its_share_of_the_apps_process_waits_for_it_then_sees_the_page_never_a_refusal():
+    from explorer.serve.quota import Quota
+
+    app = run_app({"f": "x**2 + 13*x"})
+    share = Quota(rate=1.0, burst=1.0, least=0.0)
+    share.spend(2.5)  # a second and a half past its share (a script that reran a big page without a pause)
+    app.session_state["page_runs"] = share
+    started = time.monotonic()
+    app.text_input(key="function").set_value("x**2 + 14*x").run()
+    assert time.monotonic() - started >= 1.4, "the run waited for the share to come back"
+    assert not app.exception and not app.warning
+    assert summary(app).startswith("`y = x**2 + 14*x` → value")
+    assert app.session_state["page_runs"] is share and share.wait() < 0.5, "and was charged what it took"
+
+
 def plots(app: AppTest) -> list[dict]:
     """What each plot sends its browser component: the figure as Plotly JSON, the bundle, the label."""
     sent = [json.loads(e.proto.json) for e in app.get("bidi_component") if e.proto.component_name == "autograd_plot"]

@@ -274,6 +274,26 @@ def test_a_worker_killed_mid_layout_leaves_no_dot_running(killed_by):
         pool.close()
 
 
+def test_a_worker_and_the_dot_it_starts_give_way_to_the_apps_page_runs():
+    # a visitor's long job must not hold a core another visitor's page run needs (NOTE [workers yield to page
+    # runs]): the worker and its dot run at a lower priority than the app's process that started them
+    pool = Pool(Limits(workers=1, nice=7))
+    try:
+        assert pool.ready(120)
+        (worker,) = pool._all
+        job = threading.Thread(target=answer_or_refusal, args=(pool, *LAYOUT))
+        job.start()
+        dots = wait_for(lambda: [pid for pid, (name, parent, _) in running().items()
+                                 if name == "dot" and parent == worker.process.pid], 30)
+        assert dots, "the worker's dot is laying the graph out"
+        apps = os.getpriority(os.PRIO_PROCESS, 0)
+        assert os.getpriority(os.PRIO_PROCESS, worker.process.pid) == min(19, apps + 7)
+        assert os.getpriority(os.PRIO_PROCESS, dots[0]) == min(19, apps + 7)
+    finally:
+        pool.close()
+    job.join(60)
+
+
 def page_workers_of(pool: Pool) -> set[int]:
     """The pool's worker processes that are running now, ready or starting."""
     return {pid for pid, (name, parent, _) in running().items() if parent == os.getpid()

@@ -1,6 +1,6 @@
 """A worker process of ``explorer.serve.pool``: it answers one JSON line per job until stdin closes.
 
-Started as ``python -I explorer/serve/page_worker.py MEMORY_MB`` by the pool, never
+Started as ``python -I explorer/serve/page_worker.py MEMORY_MB NICE`` by the pool, never
 by hand. It imports the explorer from the checkout it lives in (``-I`` ignores
 PYTHONPATH and the current folder), limits the memory it may allocate, uses one
 torch thread, says ``ready``, and then reads requests. It never reads anything
@@ -87,6 +87,7 @@ def _die_with_the_app(app: int) -> None:
 def main() -> None:
     threading.Thread(target=_die_with_the_app, args=(os.getppid(),), daemon=True, name="explorer-app-watch").start()
     memory = int(sys.argv[1]) << 20
+    os.nice(max(0, int(sys.argv[2])))  # NOTE [workers yield to page runs] in explorer/serve/pool.py
     # the data size (what the process allocates: malloc, torch's CPU tensors), not the address space: CUDA
     # reserves tens of GB of address space it never fills, and under an address-space limit the GPU is not seen
     resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))

@@ -98,7 +98,7 @@ class Limits:
 
     Every field can be set from the environment of the app's process, for a host
     with more cores or more memory: ``EXPLORER_WORKERS``, ``EXPLORER_JOB_SECONDS``,
-    ``EXPLORER_WORKER_MB``, ``EXPLORER_WAIT_SECONDS``.
+    ``EXPLORER_WORKER_MB``, ``EXPLORER_WAIT_SECONDS``, ``EXPLORER_WORKER_NICE``.
     """
 
     workers: int = 2  # jobs at once; one core each
@@ -106,11 +106,19 @@ class Limits:
     memory_mb: int = 3072  # what a worker may allocate (torch and a first page take about 220 MB)
     wait_seconds: float = 8.0  # how long a job waits for a free worker
     start_seconds: float = 90.0  # how long a new worker may take to import torch
+    # NOTE [workers yield to page runs]
+    # The app's one process runs every visitor's page and speaks every websocket; a worker runs one visitor's
+    # job, which may take seconds. Workers (and the dot and sympy processes they start, which inherit it) run
+    # at a lower scheduling priority, so a job holding a core gives way whenever another visitor's page run
+    # needs one: the costliest job then slows the others' pages little, and itself hardly at all (the pages
+    # are short). 0 keeps the app's priority; a process may lower its own priority but not raise it back.
+    nice: int = 10
 
     @classmethod
     def from_environment(cls) -> Limits:
         read = {"workers": ("EXPLORER_WORKERS", int), "job_seconds": ("EXPLORER_JOB_SECONDS", float),
-                "memory_mb": ("EXPLORER_WORKER_MB", int), "wait_seconds": ("EXPLORER_WAIT_SECONDS", float)}
+                "memory_mb": ("EXPLORER_WORKER_MB", int), "wait_seconds": ("EXPLORER_WAIT_SECONDS", float),
+                "nice": ("EXPLORER_WORKER_NICE", int)}
         return cls(**{name: kind(os.environ[key]) for name, (key, kind) in read.items() if os.environ.get(key)})
 
 
@@ -295,7 +303,8 @@ class Pool:
             with self._lock:
                 if self._closed:
                     return
-                worker = Child(_WORKER, str(self.limits.memory_mb), env=_environment(), group=True)
+                worker = Child(_WORKER, str(self.limits.memory_mb), str(self.limits.nice), env=_environment(),
+                               group=True)
                 self._starting.add(worker)
             ready = worker.started(self.limits.start_seconds)
             with self._lock:

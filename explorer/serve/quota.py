@@ -1,17 +1,26 @@
-"""How much work one visitor may ask for: a bucket of seconds per browser session.
+"""How much work one visitor may ask for: buckets of seconds per browser session.
 
-A session's balance is seconds of work: what its jobs took in a worker, and the
-processor time its page runs took in the app's own process (one process that
-runs every visitor's page). It comes back at ``rate`` seconds per second, up to
-``burst``. A job may start while the balance holds at least ``least`` (what any
-job costs, however quick: its page run comes with it); what it cost is
-``spend``-t once it is known, so one costly job can take the balance below
-zero, and the next job waits until it is paid back. A student exploring (a
-change a second, most of them tens of milliseconds) never runs dry; a script
-asking for the costliest jobs without a pause gets ``rate`` seconds of work a
-second after its burst, however it spreads them, and the rest of the machine
-stays free for everyone else. Answers already in the cache cost only their page
-run.
+NOTE [two shares: the workers' and the app's]
+A session has two buckets, because what it uses is of two kinds. The workers'
+(``Quota()``): the seconds its jobs held a worker. There are several workers, each
+on its own core and at a lower priority than the app (NOTE [workers yield to page
+runs] in explorer/serve/pool.py), so a job of seconds (the derivative graph of a
+long chain) hurts nobody else much: the bucket is large. The app's
+(``Quota.page_runs()``): the processor time its page runs take in the app's own
+process, the one process that runs every visitor's page and holds one lock
+(Python's) while it does. A session rerunning a big page without a pause takes
+that lock from everyone, so its share is small, and a run past it first waits
+(``wait``) instead of being refused: a rerun refused would cost a page run too.
+
+Each bucket comes back at ``rate`` seconds per second, up to ``burst``. A job may
+start while the balance holds at least ``least`` (what any job costs, however
+quick); what it cost is ``spend``-t once it is known, so one costly job can take
+the balance below zero, and the next job waits until it is paid back. A student
+exploring (a change a second, most of them tens of milliseconds) never runs dry;
+a script asking for the costliest jobs without a pause gets ``rate`` seconds of
+work a second after its burst, however it spreads them, and the rest of the
+machine stays free for everyone else. Answers already in the cache cost only
+their page run.
 
 >>> quota = Quota(rate=1.0, burst=2.0, least=1.0)
 >>> [quota.take(now=0.0) for _ in range(3)]
@@ -34,8 +43,8 @@ __all__ = ["Quota"]
 class Quota:
     """A bucket of seconds; ``take`` says whether one more job may start now, ``spend`` charges what it cost."""
 
-    # defaults: a session may keep a quarter of a two-core machine busy, after a burst that holds one of the
-    # costliest jobs (a 50-step chain's derivative graph: about 7 s) with room for the page around it
+    # defaults, the workers' share: a session may keep a quarter of a two-core machine's workers busy, after a
+    # burst that holds one of the costliest jobs (a 50-step chain's derivative graph: about 7 s) with room to spare
     def __init__(self, rate: float = 0.5, burst: float = 10.0, least: float = 0.05) -> None:
         self.rate = rate
         self.burst = burst
@@ -43,6 +52,14 @@ class Quota:
         self._seconds = float(burst)
         self._then: float | None = None
         self._lock = threading.Lock()  # a download spends from the page's thread and from Streamlit's own
+
+    @classmethod
+    def page_runs(cls) -> Quota:
+        """The app's share (NOTE [two shares: the workers' and the app's]): a student's page runs (a few tens of
+        milliseconds, a change a second) and the player at its fastest on a long chain's page (two steps a
+        second, under a tenth of a second each) stay inside it; a script rerunning a big page without a pause
+        gets a quarter of the app's processor after two seconds."""
+        return cls(rate=0.1, burst=1.0, least=0.0)
 
     def take(self, now: float | None = None) -> bool:
         """Spend ``least`` if the balance holds it; refills by the time since the last call."""
@@ -59,9 +76,10 @@ class Quota:
             self._refill(now)
             self._seconds -= max(0.0, seconds)
 
-    def wait(self) -> float:
-        """Seconds until the next job may start, for the pause or the message that asks the visitor to wait."""
+    def wait(self, now: float | None = None) -> float:
+        """Seconds until the next job (or page run) may start: the pause, or the message that asks to wait."""
         with self._lock:
+            self._refill(now)
             return max(0.0, (self.least - self._seconds) / self.rate)
 
     def _refill(self, now: float | None) -> None:
