@@ -16,11 +16,13 @@ What it does, all on loopback, bounded in time, and printed as one table:
 3. Alone: a student (a websocket client speaking Streamlit's protocol, benchmarks/load.py) types a new lab
    function every ``--think`` seconds for ``--duration`` seconds (half before the heavy visitors, half after
    them: the baseline is the same machine's at both ends); the latency of each change is timed.
-4. Beside each kind in turn: the same student again, while ``--heavy`` other sessions each ask for that kind's
+4. Beside each kind in turn: the same student again, while ``--heavy`` other sessions (each in a process of
+   its own, as another browser would be) each ask for that kind's
    costliest job as fast as the server answers them (a new constant in the function each time, and for a
    download a new point, so no cache helps), with no pause at all: a deeper view through the "Go further"
-   choice, a step through a fresh link with ``step=``, a download through Streamlit's deferred-file request,
-   exactly as a browser sends them.
+   choice, a step through the player's slider (at a new point each time), a download through Streamlit's
+   deferred-file request, exactly as a browser sends them. (A visitor opening a new session for each request
+   is many visitors: the per-session shares do not see it, the proxy's per-address limits do, SECURITY.md.)
 5. The table: per kind, the heavy input and its cost here, the student's median and p95 beside it and their
    ratio to the student alone (the promise: p95 at most 2x), and how the heavy jobs ended (served, stopped at
    the time limit, refused by the quota or the pool).
@@ -34,6 +36,7 @@ import argparse
 import asyncio
 import contextlib
 import functools
+import multiprocessing
 import statistics
 import sys
 import time
@@ -41,6 +44,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from multiprocessing.synchronize import Event
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -179,7 +183,8 @@ async def student(url: str, duration_s: float, think_s: float, first: int) -> li
 
 async def _read(ws, timeout_s: float) -> dict:
     """One script run's ForwardMsgs until it finishes: what the heavy visitor needs of the page."""
-    seen = {"errors": [], "box": "", "inputs": {}, "query": "", "further": "", "downloads": {}, "session": ""}
+    seen = {"errors": [], "box": "", "inputs": {}, "slider": None, "query": "", "further": "", "downloads": {},
+            "session": ""}
     deadline = time.monotonic() + timeout_s
     while True:
         message = ForwardMsg()
@@ -194,6 +199,8 @@ async def _read(ws, timeout_s: float) -> dict:
             shown = element.WhichOneof("type")
             if shown == "text_input" and element.text_input.label == load.FUNCTION_LABEL:
                 seen["box"] = element.text_input.id
+            elif shown == "slider" and element.slider.label == "Step":
+                seen["slider"] = (element.slider.id, int(element.slider.max))
             elif shown == "text_input":
                 seen["inputs"][element.text_input.label] = element.text_input.id
             elif shown == "button_group" and element.button_group.label == "Go further":
@@ -206,14 +213,16 @@ async def _read(ws, timeout_s: float) -> dict:
             return seen
 
 
-def _rerun(query: str, widgets: dict[str, str | list[str]]) -> bytes:
+def _rerun(query: str, widgets: dict[str, str | list[str] | list[float]]) -> bytes:
     message = BackMsg()
     message.rerun_script.query_string = query
     message.rerun_script.page_script_hash = ""
     for widget, value in widgets.items():
         state = message.rerun_script.widget_states.widgets.add()
         state.id = widget
-        if isinstance(value, list):
+        if isinstance(value, list) and value and isinstance(value[0], float):  # a slider's value
+            state.double_array_value.data.extend(value)
+        elif isinstance(value, list):
             state.string_array_value.data.extend(value)
         else:
             state.string_value = value
@@ -235,26 +244,36 @@ async def _download(ws, session: str, file_id: str, timeout_s: float) -> str:
             return answer.backend_operation_response.error_msg
 
 
-async def heavy(url: str, kind: Kind, state: PageState, stop_at: float, outcomes: Counter, number: int) -> None:
-    """The kind's costliest job again and again, a new constant each time, with no pause."""
+async def heavy(url: str, kind: Kind, state: PageState, stop: Event, ready: Event, outcomes: Counter,
+                number: int) -> None:
+    """The kind's costliest job again and again, a new constant each time, with no pause, until ``stop``;
+    ``ready`` once the first answer is in."""
     stream = url.replace("http", "ws", 1) + "/_stcore/stream"
     link = to_query(replace(state, view=kind.view))
     k = 0
-    if kind.step:  # the player opens at a link's step= when a session starts: a fresh session each time
-        while time.monotonic() < stop_at:
-            k += 1
-            async with load.connect(stream, subprotocols=["streamlit"], max_size=None, ping_interval=None) as ws:
-                await ws.send(_rerun(urlencode({**link, "f": f"{state.function} + {number + 1}{k}", "step": "99"}),
-                                     {}))
-                outcomes[_outcome(next(iter((await _read(ws, 120))["errors"]), "served"))] += 1
+    variable, point = state.points[0]
+    if kind.step:  # the player, opened at a link's step=, then moved along its slider, at a new point each time
+        async with load.connect(stream, subprotocols=["streamlit"], max_size=None, ping_interval=None) as ws:
+            await ws.send(_rerun(urlencode({**link, "step": "1"}), {}))
+            seen = await _read(ws, 120)
+            ready.set()
+            while not stop.is_set() and seen["slider"]:
+                k += 1
+                slider, last = seen["slider"]
+                await ws.send(_rerun(seen["query"], {seen["inputs"][f"{variable} ="]: f"{float(point) + k / 100:g}",
+                                                     slider: [float(1 + k % last)]}))
+                run = await _read(ws, 120)
+                for key in ("slider", "inputs", "query"):
+                    seen[key] = run[key] or seen[key]
+                outcomes[_outcome(next(iter(run["errors"]), "served"))] += 1
         return
     async with load.connect(stream, subprotocols=["streamlit"], max_size=None, ping_interval=None) as ws:
         await ws.send(_rerun(urlencode(link), {}))
         seen = await _read(ws, 120)
-        while time.monotonic() < stop_at:
+        ready.set()
+        while not stop.is_set():
             k += 1
             widgets: dict[str, str | list[str]] = {seen["box"]: f"{state.function} + {number + 1}{k}"}
-            variable, point = state.points[0]
             if kind.download and ":" not in point and f"{variable} =" in seen["inputs"]:
                 # a file is kept by what it shows; a constant added changes no tensor of the graph, a point
                 # does (by more than the graph's rounding)
@@ -280,20 +299,44 @@ def _outcome(shown: str) -> str:
     return next((said for key, said in words.items() if key in shown), shown[:60])
 
 
-async def measure(url: str, heavy_jobs: list[tuple[Kind, str, PageState, float]], duration_s: float,
-                  think_s: float, heavies: int) -> tuple[list[float], dict[str, tuple[list[float], Counter]]]:
-    alone = await student(url, duration_s / 2, think_s, first=0)
+def _heavy_visitor(url: str, kind_name: str, state: PageState, stop: Event, ready: Event, number: int,
+                   answers: multiprocessing.Queue) -> None:
+    """One heavy visitor in a process of its own, as another browser is: reading its big pages here would
+    delay the student's timer in this process's event loop, and the delay would be counted as the server's."""
+    kind = next(k for k in KINDS if k.name == kind_name)
+    outcomes: Counter = Counter()
+    try:
+        asyncio.run(heavy(url, kind, state, stop, ready, outcomes, number))
+    finally:
+        ready.set()
+        answers.put(dict(outcomes))
+
+
+def measure(url: str, heavy_jobs: list[tuple[Kind, str, PageState, float]], duration_s: float,
+            think_s: float, heavies: int) -> tuple[list[float], dict[str, tuple[list[float], Counter]]]:
+    alone = asyncio.run(student(url, duration_s / 2, think_s, first=0))
     beside = {}
+    spawn = multiprocessing.get_context("spawn")
     for n, (kind, _, state, _) in enumerate(heavy_jobs, start=1):
+        stop, answers = spawn.Event(), spawn.Queue()
+        visitors = [(spawn.Process(target=_heavy_visitor, args=(url, kind.name, state, stop, ready,
+                                                                1000 * n + h, answers)), ready)
+                    for h, ready in enumerate(spawn.Event() for _ in range(heavies))]
+        for process, _ in visitors:
+            process.start()
+        for _, ready in visitors:
+            ready.wait(300)
+        time.sleep(5)  # the heavy visitors are at full speed before the student starts
+        latencies = asyncio.run(student(url, duration_s, think_s, first=10_000 * n))
+        stop.set()
         outcomes: Counter = Counter()
-        stop_at = time.monotonic() + duration_s + 5
-        attackers = [asyncio.create_task(heavy(url, kind, state, stop_at, outcomes, 1000 * n + h))
-                     for h in range(heavies)]
-        await asyncio.sleep(5)  # the heavy visitors are at full speed before the student starts
-        beside[kind.name] = (await student(url, duration_s, think_s, first=10_000 * n), outcomes)
-        await asyncio.gather(*attackers)
+        for _ in visitors:
+            outcomes.update(answers.get(timeout=300))
+        for process, _ in visitors:
+            process.join(60)
+        beside[kind.name] = (latencies, outcomes)
     # alone again at the end: the baseline is the same machine before and after, whatever else it did between
-    alone += await student(url, duration_s / 2, think_s, first=500_000)  # functions not asked before
+    alone += asyncio.run(student(url, duration_s / 2, think_s, first=500_000))  # functions not asked before
     return alone, beside
 
 
@@ -319,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
         if found := costliest(kind):
             heavy_jobs.append((kind, *found))
     with load.app_under_test(args.url) as url:
-        alone, beside = asyncio.run(measure(url, heavy_jobs, args.duration, args.think, args.heavy))
+        alone, beside = measure(url, heavy_jobs, args.duration, args.think, args.heavy)
     print(f"\nThe student alone: {len(alone)} changes, median {1000 * statistics.median(alone):.0f} ms, "
           f"p95 {1000 * p95(alone):.0f} ms. Heavy sessions: {args.heavy} at a time, no pause.")
     print("\n| kind | costliest input | s here | student median ms | p95 ms | p95 ratio | the heavy jobs |")
