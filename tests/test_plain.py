@@ -60,10 +60,24 @@ def test_the_text_is_json_and_names_no_python_module():
     '{"@d": [[[1], 2]]}',  # a list as a key
     '{"a": 1}',  # an object that is none of the encodings
     "not json",
+    '{"@r": 0}',  # a reference to nothing read before
+    '{"@t": [{"@": "Range", "f": {"start": 0, "stop": 1, "count": 2}}, {"@r": 1}]}',  # past what was read
+    '{"@": "Plot", "f": {"title": {"@r": 0}}}',  # to the dataclass still being read: a cycle
+    '{"@t": [{"@": "Range", "f": {"start": 0, "stop": 1, "count": 2}}, {"@r": true}]}',  # not a number
 ])
 def test_anything_but_the_explorers_own_results_is_refused(text):
     with pytest.raises(ValueError):
         plain.loads(text)
+
+
+def test_a_part_two_results_share_crosses_once_and_comes_back_shared():
+    # a page's graph is its exploration's and its player's: the app reads it once, and holds it once
+    page = build(PageState(function="torch.sin(x) * x + x", points=(("x", "0.5"),)))
+    assert page.result.graph is page.playback.graph
+    text = plain.dumps(page)
+    back = plain.loads(text)
+    assert back == page and back.result.graph is back.playback.graph
+    assert text.count('"@":"Graph"') == 1
 
 
 def test_a_pickle_is_not_read():

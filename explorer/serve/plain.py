@@ -18,7 +18,16 @@ dict ``{"@d": [[key, value], ...]}`` (keys need not be strings), lists and
 scalars are themselves. NaN and infinities use JSON's common extension
 (``NaN``, ``Infinity``), which Python's json reads back exactly. A list whose items
 are all numbers or strings (a figure's coordinates) is taken as it is, without a
-walk over its items.
+walk over its items. A dataclass met again (the same object: a page's graph is
+both its exploration's and its player's) is ``{"@r": n}``, the n-th dataclass
+begun in the text, and comes back as that same object: the app reads every
+answer in the one process that serves every visitor, so it reads each part once.
+
+>>> from explorer.language.points import Range
+>>> shared = Range(0.0, 1.0, 2)
+>>> back = loads(dumps((shared, shared)))
+>>> back[0] is back[1], dumps((shared, shared)).count("Range")
+(True, 1)
 """
 
 from __future__ import annotations
@@ -77,47 +86,69 @@ def _all_scalars(items: list) -> bool:
 
 def dumps(value: Any) -> str:
     """``value`` (dataclasses of ``KINDS``, tuples, dicts, lists, scalars) as JSON text."""
-    return json.dumps(_to_plain(value), separators=(",", ":"))
+    return json.dumps(_Writer().plain(value), separators=(",", ":"))
 
 
 def loads(text: str | bytes) -> Any:
     """The value ``dumps`` wrote; raises ValueError for anything else."""
     try:
-        return _from_plain(json.loads(text))
+        return _Reader().value(json.loads(text))
     except TypeError as err:  # a field a class does not have, or an unhashable key
         raise ValueError(f"not plain data written by explorer.serve.plain: {err}") from None
 
 
-def _to_plain(value: Any) -> Any:
-    if isinstance(value, _SCALARS):
-        return value
-    if isinstance(value, tuple):
-        return {"@t": [_to_plain(v) for v in value]}
-    if isinstance(value, list):
-        return value if _all_scalars(value) else [_to_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {"@d": [[_to_plain(k), _to_plain(v)] for k, v in value.items()]}
-    kind = type(value).__name__
-    if KINDS.get(kind) is type(value) and dataclasses.is_dataclass(value):
-        return {"@": kind, "f": {f.name: _to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}}
-    raise TypeError(f"{type(value).__name__} is not plain data")
+class _Writer:
+    def __init__(self) -> None:
+        self.begun: dict[int, int] = {}  # id of a dataclass written -> its number, in the order they were begun
+
+    def plain(self, value: Any) -> Any:
+        if isinstance(value, _SCALARS):
+            return value
+        if isinstance(value, tuple):
+            return {"@t": [self.plain(v) for v in value]}
+        if isinstance(value, list):
+            return value if _all_scalars(value) else [self.plain(v) for v in value]
+        if isinstance(value, dict):
+            return {"@d": [[self.plain(k), self.plain(v)] for k, v in value.items()]}
+        kind = type(value).__name__
+        if KINDS.get(kind) is type(value) and dataclasses.is_dataclass(value):
+            if (number := self.begun.get(id(value))) is not None:
+                return {"@r": number}
+            # numbered before its fields, as the reader numbers it; the value itself outlives the writer's run,
+            # so its id is not reused meanwhile
+            self.begun[id(value)] = len(self.begun)
+            return {"@": kind, "f": {f.name: self.plain(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+        raise TypeError(f"{type(value).__name__} is not plain data")
 
 
-def _from_plain(value: Any) -> Any:
-    if isinstance(value, _SCALARS):
-        return value
-    if isinstance(value, list):
-        return value if _all_scalars(value) else [_from_plain(v) for v in value]
-    if not isinstance(value, dict) or len(value) not in (1, 2):
-        raise ValueError("not plain data written by explorer.serve.plain")
-    if "@t" in value:
-        return tuple(_from_plain(v) for v in value["@t"])
-    if "@d" in value:
-        return {_key(_from_plain(k)): _from_plain(v) for k, v in value["@d"]}
-    cls = KINDS.get(value.get("@", ""))
-    if cls is None or not isinstance(value.get("f"), dict):
-        raise ValueError(f"unknown kind {str(value.get('@'))[:40]!r}")
-    return cls(**{name: _from_plain(v) for name, v in value["f"].items()})
+class _Reader:
+    def __init__(self) -> None:
+        self.begun: list[Any] = []  # each dataclass in the order begun; None until its fields are read
+
+    def value(self, value: Any) -> Any:
+        if isinstance(value, _SCALARS):
+            return value
+        if isinstance(value, list):
+            return value if _all_scalars(value) else [self.value(v) for v in value]
+        if not isinstance(value, dict) or len(value) not in (1, 2):
+            raise ValueError("not plain data written by explorer.serve.plain")
+        if "@t" in value:
+            return tuple(self.value(v) for v in value["@t"])
+        if "@d" in value:
+            return {_key(self.value(k)): self.value(v) for k, v in value["@d"]}
+        if "@r" in value:
+            number = value["@r"]
+            # only a dataclass already read whole: never one still being read (that would be a cycle)
+            if type(number) is not int or not 0 <= number < len(self.begun) or self.begun[number] is None:
+                raise ValueError(f"a reference to no dataclass read before: {str(number)[:20]!r}")
+            return self.begun[number]
+        cls = KINDS.get(value.get("@", ""))
+        if cls is None or not isinstance(value.get("f"), dict):
+            raise ValueError(f"unknown kind {str(value.get('@'))[:40]!r}")
+        number = len(self.begun)
+        self.begun.append(None)
+        self.begun[number] = made = cls(**{name: self.value(v) for name, v in value["f"].items()})
+        return made
 
 
 def _key(key: Any) -> Any:
