@@ -11,8 +11,10 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
@@ -23,7 +25,12 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.asyncio.client import connect
 
+from explorer.model.state import PageState
+
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import isolation  # noqa: E402  (benchmarks/isolation.py: its heavy visitor, checked here)
+
 _FINISHED = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR}
 
 
@@ -199,3 +206,16 @@ def running(pid: int) -> bool:
     except OSError:
         return False
     return stat[stat.rindex(")") + 2] not in "ZX"
+
+
+@pytest.mark.parametrize("kind_name", ["the player's step", "download: Graph PNG"])
+def test_the_isolation_benchmarks_heavy_visitor_gets_what_it_asks_for_each_time(server, kind_name):
+    # benchmarks/isolation.py times a student beside this visitor: if its steps or downloads were not served
+    # (a slider not found, a button missing, a refusal), the table would measure a visitor doing nothing
+    url, _ = server
+    kind = next(k for k in isolation.KINDS if k.name == kind_name)
+    state = PageState(function="torch.sin(u) * u + v", points=(("u", "0.5"), ("v", "1")))
+    stop, ready, outcomes = threading.Event(), threading.Event(), Counter()
+    threading.Timer(4.0, stop.set).start()
+    asyncio.run(isolation.heavy(url, kind, state, stop, ready, outcomes, 1))
+    assert ready.is_set() and set(outcomes) == {"served"} and outcomes["served"] >= 2, outcomes

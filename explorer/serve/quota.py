@@ -60,7 +60,7 @@ class Quota:
         50-step chain's page (two steps a second, under 50 ms each) stay inside it; a script rerunning a big
         page without a pause gets a tenth of the app's processor past its first second. A larger share let such
         a script double another visitor's p95 (SECURITY.md, "Measured")."""
-        return cls(rate=0.1, burst=1.0, least=0.0)
+        return cls(rate=0.05, burst=1.0, least=0.0)
 
     def take(self, now: float | None = None) -> bool:
         """Spend ``least`` if the balance holds it; refills by the time since the last call."""
