@@ -186,6 +186,19 @@ def test_a_pressed_download_is_made_by_the_workers_and_served(server, label, sta
     assert asyncio.run(download()).startswith(starts)
 
 
+@pytest.mark.parametrize("kind_name", ["the player's step", "download: Graph PNG"])
+def test_the_isolation_benchmarks_heavy_visitor_gets_what_it_asks_for_each_time(server, kind_name):
+    # benchmarks/isolation.py times a student beside this visitor: if its steps or downloads were not served
+    # (a slider not found, a button missing, a refusal), the table would measure a visitor doing nothing
+    url, _ = server
+    kind = next(k for k in isolation.KINDS if k.name == kind_name)
+    state = PageState(function="torch.sin(u) * u + v", points=(("u", "0.5"), ("v", "1")))
+    stop, ready, outcomes = threading.Event(), threading.Event(), Counter()
+    threading.Timer(4.0, stop.set).start()
+    asyncio.run(isolation.heavy(url, kind, state, stop, ready, outcomes, 1))
+    assert ready.is_set() and set(outcomes) == {"served"} and outcomes["served"] >= 2, outcomes
+
+
 def test_stopping_the_server_stops_every_worker_and_what_they_started(server):
     # each worker leads its own process group, so a signal to the server's group no longer reaches it: the
     # server stops its pool as it exits (SIGTERM: docker stop, Kubernetes; SIGINT: Ctrl-C)
@@ -207,15 +220,3 @@ def running(pid: int) -> bool:
         return False
     return stat[stat.rindex(")") + 2] not in "ZX"
 
-
-@pytest.mark.parametrize("kind_name", ["the player's step", "download: Graph PNG"])
-def test_the_isolation_benchmarks_heavy_visitor_gets_what_it_asks_for_each_time(server, kind_name):
-    # benchmarks/isolation.py times a student beside this visitor: if its steps or downloads were not served
-    # (a slider not found, a button missing, a refusal), the table would measure a visitor doing nothing
-    url, _ = server
-    kind = next(k for k in isolation.KINDS if k.name == kind_name)
-    state = PageState(function="torch.sin(u) * u + v", points=(("u", "0.5"), ("v", "1")))
-    stop, ready, outcomes = threading.Event(), threading.Event(), Counter()
-    threading.Timer(4.0, stop.set).start()
-    asyncio.run(isolation.heavy(url, kind, state, stop, ready, outcomes, 1))
-    assert ready.is_set() and set(outcomes) == {"served"} and outcomes["served"] >= 2, outcomes

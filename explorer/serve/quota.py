@@ -56,10 +56,11 @@ class Quota:
     @classmethod
     def page_runs(cls) -> Quota:
         """The app's share (NOTE [two shares: the workers' and the app's]): a student's page runs (about 10 ms
-        for a lab page, a few tens for a new one, a change or two a second) and the player at its fastest on a
-        50-step chain's page (two steps a second, under 50 ms each) stay inside it; a script rerunning a big
-        page without a pause gets a tenth of the app's processor past its first second. A larger share let such
-        a script double another visitor's p95 (SECURITY.md, "Measured")."""
+        for a lab page, 11-20 ms for a new function, a change or two a second) and the player at its fastest on
+        a lab page stay inside it; the player at its fastest on a long chain's page (30-80 ms a step) is slowed
+        to a step every 0.9-1.6 s; a script rerunning a big page without a pause gets a twentieth of the app's
+        processor past its first second. Twice this share let such a script double another visitor's p95 in one
+        run of two (SECURITY.md, "Measured")."""
         return cls(rate=0.05, burst=1.0, least=0.0)
 
     def take(self, now: float | None = None) -> bool:
