@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from explorer import ExpressionError, available_devices, parse
+from explorer.child import Child
 from explorer.compute.build import build
 from explorer.errors import Busy, CapacityError, ExplorerError, InternalError, OverLimit
 from explorer.model.state import PageState
@@ -253,19 +254,25 @@ def answer_or_refusal(pool: Pool, *job):
         return err
 
 
+def laying_out(pool: Pool) -> tuple[Child, threading.Thread, list[int]]:
+    """A one-worker pool's worker, busy laying out LAYOUT's graph: the worker, the job's thread, its dot's pids."""
+    assert pool.ready(120)
+    (worker,) = pool._all
+    job = threading.Thread(target=answer_or_refusal, args=(pool, *LAYOUT))
+    job.start()
+    dots = wait_for(lambda: [pid for pid, (name, parent, cpu) in running().items()
+                             if name == "dot" and parent == worker.process.pid and cpu > 0.2], 30)
+    assert dots, "the worker's dot is laying the graph out"
+    return worker, job, dots
+
+
 @pytest.mark.parametrize("killed_by", ["the pool, past its time", "something outside, as the OOM killer would"])
 def test_a_worker_killed_mid_layout_leaves_no_dot_running(killed_by):
     outside = killed_by.startswith("something outside")
     # past its time: 4 s, while dot (stopped by its worker at 5 s) still lays the graph out on a busy machine
     pool = Pool(Limits(workers=1, job_seconds=30 if outside else 4.0))
     try:
-        assert pool.ready(120)
-        (worker,) = pool._all
-        job = threading.Thread(target=answer_or_refusal, args=(pool, *LAYOUT))
-        job.start()
-        dots = wait_for(lambda: [pid for pid, (name, parent, cpu) in running().items()
-                                 if name == "dot" and parent == worker.process.pid and cpu > 0.2], 30)
-        assert dots, "the worker's dot is laying the graph out"
+        worker, job, dots = laying_out(pool)
         if outside:
             os.kill(worker.process.pid, signal.SIGKILL)
         job.join(60)
@@ -279,13 +286,7 @@ def test_a_worker_and_the_dot_it_starts_give_way_to_the_apps_page_runs():
     # runs]): the worker and its dot run at a lower priority than the app's process that started them
     pool = Pool(Limits(workers=1, nice=7))
     try:
-        assert pool.ready(120)
-        (worker,) = pool._all
-        job = threading.Thread(target=answer_or_refusal, args=(pool, *LAYOUT))
-        job.start()
-        dots = wait_for(lambda: [pid for pid, (name, parent, _) in running().items()
-                                 if name == "dot" and parent == worker.process.pid], 30)
-        assert dots, "the worker's dot is laying the graph out"
+        worker, job, dots = laying_out(pool)
         apps = os.getpriority(os.PRIO_PROCESS, 0)
         assert os.getpriority(os.PRIO_PROCESS, worker.process.pid) == min(19, apps + 7)
         assert os.getpriority(os.PRIO_PROCESS, dots[0]) == min(19, apps + 7)
