@@ -13,14 +13,9 @@ export default function (component) {
 function listenForSlides() {
   if (window.aeDeckListening) return;
   window.aeDeckListening = true;
-  const keys = { ArrowRight: "next", PageDown: "next", ArrowLeft: "back", PageUp: "back" };
   window.addEventListener("keydown", (event) => {
-    const way = keys[event.key];
-    if (!way || !window.aeDeckMove || !window.aeDeckHost.isConnected || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
-    let focused = document.activeElement;
-    while (focused && focused.shadowRoot && focused.shadowRoot.activeElement) focused = focused.shadowRoot.activeElement;
-    if (focused && focused.closest && focused.closest('input, textarea, select, [contenteditable="true"], ' +
-        '[role="slider"], [role="listbox"], [role="combobox"], .cm-editor')) return;
+    const way = presenterWay(event); // assets/presenter_keys.js
+    if (!way || !window.aeDeckMove || !window.aeDeckHost.isConnected) return;
     event.preventDefault();
     event.stopImmediatePropagation(); // the slide moves; the program's step does not move with it
     window.aeDeckMove("move", way);

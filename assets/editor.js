@@ -120,19 +120,13 @@ function update(CM, root, parentElement) {
   if (effects.length) view.dispatch({ effects });
 }
 
-// A presenter's clicker sends PageDown and PageUp (or the arrow keys): they step through the program, unless the
-// focus is somewhere they mean something else (the editor, a text box, a slider, a select).
+// A presenter's clicker steps through the program (assets/presenter_keys.js says which keys, and where not).
 function listenForSteps() {
   if (window.aeListening) return;
   window.aeListening = true;
-  const keys = { ArrowRight: "next", PageDown: "next", ArrowLeft: "back", PageUp: "back" };
   window.addEventListener("keydown", (event) => {
-    const way = keys[event.key];
-    if (!way || !window.aeStep || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
-    let focused = document.activeElement;
-    while (focused && focused.shadowRoot && focused.shadowRoot.activeElement) focused = focused.shadowRoot.activeElement;
-    if (focused && focused.closest && focused.closest('input, textarea, select, [contenteditable="true"], ' +
-        '[role="slider"], [role="listbox"], [role="combobox"], .cm-editor')) return;
+    const way = presenterWay(event);
+    if (!way || !window.aeStep) return;
     event.preventDefault();
     window.aeStep("step", way);
   });

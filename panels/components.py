@@ -13,12 +13,17 @@ import streamlit as st
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 
+# code some components share, put before their own (a component's JavaScript is one module, sent as text)
+_SHARED_JS = {"deck": ("presenter_keys",), "editor": ("presenter_keys",)}
+
+
 @st.cache_resource
 def component(name: str, isolate_styles: bool = True):
     """The component ``name`` ("graph", "plot", "copy"); ``isolate_styles=False`` leaves it outside a shadow
     root, for a library that puts its styles in the page's head."""
-    return st.components.v2.component(f"autograd_{name}", js=(ASSETS / f"{name}.js").read_text(),
-                                      css=(ASSETS / f"{name}.css").read_text(), isolate_styles=isolate_styles)
+    js = "".join((ASSETS / f"{part}.js").read_text() + "\n" for part in (*_SHARED_JS.get(name, ()), name))
+    return st.components.v2.component(f"autograd_{name}", js=js, css=(ASSETS / f"{name}.css").read_text(),
+                                      isolate_styles=isolate_styles)
 
 
 def mount(name: str, data: dict[str, Any], isolate_styles: bool = True, **options: Any) -> Any:
