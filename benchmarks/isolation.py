@@ -251,7 +251,6 @@ async def heavy(url: str, kind: Kind, state: PageState, stop: Event, ready: Even
     stream = url.replace("http", "ws", 1) + "/_stcore/stream"
     link = to_query(replace(state, view=kind.view))
     k = 0
-    variable, point = state.points[0]
     if kind.step:  # the player, opened at a link's step=, then moved along its slider, at a new point each time
         async with load.connect(stream, subprotocols=["streamlit"], max_size=None, ping_interval=None) as ws:
             await ws.send(_rerun(urlencode({**link, "step": "1"}), {}))
@@ -260,8 +259,7 @@ async def heavy(url: str, kind: Kind, state: PageState, stop: Event, ready: Even
             while not stop.is_set() and seen["slider"]:
                 k += 1
                 slider, last = seen["slider"]
-                await ws.send(_rerun(seen["query"], {seen["inputs"][f"{variable} ="]: f"{float(point) + k / 100:g}",
-                                                     slider: [float(1 + k % last)]}))
+                await ws.send(_rerun(seen["query"], {**_new_point(state, seen, k), slider: [float(1 + k % last)]}))
                 run = await _read(ws, 120)
                 for key in ("slider", "inputs", "query"):
                     seen[key] = run[key] or seen[key]
@@ -274,10 +272,8 @@ async def heavy(url: str, kind: Kind, state: PageState, stop: Event, ready: Even
         while not stop.is_set():
             k += 1
             widgets: dict[str, str | list[str]] = {seen["box"]: f"{state.function} + {number + 1}{k}"}
-            if kind.download and ":" not in point and f"{variable} =" in seen["inputs"]:
-                # a file is kept by what it shows; a constant added changes no tensor of the graph, a point
-                # does (by more than the graph's rounding)
-                widgets[seen["inputs"][f"{variable} ="]] = f"{float(point) + k / 100:g}"
+            if kind.download:  # a file is kept by what it shows: a constant added changes no tensor of the graph
+                widgets.update(_new_point(state, seen, k))
             if kind.topic:  # the "Go further" choice, sent with the new function, as a browser keeps it
                 widgets[seen["further"]] = [TOPICS[kind.topic]]
             await ws.send(_rerun(seen["query"], widgets))
@@ -289,6 +285,14 @@ async def heavy(url: str, kind: Kind, state: PageState, stop: Event, ready: Even
                 button = run["downloads"].get(kind.download)
                 shown = await _download(ws, seen["session"], button, 120) if button else "no download button"
             outcomes[_outcome(shown or "served")] += 1
+
+
+def _new_point(state: PageState, seen: dict, k: int) -> dict[str, str]:
+    """The first variable's point box set to a point no earlier request used (by more than the graph's rounding),
+    so every tensor of the page is new; nothing where that point is a range."""
+    variable, point = state.points[0]
+    box = seen["inputs"].get(f"{variable} =")
+    return {box: f"{float(point) + k / 100:g}"} if box and ":" not in point else {}
 
 
 def _outcome(shown: str) -> str:

@@ -110,8 +110,8 @@ class Limits:
     # The app's one process runs every visitor's page and speaks every websocket; a worker runs one visitor's
     # job, which may take seconds. Workers (and the dot and sympy processes they start, which inherit it) run
     # at a lower scheduling priority, so a job holding a core gives way whenever another visitor's page run
-    # needs one: the costliest job then slows the others' pages little, and itself hardly at all (the pages
-    # are short). 0 keeps the app's priority; a process may lower its own priority but not raise it back.
+    # needs one (the pages are short, so the job itself loses little). 0 keeps the app's priority; a process
+    # may lower its own priority but not raise it back.
     nice: int = 10
 
     @classmethod
